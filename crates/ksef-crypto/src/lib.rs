@@ -1,0 +1,13 @@
+//! Cryptography for KSeF 2.0, with no network and no async runtime.
+//!
+//! AES-256-CBC for invoices and packages, RSA-OAEP key wrapping with the Ministry of Finance public
+//! keys, KSeF-token encryption, XAdES signatures of authentication requests, QR verification links
+//! and identifier checksums (NIP, PESEL, KSeF numbers).
+#![forbid(unsafe_code)]
+
+// c1: symmetric encryption, public keys, identifiers, QR links
+pub mod symmetric;
+
+// c2: credentials, canonicalization, XAdES, test certificates, CSR
+pub mod c14n;
+pub mod credentials;

@@ -1,0 +1,270 @@
+//! AES-256-CBC with PKCS#7 padding, as KSeF uses it for invoices, batch parts and exports.
+//!
+//! One [`SymmetricKey`] (32-byte key and 16-byte IV) is generated per session or export. The IV
+//! travels separately in the API's `encryption.initializationVector` field: the ciphertext is bare
+//! CBC output with **no IV prefix**.
+//!
+//! Two ways to use it:
+//! - the buffer API, [`SymmetricKey::encrypt`] and [`SymmetricKey::decrypt`], for single invoices;
+//! - the streaming adapters ([`EncryptingWriter`], [`EncryptingReader`], [`DecryptingWriter`],
+//!   [`DecryptingReader`]) for packages and exports of any size. They compute, in the same single
+//!   pass, the SHA-256 and size of both the plaintext and the ciphertext ([`Digests`]), which is
+//!   what the `invoiceHash`/`encryptedInvoiceHash` and `fileHash`/`fileParts[].fileHash` fields
+//!   need.
+
+mod digest;
+mod engine;
+mod hashing;
+mod stream;
+
+use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit, block_padding::Pkcs7};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use rand_core::{CryptoRng, OsRng, RngCore};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+pub use digest::{Digests, FileDigest, Sha256Hasher, sha256, sha256_base64, sha256_base64url};
+pub use stream::{DecryptingReader, DecryptingWriter, EncryptingReader, EncryptingWriter};
+
+/// Length of an AES-256 key in bytes.
+pub const KEY_LEN: usize = 32;
+/// Length of the CBC initialization vector (one AES block) in bytes.
+pub const IV_LEN: usize = 16;
+/// AES block length in bytes; every ciphertext is a non-empty multiple of it.
+pub const BLOCK_LEN: usize = 16;
+
+type Aes256CbcEnc = cbc::Encryptor<aes::Aes256>;
+type Aes256CbcDec = cbc::Decryptor<aes::Aes256>;
+
+/// Wrong length of raw key material given to [`SymmetricKey::from_slices`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SymmetricKeyError {
+    /// The key is not 32 bytes long.
+    #[error("AES-256 key must be {KEY_LEN} bytes, got {0}")]
+    KeyLength(usize),
+    /// The IV is not 16 bytes long.
+    #[error("AES-CBC initialization vector must be {IV_LEN} bytes, got {0}")]
+    IvLength(usize),
+    /// The base64 text of the key or IV could not be decoded.
+    #[error("invalid base64 in {what}")]
+    Base64 {
+        /// Which value failed (`key` or `iv`).
+        what: &'static str,
+    },
+}
+
+/// Why a ciphertext could not be decrypted.
+///
+/// Inside the streaming adapters the error travels as an [`std::io::Error`] of kind
+/// [`std::io::ErrorKind::InvalidData`]; [`DecryptError::from_io`] gets it back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecryptError {
+    /// The ciphertext is empty; PKCS#7 output is at least one block.
+    #[error("ciphertext is empty; AES-CBC with PKCS#7 padding produces at least one 16-byte block")]
+    Empty,
+    /// The ciphertext length is not a multiple of the block size.
+    #[error("ciphertext length {len} is not a multiple of the 16-byte AES block")]
+    NotBlockAligned {
+        /// Length of the ciphertext seen.
+        len: u64,
+    },
+    /// The last block does not end with valid PKCS#7 padding (wrong key/IV or corrupted data).
+    #[error("invalid PKCS#7 padding in the last block (wrong key or IV, or corrupted data)")]
+    BadPadding,
+}
+
+impl DecryptError {
+    /// Extracts a `DecryptError` carried inside an I/O error produced by the streaming adapters.
+    pub fn from_io(err: &std::io::Error) -> Option<&DecryptError> {
+        err.get_ref().and_then(|inner| inner.downcast_ref())
+    }
+
+    pub(crate) fn into_io(self) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, self)
+    }
+}
+
+/// An AES-256 key and CBC IV, zeroized on drop and never printed.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct SymmetricKey {
+    key: [u8; KEY_LEN],
+    iv: [u8; IV_LEN],
+}
+
+impl std::fmt::Debug for SymmetricKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SymmetricKey([redacted])")
+    }
+}
+
+impl SymmetricKey {
+    /// Generates a fresh random key and IV from the operating system's CSPRNG.
+    pub fn generate() -> Self {
+        Self::generate_with(&mut OsRng)
+    }
+
+    /// Generates a key and IV from the given cryptographic RNG.
+    pub fn generate_with<R: RngCore + CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        let mut this = Self {
+            key: [0; KEY_LEN],
+            iv: [0; IV_LEN],
+        };
+        rng.fill_bytes(&mut this.key);
+        rng.fill_bytes(&mut this.iv);
+        this
+    }
+
+    /// Builds a key from raw arrays.
+    pub fn from_parts(key: [u8; KEY_LEN], iv: [u8; IV_LEN]) -> Self {
+        Self { key, iv }
+    }
+
+    /// Builds a key from raw slices, checking their lengths.
+    pub fn from_slices(key: &[u8], iv: &[u8]) -> Result<Self, SymmetricKeyError> {
+        let key: [u8; KEY_LEN] = key
+            .try_into()
+            .map_err(|_| SymmetricKeyError::KeyLength(key.len()))?;
+        let iv: [u8; IV_LEN] = iv
+            .try_into()
+            .map_err(|_| SymmetricKeyError::IvLength(iv.len()))?;
+        Ok(Self { key, iv })
+    }
+
+    /// Builds a key from base64 (standard alphabet, padded) key and IV, as a test or an emulator
+    /// receives them after unwrapping.
+    pub fn from_base64(key_b64: &str, iv_b64: &str) -> Result<Self, SymmetricKeyError> {
+        let mut key = B64
+            .decode(key_b64.trim())
+            .map_err(|_| SymmetricKeyError::Base64 { what: "key" })?;
+        let iv = B64
+            .decode(iv_b64.trim())
+            .map_err(|_| SymmetricKeyError::Base64 { what: "iv" })?;
+        let result = Self::from_slices(&key, &iv);
+        key.zeroize();
+        result
+    }
+
+    /// The raw 32-byte key (secret: to be wrapped with RSA-OAEP, never logged).
+    pub fn key_bytes(&self) -> &[u8; KEY_LEN] {
+        &self.key
+    }
+
+    /// The 16-byte IV (not secret; sent in the clear next to the wrapped key).
+    pub fn iv(&self) -> &[u8; IV_LEN] {
+        &self.iv
+    }
+
+    /// The IV in standard base64, as `encryption.initializationVector` expects.
+    pub fn iv_base64(&self) -> String {
+        B64.encode(self.iv)
+    }
+
+    /// Encrypts a whole buffer (AES-256-CBC, PKCS#7). The output is `16 * (len / 16 + 1)` bytes.
+    pub fn encrypt(&self, plaintext: &[u8]) -> Vec<u8> {
+        let cipher = Aes256CbcEnc::new(&self.key.into(), &self.iv.into());
+        cipher.encrypt_padded_vec_mut::<Pkcs7>(plaintext)
+    }
+
+    /// Decrypts a whole buffer, checking block alignment and the PKCS#7 padding.
+    pub fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, DecryptError> {
+        check_cipher_len(ciphertext.len() as u64)?;
+        let cipher = Aes256CbcDec::new(&self.key.into(), &self.iv.into());
+        cipher
+            .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
+            .map_err(|_| DecryptError::BadPadding)
+    }
+
+    /// Wraps a writer: plaintext written in comes out encrypted into `inner`.
+    pub fn encrypting_writer<W: std::io::Write>(&self, inner: W) -> EncryptingWriter<W> {
+        EncryptingWriter::new(self, inner)
+    }
+
+    /// Wraps a reader of plaintext: reading yields the ciphertext.
+    pub fn encrypting_reader<R: std::io::Read>(&self, inner: R) -> EncryptingReader<R> {
+        EncryptingReader::new(self, inner)
+    }
+
+    /// Wraps a writer: ciphertext written in comes out decrypted into `inner`.
+    pub fn decrypting_writer<W: std::io::Write>(&self, inner: W) -> DecryptingWriter<W> {
+        DecryptingWriter::new(self, inner)
+    }
+
+    /// Wraps a reader of ciphertext: reading yields the plaintext.
+    pub fn decrypting_reader<R: std::io::Read>(&self, inner: R) -> DecryptingReader<R> {
+        DecryptingReader::new(self, inner)
+    }
+
+    pub(crate) fn cbc_encryptor(&self) -> Aes256CbcEnc {
+        Aes256CbcEnc::new(&self.key.into(), &self.iv.into())
+    }
+
+    pub(crate) fn cbc_decryptor(&self) -> Aes256CbcDec {
+        Aes256CbcDec::new(&self.key.into(), &self.iv.into())
+    }
+}
+
+/// Checks the length of a complete ciphertext.
+fn check_cipher_len(len: u64) -> Result<(), DecryptError> {
+    if len == 0 {
+        Err(DecryptError::Empty)
+    } else if len % BLOCK_LEN as u64 != 0 {
+        Err(DecryptError::NotBlockAligned { len })
+    } else {
+        Ok(())
+    }
+}
+
+/// Size of the ciphertext for a plaintext of `plain_len` bytes (PKCS#7 always adds 1..=16 bytes).
+pub const fn encrypted_len(plain_len: u64) -> u64 {
+    (plain_len / BLOCK_LEN as u64 + 1) * BLOCK_LEN as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> SymmetricKey {
+        SymmetricKey::from_parts([7; 32], [9; 16])
+    }
+
+    #[test]
+    fn roundtrip_sizes() {
+        for len in [0usize, 1, 15, 16, 17, 31, 32, 33, 1000] {
+            let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let ct = key().encrypt(&data);
+            assert_eq!(ct.len() as u64, encrypted_len(len as u64));
+            assert_eq!(key().decrypt(&ct).unwrap(), data);
+        }
+    }
+
+    #[test]
+    fn decrypt_errors() {
+        assert_eq!(key().decrypt(&[]), Err(DecryptError::Empty));
+        assert_eq!(
+            key().decrypt(&[0; 17]),
+            Err(DecryptError::NotBlockAligned { len: 17 })
+        );
+        let mut ct = key().encrypt(b"hello");
+        if let Some(last) = ct.last_mut() {
+            *last ^= 0x55;
+        }
+        assert_eq!(key().decrypt(&ct), Err(DecryptError::BadPadding));
+    }
+
+    #[test]
+    fn key_lengths_and_debug() {
+        assert_eq!(
+            SymmetricKey::from_slices(&[0; 31], &[0; 16]).unwrap_err(),
+            SymmetricKeyError::KeyLength(31)
+        );
+        assert_eq!(
+            SymmetricKey::from_slices(&[0; 32], &[0; 15]).unwrap_err(),
+            SymmetricKeyError::IvLength(15)
+        );
+        let k = SymmetricKey::generate();
+        assert_eq!(format!("{k:?}"), "SymmetricKey([redacted])");
+        assert_ne!(k.key_bytes(), SymmetricKey::generate().key_bytes());
+        let again = SymmetricKey::from_base64(&B64.encode(k.key_bytes()), &k.iv_base64()).unwrap();
+        assert_eq!(again.key_bytes(), k.key_bytes());
+    }
+}

@@ -1,0 +1,84 @@
+//! Tests of the generator itself (the model's own tests live in `crates/ksef-model/tests`).
+
+use serde_json::{Value, json};
+
+use super::generate;
+
+fn spec_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/ksef-docs/open-api.json")
+}
+
+fn load_spec() -> Value {
+    let path = spec_path();
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("the official spec is needed at ../shared/ksef-docs/open-api.json ({e})"));
+    serde_json::from_str(&text).expect("spec is JSON")
+}
+
+/// The generator is real: a property and an operation added to the spec appear in the output.
+#[test]
+fn added_property_and_operation_appear() {
+    let mut spec = load_spec();
+    let baseline = generate(&spec.to_string(), None).expect("generates");
+    assert!(!baseline.files["types.rs"].contains("pub favourite_colour"));
+
+    spec["components"]["schemas"]["SessionStatusResponse"]["properties"]["favouriteColour"] =
+        json!({"type": "string", "description": "Ulubiony kolor sesji.", "nullable": true});
+    spec["paths"]["/sessions/{referenceNumber}/colour"] = json!({
+        "put": {
+            "tags": ["Status wysyłki i UPO"],
+            "summary": "Zmiana koloru sesji",
+            "description": "Ustawia kolor.",
+            "parameters": [{"name": "referenceNumber", "in": "path", "required": true,
+                            "schema": {"$ref": "#/components/schemas/ReferenceNumber"}}],
+            "requestBody": {"content": {"application/json": {"schema":
+                {"$ref": "#/components/schemas/SessionStatusResponse"}}}},
+            "responses": {"204": {"description": "No Content"}},
+            "x-rate-limits": {"perSecond": 1},
+            "security": [{"Bearer": []}]
+        }
+    });
+    let changed = generate(&spec.to_string(), None).expect("generates");
+    let types = &changed.files["types.rs"];
+    assert!(types.contains("pub favourite_colour: Option<String>"), "new property missing");
+    assert!(types.contains("Ulubiony kolor sesji."));
+    let ops = &changed.files["operations.rs"];
+    assert!(ops.contains("pub struct PutSessionsByReferenceNumberColour"), "new operation missing");
+    assert!(ops.contains("name: \"put_sessions_by_reference_number_colour\""));
+    assert!(ops.contains("method: Method::Put"));
+    assert_eq!(changed.operation_count, baseline.operation_count + 1);
+}
+
+/// Unsupported constructs degrade to `serde_json::Value` with a warning instead of failing.
+#[test]
+fn unsupported_constructs_warn() {
+    let mut spec = load_spec();
+    spec["components"]["schemas"]["SessionStatusResponse"]["properties"]["variant"] =
+        json!({"oneOf": [{"type": "string"}, {"type": "integer"}]});
+    let g = generate(&spec.to_string(), None).expect("generates");
+    assert!(g.warnings.iter().any(|w| w.contains("oneOf")), "{:?}", g.warnings);
+    assert!(g.files["types.rs"].contains("pub variant: Option<serde_json::Value>"));
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    assert!(generate("{", None).unwrap_err().contains("not valid JSON"));
+    assert!(generate("{}", None).unwrap_err().contains("OpenAPI 3"));
+    let spec = load_spec();
+    let mut broken = spec.clone();
+    broken["components"]["schemas"]["SessionStatusResponse"]["properties"]["x"] =
+        json!({"$ref": "#/components/schemas/DoesNotExist"});
+    assert!(generate(&broken.to_string(), None).unwrap_err().contains("does not exist"));
+    assert!(generate(&spec.to_string(), Some("[")).unwrap_err().contains("override"));
+}
+
+/// The next spec version (2.7.0, with collective identifiers) generates too.
+#[test]
+fn next_spec_generates() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/ksef-api-2.7.0/open-api.json");
+    let text = std::fs::read_to_string(&path).expect("the 2.7.0 spec is needed at ../shared/ksef-api-2.7.0/open-api.json");
+    let g = generate(&text, None).expect("2.7 generates");
+    assert_eq!(g.operation_count, 83);
+    assert_eq!(g.schema_count, 303);
+    assert!(g.files["operations.rs"].contains("PostCollectiveIdentifiers"));
+}
