@@ -238,7 +238,7 @@ impl Canonicalizer<'_, '_> {
 
         // Namespace declarations to render: prefix → URI.
         let mut decls: BTreeMap<String, String> = BTreeMap::new();
-        let mut consider = |p: &str, decls: &mut BTreeMap<String, String>| {
+        let consider = |p: &str, decls: &mut BTreeMap<String, String>| {
             if p == "xml" || p == "xmlns" {
                 return;
             }

@@ -155,19 +155,18 @@ impl Nip {
     pub fn parse(s: &str) -> Result<Self, IdentifierError> {
         let kind = IdentifierKind::Nip;
         let d: [u8; 10] = digits(s, kind)?;
-        if let [first, second, third, ..] = d {
-            if first == 0 {
-                return Err(IdentifierError::Format {
-                    kind,
-                    reason: "it must not start with 0",
-                });
-            }
-            if second == 0 && third == 0 {
-                return Err(IdentifierError::Format {
-                    kind,
-                    reason: "its second and third digits must not both be 0",
-                });
-            }
+        let [first, second, third, ..] = d;
+        if first == 0 {
+            return Err(IdentifierError::Format {
+                kind,
+                reason: "it must not start with 0",
+            });
+        }
+        if second == 0 && third == 0 {
+            return Err(IdentifierError::Format {
+                kind,
+                reason: "its second and third digits must not both be 0",
+            });
         }
         let (first9, last) = split_last::<9>(&d);
         match nip_check_digit(&first9) {

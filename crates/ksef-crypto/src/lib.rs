@@ -6,8 +6,10 @@
 #![forbid(unsafe_code)]
 
 // c1: symmetric encryption, public keys, identifiers, QR links
+pub mod identifiers;
 pub mod symmetric;
 
 // c2: credentials, canonicalization, XAdES, test certificates, CSR
 pub mod c14n;
 pub mod credentials;
+pub mod xades;

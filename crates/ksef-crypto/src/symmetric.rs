@@ -17,7 +17,7 @@ mod engine;
 mod hashing;
 mod stream;
 
-use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit, block_padding::Pkcs7};
+use aes::cipher::KeyIvInit;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use rand_core::{CryptoRng, OsRng, RngCore};
@@ -161,17 +161,22 @@ impl SymmetricKey {
 
     /// Encrypts a whole buffer (AES-256-CBC, PKCS#7). The output is `16 * (len / 16 + 1)` bytes.
     pub fn encrypt(&self, plaintext: &[u8]) -> Vec<u8> {
-        let cipher = Aes256CbcEnc::new(&self.key.into(), &self.iv.into());
-        cipher.encrypt_padded_vec_mut::<Pkcs7>(plaintext)
+        let mut out = Vec::with_capacity(plaintext.len() + BLOCK_LEN);
+        let mut enc = engine::ChunkEncryptor::new(self.cbc_encryptor());
+        let used = enc.blocks(plaintext, &mut out);
+        enc.finish(plaintext.get(used..).unwrap_or_default(), &mut out);
+        out
     }
 
     /// Decrypts a whole buffer, checking block alignment and the PKCS#7 padding.
     pub fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, DecryptError> {
-        check_cipher_len(ciphertext.len() as u64)?;
-        let cipher = Aes256CbcDec::new(&self.key.into(), &self.iv.into());
-        cipher
-            .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
-            .map_err(|_| DecryptError::BadPadding)
+        let mut out = Vec::with_capacity(ciphertext.len());
+        engine::ChunkDecryptor::new(self.cbc_decryptor()).finish(
+            ciphertext,
+            &mut out,
+            ciphertext.len() as u64,
+        )?;
+        Ok(out)
     }
 
     /// Wraps a writer: plaintext written in comes out encrypted into `inner`.
@@ -200,17 +205,6 @@ impl SymmetricKey {
 
     pub(crate) fn cbc_decryptor(&self) -> Aes256CbcDec {
         Aes256CbcDec::new(&self.key.into(), &self.iv.into())
-    }
-}
-
-/// Checks the length of a complete ciphertext.
-fn check_cipher_len(len: u64) -> Result<(), DecryptError> {
-    if len == 0 {
-        Err(DecryptError::Empty)
-    } else if len % BLOCK_LEN as u64 != 0 {
-        Err(DecryptError::NotBlockAligned { len })
-    } else {
-        Ok(())
     }
 }
 

@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use schema::{Overrides, Resolver};
 
 /// The result of a generation: file name (relative to `src/generated`) → content.
+#[derive(Debug)]
 pub struct Generated {
     pub files: BTreeMap<String, String>,
     pub warnings: Vec<String>,
@@ -119,10 +120,10 @@ fn parse_overrides(text: Option<&str>) -> Result<Overrides, String> {
 /// Every pattern must compile with the regex engine the model uses.
 fn check_patterns(resolver: &Resolver<'_>) -> Result<(), String> {
     for d in &resolver.defs {
-        if let schema::Def::Newtype { constraints } = &d.def {
-            if let Some(p) = &constraints.pattern {
-                regex_lite::Regex::new(p).map_err(|e| format!("pattern of {} does not compile: {e}", d.name))?;
-            }
+        if let schema::Def::Newtype { constraints } = &d.def
+            && let Some(p) = &constraints.pattern
+        {
+            regex_lite::Regex::new(p).map_err(|e| format!("pattern of {} does not compile: {e}", d.name))?;
         }
     }
     Ok(())

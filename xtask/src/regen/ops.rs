@@ -132,8 +132,15 @@ fn read_op(
 
     let request = match op.get("requestBody") {
         Some(rb) => {
-            let required = rb.get("required").and_then(Value::as_bool) == Some(true);
             let content = rb.get("content").and_then(Value::as_object);
+            // OpenAPI's default is "optional", and this spec never says otherwise for JSON
+            // bodies; a body whose schema has required properties cannot be left out, so it
+            // is required as well.
+            let required = rb.get("required").and_then(Value::as_bool) == Some(true)
+                || content
+                    .and_then(|c| c.values().next())
+                    .and_then(|media| media.get("schema"))
+                    .is_some_and(|schema| has_required(schema, resolver.schemas));
             match content.and_then(|c| c.iter().next()) {
                 Some((ct, media)) => Some(read_body(ct, media, &struct_name, "Body", required, resolver)?),
                 None => None,
@@ -251,6 +258,12 @@ fn read_body(
         is_array,
         required,
     })
+}
+
+/// Whether a body schema (inline, or through its reference) lists required properties.
+fn has_required(schema: &Value, schemas: &serde_json::Map<String, Value>) -> bool {
+    let listed = |s: &Value| s.get("required").and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+    listed(schema) || schema_ref(schema).and_then(|name| schemas.get(&name)).is_some_and(listed)
 }
 
 fn schema_ref(schema: &Value) -> Option<String> {
@@ -530,10 +543,8 @@ pub fn render_registry(schema_names: &[(String, String)], ops: &[Op]) -> String 
     out.push_str("        _ => return None,\n    })\n}\n\n");
     out.push_str("/// Decodes `value` as the JSON request body of the named operation and encodes it again.\n/// `None` when the operation does not exist or has no JSON body.\npub fn round_trip_request_body(operation: &str, value: serde_json::Value) -> Option<Result<serde_json::Value, serde_json::Error>> {\n    Some(match operation {\n");
     for op in ops {
-        if let Some(b) = &op.request {
-            if b.kind == "Json" {
-                let _ = writeln!(out, "        {} => round_trip::<{}>(value),", lit(&op.name), body_type(b).replace("types::", "types::"));
-            }
+        if let Some(b) = op.request.as_ref().filter(|b| b.kind == "Json") {
+            let _ = writeln!(out, "        {} => round_trip::<{}>(value),", lit(&op.name), body_type(b));
         }
     }
     out.push_str("        _ => return None,\n    })\n}\n\n");

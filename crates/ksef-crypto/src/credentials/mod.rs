@@ -16,7 +16,7 @@ pub use error::CredentialsError;
 pub use key::{KeyAlgorithm, MIN_RSA_BITS, SigningKey};
 pub use verifying::{HashAlgorithm, SignatureAlgorithm, VerifyError, verify_signature};
 
-pub(crate) use certificate::{attribute_value_string, hex_upper};
+pub(crate) use certificate::hex_upper;
 
 use std::fmt;
 

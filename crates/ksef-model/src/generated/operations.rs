@@ -481,14 +481,13 @@ impl Operation for GetCertificatesEnrollmentsData {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostCertificatesEnrollments {
     /// The request body (`application/json`).
-    pub body: Option<types::EnrollCertificateRequest>,
+    pub body: types::EnrollCertificateRequest,
 }
 
 impl PostCertificatesEnrollments {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::EnrollCertificateRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -538,10 +537,7 @@ impl Operation for PostCertificatesEnrollments {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -649,14 +645,13 @@ impl Operation for GetCertificatesEnrollmentsByReferenceNumber {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostCertificatesRetrieve {
     /// The request body (`application/json`).
-    pub body: Option<types::RetrieveCertificatesRequest>,
+    pub body: types::RetrieveCertificatesRequest,
 }
 
 impl PostCertificatesRetrieve {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::RetrieveCertificatesRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -706,10 +701,7 @@ impl Operation for PostCertificatesRetrieve {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -1020,14 +1012,13 @@ impl Operation for GetSecurityPublicKeyCertificates {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostTestdataSubject {
     /// The request body (`application/json`).
-    pub body: Option<types::SubjectCreateRequest>,
+    pub body: types::SubjectCreateRequest,
 }
 
 impl PostTestdataSubject {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::SubjectCreateRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -1077,10 +1068,7 @@ impl Operation for PostTestdataSubject {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -1101,14 +1089,13 @@ impl Operation for PostTestdataSubject {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostTestdataSubjectRemove {
     /// The request body (`application/json`).
-    pub body: Option<types::SubjectRemoveRequest>,
+    pub body: types::SubjectRemoveRequest,
 }
 
 impl PostTestdataSubjectRemove {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::SubjectRemoveRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -1158,10 +1145,7 @@ impl Operation for PostTestdataSubjectRemove {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -1182,14 +1166,13 @@ impl Operation for PostTestdataSubjectRemove {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostTestdataPerson {
     /// The request body (`application/json`).
-    pub body: Option<types::PersonCreateRequest>,
+    pub body: types::PersonCreateRequest,
 }
 
 impl PostTestdataPerson {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::PersonCreateRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -1239,10 +1222,7 @@ impl Operation for PostTestdataPerson {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -1263,14 +1243,13 @@ impl Operation for PostTestdataPerson {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostTestdataPersonRemove {
     /// The request body (`application/json`).
-    pub body: Option<types::PersonRemoveRequest>,
+    pub body: types::PersonRemoveRequest,
 }
 
 impl PostTestdataPersonRemove {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::PersonRemoveRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -1320,10 +1299,7 @@ impl Operation for PostTestdataPersonRemove {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -1344,14 +1320,13 @@ impl Operation for PostTestdataPersonRemove {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostTestdataPermissions {
     /// The request body (`application/json`).
-    pub body: Option<types::TestDataPermissionsGrantRequest>,
+    pub body: types::TestDataPermissionsGrantRequest,
 }
 
 impl PostTestdataPermissions {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::TestDataPermissionsGrantRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -1401,10 +1376,7 @@ impl Operation for PostTestdataPermissions {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -1425,14 +1397,13 @@ impl Operation for PostTestdataPermissions {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostTestdataPermissionsRevoke {
     /// The request body (`application/json`).
-    pub body: Option<types::TestDataPermissionsRevokeRequest>,
+    pub body: types::TestDataPermissionsRevokeRequest,
 }
 
 impl PostTestdataPermissionsRevoke {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::TestDataPermissionsRevokeRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -1482,10 +1453,7 @@ impl Operation for PostTestdataPermissionsRevoke {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -1506,14 +1474,13 @@ impl Operation for PostTestdataPermissionsRevoke {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostTestdataAttachment {
     /// The request body (`application/json`).
-    pub body: Option<types::AttachmentPermissionGrantRequest>,
+    pub body: types::AttachmentPermissionGrantRequest,
 }
 
 impl PostTestdataAttachment {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::AttachmentPermissionGrantRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -1563,10 +1530,7 @@ impl Operation for PostTestdataAttachment {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -1587,14 +1551,13 @@ impl Operation for PostTestdataAttachment {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostTestdataAttachmentRevoke {
     /// The request body (`application/json`).
-    pub body: Option<types::AttachmentPermissionRevokeRequest>,
+    pub body: types::AttachmentPermissionRevokeRequest,
 }
 
 impl PostTestdataAttachmentRevoke {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::AttachmentPermissionRevokeRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -1644,10 +1607,7 @@ impl Operation for PostTestdataAttachmentRevoke {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -2052,14 +2012,13 @@ impl Operation for GetRateLimits {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostTestdataLimitsContextSession {
     /// The request body (`application/json`).
-    pub body: Option<types::SetSessionLimitsRequest>,
+    pub body: types::SetSessionLimitsRequest,
 }
 
 impl PostTestdataLimitsContextSession {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::SetSessionLimitsRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -2109,10 +2068,7 @@ impl Operation for PostTestdataLimitsContextSession {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -2364,14 +2320,13 @@ impl Operation for DeleteTestdataLimitsSubjectCertificate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostTestdataRateLimits {
     /// The request body (`application/json`).
-    pub body: Option<types::SetRateLimitsRequest>,
+    pub body: types::SetRateLimitsRequest,
 }
 
 impl PostTestdataRateLimits {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::SetRateLimitsRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -2421,10 +2376,7 @@ impl Operation for PostTestdataRateLimits {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -2615,14 +2567,13 @@ impl Operation for PostTestdataRateLimitsProduction {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostPermissionsPersonsGrants {
     /// The request body (`application/json`).
-    pub body: Option<types::PersonPermissionsGrantRequest>,
+    pub body: types::PersonPermissionsGrantRequest,
 }
 
 impl PostPermissionsPersonsGrants {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::PersonPermissionsGrantRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -2672,10 +2623,7 @@ impl Operation for PostPermissionsPersonsGrants {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -2706,14 +2654,13 @@ impl Operation for PostPermissionsPersonsGrants {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostPermissionsEntitiesGrants {
     /// The request body (`application/json`).
-    pub body: Option<types::EntityPermissionsGrantRequest>,
+    pub body: types::EntityPermissionsGrantRequest,
 }
 
 impl PostPermissionsEntitiesGrants {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::EntityPermissionsGrantRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -2763,10 +2710,7 @@ impl Operation for PostPermissionsEntitiesGrants {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -2791,14 +2735,13 @@ impl Operation for PostPermissionsEntitiesGrants {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostPermissionsAuthorizationsGrants {
     /// The request body (`application/json`).
-    pub body: Option<types::EntityAuthorizationPermissionsGrantRequest>,
+    pub body: types::EntityAuthorizationPermissionsGrantRequest,
 }
 
 impl PostPermissionsAuthorizationsGrants {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::EntityAuthorizationPermissionsGrantRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -2848,10 +2791,7 @@ impl Operation for PostPermissionsAuthorizationsGrants {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -2887,14 +2827,13 @@ impl Operation for PostPermissionsAuthorizationsGrants {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostPermissionsIndirectGrants {
     /// The request body (`application/json`).
-    pub body: Option<types::IndirectPermissionsGrantRequest>,
+    pub body: types::IndirectPermissionsGrantRequest,
 }
 
 impl PostPermissionsIndirectGrants {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::IndirectPermissionsGrantRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -2944,10 +2883,7 @@ impl Operation for PostPermissionsIndirectGrants {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -3007,14 +2943,13 @@ impl Operation for PostPermissionsIndirectGrants {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostPermissionsSubunitsGrants {
     /// The request body (`application/json`).
-    pub body: Option<types::SubunitPermissionsGrantRequest>,
+    pub body: types::SubunitPermissionsGrantRequest,
 }
 
 impl PostPermissionsSubunitsGrants {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::SubunitPermissionsGrantRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -3064,10 +2999,7 @@ impl Operation for PostPermissionsSubunitsGrants {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -3106,14 +3038,13 @@ impl Operation for PostPermissionsSubunitsGrants {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostPermissionsEuEntitiesAdministrationGrants {
     /// The request body (`application/json`).
-    pub body: Option<types::EuEntityAdministrationPermissionsGrantRequest>,
+    pub body: types::EuEntityAdministrationPermissionsGrantRequest,
 }
 
 impl PostPermissionsEuEntitiesAdministrationGrants {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::EuEntityAdministrationPermissionsGrantRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -3163,10 +3094,7 @@ impl Operation for PostPermissionsEuEntitiesAdministrationGrants {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -3201,14 +3129,13 @@ impl Operation for PostPermissionsEuEntitiesAdministrationGrants {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostPermissionsEuEntitiesGrants {
     /// The request body (`application/json`).
-    pub body: Option<types::EuEntityPermissionsGrantRequest>,
+    pub body: types::EuEntityPermissionsGrantRequest,
 }
 
 impl PostPermissionsEuEntitiesGrants {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::EuEntityPermissionsGrantRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -3258,10 +3185,7 @@ impl Operation for PostPermissionsEuEntitiesGrants {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -3755,18 +3679,17 @@ pub struct PostInvoicesQueryMetadata {
     /// Sent as the query parameter `pageSize`.
     pub page_size: Option<i32>,
     /// The request body (`application/json`).
-    pub body: Option<types::InvoiceQueryFilters>,
+    pub body: types::InvoiceQueryFilters,
 }
 
 impl PostInvoicesQueryMetadata {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
+    pub fn new(body: types::InvoiceQueryFilters) -> Self {
         Self {
             sort_order: None,
             page_offset: None,
             page_size: None,
-            body: None,
+            body,
         }
     }
 }
@@ -3846,10 +3769,7 @@ impl Operation for PostInvoicesQueryMetadata {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -3891,14 +3811,13 @@ impl Operation for PostInvoicesQueryMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostInvoicesExports {
     /// The request body (`application/json`).
-    pub body: Option<types::InvoiceExportRequest>,
+    pub body: types::InvoiceExportRequest,
 }
 
 impl PostInvoicesExports {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::InvoiceExportRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -3948,10 +3867,7 @@ impl Operation for PostInvoicesExports {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -5125,14 +5041,13 @@ impl Operation for GetSessionsByReferenceNumberUpoByUpoReferenceNumber {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostTokens {
     /// The request body (`application/json`).
-    pub body: Option<types::GenerateTokenRequest>,
+    pub body: types::GenerateTokenRequest,
 }
 
 impl PostTokens {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::GenerateTokenRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -5182,10 +5097,7 @@ impl Operation for PostTokens {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -5867,14 +5779,13 @@ impl Operation for PostAuthXadesSignature {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostAuthKsefToken {
     /// The request body (`application/json`).
-    pub body: Option<types::InitTokenAuthenticationRequest>,
+    pub body: types::InitTokenAuthenticationRequest,
 }
 
 impl PostAuthKsefToken {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::InitTokenAuthenticationRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -5924,10 +5835,7 @@ impl Operation for PostAuthKsefToken {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -6195,14 +6103,13 @@ impl Operation for PostAuthTokenRefresh {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostSessionsOnline {
     /// The request body (`application/json`).
-    pub body: Option<types::OpenOnlineSessionRequest>,
+    pub body: types::OpenOnlineSessionRequest,
 }
 
 impl PostSessionsOnline {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::OpenOnlineSessionRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -6252,10 +6159,7 @@ impl Operation for PostSessionsOnline {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -6284,15 +6188,15 @@ pub struct PostSessionsOnlineByReferenceNumberInvoices {
     /// Sent as the path parameter `referenceNumber`.
     pub reference_number: types::ReferenceNumber,
     /// The request body (`application/json`).
-    pub body: Option<types::SendInvoiceRequest>,
+    pub body: types::SendInvoiceRequest,
 }
 
 impl PostSessionsOnlineByReferenceNumberInvoices {
     /// Creates the request from its required parts; optional parts are `None`.
-    pub fn new(reference_number: types::ReferenceNumber) -> Self {
+    pub fn new(reference_number: types::ReferenceNumber, body: types::SendInvoiceRequest) -> Self {
         Self {
             reference_number,
-            body: None,
+            body,
         }
     }
 }
@@ -6351,10 +6255,7 @@ impl Operation for PostSessionsOnlineByReferenceNumberInvoices {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -6469,14 +6370,13 @@ impl Operation for PostSessionsOnlineByReferenceNumberClose {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostSessionsBatch {
     /// The request body (`application/json`).
-    pub body: Option<types::OpenBatchSessionRequest>,
+    pub body: types::OpenBatchSessionRequest,
 }
 
 impl PostSessionsBatch {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self { body: None }
+    pub fn new(body: types::OpenBatchSessionRequest) -> Self {
+        Self { body }
     }
 }
 
@@ -6526,10 +6426,7 @@ impl Operation for PostSessionsBatch {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -6840,17 +6737,16 @@ pub struct PostPermissionsQueryPersonsGrants {
     /// Sent as the query parameter `pageSize`.
     pub page_size: Option<i32>,
     /// The request body (`application/json`).
-    pub body: Option<types::PersonPermissionsQueryRequest>,
+    pub body: types::PersonPermissionsQueryRequest,
 }
 
 impl PostPermissionsQueryPersonsGrants {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
+    pub fn new(body: types::PersonPermissionsQueryRequest) -> Self {
         Self {
             page_offset: None,
             page_size: None,
-            body: None,
+            body,
         }
     }
 }
@@ -6921,10 +6817,7 @@ impl Operation for PostPermissionsQueryPersonsGrants {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
@@ -7535,17 +7428,16 @@ pub struct PostPermissionsQueryAuthorizationsGrants {
     /// Sent as the query parameter `pageSize`.
     pub page_size: Option<i32>,
     /// The request body (`application/json`).
-    pub body: Option<types::EntityAuthorizationPermissionsQueryRequest>,
+    pub body: types::EntityAuthorizationPermissionsQueryRequest,
 }
 
 impl PostPermissionsQueryAuthorizationsGrants {
     /// Creates the request from its required parts; optional parts are `None`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
+    pub fn new(body: types::EntityAuthorizationPermissionsQueryRequest) -> Self {
         Self {
             page_offset: None,
             page_size: None,
-            body: None,
+            body,
         }
     }
 }
@@ -7616,10 +7508,7 @@ impl Operation for PostPermissionsQueryAuthorizationsGrants {
     }
 
     fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {
-        match &self.body {
-            Some(body) => crate::catalogue::encode_json(body),
-            None => Ok(None),
-        }
+        crate::catalogue::encode_json(&self.body)
     }
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {

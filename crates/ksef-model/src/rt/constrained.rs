@@ -42,18 +42,15 @@ impl StringConstraints {
             reason,
         };
         let len = value.chars().count();
-        if let Some(min) = self.min_length {
-            if len < min {
-                return Err(err(format!(
-                    "{} characters, at least {min} expected",
-                    len
-                )));
-            }
+        if let Some(min) = self.min_length
+            && len < min
+        {
+            return Err(err(format!("{len} characters, at least {min} expected")));
         }
-        if let Some(max) = self.max_length {
-            if len > max {
-                return Err(err(format!("{len} characters, at most {max} allowed")));
-            }
+        if let Some(max) = self.max_length
+            && len > max
+        {
+            return Err(err(format!("{len} characters, at most {max} allowed")));
         }
         if let Some(pattern) = self.pattern {
             let regex = self.compiled.get_or_init(|| Regex::new(pattern).ok());

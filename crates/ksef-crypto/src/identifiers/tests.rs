@@ -1,0 +1,170 @@
+use super::generate::{random_internal_id, random_nip, random_pesel};
+use super::*;
+
+#[test]
+fn ksef_numbers_from_docs_are_valid() {
+    for s in [
+        "5265877635-20250826-0100001AF629-AF",
+        "5265877635-20250626-010080DD2B5E-26",
+        "5555555555-20250828-010080615740-E4",
+        "5265877635-20250925-010020A0A242-0A",
+        "5265877635-20250729-01004014E040-00",
+    ] {
+        let n = KsefNumber::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        assert_eq!(n.as_str(), s);
+        assert_eq!(n.canonical(), s);
+        assert!(!n.is_legacy());
+    }
+    let n = KsefNumber::parse("5265877635-20250826-0100001AF629-AF").unwrap();
+    assert_eq!(n.nip(), "5265877635");
+    assert_eq!(
+        n.date(),
+        time::Date::from_calendar_date(2025, time::Month::August, 26).unwrap()
+    );
+    assert_eq!(n.technical_part(), "0100001AF629");
+    assert_eq!(n.checksum(), "AF");
+}
+
+#[test]
+fn ksef_number_errors() {
+    assert_eq!(
+        KsefNumber::parse("   ").unwrap_err(),
+        IdentifierError::Empty {
+            kind: IdentifierKind::KsefNumber
+        }
+    );
+    let e = KsefNumber::parse("5265877635-20250826-0100001AF629-A").unwrap_err();
+    assert!(matches!(e, IdentifierError::Length { actual: 34, .. }));
+    assert_eq!(
+        e.to_string(),
+        "KSeF number has length 34; expected 35 characters (or 36 in the KSeF 1.0 form)"
+    );
+    let e = KsefNumber::parse("5265877635-20250826-0100001AF629-AE").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "KSeF number has a wrong checksum: expected AF, found AE"
+    );
+    let e = KsefNumber::parse("5265877635-20250826-0100001af629-AF").unwrap_err();
+    assert!(matches!(
+        e,
+        IdentifierError::InvalidChar {
+            position: 28,
+            found: 'a',
+            ..
+        }
+    ));
+    let e = KsefNumber::parse("5265877635-20250231-0100001AF629-AF").unwrap_err();
+    assert!(matches!(e, IdentifierError::InvalidDate { .. }));
+}
+
+#[test]
+fn ksef_crc_ignores_the_33rd_character() {
+    let s = "5265877635-20250826-0100001AF629-AF";
+    let data = &s.as_bytes()[..32];
+    assert_eq!(ksef_crc8(data), 0xAF);
+    // The catalogue check value of CRC-8/SMBUS.
+    assert_eq!(ksef_crc8(b"123456789"), 0xF4);
+}
+
+#[test]
+fn ksef_number_construction_and_legacy_form() {
+    let nip = Nip::parse("5265877635").unwrap();
+    let date = time::Date::from_calendar_date(2025, time::Month::August, 26).unwrap();
+    let n = KsefNumber::new(&nip, date, [0x01, 0x00, 0x00, 0x1A, 0xF6, 0x29]).unwrap();
+    assert_eq!(n.as_str(), "5265877635-20250826-0100001AF629-AF");
+    let from_parts = KsefNumber::from_parts("5265877635", date, "0100001AF629").unwrap();
+    assert_eq!(from_parts, n);
+
+    // 36-character KSeF 1.0 form: both checksum conventions are accepted.
+    let legacy = KsefNumber::parse("5265877635-20250826-010000-1AF629-AF").unwrap();
+    assert!(legacy.is_legacy());
+    assert_eq!(legacy.canonical(), "5265877635-20250826-0100001AF629-AF");
+    let data33 = "5265877635-20250826-010000-1AF629";
+    let crc = format!("{:02X}", ksef_crc8(data33.as_bytes()));
+    assert!(KsefNumber::parse(&format!("{data33}-{crc}")).is_ok());
+}
+
+#[test]
+fn nip_vectors() {
+    assert!(Nip::parse("1234563218").is_ok());
+    for ok in ["5265877635", "1111111111", "6824515772", "9876543210"] {
+        assert!(Nip::parse(ok).is_ok(), "{ok}");
+    }
+    assert_eq!(
+        Nip::parse("1234563219").unwrap_err().to_string(),
+        "NIP has a wrong checksum: expected 8, found 9"
+    );
+    assert_eq!(
+        Nip::parse("123456").unwrap_err().to_string(),
+        "NIP has length 6; expected 10 digits"
+    );
+    assert!(matches!(
+        Nip::parse("123456789012").unwrap_err(),
+        IdentifierError::Length { actual: 12, .. }
+    ));
+    assert_eq!(
+        Nip::parse("12345678A9").unwrap_err().to_string(),
+        "NIP has 'A' at position 9; expected a digit 0-9"
+    );
+    assert!(Nip::parse("123-456-78-90").is_err());
+    assert!(matches!(
+        Nip::parse("0123456789").unwrap_err(),
+        IdentifierError::Format { .. }
+    ));
+}
+
+#[test]
+fn internal_id_vectors() {
+    let id = InternalId::parse("6824515772-12343").unwrap();
+    assert_eq!(id.nip_part(), "6824515772");
+    assert!(InternalId::parse("123-456-7890124").is_err());
+    assert!(matches!(
+        InternalId::parse("9876543210-12345").unwrap_err(),
+        IdentifierError::Checksum { .. }
+    ));
+    assert!(matches!(
+        InternalId::parse("6824515772_12343").unwrap_err(),
+        IdentifierError::InvalidChar { position: 11, .. }
+    ));
+}
+
+#[test]
+fn pesel_rules() {
+    // 1990-01-01, check digit computed by the weights 1,3,7,9.
+    let p = Pesel::parse("90010112318").unwrap();
+    assert_eq!(
+        p.birth_date(),
+        time::Date::from_calendar_date(1990, time::Month::January, 1).unwrap()
+    );
+    assert!(!p.is_female());
+    // 2001-02-29 does not exist (2001 is not a leap year).
+    assert!(matches!(
+        Pesel::parse("01222912345").unwrap_err(),
+        IdentifierError::InvalidDate { .. }
+    ));
+    // 2000-02-29 exists; month 22 = February of the 2000s.
+    let leap = "0022291234";
+    let d: Vec<u8> = leap.bytes().map(|b| b - b'0').collect();
+    let check = pesel_check_digit(&d.clone().try_into().unwrap());
+    assert!(Pesel::parse(&format!("{leap}{check}")).is_ok());
+    assert!(matches!(
+        Pesel::parse(&format!("{leap}{}", (check + 1) % 10)).unwrap_err(),
+        IdentifierError::Checksum { .. }
+    ));
+    assert!(Pesel::parse("9901011234").is_err());
+    assert!(Pesel::parse("990101123456").is_err());
+}
+
+#[test]
+fn generators_produce_valid_identifiers() {
+    let mut rng = rand_core::OsRng;
+    for _ in 0..200 {
+        let nip = random_nip(&mut rng);
+        assert!(Nip::parse(nip.as_str()).is_ok());
+        let id = random_internal_id(&mut rng, &nip);
+        assert!(InternalId::parse(id.as_str()).is_ok());
+        assert_eq!(id.nip_part(), nip.as_str());
+        let pesel = random_pesel(&mut rng);
+        assert!(Pesel::parse(pesel.as_str()).is_ok());
+    }
+}
