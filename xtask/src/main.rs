@@ -53,7 +53,9 @@ fn parse_regen(args: &[String], root: &Path) -> Result<regen::Options, String> {
         match arg.as_str() {
             "--check" => opts.check = true,
             "--spec" => opts.spec = Some(PathBuf::from(it.next().ok_or("--spec needs a path")?)),
-            "--model-dir" => opts.model_dir = PathBuf::from(it.next().ok_or("--model-dir needs a path")?),
+            "--model-dir" => {
+                opts.model_dir = PathBuf::from(it.next().ok_or("--model-dir needs a path")?)
+            }
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }

@@ -44,22 +44,36 @@ fn ensure_tools() -> Result<(), String> {
         return Ok(());
     }
     let packages: Vec<&str> = missing.iter().map(|(_, p)| *p).collect();
-    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
     if is_root && have("apt-get") {
         eprintln!("installing test tools: {}", packages.join(" "));
         let script = format!(
             "export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq {} >/dev/null",
             packages.join(" ")
         );
-        let ok = Command::new("sh").args(["-c", &script]).status().is_ok_and(|s| s.success());
-        let still: Vec<&str> = missing.iter().filter(|(t, _)| !have(t)).map(|(t, _)| *t).collect();
+        let ok = Command::new("sh")
+            .args(["-c", &script])
+            .status()
+            .is_ok_and(|s| s.success());
+        let still: Vec<&str> = missing
+            .iter()
+            .filter(|(t, _)| !have(t))
+            .map(|(t, _)| *t)
+            .collect();
         if ok && still.is_empty() {
             return Ok(());
         }
     }
     Err(format!(
         "the tests need {} — install the Debian/Ubuntu packages `{}` (e.g. `sudo apt-get install -y {}`) and run again",
-        missing.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(", "),
+        missing
+            .iter()
+            .map(|(t, _)| *t)
+            .collect::<Vec<_>>()
+            .join(", "),
         packages.join(" "),
         packages.join(" ")
     ))

@@ -30,7 +30,15 @@ fn run(key: &SymmetricKey, data: &[u8], parallel: bool, write_size: usize) -> (f
 /// bytes per second).
 fn openssl_speed() -> Result<f64, String> {
     let out = Command::new("openssl")
-        .args(["speed", "-evp", "aes-256-cbc", "-seconds", "2", "-bytes", "16384"])
+        .args([
+            "speed",
+            "-evp",
+            "aes-256-cbc",
+            "-seconds",
+            "2",
+            "-bytes",
+            "16384",
+        ])
         .output()
         .map_err(|e| format!("cannot run `openssl speed` (is openssl installed?): {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);

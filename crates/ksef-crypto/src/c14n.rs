@@ -79,9 +79,8 @@ impl C14nMethod {
 
     fn with_comments(&self) -> bool {
         match self {
-            C14nMethod::Exclusive { with_comments, .. } | C14nMethod::Inclusive { with_comments } => {
-                *with_comments
-            }
+            C14nMethod::Exclusive { with_comments, .. }
+            | C14nMethod::Inclusive { with_comments } => *with_comments,
         }
     }
 }
@@ -201,11 +200,11 @@ impl Canonicalizer<'_, '_> {
         if let Some(pi) = node.pi() {
             self.out.push_str("<?");
             self.out.push_str(pi.target);
-            if let Some(v) = pi.value {
-                if !v.is_empty() {
-                    self.out.push(' ');
-                    self.out.push_str(v);
-                }
+            if let Some(v) = pi.value
+                && !v.is_empty()
+            {
+                self.out.push(' ');
+                self.out.push_str(v);
             }
             self.out.push_str("?>");
         } else if node.is_comment() {
@@ -348,7 +347,12 @@ fn inherit_xml_attributes<'a>(
                     .iter()
                     .any(|(ns, local, _, _)| *ns == XML_NS && *local == a.name())
             {
-                attrs.push((XML_NS, a.name(), attr_qname(input, &a).to_owned(), a.value()));
+                attrs.push((
+                    XML_NS,
+                    a.name(),
+                    attr_qname(input, &a).to_owned(),
+                    a.value(),
+                ));
             }
         }
     }

@@ -114,15 +114,15 @@ fn digits<const N: usize>(s: &str, kind: IdentifierKind) -> Result<[u8; N], Iden
     }
     let mut out = [0u8; N];
     for ((i, c), slot) in s.chars().enumerate().zip(out.iter_mut()) {
-        *slot = c
-            .to_digit(10)
-            .filter(|_| c.is_ascii_digit())
-            .ok_or(IdentifierError::InvalidChar {
-                kind,
-                position: i + 1,
-                found: c,
-                expected: "a digit 0-9",
-            })? as u8;
+        *slot =
+            c.to_digit(10)
+                .filter(|_| c.is_ascii_digit())
+                .ok_or(IdentifierError::InvalidChar {
+                    kind,
+                    position: i + 1,
+                    found: c,
+                    expected: "a digit 0-9",
+                })? as u8;
     }
     Ok(out)
 }
@@ -334,15 +334,14 @@ impl InternalId {
                 }
                 continue;
             }
-            let v = c
-                .to_digit(10)
-                .filter(|_| c.is_ascii_digit())
-                .ok_or(IdentifierError::InvalidChar {
+            let v = c.to_digit(10).filter(|_| c.is_ascii_digit()).ok_or(
+                IdentifierError::InvalidChar {
                     kind,
                     position: i + 1,
                     found: c,
                     expected: "a digit 0-9",
-                })?;
+                },
+            )?;
             if let Some(slot) = slots.next() {
                 *slot = v as u8;
             }

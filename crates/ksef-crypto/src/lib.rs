@@ -7,9 +7,13 @@
 
 // c1: symmetric encryption, public keys, identifiers, QR links
 pub mod identifiers;
+pub mod public_key;
 pub mod symmetric;
 
 // c2: credentials, canonicalization, XAdES, test certificates, CSR
 pub mod c14n;
 pub mod credentials;
+pub mod csr;
+pub mod test_certs;
+mod x509_build;
 pub mod xades;

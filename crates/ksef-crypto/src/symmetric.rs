@@ -33,7 +33,6 @@ pub const IV_LEN: usize = 16;
 /// AES block length in bytes; every ciphertext is a non-empty multiple of it.
 pub const BLOCK_LEN: usize = 16;
 
-type Aes256CbcEnc = cbc::Encryptor<aes::Aes256>;
 type Aes256CbcDec = cbc::Decryptor<aes::Aes256>;
 
 /// Wrong length of raw key material given to [`SymmetricKey::from_slices`].
@@ -162,7 +161,7 @@ impl SymmetricKey {
     /// Encrypts a whole buffer (AES-256-CBC, PKCS#7). The output is `16 * (len / 16 + 1)` bytes.
     pub fn encrypt(&self, plaintext: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(plaintext.len() + BLOCK_LEN);
-        let mut enc = engine::ChunkEncryptor::new(self.cbc_encryptor());
+        let mut enc = engine::ChunkEncryptor::new(self);
         let used = enc.blocks(plaintext, &mut out);
         enc.finish(plaintext.get(used..).unwrap_or_default(), &mut out);
         out
@@ -197,10 +196,6 @@ impl SymmetricKey {
     /// Wraps a reader of ciphertext: reading yields the plaintext.
     pub fn decrypting_reader<R: std::io::Read>(&self, inner: R) -> DecryptingReader<R> {
         DecryptingReader::new(self, inner)
-    }
-
-    pub(crate) fn cbc_encryptor(&self) -> Aes256CbcEnc {
-        Aes256CbcEnc::new(&self.key.into(), &self.iv.into())
     }
 
     pub(crate) fn cbc_decryptor(&self) -> Aes256CbcDec {

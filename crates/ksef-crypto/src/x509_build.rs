@@ -45,7 +45,11 @@ impl DnAttributes {
         let entries: [(ObjectIdentifier, &Option<String>, bool); 8] = [
             (oids::COUNTRY_NAME, &self.country_name, true),
             (oids::ORGANIZATION_NAME, &self.organization_name, false),
-            (oids::ORGANIZATION_IDENTIFIER, &self.organization_identifier, false),
+            (
+                oids::ORGANIZATION_IDENTIFIER,
+                &self.organization_identifier,
+                false,
+            ),
             (oids::SURNAME, &self.surname, false),
             (oids::GIVEN_NAME, &self.given_name, false),
             (oids::SERIAL_NUMBER, &self.serial_number, true),
@@ -65,10 +69,8 @@ impl DnAttributes {
 
 /// A `PrintableString` when requested and possible, else `UTF8String`.
 fn string_value(value: &str, printable: bool) -> Result<Any, CredentialsError> {
-    if printable {
-        if let Ok(p) = PrintableStringRef::new(value) {
-            return Ok(Any::from(p.to_owned()));
-        }
+    if printable && let Ok(p) = PrintableStringRef::new(value) {
+        return Ok(Any::from(p.to_owned()));
     }
     let u = Utf8StringRef::new(value)?;
     Ok(Any::encode_from(&u)?)
@@ -98,7 +100,9 @@ pub(crate) fn sign_der(key: &SigningKey, tbs: &[u8]) -> Result<BitString, Creden
 }
 
 /// The key's `SubjectPublicKeyInfo` as an owned structure.
-pub(crate) fn spki_of(key: &SigningKey) -> Result<spki::SubjectPublicKeyInfoOwned, CredentialsError> {
+pub(crate) fn spki_of(
+    key: &SigningKey,
+) -> Result<spki::SubjectPublicKeyInfoOwned, CredentialsError> {
     let der_bytes = key.public_key_spki_der()?;
     Ok(spki::SubjectPublicKeyInfoOwned::from_der(&der_bytes)?)
 }

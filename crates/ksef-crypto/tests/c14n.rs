@@ -15,7 +15,9 @@ const DOCS: &[&str] = &[
 ];
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/crypto/c14n").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/crypto/c14n")
+        .join(name)
 }
 
 /// Runs `xmllint <flag> <file>`; xmllint always keeps comments.
@@ -27,7 +29,11 @@ fn xmllint(flag: &str, path: &PathBuf) -> String {
         .unwrap_or_else(|e| {
             panic!("`xmllint` is required for this test (apt-get install libxml2-utils): {e}")
         });
-    assert!(out.status.success(), "xmllint failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "xmllint failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("xmllint output is UTF-8")
 }
 
@@ -39,7 +45,10 @@ fn ours(path: &PathBuf, method: &C14nMethod) -> String {
 
 #[test]
 fn exclusive_with_comments_matches_xmllint() {
-    let method = C14nMethod::Exclusive { inclusive_prefixes: vec![], with_comments: true };
+    let method = C14nMethod::Exclusive {
+        inclusive_prefixes: vec![],
+        with_comments: true,
+    };
     for name in DOCS {
         let path = fixture(name);
         assert_eq!(ours(&path, &method), xmllint("--exc-c14n", &path), "{name}");
@@ -48,7 +57,9 @@ fn exclusive_with_comments_matches_xmllint() {
 
 #[test]
 fn inclusive_with_comments_matches_xmllint() {
-    let method = C14nMethod::Inclusive { with_comments: true };
+    let method = C14nMethod::Inclusive {
+        with_comments: true,
+    };
     for name in DOCS {
         let path = fixture(name);
         assert_eq!(ours(&path, &method), xmllint("--c14n", &path), "{name}");
@@ -82,7 +93,10 @@ fn exclusive_subtree_renders_only_utilized_namespaces() {
         r#"<b:x xmlns="urn:d" xmlns:a="urn:a" xmlns:b="urn:b" Id="t" a:attr="1"><y></y></b:x>"#
     );
     // PrefixList forces `b`-style inclusive treatment of the default namespace.
-    let m = C14nMethod::Exclusive { inclusive_prefixes: vec!["#default".into()], with_comments: false };
+    let m = C14nMethod::Exclusive {
+        inclusive_prefixes: vec!["#default".into()],
+        with_comments: false,
+    };
     let incl = c14n::canonicalize_by_id(&doc, "Id", "t", None, &m).unwrap();
     assert_eq!(
         incl,
@@ -92,9 +106,13 @@ fn exclusive_subtree_renders_only_utilized_namespaces() {
 
 #[test]
 fn excluded_subtree_is_left_out() {
-    let xml = "<r xmlns=\"urn:r\">\n<a>1</a>\n<s:Signature xmlns:s=\"urn:s\"><s:x/></s:Signature>\n</r>";
+    let xml =
+        "<r xmlns=\"urn:r\">\n<a>1</a>\n<s:Signature xmlns:s=\"urn:s\"><s:x/></s:Signature>\n</r>";
     let doc = Document::parse(xml).unwrap();
-    let sig = doc.descendants().find(|n| n.tag_name().name() == "Signature").unwrap();
+    let sig = doc
+        .descendants()
+        .find(|n| n.tag_name().name() == "Signature")
+        .unwrap();
     let out = c14n::canonicalize(doc.root(), Some(sig.id()), &C14nMethod::exclusive());
     assert_eq!(out, "<r xmlns=\"urn:r\">\n<a>1</a>\n\n</r>");
 }

@@ -279,7 +279,11 @@ pub fn encode_json<T: serde::Serialize>(value: &T) -> Result<Option<RequestBody>
 }
 
 /// Finds an operation by method and path template.
-pub fn find(operations: &'static [&'static OperationMeta], method: Method, path: &str) -> Option<&'static OperationMeta> {
+pub fn find(
+    operations: &'static [&'static OperationMeta],
+    method: Method,
+    path: &str,
+) -> Option<&'static OperationMeta> {
     operations
         .iter()
         .copied()

@@ -8,20 +8,33 @@ use ksef_model::*;
 #[test]
 fn path_query_and_repeated_array_params() {
     let mut req = GetSessions::new(SessionType::Online);
-    req.statuses = Some(vec![CommonSessionStatus::InProgress, CommonSessionStatus::Succeeded]);
+    req.statuses = Some(vec![
+        CommonSessionStatus::InProgress,
+        CommonSessionStatus::Succeeded,
+    ]);
     req.page_size = Some(10);
     req.x_continuation_token = Some("abc".into());
     assert_eq!(req.path(), "/sessions");
     let q = req.query();
     assert!(q.contains(&("sessionType", "Online".to_owned())));
     assert!(q.contains(&("pageSize", "10".to_owned())));
-    let statuses: Vec<&String> = q.iter().filter(|(k, _)| *k == "statuses").map(|(_, v)| v).collect();
+    let statuses: Vec<&String> = q
+        .iter()
+        .filter(|(k, _)| *k == "statuses")
+        .map(|(_, v)| v)
+        .collect();
     assert_eq!(statuses, ["InProgress", "Succeeded"]);
-    assert_eq!(req.headers(), vec![("x-continuation-token", "abc".to_owned())]);
+    assert_eq!(
+        req.headers(),
+        vec![("x-continuation-token", "abc".to_owned())]
+    );
     assert!(req.body().unwrap().is_none());
 
     let reference = ReferenceNumber::new("20250625-EE-319D7EE000-B67F415CDC-2C").unwrap();
-    let status = GetSessionsByReferenceNumberInvoicesByInvoiceReferenceNumber::new(reference.clone(), reference);
+    let status = GetSessionsByReferenceNumberInvoicesByInvoiceReferenceNumber::new(
+        reference.clone(),
+        reference,
+    );
     assert_eq!(
         status.path(),
         "/sessions/20250625-EE-319D7EE000-B67F415CDC-2C/invoices/20250625-EE-319D7EE000-B67F415CDC-2C"
@@ -49,7 +62,10 @@ fn bodies_carry_their_content_type() {
     assert_eq!(body.content_type, "application/json");
     let json: serde_json::Value = serde_json::from_slice(&body.bytes).unwrap();
     assert_eq!(json["invoiceSize"], 6480);
-    assert!(json.get("offlineMode").is_none(), "unset optional fields are omitted");
+    assert!(
+        json.get("offlineMode").is_none(),
+        "unset optional fields are omitted"
+    );
     assert!(json.get("hashOfCorrectedInvoice").is_none());
 }
 
@@ -66,7 +82,10 @@ fn unknown_enum_values_and_fields_are_kept_or_ignored() {
     assert_eq!(kind, SessionType::Unknown("Hologram".into()));
     assert!(!kind.is_known());
     assert_eq!(serde_json::to_string(&kind).unwrap(), "\"Hologram\"");
-    assert_eq!("Online".parse::<SessionType>().unwrap(), SessionType::Online);
+    assert_eq!(
+        "Online".parse::<SessionType>().unwrap(),
+        SessionType::Online
+    );
 }
 
 #[test]
@@ -91,8 +110,10 @@ fn secrets_are_not_debug_printed() {
     let shown = format!("{tokens:?}");
     assert!(!shown.contains("SECRET"), "{shown}");
     assert!(shown.contains("redacted"));
-    let generated: GenerateTokenResponse =
-        serde_json::from_str(r#"{"referenceNumber":"20251010-EC-1DCE3E3000-12ECB5B36E-45","token":"KSEF-TOKEN-SECRET"}"#).unwrap();
+    let generated: GenerateTokenResponse = serde_json::from_str(
+        r#"{"referenceNumber":"20251010-EC-1DCE3E3000-12ECB5B36E-45","token":"KSEF-TOKEN-SECRET"}"#,
+    )
+    .unwrap();
     assert!(!format!("{generated:?}").contains("KSEF-TOKEN-SECRET"));
 }
 

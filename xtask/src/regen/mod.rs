@@ -30,8 +30,13 @@ pub struct Generated {
 
 /// Generates the model from the spec text and the overrides (JSON text, may be empty).
 pub fn generate(spec_text: &str, overrides_text: Option<&str>) -> Result<Generated, String> {
-    let spec: Value = serde_json::from_str(spec_text).map_err(|e| format!("the spec is not valid JSON: {e}"))?;
-    if !spec.get("openapi").and_then(Value::as_str).is_some_and(|v| v.starts_with("3.")) {
+    let spec: Value =
+        serde_json::from_str(spec_text).map_err(|e| format!("the spec is not valid JSON: {e}"))?;
+    if !spec
+        .get("openapi")
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.starts_with("3."))
+    {
         return Err("the spec is not an OpenAPI 3.x document (no `openapi: 3.x` field)".into());
     }
     let overrides = parse_overrides(overrides_text)?;
@@ -46,7 +51,11 @@ pub fn generate(spec_text: &str, overrides_text: Option<&str>) -> Result<Generat
     check_patterns(&resolver)?;
 
     let mut warnings = std::mem::take(&mut resolver.warnings);
-    for key in overrides.lenient_required.keys().chain(overrides.secret.iter()) {
+    for key in overrides
+        .lenient_required
+        .keys()
+        .chain(overrides.secret.iter())
+    {
         if !resolver.applied.contains(key) {
             warnings.push(format!(
                 "override for {}.{} matches nothing in this spec (stale entry?)",
@@ -100,8 +109,14 @@ pub fn generate(spec_text: &str, overrides_text: Option<&str>) -> Result<Generat
 fn parse_overrides(text: Option<&str>) -> Result<Overrides, String> {
     let mut o = Overrides::default();
     let Some(text) = text else { return Ok(o) };
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("the override file is not valid JSON: {e}"))?;
-    let entries = |key: &str| v.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| format!("the override file is not valid JSON: {e}"))?;
+    let entries = |key: &str| {
+        v.get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
     let field = |e: &Value, k: &str| -> Result<String, String> {
         e.get(k)
             .and_then(Value::as_str)
@@ -109,10 +124,14 @@ fn parse_overrides(text: Option<&str>) -> Result<Overrides, String> {
             .ok_or(format!("override entry {e} has no string field `{k}`"))
     };
     for e in entries("lenientRequired") {
-        o.lenient_required.insert((field(&e, "schema")?, field(&e, "property")?), field(&e, "reason")?);
+        o.lenient_required.insert(
+            (field(&e, "schema")?, field(&e, "property")?),
+            field(&e, "reason")?,
+        );
     }
     for e in entries("secret") {
-        o.secret.insert((field(&e, "schema")?, field(&e, "property")?));
+        o.secret
+            .insert((field(&e, "schema")?, field(&e, "property")?));
     }
     Ok(o)
 }
@@ -123,14 +142,19 @@ fn check_patterns(resolver: &Resolver<'_>) -> Result<(), String> {
         if let schema::Def::Newtype { constraints } = &d.def
             && let Some(p) = &constraints.pattern
         {
-            regex_lite::Regex::new(p).map_err(|e| format!("pattern of {} does not compile: {e}", d.name))?;
+            regex_lite::Regex::new(p)
+                .map_err(|e| format!("pattern of {} does not compile: {e}", d.name))?;
         }
     }
     Ok(())
 }
 
 fn title_version(spec: &Value) -> (String, String) {
-    let title = spec.pointer("/info/title").and_then(Value::as_str).unwrap_or("untitled").to_owned();
+    let title = spec
+        .pointer("/info/title")
+        .and_then(Value::as_str)
+        .unwrap_or("untitled")
+        .to_owned();
     // The KSeF spec keeps `info.version` at "v2" and states the real version in the description.
     let described = spec
         .pointer("/info/description")
@@ -139,7 +163,11 @@ fn title_version(spec: &Value) -> (String, String) {
         .and_then(|rest| rest.split_whitespace().next())
         .map(str::to_owned);
     let version = described
-        .or_else(|| spec.pointer("/info/version").and_then(Value::as_str).map(str::to_owned))
+        .or_else(|| {
+            spec.pointer("/info/version")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| "unknown".to_owned());
     (title, version)
 }
@@ -153,7 +181,10 @@ fn header(spec: &Value, text: &str) -> String {
 }
 
 fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn rustfmt(source: &str) -> Result<String, String> {
@@ -163,12 +194,17 @@ fn rustfmt(source: &str) -> Result<String, String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot run rustfmt (install it with `rustup component add rustfmt`): {e}"))?;
+        .map_err(|e| {
+            format!("cannot run rustfmt (install it with `rustup component add rustfmt`): {e}")
+        })?;
     let mut stdin = child.stdin.take().ok_or("rustfmt has no stdin")?;
     let input = source.to_owned();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().map_err(|e| e.to_string())?;
-    writer.join().map_err(|_| "rustfmt writer thread panicked")?.map_err(|e| e.to_string())?;
+    writer
+        .join()
+        .map_err(|_| "rustfmt writer thread panicked")?
+        .map_err(|e| e.to_string())?;
     if !output.status.success() {
         let err = String::from_utf8_lossy(&output.stderr);
         return Err(err.lines().take(30).collect::<Vec<_>>().join("\n"));
@@ -214,7 +250,8 @@ pub fn run(root: &Path, opts: Options) -> Result<(), String> {
     if opts.check {
         return check(&out_dir, &generated);
     }
-    std::fs::create_dir_all(&out_dir).map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
     // Remove generated files that are no longer produced.
     if let Ok(entries) = std::fs::read_dir(&out_dir) {
         for entry in entries.flatten() {
@@ -227,8 +264,10 @@ pub fn run(root: &Path, opts: Options) -> Result<(), String> {
     for (name, content) in &generated.files {
         let path = out_dir.join(name);
         let tmp = out_dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, content).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(&tmp, content)
+            .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, &path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     eprintln!(
         "generated {} schemas and {} operations into {}",
@@ -281,10 +320,17 @@ fn diff_summary(name: &str, old: &str, new: &str) -> String {
             similar::ChangeTag::Equal => {}
         }
     }
-    let unified = diff.unified_diff().context_radius(2).header("committed", "generated").to_string();
+    let unified = diff
+        .unified_diff()
+        .context_radius(2)
+        .header("committed", "generated")
+        .to_string();
     let shown: Vec<&str> = unified.lines().take(40).collect();
     let more = unified.lines().count().saturating_sub(shown.len());
-    let mut out = format!("{name}: {added} lines added, {removed} removed\n{}", shown.join("\n"));
+    let mut out = format!(
+        "{name}: {added} lines added, {removed} removed\n{}",
+        shown.join("\n")
+    );
     if more > 0 {
         out.push_str(&format!("\n… {more} more diff lines"));
     }

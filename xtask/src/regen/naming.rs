@@ -13,7 +13,11 @@ pub fn words(input: &str) -> Vec<String> {
             }
             continue;
         }
-        let prev = if i > 0 { chars.get(i - 1).copied() } else { None };
+        let prev = if i > 0 {
+            chars.get(i - 1).copied()
+        } else {
+            None
+        };
         let next = chars.get(i + 1).copied();
         let boundary = match prev {
             Some(p) if p.is_ascii_alphanumeric() => {
@@ -122,9 +126,15 @@ mod tests {
         assert_eq!(pascal("missing-permissions"), "MissingPermissions");
         assert_eq!(pascal("VatUeManage"), "VatUeManage");
         assert_eq!(
-            operation_name("GET", "/sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo"),
+            operation_name(
+                "GET",
+                "/sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo"
+            ),
             "get_sessions_by_reference_number_invoices_ksef_by_ksef_number_upo"
         );
-        assert_eq!(operation_name("POST", "/auth/challenge"), "post_auth_challenge");
+        assert_eq!(
+            operation_name("POST", "/auth/challenge"),
+            "post_auth_challenge"
+        );
     }
 }

@@ -64,7 +64,9 @@ pub fn read_ops(spec: &Value, resolver: &mut Resolver<'_>) -> Result<Vec<Op>, St
     let mut ops = Vec::new();
     let mut names = HashSet::new();
     for (path, item) in paths {
-        let Some(item) = item.as_object() else { continue };
+        let Some(item) = item.as_object() else {
+            continue;
+        };
         let shared_params: Vec<Value> = item
             .get("parameters")
             .and_then(Value::as_array)
@@ -96,11 +98,17 @@ fn read_op(
     let struct_name = pascal(&name);
     let mut params = Vec::new();
     let mut fields = HashSet::new();
-    let all_params = shared_params
-        .iter()
-        .chain(op.get("parameters").and_then(Value::as_array).into_iter().flatten());
+    let all_params = shared_params.iter().chain(
+        op.get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten(),
+    );
     for p in all_params {
-        let wire = p.get("name").and_then(Value::as_str).ok_or(format!("{name}: parameter without a name"))?;
+        let wire = p
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or(format!("{name}: parameter without a name"))?;
         let location = match p.get("in").and_then(Value::as_str) {
             Some("path") => "Path",
             Some("query") => "Query",
@@ -112,14 +120,19 @@ fn read_op(
         let ty = resolver.resolve(&schema, &struct_name, wire)?;
         let mut field = snake(wire);
         if !fields.insert(field.clone()) {
-            field = format!("{}_{}", field.trim_start_matches("r#"), location.to_ascii_lowercase());
+            field = format!(
+                "{}_{}",
+                field.trim_start_matches("r#"),
+                location.to_ascii_lowercase()
+            );
             fields.insert(field.clone());
         }
         params.push(Param {
             wire: wire.to_owned(),
             field,
             location,
-            required: location == "Path" || p.get("required").and_then(Value::as_bool) == Some(true),
+            required: location == "Path"
+                || p.get("required").and_then(Value::as_bool) == Some(true),
             ty,
             description: str_of(p, "description"),
         });
@@ -142,21 +155,47 @@ fn read_op(
                     .and_then(|media| media.get("schema"))
                     .is_some_and(|schema| has_required(schema, resolver.schemas));
             match content.and_then(|c| c.iter().next()) {
-                Some((ct, media)) => Some(read_body(ct, media, &struct_name, "Body", required, resolver)?),
+                Some((ct, media)) => Some(read_body(
+                    ct,
+                    media,
+                    &struct_name,
+                    "Body",
+                    required,
+                    resolver,
+                )?),
                 None => None,
             }
         }
         None => None,
     };
 
-    let responses = op.get("responses").and_then(Value::as_object).ok_or(format!("{name}: no responses"))?;
+    let responses = op
+        .get("responses")
+        .and_then(Value::as_object)
+        .ok_or(format!("{name}: no responses"))?;
     let (success_status, success) = responses
         .iter()
-        .filter_map(|(code, r)| code.parse::<u16>().ok().filter(|c| (200..300).contains(c)).map(|c| (c, r)))
+        .filter_map(|(code, r)| {
+            code.parse::<u16>()
+                .ok()
+                .filter(|c| (200..300).contains(c))
+                .map(|c| (c, r))
+        })
         .min_by_key(|(c, _)| *c)
         .ok_or(format!("{name}: no 2xx response"))?;
-    let response = match success.get("content").and_then(Value::as_object).and_then(|c| c.iter().next()) {
-        Some((ct, media)) => Some(read_body(ct, media, &struct_name, "Response", true, resolver)?),
+    let response = match success
+        .get("content")
+        .and_then(Value::as_object)
+        .and_then(|c| c.iter().next())
+    {
+        Some((ct, media)) => Some(read_body(
+            ct,
+            media,
+            &struct_name,
+            "Response",
+            true,
+            resolver,
+        )?),
         None => None,
     };
     let response_headers = success
@@ -187,15 +226,27 @@ fn read_op(
     let permissions = op
         .get("x-required-permissions")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     let security = op.get("security").or(global_security);
-    let bearer = security
-        .and_then(Value::as_array)
-        .is_some_and(|reqs| reqs.iter().any(|r| r.as_object().is_some_and(|o| !o.is_empty())));
-    let pagination = if params.iter().any(|p| p.location == "Header" && p.wire.eq_ignore_ascii_case("x-continuation-token")) {
+    let bearer = security.and_then(Value::as_array).is_some_and(|reqs| {
+        reqs.iter()
+            .any(|r| r.as_object().is_some_and(|o| !o.is_empty()))
+    });
+    let pagination = if params
+        .iter()
+        .any(|p| p.location == "Header" && p.wire.eq_ignore_ascii_case("x-continuation-token"))
+    {
         "ContinuationToken"
-    } else if params.iter().any(|p| p.location == "Query" && p.wire == "pageOffset") {
+    } else if params
+        .iter()
+        .any(|p| p.location == "Query" && p.wire == "pageOffset")
+    {
         "PageOffset"
     } else {
         "None"
@@ -262,8 +313,15 @@ fn read_body(
 
 /// Whether a body schema (inline, or through its reference) lists required properties.
 fn has_required(schema: &Value, schemas: &serde_json::Map<String, Value>) -> bool {
-    let listed = |s: &Value| s.get("required").and_then(Value::as_array).is_some_and(|a| !a.is_empty());
-    listed(schema) || schema_ref(schema).and_then(|name| schemas.get(&name)).is_some_and(listed)
+    let listed = |s: &Value| {
+        s.get("required")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty())
+    };
+    listed(schema)
+        || schema_ref(schema)
+            .and_then(|name| schemas.get(&name))
+            .is_some_and(listed)
 }
 
 fn schema_ref(schema: &Value) -> Option<String> {
@@ -348,15 +406,28 @@ fn render_op(op: &Op) -> String {
     out.push_str("#[derive(Debug, Clone, PartialEq)]\n");
     let _ = writeln!(out, "pub struct {} {{", op.struct_name);
     for p in &op.params {
-        let d = p.description.clone().unwrap_or_else(|| format!("`{}`", p.wire));
+        let d = p
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("`{}`", p.wire));
         let loc = p.location.to_ascii_lowercase();
-        out.push_str(&doc_comment(&format!("{d}\n\nSent as the {loc} parameter `{}`.", p.wire), "    "));
+        out.push_str(&doc_comment(
+            &format!("{d}\n\nSent as the {loc} parameter `{}`.", p.wire),
+            "    ",
+        ));
         let _ = writeln!(out, "    pub {}: {},", p.field, field_type(p));
     }
     if let Some(b) = &op.request {
         let ty = body_type(b);
-        out.push_str(&doc_comment(&format!("The request body (`{}`).", b.content_type), "    "));
-        let ty = if b.required { ty } else { format!("Option<{ty}>") };
+        out.push_str(&doc_comment(
+            &format!("The request body (`{}`).", b.content_type),
+            "    ",
+        ));
+        let ty = if b.required {
+            ty
+        } else {
+            format!("Option<{ty}>")
+        };
         let _ = writeln!(out, "    pub body: {ty},");
     }
     out.push_str("}\n\n");
@@ -381,35 +452,84 @@ fn render_op(op: &Op) -> String {
         }
     }
     let _ = writeln!(out, "impl {} {{", op.struct_name);
-    out.push_str("    /// Creates the request from its required parts; optional parts are `None`.\n");
+    out.push_str(
+        "    /// Creates the request from its required parts; optional parts are `None`.\n",
+    );
     if args.is_empty() {
         out.push_str("    #[allow(clippy::new_without_default)]\n");
     }
-    let _ = writeln!(out, "    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n}}\n", args.join(", "), inits.join(", "));
+    let _ = writeln!(
+        out,
+        "    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n}}\n",
+        args.join(", "),
+        inits.join(", ")
+    );
 
     // Operation impl.
     let response_ty = match &op.response {
-        Some(b) if b.kind == "Json" => b.ty.as_ref().map(Ty::rust_from_ops).unwrap_or("serde_json::Value".into()),
+        Some(b) if b.kind == "Json" => {
+            b.ty.as_ref()
+                .map(Ty::rust_from_ops)
+                .unwrap_or("serde_json::Value".into())
+        }
         Some(_) => "crate::catalogue::RawBody".to_owned(),
         None => "()".to_owned(),
     };
     let _ = writeln!(out, "impl Operation for {} {{", op.struct_name);
     let _ = writeln!(out, "    type Response = {response_ty};\n");
-    let _ = writeln!(out, "    const META: &'static OperationMeta = &OperationMeta {{");
+    let _ = writeln!(
+        out,
+        "    const META: &'static OperationMeta = &OperationMeta {{"
+    );
     let _ = writeln!(out, "        name: {},", lit(&op.name));
-    let _ = writeln!(out, "        method: Method::{},", pascal(&op.method.to_ascii_lowercase()));
+    let _ = writeln!(
+        out,
+        "        method: Method::{},",
+        pascal(&op.method.to_ascii_lowercase())
+    );
     let _ = writeln!(out, "        path: {},", lit(&op.path));
     let _ = writeln!(out, "        tag: {},", lit(&op.tag));
     let _ = writeln!(out, "        summary: {},", lit(&op.summary));
     let _ = writeln!(out, "        success_status: {},", op.success_status);
-    let opt_lit = |s: Option<&str>| s.map(|s| format!("Some({})", lit(s))).unwrap_or("None".into());
-    let _ = writeln!(out, "        request_content_type: {},", opt_lit(op.request.as_ref().map(|b| b.content_type.as_str())));
-    let _ = writeln!(out, "        request_body: BodyKind::{},", op.request.as_ref().map(|b| b.kind).unwrap_or("None"));
-    let _ = writeln!(out, "        response_content_type: {},", opt_lit(op.response.as_ref().map(|b| b.content_type.as_str())));
-    let _ = writeln!(out, "        response_body: BodyKind::{},", op.response.as_ref().map(|b| b.kind).unwrap_or("None"));
-    let _ = writeln!(out, "        request_schema: {},", opt_lit(op.request.as_ref().and_then(|b| b.schema.as_deref())));
-    let _ = writeln!(out, "        response_schema: {},", opt_lit(op.response.as_ref().and_then(|b| b.schema.as_deref())));
-    let _ = writeln!(out, "        response_is_array: {},", op.response.as_ref().is_some_and(|b| b.is_array));
+    let opt_lit = |s: Option<&str>| {
+        s.map(|s| format!("Some({})", lit(s)))
+            .unwrap_or("None".into())
+    };
+    let _ = writeln!(
+        out,
+        "        request_content_type: {},",
+        opt_lit(op.request.as_ref().map(|b| b.content_type.as_str()))
+    );
+    let _ = writeln!(
+        out,
+        "        request_body: BodyKind::{},",
+        op.request.as_ref().map(|b| b.kind).unwrap_or("None")
+    );
+    let _ = writeln!(
+        out,
+        "        response_content_type: {},",
+        opt_lit(op.response.as_ref().map(|b| b.content_type.as_str()))
+    );
+    let _ = writeln!(
+        out,
+        "        response_body: BodyKind::{},",
+        op.response.as_ref().map(|b| b.kind).unwrap_or("None")
+    );
+    let _ = writeln!(
+        out,
+        "        request_schema: {},",
+        opt_lit(op.request.as_ref().and_then(|b| b.schema.as_deref()))
+    );
+    let _ = writeln!(
+        out,
+        "        response_schema: {},",
+        opt_lit(op.response.as_ref().and_then(|b| b.schema.as_deref()))
+    );
+    let _ = writeln!(
+        out,
+        "        response_is_array: {},",
+        op.response.as_ref().is_some_and(|b| b.is_array)
+    );
     match &op.rate_limit {
         Some((group, [s, m, h])) => {
             let n = |v: &Option<u64>| v.map(|v| format!("Some({v})")).unwrap_or("None".into());
@@ -425,7 +545,11 @@ fn render_op(op: &Op) -> String {
         None => out.push_str("        rate_limit: None,\n"),
     }
     let perms: Vec<String> = op.permissions.iter().map(|p| lit(p)).collect();
-    let _ = writeln!(out, "        required_permissions: &[{}],", perms.join(", "));
+    let _ = writeln!(
+        out,
+        "        required_permissions: &[{}],",
+        perms.join(", ")
+    );
     let _ = writeln!(out, "        requires_bearer: {},", op.bearer);
     let _ = writeln!(out, "        pagination: Pagination::{},", op.pagination);
     out.push_str("        params: &[");
@@ -459,33 +583,65 @@ fn render_op(op: &Op) -> String {
         let mut args = Vec::new();
         for p in &path_params {
             template = template.replace(&format!("{{{}}}", p.wire), "{}");
-            args.push(format!("crate::rt::path::encode_segment(&{})", param_value(&format!("self.{}", p.field))));
+            args.push(format!(
+                "crate::rt::path::encode_segment(&{})",
+                param_value(&format!("self.{}", p.field))
+            ));
         }
-        let _ = writeln!(out, "        format!({}, {})", lit(&template), args.join(", "));
+        let _ = writeln!(
+            out,
+            "        format!({}, {})",
+            lit(&template),
+            args.join(", ")
+        );
     }
     out.push_str("    }\n\n");
     for (fn_name, location) in [("query", "Query"), ("headers", "Header")] {
-        let list: Vec<&Param> = op.params.iter().filter(|p| p.location == location).collect();
+        let list: Vec<&Param> = op
+            .params
+            .iter()
+            .filter(|p| p.location == location)
+            .collect();
         if list.is_empty() {
-            let _ = writeln!(out, "    fn {fn_name}(&self) -> Vec<(&'static str, String)> {{\n        Vec::new()\n    }}\n");
+            let _ = writeln!(
+                out,
+                "    fn {fn_name}(&self) -> Vec<(&'static str, String)> {{\n        Vec::new()\n    }}\n"
+            );
             continue;
         }
-        let _ = writeln!(out, "    fn {fn_name}(&self) -> Vec<(&'static str, String)> {{");
+        let _ = writeln!(
+            out,
+            "    fn {fn_name}(&self) -> Vec<(&'static str, String)> {{"
+        );
         out.push_str("        let mut out = Vec::new();\n");
         for p in list {
             let key = lit(&p.wire);
             let is_vec = matches!(p.ty, Ty::Vec(_));
-            let value = if p.required { format!("Some(&self.{})", p.field) } else { format!("self.{}.as_ref()", p.field) };
-            if is_vec {
-                let _ = writeln!(out, "        for item in {value}.into_iter().flatten() {{\n            out.push(({key}, {}));\n        }}", param_value("item"));
+            let value = if p.required {
+                format!("Some(&self.{})", p.field)
             } else {
-                let _ = writeln!(out, "        if let Some(value) = {value} {{\n            out.push(({key}, {}));\n        }}", param_value("value"));
+                format!("self.{}.as_ref()", p.field)
+            };
+            if is_vec {
+                let _ = writeln!(
+                    out,
+                    "        for item in {value}.into_iter().flatten() {{\n            out.push(({key}, {}));\n        }}",
+                    param_value("item")
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "        if let Some(value) = {value} {{\n            out.push(({key}, {}));\n        }}",
+                    param_value("value")
+                );
             }
         }
         out.push_str("        out\n    }\n\n");
     }
     // body()
-    out.push_str("    fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {\n");
+    out.push_str(
+        "    fn body(&self) -> Result<Option<RequestBody>, crate::catalogue::EncodeError> {\n",
+    );
     match &op.request {
         None => out.push_str("        Ok(None)\n"),
         Some(b) => {
@@ -499,16 +655,27 @@ fn render_op(op: &Op) -> String {
             if b.required {
                 let _ = writeln!(out, "        {}", expr("&self.body"));
             } else {
-                let _ = writeln!(out, "        match &self.body {{\n            Some(body) => {},\n            None => Ok(None),\n        }}", expr("body"));
+                let _ = writeln!(
+                    out,
+                    "        match &self.body {{\n            Some(body) => {},\n            None => Ok(None),\n        }}",
+                    expr("body")
+                );
             }
         }
     }
     out.push_str("    }\n\n");
     // decode_response()
-    let _ = writeln!(out, "    fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {{");
+    let _ = writeln!(
+        out,
+        "    fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {{"
+    );
     match &op.response {
         Some(b) if b.kind == "Json" => {
-            let _ = writeln!(out, "        crate::catalogue::decode_json({}, body)", lit(&op.name));
+            let _ = writeln!(
+                out,
+                "        crate::catalogue::decode_json({}, body)",
+                lit(&op.name)
+            );
         }
         Some(_) => out.push_str("        Ok(crate::catalogue::RawBody(body.to_vec()))\n"),
         None => out.push_str("        let _ = body;\n        Ok(())\n"),
@@ -519,7 +686,11 @@ fn render_op(op: &Op) -> String {
 
 fn body_type(b: &Body) -> String {
     match b.kind {
-        "Json" => b.ty.as_ref().map(Ty::rust_from_ops).unwrap_or("serde_json::Value".into()),
+        "Json" => {
+            b.ty.as_ref()
+                .map(Ty::rust_from_ops)
+                .unwrap_or("serde_json::Value".into())
+        }
         "Xml" => "String".to_owned(),
         _ => "Vec<u8>".to_owned(),
     }
@@ -538,13 +709,22 @@ pub fn render_registry(schema_names: &[(String, String)], ops: &[Op]) -> String 
     out.push_str("fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(value: serde_json::Value) -> Result<serde_json::Value, serde_json::Error> {\n    let typed: T = serde_json::from_value(value)?;\n    serde_json::to_value(&typed)\n}\n\n");
     out.push_str("/// Decodes `value` as the type of the named component schema and encodes it again.\n/// `None` when no schema has that name.\npub fn round_trip_schema(schema: &str, value: serde_json::Value) -> Option<Result<serde_json::Value, serde_json::Error>> {\n    Some(match schema {\n");
     for (spec, rust) in schema_names {
-        let _ = writeln!(out, "        {} => round_trip::<types::{rust}>(value),", lit(spec));
+        let _ = writeln!(
+            out,
+            "        {} => round_trip::<types::{rust}>(value),",
+            lit(spec)
+        );
     }
     out.push_str("        _ => return None,\n    })\n}\n\n");
     out.push_str("/// Decodes `value` as the JSON request body of the named operation and encodes it again.\n/// `None` when the operation does not exist or has no JSON body.\npub fn round_trip_request_body(operation: &str, value: serde_json::Value) -> Option<Result<serde_json::Value, serde_json::Error>> {\n    Some(match operation {\n");
     for op in ops {
         if let Some(b) = op.request.as_ref().filter(|b| b.kind == "Json") {
-            let _ = writeln!(out, "        {} => round_trip::<{}>(value),", lit(&op.name), body_type(b));
+            let _ = writeln!(
+                out,
+                "        {} => round_trip::<{}>(value),",
+                lit(&op.name),
+                body_type(b)
+            );
         }
     }
     out.push_str("        _ => return None,\n    })\n}\n\n");
@@ -553,7 +733,12 @@ pub fn render_registry(schema_names: &[(String, String)], ops: &[Op]) -> String 
     out.push_str("    Some(match operation {\n");
     for op in ops {
         if op.response.as_ref().is_some_and(|b| b.kind == "Json") {
-            let _ = writeln!(out, "        {} => via::<operations::{}>(value),", lit(&op.name), op.struct_name);
+            let _ = writeln!(
+                out,
+                "        {} => via::<operations::{}>(value),",
+                lit(&op.name),
+                op.struct_name
+            );
         }
     }
     out.push_str("        _ => return None,\n    })\n}\n");

@@ -57,7 +57,9 @@ fn render_def(d: &TypeDef, floaty: &HashMap<String, bool>) -> String {
         Def::Struct { props } => render_struct(d, props, floaty),
         Def::Enum { values } => render_enum(d, values),
         Def::Newtype { constraints } => render_newtype(d, constraints),
-        Def::Alias { target } => format!("{}pub type {} = {};\n", type_doc(d), d.name, target.rust()),
+        Def::Alias { target } => {
+            format!("{}pub type {} = {};\n", type_doc(d), d.name, target.rust())
+        }
     }
 }
 
@@ -157,7 +159,10 @@ fn render_struct(d: &TypeDef, props: &[Prop], floaty: &HashMap<String, bool>) ->
 }
 
 fn field_doc(p: &Prop) -> String {
-    let mut doc = p.description.clone().unwrap_or_else(|| format!("`{}`", p.wire));
+    let mut doc = p
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("`{}`", p.wire));
     let mut notes = Vec::new();
     if !p.constraints.is_empty() {
         notes.push(format!("Constraints: {}.", p.constraints.join(", ")));
@@ -169,9 +174,7 @@ fn field_doc(p: &Prop) -> String {
         notes.push("**Deprecated** in the spec.".to_owned());
     }
     if let Some(reason) = &p.lenient_reason {
-        notes.push(format!(
-            "Required by the spec, but optional here: {reason}"
-        ));
+        notes.push(format!("Required by the spec, but optional here: {reason}"));
     }
     if p.secret {
         notes.push("Secret: never shown by `Debug`.".to_owned());
@@ -219,9 +222,7 @@ fn render_enum(d: &TypeDef, values: &[String]) -> String {
         out.push_str(&doc_comment(&doc, "    "));
         let _ = writeln!(out, "    {v},");
     }
-    out.push_str(
-        "    /// A value this version of the model does not know, kept as received.\n",
-    );
+    out.push_str("    /// A value this version of the model does not know, kept as received.\n");
     let _ = writeln!(out, "    {catch_all}(String),");
     out.push_str("}\n\n");
     let _ = writeln!(out, "impl {name} {{");
@@ -249,7 +250,10 @@ fn render_enum(d: &TypeDef, values: &[String]) -> String {
     for (v, value) in variants.iter().zip(values) {
         let _ = writeln!(out, "            {} => Self::{v},", lit(value));
     }
-    let _ = writeln!(out, "            other => Self::{catch_all}(other.to_owned()),");
+    let _ = writeln!(
+        out,
+        "            other => Self::{catch_all}(other.to_owned()),"
+    );
     out.push_str("        }\n    }\n}\n\n");
     let _ = writeln!(
         out,
@@ -259,10 +263,22 @@ fn render_enum(d: &TypeDef, values: &[String]) -> String {
         out,
         "impl std::str::FromStr for {name} {{\n    type Err = std::convert::Infallible;\n\n    fn from_str(value: &str) -> Result<Self, Self::Err> {{\n        Ok(Self::from(value))\n    }}\n}}\n"
     );
-    let _ = writeln!(out, "impl std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}\n");
-    let _ = writeln!(out, "impl serde::Serialize for {name} {{\n    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {{\n        s.serialize_str(self.as_str())\n    }}\n}}\n");
-    let _ = writeln!(out, "impl<'de> serde::Deserialize<'de> for {name} {{\n    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{\n        let value = std::borrow::Cow::<'de, str>::deserialize(d)?;\n        Ok(Self::from(value.as_ref()))\n    }}\n}}\n");
-    let _ = writeln!(out, "impl crate::rt::ToParam for {name} {{\n    fn to_param(&self) -> String {{\n        self.as_str().to_owned()\n    }}\n}}");
+    let _ = writeln!(
+        out,
+        "impl std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl serde::Serialize for {name} {{\n    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {{\n        s.serialize_str(self.as_str())\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl<'de> serde::Deserialize<'de> for {name} {{\n    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{\n        let value = std::borrow::Cow::<'de, str>::deserialize(d)?;\n        Ok(Self::from(value.as_ref()))\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl crate::rt::ToParam for {name} {{\n    fn to_param(&self) -> String {{\n        self.as_str().to_owned()\n    }}\n}}"
+    );
     out
 }
 
@@ -302,7 +318,9 @@ fn render_newtype(d: &TypeDef, c: &StrConstraints) -> String {
     }
     out.push_str("///\n");
     if rules.is_empty() {
-        out.push_str("/// Unconstrained text; a distinct type so that values cannot be mixed up.\n");
+        out.push_str(
+            "/// Unconstrained text; a distinct type so that values cannot be mixed up.\n",
+        );
     } else {
         let _ = writeln!(
             out,
@@ -334,12 +352,22 @@ fn render_newtype(d: &TypeDef, c: &StrConstraints) -> String {
     let _ = writeln!(out, "impl {name} {{");
     out.push_str("    /// Creates a value after checking the spec's constraints.\n");
     out.push_str("    pub fn new(value: impl Into<String>) -> Result<Self, crate::rt::ConstraintError> {\n        let value = value.into();\n");
-    let _ = writeln!(out, "        {upper}_CONSTRAINTS.check(&value)?;\n        Ok(Self(value))\n    }}\n");
-    out.push_str("    /// Wraps a value without checking it (for values that come from the server).\n");
+    let _ = writeln!(
+        out,
+        "        {upper}_CONSTRAINTS.check(&value)?;\n        Ok(Self(value))\n    }}\n"
+    );
+    out.push_str(
+        "    /// Wraps a value without checking it (for values that come from the server).\n",
+    );
     out.push_str("    pub fn new_unchecked(value: impl Into<String>) -> Self {\n        Self(value.into())\n    }\n\n");
     out.push_str("    /// Checks the value against the spec's constraints.\n");
-    let _ = writeln!(out, "    pub fn validate(&self) -> Result<(), crate::rt::ConstraintError> {{\n        {upper}_CONSTRAINTS.check(&self.0)\n    }}\n");
-    out.push_str("    /// The text.\n    pub fn as_str(&self) -> &str {\n        &self.0\n    }\n\n");
+    let _ = writeln!(
+        out,
+        "    pub fn validate(&self) -> Result<(), crate::rt::ConstraintError> {{\n        {upper}_CONSTRAINTS.check(&self.0)\n    }}\n"
+    );
+    out.push_str(
+        "    /// The text.\n    pub fn as_str(&self) -> &str {\n        &self.0\n    }\n\n",
+    );
     out.push_str("    /// Consumes the value and returns the text.\n    pub fn into_string(self) -> String {\n        self.0\n    }\n");
     if c.byte {
         out.push_str("\n    /// Encodes binary data as base64 and checks the result against the constraints.\n");
@@ -347,12 +375,29 @@ fn render_newtype(d: &TypeDef, c: &StrConstraints) -> String {
         out.push_str("    /// Decodes the base64 text.\n    pub fn decode(&self) -> Result<Vec<u8>, crate::rt::Base64Error> {\n        crate::rt::base64::decode_str(&self.0)\n    }\n");
     }
     out.push_str("}\n\n");
-    let _ = writeln!(out, "impl std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(&self.0)\n    }}\n}}\n");
-    let _ = writeln!(out, "impl AsRef<str> for {name} {{\n    fn as_ref(&self) -> &str {{\n        &self.0\n    }}\n}}\n");
-    let _ = writeln!(out, "impl std::str::FromStr for {name} {{\n    type Err = crate::rt::ConstraintError;\n\n    fn from_str(value: &str) -> Result<Self, Self::Err> {{\n        Self::new(value)\n    }}\n}}\n");
-    let _ = writeln!(out, "impl TryFrom<String> for {name} {{\n    type Error = crate::rt::ConstraintError;\n\n    fn try_from(value: String) -> Result<Self, Self::Error> {{\n        Self::new(value)\n    }}\n}}\n");
-    let _ = writeln!(out, "impl TryFrom<&str> for {name} {{\n    type Error = crate::rt::ConstraintError;\n\n    fn try_from(value: &str) -> Result<Self, Self::Error> {{\n        Self::new(value)\n    }}\n}}\n");
-    let _ = writeln!(out, "impl crate::rt::ToParam for {name} {{\n    fn to_param(&self) -> String {{\n        self.0.clone()\n    }}\n}}");
+    let _ = writeln!(
+        out,
+        "impl std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(&self.0)\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl AsRef<str> for {name} {{\n    fn as_ref(&self) -> &str {{\n        &self.0\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl std::str::FromStr for {name} {{\n    type Err = crate::rt::ConstraintError;\n\n    fn from_str(value: &str) -> Result<Self, Self::Err> {{\n        Self::new(value)\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl TryFrom<String> for {name} {{\n    type Error = crate::rt::ConstraintError;\n\n    fn try_from(value: String) -> Result<Self, Self::Error> {{\n        Self::new(value)\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl TryFrom<&str> for {name} {{\n    type Error = crate::rt::ConstraintError;\n\n    fn try_from(value: &str) -> Result<Self, Self::Error> {{\n        Self::new(value)\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl crate::rt::ToParam for {name} {{\n    fn to_param(&self) -> String {{\n        self.0.clone()\n    }}\n}}"
+    );
     out
 }
-

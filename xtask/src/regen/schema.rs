@@ -102,18 +102,10 @@ pub struct StrConstraints {
 /// A type definition to be rendered.
 #[derive(Debug, Clone)]
 pub enum Def {
-    Struct {
-        props: Vec<Prop>,
-    },
-    Enum {
-        values: Vec<String>,
-    },
-    Newtype {
-        constraints: StrConstraints,
-    },
-    Alias {
-        target: Ty,
-    },
+    Struct { props: Vec<Prop> },
+    Enum { values: Vec<String> },
+    Newtype { constraints: StrConstraints },
+    Alias { target: Ty },
 }
 
 /// One property of a struct.
@@ -201,7 +193,12 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    fn definition(&mut self, rust_name: &str, schema_name: Option<&str>, schema: &Value) -> Result<Def, String> {
+    fn definition(
+        &mut self,
+        rust_name: &str,
+        schema_name: Option<&str>,
+        schema: &Value,
+    ) -> Result<Def, String> {
         if let Some(values) = schema.get("enum").and_then(Value::as_array) {
             let values = values
                 .iter()
@@ -237,7 +234,12 @@ impl<'a> Resolver<'a> {
         Ok(Def::Alias { target })
     }
 
-    fn properties(&mut self, parent: &str, schema_name: Option<&str>, schema: &Value) -> Result<Vec<Prop>, String> {
+    fn properties(
+        &mut self,
+        parent: &str,
+        schema_name: Option<&str>,
+        schema: &Value,
+    ) -> Result<Vec<Prop>, String> {
         let required: HashSet<&str> = schema
             .get("required")
             .and_then(Value::as_array)
@@ -311,7 +313,9 @@ impl<'a> Resolver<'a> {
                     Some("date-time") => Ok(Ty::DateTime),
                     Some("date") => Ok(Ty::Date),
                     Some("byte") if schema.get("pattern").is_none() => Ok(Ty::Base64),
-                    _ if schema.get("pattern").is_some() => Ok(Ty::Named(self.inline_string(schema, parent, field))),
+                    _ if schema.get("pattern").is_some() => {
+                        Ok(Ty::Named(self.inline_string(schema, parent, field)))
+                    }
                     _ => Ok(Ty::Str),
                 }
             }
@@ -344,7 +348,9 @@ impl<'a> Resolver<'a> {
                     } else {
                         self.resolve(&ap_value, parent, &format!("{field}Value"))?
                     };
-                    if ap.get("nullable").and_then(Value::as_bool) == Some(true) && inner != Ty::Json {
+                    if ap.get("nullable").and_then(Value::as_bool) == Some(true)
+                        && inner != Ty::Json
+                    {
                         inner = Ty::Nullable(Box::new(inner));
                     }
                     Ok(Ty::Map(Box::new(inner)))
@@ -412,7 +418,10 @@ impl<'a> Resolver<'a> {
 fn singular(field: &str) -> String {
     if let Some(stem) = field.strip_suffix("sses") {
         format!("{stem}ss")
-    } else if let Some(stem) = field.strip_suffix('s').filter(|s| !s.ends_with('s') && !s.is_empty()) {
+    } else if let Some(stem) = field
+        .strip_suffix('s')
+        .filter(|s| !s.ends_with('s') && !s.is_empty())
+    {
         stem.to_owned()
     } else {
         format!("{field}Item")
@@ -423,7 +432,11 @@ fn singular(field: &str) -> String {
 pub fn type_name(schema: &str) -> String {
     let valid = schema.starts_with(|c: char| c.is_ascii_uppercase())
         && schema.chars().all(|c| c.is_ascii_alphanumeric());
-    if valid { schema.to_owned() } else { pascal(schema) }
+    if valid {
+        schema.to_owned()
+    } else {
+        pascal(schema)
+    }
 }
 
 pub fn str_of(v: &Value, key: &str) -> Option<String> {
@@ -438,7 +451,10 @@ fn string_constraints(schema: &Value) -> StrConstraints {
     StrConstraints {
         min: schema.get("minLength").and_then(Value::as_u64),
         max: schema.get("maxLength").and_then(Value::as_u64),
-        pattern: schema.get("pattern").and_then(Value::as_str).map(str::to_owned),
+        pattern: schema
+            .get("pattern")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         byte: schema.get("format").and_then(Value::as_str) == Some("byte"),
     }
 }

@@ -10,8 +10,9 @@ fn spec_path() -> std::path::PathBuf {
 
 fn load_spec() -> Value {
     let path = spec_path();
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("the official spec is needed at ../shared/ksef-docs/open-api.json ({e})"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("the official spec is needed at ../shared/ksef-docs/open-api.json ({e})")
+    });
     serde_json::from_str(&text).expect("spec is JSON")
 }
 
@@ -40,10 +41,16 @@ fn added_property_and_operation_appear() {
     });
     let changed = generate(&spec.to_string(), None).expect("generates");
     let types = &changed.files["types.rs"];
-    assert!(types.contains("pub favourite_colour: Option<String>"), "new property missing");
+    assert!(
+        types.contains("pub favourite_colour: Option<String>"),
+        "new property missing"
+    );
     assert!(types.contains("Ulubiony kolor sesji."));
     let ops = &changed.files["operations.rs"];
-    assert!(ops.contains("pub struct PutSessionsByReferenceNumberColour"), "new operation missing");
+    assert!(
+        ops.contains("pub struct PutSessionsByReferenceNumberColour"),
+        "new operation missing"
+    );
     assert!(ops.contains("name: \"put_sessions_by_reference_number_colour\""));
     assert!(ops.contains("method: Method::Put"));
     assert_eq!(changed.operation_count, baseline.operation_count + 1);
@@ -56,7 +63,11 @@ fn unsupported_constructs_warn() {
     spec["components"]["schemas"]["SessionStatusResponse"]["properties"]["variant"] =
         json!({"oneOf": [{"type": "string"}, {"type": "integer"}]});
     let g = generate(&spec.to_string(), None).expect("generates");
-    assert!(g.warnings.iter().any(|w| w.contains("oneOf")), "{:?}", g.warnings);
+    assert!(
+        g.warnings.iter().any(|w| w.contains("oneOf")),
+        "{:?}",
+        g.warnings
+    );
     assert!(g.files["types.rs"].contains("pub variant: Option<serde_json::Value>"));
 }
 
@@ -68,15 +79,25 @@ fn bad_input_is_a_clear_error() {
     let mut broken = spec.clone();
     broken["components"]["schemas"]["SessionStatusResponse"]["properties"]["x"] =
         json!({"$ref": "#/components/schemas/DoesNotExist"});
-    assert!(generate(&broken.to_string(), None).unwrap_err().contains("does not exist"));
-    assert!(generate(&spec.to_string(), Some("[")).unwrap_err().contains("override"));
+    assert!(
+        generate(&broken.to_string(), None)
+            .unwrap_err()
+            .contains("does not exist")
+    );
+    assert!(
+        generate(&spec.to_string(), Some("["))
+            .unwrap_err()
+            .contains("override")
+    );
 }
 
 /// The next spec version (2.7.0, with collective identifiers) generates too.
 #[test]
 fn next_spec_generates() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/ksef-api-2.7.0/open-api.json");
-    let text = std::fs::read_to_string(&path).expect("the 2.7.0 spec is needed at ../shared/ksef-api-2.7.0/open-api.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/ksef-api-2.7.0/open-api.json");
+    let text = std::fs::read_to_string(&path)
+        .expect("the 2.7.0 spec is needed at ../shared/ksef-api-2.7.0/open-api.json");
     let g = generate(&text, None).expect("2.7 generates");
     assert_eq!(g.operation_count, 83);
     assert_eq!(g.schema_count, 303);

@@ -3,8 +3,7 @@
 use std::fmt;
 
 use der::asn1::{
-    BmpString, Ia5StringRef, ObjectIdentifier, PrintableStringRef, TeletexStringRef,
-    Utf8StringRef,
+    BmpString, Ia5StringRef, ObjectIdentifier, PrintableStringRef, TeletexStringRef, Utf8StringRef,
 };
 use der::{Decode, Encode, Tag, Tagged};
 use sha2::{Digest, Sha256};
@@ -133,10 +132,10 @@ impl Certificate {
         let mut out = Vec::new();
         for rdn in self.parsed.tbs_certificate.subject.0.iter() {
             for atv in rdn.0.iter() {
-                if atv.oid == oid {
-                    if let Some(s) = attribute_value_string(&atv.value) {
-                        out.push(s);
-                    }
+                if atv.oid == oid
+                    && let Some(s) = attribute_value_string(&atv.value)
+                {
+                    out.push(s);
                 }
             }
         }

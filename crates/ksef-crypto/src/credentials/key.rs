@@ -120,10 +120,10 @@ impl SigningKey {
     /// Decodes a SEC1 `ECPrivateKey` (the body of `-----BEGIN EC PRIVATE KEY-----`); P-256 only.
     pub fn from_sec1_der(der_bytes: &[u8]) -> Result<Self, CredentialsError> {
         let parsed = sec1_curve(der_bytes)?;
-        if let Some(curve) = parsed {
-            if curve != OID_P256 {
-                return Err(CredentialsError::UnsupportedCurve(curve.to_string()));
-            }
+        if let Some(curve) = parsed
+            && curve != OID_P256
+        {
+            return Err(CredentialsError::UnsupportedCurve(curve.to_string()));
         }
         let key = p256::SecretKey::from_sec1_der(der_bytes)
             .map_err(|e| CredentialsError::InvalidKey(e.to_string()))?;

@@ -37,7 +37,10 @@ fn invalid(e: impl std::fmt::Display) -> CredentialsError {
 }
 
 /// Parses and decrypts a PKCS#12 file.
-pub(crate) fn parse_pkcs12(data: &[u8], password: &str) -> Result<Pkcs12Contents, CredentialsError> {
+pub(crate) fn parse_pkcs12(
+    data: &[u8],
+    password: &str,
+) -> Result<Pkcs12Contents, CredentialsError> {
     let pfx = Pfx::from_der(data).map_err(invalid)?;
     if pfx.auth_safe.content_type != OID_DATA {
         return Err(CredentialsError::InvalidPkcs12(format!(

@@ -91,10 +91,12 @@ impl KsefNumber {
             value: date_text.to_owned(),
         })?;
         let found = canonical.get(33..35).unwrap_or_default();
-        let expected = hex2(ksef_crc8(canonical.as_bytes().get(..32).unwrap_or_default()));
+        let expected = hex2(ksef_crc8(
+            canonical.as_bytes().get(..32).unwrap_or_default(),
+        ));
         // The KSeF 1.0 checksum may have covered the 33 characters before it, dash included.
-        let legacy_ok = legacy
-            && hex2(ksef_crc8(s.as_bytes().get(..33).unwrap_or_default())) == found;
+        let legacy_ok =
+            legacy && hex2(ksef_crc8(s.as_bytes().get(..33).unwrap_or_default())) == found;
         if expected != found && !legacy_ok {
             return Err(IdentifierError::Checksum {
                 kind: KIND,
@@ -120,7 +122,11 @@ impl KsefNumber {
 
     /// Builds a number from textual parts (10-digit NIP, date, 12 uppercase hex digits) and
     /// computes the checksum. The NIP is checked for format only.
-    pub fn from_parts(nip: &str, date: time::Date, technical: &str) -> Result<Self, IdentifierError> {
+    pub fn from_parts(
+        nip: &str,
+        date: time::Date,
+        technical: &str,
+    ) -> Result<Self, IdentifierError> {
         let data = format!(
             "{nip}-{:04}{:02}{:02}-{technical}",
             date.year(),

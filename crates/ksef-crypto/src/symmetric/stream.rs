@@ -98,7 +98,7 @@ impl<W: Write> EncryptingWriter<W> {
         let pending = hashers.plain.take_buffer();
         Self {
             inner,
-            enc: ChunkEncryptor::new(key.cbc_encryptor()),
+            enc: ChunkEncryptor::new(key),
             pending,
             hashers,
             poisoned: false,
@@ -189,7 +189,7 @@ impl<R: Read> EncryptingReader<R> {
         let out = hashers.cipher.take_buffer();
         Self {
             inner,
-            enc: Some(ChunkEncryptor::new(key.cbc_encryptor())),
+            enc: Some(ChunkEncryptor::new(key)),
             staging,
             out,
             out_pos: 0,

@@ -223,7 +223,9 @@ impl AuthTokenRequest {
             .next()
             .ok_or_else(|| XadesError::InvalidRequest("empty ContextIdentifier".into()))?;
         if ctx_children.next().is_some() || choice.tag_name().namespace() != Some(ns) {
-            return Err(XadesError::InvalidRequest("invalid ContextIdentifier".into()));
+            return Err(XadesError::InvalidRequest(
+                "invalid ContextIdentifier".into(),
+            ));
         }
         let value = text_of(choice)?;
         let context_identifier = match choice.tag_name().name() {
@@ -285,7 +287,9 @@ fn parse_allowed_ips(list: Node<'_, '_>, ns: &str) -> Result<AllowedIps, XadesEr
     let mut stage = 0u8;
     for n in list.children().filter(|n| n.is_element()) {
         if n.tag_name().namespace() != Some(ns) {
-            return Err(XadesError::InvalidRequest("foreign element in AllowedIps".into()));
+            return Err(XadesError::InvalidRequest(
+                "foreign element in AllowedIps".into(),
+            ));
         }
         let (s, target) = match n.tag_name().name() {
             "Ip4Address" => (0, &mut ips.ip4_addresses),

@@ -16,8 +16,9 @@ pub use auth_request::{
 };
 pub use error::XadesError;
 pub use sign::{SignOptions, sign_auth_request, sign_enveloped};
-pub use subject::{SignerIdentity, identity_from_subject, match_nip_serial, match_pesel_serial,
-    match_vatpl_org_id};
+pub use subject::{
+    SignerIdentity, identity_from_subject, match_nip_serial, match_pesel_serial, match_vatpl_org_id,
+};
 pub use verify::{VerifiedAuthRequest, VerifyOptions, verify_auth_request};
 
 /// XML-DSig namespace.

@@ -34,7 +34,9 @@ pub(super) fn one_ds_child<'a, 'i>(
         .next()
         .ok_or_else(|| XadesError::MalformedSignature(format!("missing ds:{local}")))?;
     if it.next().is_some() {
-        return Err(XadesError::MalformedSignature(format!("duplicated ds:{local}")));
+        return Err(XadesError::MalformedSignature(format!(
+            "duplicated ds:{local}"
+        )));
     }
     Ok(first)
 }
@@ -95,8 +97,8 @@ pub(super) fn signature_algorithm(uri: &str) -> Result<SignatureAlgorithm, Xades
 /// The canonicalization method of a `CanonicalizationMethod` or `Transform` element.
 pub(super) fn c14n_method(n: Node<'_, '_>) -> Result<C14nMethod, XadesError> {
     let uri = algorithm_of(n)?;
-    let mut method =
-        C14nMethod::from_uri(uri).ok_or_else(|| XadesError::UnsupportedAlgorithm(uri.to_owned()))?;
+    let mut method = C14nMethod::from_uri(uri)
+        .ok_or_else(|| XadesError::UnsupportedAlgorithm(uri.to_owned()))?;
     if let C14nMethod::Exclusive {
         inclusive_prefixes, ..
     } = &mut method

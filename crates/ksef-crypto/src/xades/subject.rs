@@ -95,20 +95,38 @@ mod tests {
 
     #[test]
     fn person_patterns() {
-        assert_eq!(match_pesel_serial("PNOPL-90010112345").as_deref(), Some("90010112345"));
+        assert_eq!(
+            match_pesel_serial("PNOPL-90010112345").as_deref(),
+            Some("90010112345")
+        );
         assert_eq!(match_pesel_serial("PESEL:9001011234").as_deref(), None);
         assert_eq!(
             match_pesel_serial("x PESEL abc 123 900101123456").as_deref(),
             Some("90010112345")
         );
-        assert_eq!(match_nip_serial("TINPL-1234563218").as_deref(), Some("1234563218"));
+        assert_eq!(
+            match_nip_serial("TINPL-1234563218").as_deref(),
+            Some("1234563218")
+        );
         assert_eq!(match_nip_serial("NIP: 123-456-32-18").as_deref(), None);
-        assert_eq!(match_nip_serial("NIP1234563218").as_deref(), Some("1234563218"));
+        assert_eq!(
+            match_nip_serial("NIP1234563218").as_deref(),
+            Some("1234563218")
+        );
         assert_eq!(match_nip_serial("1234563218").as_deref(), None);
         assert_eq!(match_nip_serial("NIP\n1234563218").as_deref(), None);
-        assert_eq!(match_nip_serial("NIPNIP\n TINPL1234563218").as_deref(), Some("1234563218"));
-        assert_eq!(match_vatpl_org_id("VATPL-1234563218").as_deref(), Some("1234563218"));
+        assert_eq!(
+            match_nip_serial("NIPNIP\n TINPL1234563218").as_deref(),
+            Some("1234563218")
+        );
+        assert_eq!(
+            match_vatpl_org_id("VATPL-1234563218").as_deref(),
+            Some("1234563218")
+        );
         assert_eq!(match_vatpl_org_id("VATDE-1234563218").as_deref(), None);
-        assert_eq!(match_pesel_serial("PNOPL-ąę90010112345").as_deref(), Some("90010112345"));
+        assert_eq!(
+            match_pesel_serial("PNOPL-ąę90010112345").as_deref(),
+            Some("90010112345")
+        );
     }
 }

@@ -8,8 +8,8 @@ use super::auth_request::{
     AllowedIps, AuthSchemaVersion, AuthTokenRequest, ContextIdentifier, SubjectIdentifierType,
 };
 use super::references::{
-    algorithm_of, base64_text, c14n_method, check_reference, digest_algorithm, ds_children,
-    is_ds, one_ds_child, signature_algorithm,
+    algorithm_of, base64_text, c14n_method, check_reference, digest_algorithm, ds_children, is_ds,
+    one_ds_child, signature_algorithm,
 };
 use super::subject::{SignerIdentity, identity_from_subject};
 use super::{SIGNED_PROPERTIES_TYPE, XADES_NS, XadesError};
@@ -93,7 +93,8 @@ pub fn verify_auth_request(
 
     let signed_info = one_ds_child(sig, "SignedInfo")?;
     let c14n = c14n_method(one_ds_child(signed_info, "CanonicalizationMethod")?)?;
-    let sig_alg = signature_algorithm(algorithm_of(one_ds_child(signed_info, "SignatureMethod")?)?)?;
+    let sig_alg =
+        signature_algorithm(algorithm_of(one_ds_child(signed_info, "SignatureMethod")?)?)?;
 
     // References.
     let mut covered = false;
@@ -109,9 +110,7 @@ pub fn verify_auth_request(
         let apex = doc
             .get_node(checked.apex)
             .ok_or_else(|| XadesError::MalformedSignature("reference apex lost".into()))?;
-        let covers = request_elem
-            .ancestors()
-            .any(|a| a.id() == apex.id());
+        let covers = request_elem.ancestors().any(|a| a.id() == apex.id());
         let excluded_covers = checked
             .excluded
             .is_some_and(|ex| request_elem.ancestors().any(|a| a.id() == ex));
@@ -120,7 +119,9 @@ pub fn verify_auth_request(
         }
     }
     if !any_ref {
-        return Err(XadesError::MalformedSignature("SignedInfo without Reference".into()));
+        return Err(XadesError::MalformedSignature(
+            "SignedInfo without Reference".into(),
+        ));
     }
     if !covered {
         return Err(XadesError::ContentNotSigned);
@@ -251,10 +252,12 @@ fn check_qualifying_properties(
         .filter_map(|o| xades_child(o, "QualifyingProperties"))
         .next()
         .ok_or_else(|| bad_props("no xades:QualifyingProperties"))?;
-    if let (Some(target), Some(sig_id)) = (qp.attribute("Target"), sig.attribute("Id")) {
-        if target.strip_prefix('#') != Some(sig_id) {
-            return Err(bad_props("QualifyingProperties Target does not point to the signature"));
-        }
+    if let (Some(target), Some(sig_id)) = (qp.attribute("Target"), sig.attribute("Id"))
+        && target.strip_prefix('#') != Some(sig_id)
+    {
+        return Err(bad_props(
+            "QualifyingProperties Target does not point to the signature",
+        ));
     }
     let sp = xades_child(qp, "SignedProperties").ok_or_else(|| bad_props("no SignedProperties"))?;
     let target = props_target
@@ -271,8 +274,12 @@ fn check_qualifying_properties(
         .or_else(|| xades_child(ssp, "SigningCertificateV2"))
         .ok_or_else(|| bad_props("no SigningCertificate"))?;
     let mut matched = false;
-    for c in sc.children().filter(|c| c.is_element() && c.tag_name().name() == "Cert") {
-        let digest = xades_child(c, "CertDigest").ok_or_else(|| bad_props("Cert without CertDigest"))?;
+    for c in sc
+        .children()
+        .filter(|c| c.is_element() && c.tag_name().name() == "Cert")
+    {
+        let digest =
+            xades_child(c, "CertDigest").ok_or_else(|| bad_props("Cert without CertDigest"))?;
         let hash = digest_algorithm(algorithm_of(one_ds_child(digest, "DigestMethod")?)?)?;
         let value = base64_text(one_ds_child(digest, "DigestValue")?)?;
         if hash.digest(cert.der()) == value {

@@ -226,7 +226,10 @@ mod tests {
         let t = parse_date_time("2025-07-11T12:23:56.123+00:00").unwrap();
         assert_eq!(format_date_time(&t), "2025-07-11T12:23:56.123Z");
         assert!(parse_date_time("yesterday").is_err());
-        assert_eq!(format_date(&parse_date("2026-02-01").unwrap()), "2026-02-01");
+        assert_eq!(
+            format_date(&parse_date("2026-02-01").unwrap()),
+            "2026-02-01"
+        );
         assert!(parse_date("2026-02-30").is_err());
     }
 }
