@@ -114,8 +114,7 @@ pub fn canonicalize(apex: Node<'_, '_>, exclude: Option<NodeId>, method: &C14nMe
     if apex.node_type() == NodeType::Root {
         c.document(apex);
     } else {
-        let ctx = NsContext::default();
-        c.node(apex, &ctx, true);
+        c.subtree(apex);
     }
     c.out
 }
@@ -169,14 +168,13 @@ struct Canonicalizer<'m, 'i> {
     input: &'i str,
 }
 
-impl Canonicalizer<'_, '_> {
-    fn document(&mut self, root: Node<'_, '_>) {
+impl<'i> Canonicalizer<'_, 'i> {
+    fn document(&mut self, root: Node<'_, 'i>) {
         let mut seen_element = false;
         for child in root.children() {
             match child.node_type() {
                 NodeType::Element => {
-                    let ctx = NsContext::default();
-                    self.node(child, &ctx, true);
+                    self.subtree(child);
                     seen_element = true;
                 }
                 NodeType::PI | NodeType::Comment => {
@@ -214,24 +212,58 @@ impl Canonicalizer<'_, '_> {
         }
     }
 
-    fn node(&mut self, node: Node<'_, '_>, ctx: &NsContext, is_apex: bool) {
-        if Some(node.id()) == self.exclude {
-            return;
+    /// Canonicalizes the subtree of `apex` without recursion (deep documents cannot overflow the
+    /// stack): a work stack of visits and end tags, and a stack of rendered-namespace contexts.
+    fn subtree(&mut self, apex: Node<'_, 'i>) {
+        enum Step<'a, 'i> {
+            Visit(Node<'a, 'i>),
+            Close(&'i str),
         }
-        match node.node_type() {
-            NodeType::Element => self.element(node, ctx, is_apex),
-            NodeType::Text => escape_text(&mut self.out, node.text().unwrap_or("")),
-            NodeType::PI => self.misc(node),
-            NodeType::Comment => {
-                if self.method.with_comments() {
-                    self.misc(node);
+        let mut work = vec![Step::Visit(apex)];
+        let mut contexts = vec![NsContext::default()];
+        while let Some(step) = work.pop() {
+            match step {
+                Step::Close(qname) => {
+                    self.out.push_str("</");
+                    self.out.push_str(qname);
+                    self.out.push('>');
+                    contexts.pop();
+                }
+                Step::Visit(node) => {
+                    if Some(node.id()) == self.exclude {
+                        continue;
+                    }
+                    match node.node_type() {
+                        NodeType::Element => {
+                            let parent_ctx = contexts.last().cloned().unwrap_or_default();
+                            let is_apex = node.id() == apex.id();
+                            let (qname, ctx) = self.start_tag(node, &parent_ctx, is_apex);
+                            contexts.push(ctx);
+                            work.push(Step::Close(qname));
+                            let children: Vec<_> = node.children().collect();
+                            work.extend(children.into_iter().rev().map(Step::Visit));
+                        }
+                        NodeType::Text => escape_text(&mut self.out, node.text().unwrap_or("")),
+                        NodeType::PI => self.misc(node),
+                        NodeType::Comment => {
+                            if self.method.with_comments() {
+                                self.misc(node);
+                            }
+                        }
+                        NodeType::Root => {}
+                    }
                 }
             }
-            NodeType::Root => {}
         }
     }
 
-    fn element(&mut self, node: Node<'_, '_>, parent_ctx: &NsContext, is_apex: bool) {
+    /// Writes the start tag of `node`; returns its qualified name and namespace context.
+    fn start_tag(
+        &mut self,
+        node: Node<'_, 'i>,
+        parent_ctx: &NsContext,
+        is_apex: bool,
+    ) -> (&'i str, NsContext) {
         let qname = element_qname(self.input, node);
         let (prefix, _) = split_qname(qname);
 
@@ -316,12 +348,7 @@ impl Canonicalizer<'_, '_> {
             self.out.push('"');
         }
         self.out.push('>');
-        for child in node.children() {
-            self.node(child, &ctx, false);
-        }
-        self.out.push_str("</");
-        self.out.push_str(qname);
-        self.out.push('>');
+        (qname, ctx)
     }
 }
 

@@ -8,6 +8,7 @@
 // c1: symmetric encryption, public keys, identifiers, QR links
 pub mod identifiers;
 pub mod public_key;
+pub mod qr;
 pub mod symmetric;
 
 // c2: credentials, canonicalization, XAdES, test certificates, CSR

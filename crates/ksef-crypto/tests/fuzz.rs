@@ -260,3 +260,19 @@ proptest! {
         prop_assert_eq!(c14n::canonicalize_document(&again, &exc), ours_exc);
     }
 }
+
+#[test]
+fn deeply_nested_documents_do_not_overflow_the_stack() {
+    let depth = 200_000;
+    let mut xml = String::with_capacity(depth * 8);
+    for _ in 0..depth {
+        xml.push_str("<a>");
+    }
+    for _ in 0..depth {
+        xml.push_str("</a>");
+    }
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let out = c14n::canonicalize_document(&doc, &C14nMethod::exclusive());
+    assert_eq!(out.len(), xml.len());
+    assert!(xades::verify_auth_request(&xml, &VerifyOptions::default()).is_err());
+}

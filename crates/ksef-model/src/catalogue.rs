@@ -289,3 +289,25 @@ pub fn find(
         .copied()
         .find(|op| op.method == method && op.path == path)
 }
+
+/// Where the next page of a paginated operation starts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PageInfo {
+    /// The continuation token of the page (`None` or empty on the last page).
+    pub continuation_token: Option<String>,
+    /// Whether more results follow (page-offset operations).
+    pub has_more: Option<bool>,
+}
+
+/// An operation whose results come in pages, implemented by the generated request types of
+/// every paginated operation whose response has a single list.
+pub trait Paginated: Operation {
+    /// One result.
+    type Item;
+
+    /// Splits a response into its items and the information about the next page.
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, PageInfo);
+
+    /// Moves the request to the next page; `false` when the page was the last one.
+    fn advance(&mut self, page: &PageInfo) -> bool;
+}

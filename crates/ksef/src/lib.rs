@@ -1,9 +1,28 @@
-//! The KSeF 2.0 (Krajowy System e-Faktur) SDK facade.
+//! The KSeF 2.0 (Krajowy System e-Faktur) SDK.
 //!
-//! Users will call this crate: a `Client` for the TEST, DEMO and production environments (or any
-//! base URL, such as the local emulator), authentication with XAdES signatures or KSeF tokens,
-//! and every API operation grouped by area. The request and response types live in
-//! [`ksef_model`], re-exported here as [`model`].
+//! [`Client`] talks to an [`Environment`] (TEST, DEMO, production, or any base URL such as the
+//! local emulator). Log in with [`Client::login_xades`] or [`Client::login_token`] to get an
+//! [`AuthenticatedClient`], which sends and refreshes the access token by itself. Every API
+//! operation is reachable, grouped by area (`client.sessions()`, `client.tokens()`, …) or
+//! directly as a typed request value through `call(..)`; calls are plain data that can be
+//! adjusted before they are sent, and paginated ones turn into streams.
+//!
+//! The request and response types live in [`model`] (generated from the official OpenAPI
+//! spec); the transport, retries and throttling in [`http`]; the cryptography in [`crypto`].
 #![forbid(unsafe_code)]
 
+pub mod api;
+pub mod auth;
+mod call;
+mod client;
+mod environment;
+mod error;
+mod keys;
+
+pub use call::Call;
+pub use client::{AuthenticatedClient, Client, ClientBuilder};
+pub use environment::Environment;
+pub use error::{AuthFailure, Error, Result};
+pub use ksef_crypto as crypto;
+pub use ksef_http as http;
 pub use ksef_model as model;

@@ -47,7 +47,8 @@ pub fn generate(spec_text: &str, overrides_text: Option<&str>) -> Result<Generat
         .unwrap_or(&empty);
     let mut resolver = Resolver::new(schemas, &overrides);
     resolver.build_components()?;
-    let operations = ops::read_ops(&spec, &mut resolver)?;
+    let mut operations = ops::read_ops(&spec, &mut resolver)?;
+    ops::attach_pagination(&mut operations, &mut resolver);
     check_patterns(&resolver)?;
 
     let mut warnings = std::mem::take(&mut resolver.warnings);

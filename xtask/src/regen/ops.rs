@@ -50,6 +50,57 @@ pub struct Op {
     pub bearer: bool,
     pub pagination: &'static str,
     pub deprecated: bool,
+    pub page: Option<PageSpec>,
+}
+
+/// How to page through a paginated operation's response.
+pub struct PageSpec {
+    /// The list field of the response (snake case) and whether it is optional.
+    pub items_field: String,
+    pub items_optional: bool,
+    pub item_ty: Ty,
+    /// `continuationToken` field (snake case) and whether it is optional.
+    pub token_field: Option<(String, bool)>,
+    /// `hasMore` field and whether it is optional.
+    pub has_more_field: Option<(String, bool)>,
+}
+
+/// Finds, for every paginated operation, the list and the next-page fields of its response.
+pub fn attach_pagination(ops: &mut [Op], resolver: &mut Resolver<'_>) {
+    for op in ops.iter_mut().filter(|o| o.pagination != "None") {
+        let Some(schema) = op.response.as_ref().and_then(|b| b.schema.clone()) else { continue };
+        let Some(props) = resolver.defs.iter().find_map(|d| match &d.def {
+            super::schema::Def::Struct { props } if d.schema.as_deref() == Some(schema.as_str()) => Some(props.clone()),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let lists: Vec<_> = props.iter().filter(|p| matches!(p.ty, Ty::Vec(_))).collect();
+        let optional = |p: &super::schema::Prop| !p.required || p.nullable;
+        let find = |wire: &str| props.iter().find(|p| p.wire == wire).map(|p| (snake(&p.wire), optional(p)));
+        let token_field = find("continuationToken");
+        let has_more_field = find("hasMore");
+        let usable = match op.pagination {
+            "ContinuationToken" => token_field.is_some(),
+            _ => has_more_field.is_some() && op.params.iter().any(|p| p.wire == "pageOffset"),
+        };
+        match (lists.as_slice(), usable) {
+            ([list], true) => {
+                let Ty::Vec(item) = &list.ty else { continue };
+                op.page = Some(PageSpec {
+                    items_field: snake(&list.wire),
+                    items_optional: optional(list),
+                    item_ty: (**item).clone(),
+                    token_field,
+                    has_more_field,
+                });
+            }
+            _ => resolver.warnings.push(format!(
+                "{}: paginated, but its response {schema} has no single list with next-page fields; no Paginated impl",
+                op.name
+            )),
+        }
+    }
 }
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch"];
@@ -277,6 +328,7 @@ fn read_op(
         bearer,
         pagination,
         deprecated: op.get("deprecated").and_then(Value::as_bool) == Some(true),
+        page: None,
     })
 }
 
@@ -460,10 +512,28 @@ fn render_op(op: &Op) -> String {
     }
     let _ = writeln!(
         out,
-        "    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n}}\n",
+        "    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}",
         args.join(", "),
         inits.join(", ")
     );
+    for p in op.params.iter().filter(|p| !p.required) {
+        let setter = format!("with_{}", p.field.trim_start_matches("r#"));
+        let _ = writeln!(
+            out,
+            "\n    /// Sets `{}`.\n    pub fn {setter}(mut self, value: {}) -> Self {{\n        self.{} = Some(value);\n        self\n    }}",
+            p.wire,
+            p.ty.rust_from_ops(),
+            p.field
+        );
+    }
+    if let Some(b) = op.request.as_ref().filter(|b| !b.required) {
+        let _ = writeln!(
+            out,
+            "\n    /// Sets the request body.\n    pub fn with_body(mut self, body: {}) -> Self {{\n        self.body = Some(body);\n        self\n    }}",
+            body_type(b)
+        );
+    }
+    out.push_str("}\n\n");
 
     // Operation impl.
     let response_ty = match &op.response {
@@ -679,6 +749,55 @@ fn render_op(op: &Op) -> String {
         }
         Some(_) => out.push_str("        Ok(crate::catalogue::RawBody(body.to_vec()))\n"),
         None => out.push_str("        let _ = body;\n        Ok(())\n"),
+    }
+    out.push_str("    }\n}\n");
+    if let Some(page) = &op.page {
+        out.push_str(&render_paginated(op, page));
+    }
+    out
+}
+
+fn render_paginated(op: &Op, page: &PageSpec) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\nimpl crate::catalogue::Paginated for {} {{", op.struct_name);
+    let _ = writeln!(out, "    type Item = {};\n", page.item_ty.rust_from_ops());
+    out.push_str("    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {\n");
+    let token = match &page.token_field {
+        Some((f, true)) => format!("response.{f}.clone()"),
+        Some((f, false)) => format!("Some(response.{f}.clone())"),
+        None => "None".to_owned(),
+    };
+    let has_more = match &page.has_more_field {
+        Some((f, true)) => format!("response.{f}"),
+        Some((f, false)) => format!("Some(response.{f})"),
+        None => "None".to_owned(),
+    };
+    let items = if page.items_optional {
+        format!("response.{}.unwrap_or_default()", page.items_field)
+    } else {
+        format!("response.{}", page.items_field)
+    };
+    let _ = writeln!(
+        out,
+        "        let info = crate::catalogue::PageInfo {{ continuation_token: {token}, has_more: {has_more} }};\n        ({items}, info)\n    }}\n"
+    );
+    out.push_str("    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {\n");
+    if op.pagination == "ContinuationToken" {
+        let field = op
+            .params
+            .iter()
+            .find(|p| p.wire.eq_ignore_ascii_case("x-continuation-token"))
+            .map(|p| p.field.clone())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "        match page.continuation_token.as_deref().filter(|t| !t.is_empty()) {{\n            Some(token) => {{\n                self.{field} = Some(token.to_owned());\n                true\n            }}\n            None => false,\n        }}"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "        if page.has_more == Some(true) {{\n            self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);\n            true\n        }} else {{\n            false\n        }}"
+        );
     }
     out.push_str("    }\n}\n");
     out

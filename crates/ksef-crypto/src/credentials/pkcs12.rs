@@ -26,6 +26,9 @@ const OID_PBES2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549
 /// Upper bound on PBKDF/MAC iterations accepted from a file (denial-of-service guard).
 const MAX_ITERATIONS: i32 = 10_000_000;
 
+/// Maximum nesting of `safeContentsBag`s.
+const MAX_BAG_NESTING: usize = 4;
+
 /// What a PKCS#12 file holds: private keys and certificates (in file order).
 pub(crate) struct Pkcs12Contents {
     pub(crate) keys: Vec<SigningKey>,
@@ -79,7 +82,7 @@ pub(crate) fn parse_pkcs12(
             continue;
         };
         let bags = Vec::<SafeBag>::from_der(&safe_contents).map_err(invalid)?;
-        collect_bags(&bags, password, &mut contents)?;
+        collect_bags(&bags, password, &mut contents, 0)?;
     }
     Ok(contents)
 }
@@ -88,7 +91,11 @@ fn collect_bags(
     bags: &[SafeBag],
     password: &str,
     out: &mut Pkcs12Contents,
+    depth: usize,
 ) -> Result<(), CredentialsError> {
+    if depth > MAX_BAG_NESTING {
+        return Err(invalid("SafeContents nested too deeply"));
+    }
     for bag in bags {
         // bagValue is `[0] EXPLICIT`: the stored TLV is the context wrapper.
         let wrapper = AnyRef::from_der(&bag.bag_value).map_err(invalid)?;
@@ -108,7 +115,7 @@ fn collect_bags(
             }
         } else if bag.bag_id == pkcs12::PKCS_12_SAFE_CONTENTS_BAG_OID {
             let nested = Vec::<SafeBag>::from_der(inner).map_err(invalid)?;
-            collect_bags(&nested, password, out)?;
+            collect_bags(&nested, password, out, depth + 1)?;
         }
         // CRL and secret bags are ignored.
     }

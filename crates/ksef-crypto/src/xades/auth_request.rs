@@ -2,7 +2,7 @@
 
 use roxmltree::Node;
 
-use super::XadesError;
+use super::{XadesError, patterns};
 
 /// Namespace of `AuthTokenRequest` schema 2.0.
 pub const AUTH_NS_2_0: &str = "http://ksef.mf.gov.pl/auth/token/2.0";
@@ -137,8 +137,28 @@ impl AuthTokenRequest {
         }
     }
 
-    /// Checks the list sizes of `AllowedIps` (≤ 10 each).
+    /// Checks the values against the schema patterns (challenge, context identifier, IPv4
+    /// entries) and the list sizes of `AllowedIps` (≤ 10 each).
     pub fn validate(&self) -> Result<(), XadesError> {
+        if !patterns::is_challenge(&self.challenge) {
+            return Err(XadesError::InvalidRequest(format!(
+                "Challenge `{}` does not match the schema pattern",
+                self.challenge
+            )));
+        }
+        let ctx_ok = match &self.context_identifier {
+            ContextIdentifier::Nip(v) => patterns::is_nip(v),
+            ContextIdentifier::InternalId(v) => patterns::is_internal_id(v),
+            ContextIdentifier::NipVatUe(v) => patterns::is_nip_vat_ue(v),
+            ContextIdentifier::PeppolId(v) => patterns::is_peppol_id(v),
+        };
+        if !ctx_ok {
+            return Err(XadesError::InvalidRequest(format!(
+                "{} `{}` does not match the schema pattern",
+                self.context_identifier.element_name(),
+                self.context_identifier.value()
+            )));
+        }
         if let Some(ips) = &self.allowed_ips {
             for (name, list) in [
                 ("Ip4Address", &ips.ip4_addresses),
@@ -149,6 +169,16 @@ impl AuthTokenRequest {
                     return Err(XadesError::InvalidRequest(format!(
                         "more than {MAX_IP_ENTRIES} {name} entries"
                     )));
+                }
+            }
+            let checks: [(&str, &Vec<String>, fn(&str) -> bool); 3] = [
+                ("Ip4Address", &ips.ip4_addresses, patterns::is_ip4_address),
+                ("Ip4Range", &ips.ip4_ranges, patterns::is_ip4_range),
+                ("Ip4Mask", &ips.ip4_masks, patterns::is_ip4_mask),
+            ];
+            for (name, list, ok) in checks {
+                if let Some(bad) = list.iter().find(|v| !ok(v)) {
+                    return Err(XadesError::InvalidRequest(format!("invalid {name} `{bad}`")));
                 }
             }
         }
@@ -227,7 +257,7 @@ impl AuthTokenRequest {
                 "invalid ContextIdentifier".into(),
             ));
         }
-        let value = text_of(choice)?;
+        let value = raw_text_of(choice)?;
         let context_identifier = match choice.tag_name().name() {
             "Nip" => ContextIdentifier::Nip(value),
             "InternalId" => ContextIdentifier::InternalId(value),
@@ -331,6 +361,12 @@ fn expect<'a, 'i>(
 
 /// The whitespace-collapsed text of a simple element (xsd:token semantics).
 fn text_of(n: Node<'_, '_>) -> Result<String, XadesError> {
+    let raw = raw_text_of(n)?;
+    Ok(raw.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// The text of a simple element as written (xsd:string semantics).
+fn raw_text_of(n: Node<'_, '_>) -> Result<String, XadesError> {
     if n.children().any(|c| c.is_element()) {
         return Err(XadesError::InvalidRequest(format!(
             "{} must hold text only",
@@ -342,7 +378,7 @@ fn text_of(n: Node<'_, '_>) -> Result<String, XadesError> {
         .filter(|c| c.is_text())
         .filter_map(|c| c.text())
         .collect();
-    Ok(raw.split_whitespace().collect::<Vec<_>>().join(" "))
+    Ok(raw)
 }
 
 fn check_no_stray_text(n: Node<'_, '_>) -> Result<(), XadesError> {

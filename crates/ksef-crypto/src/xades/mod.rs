@@ -5,6 +5,7 @@
 
 mod auth_request;
 mod error;
+mod patterns;
 mod references;
 mod sign;
 mod subject;

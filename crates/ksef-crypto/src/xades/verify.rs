@@ -301,10 +301,12 @@ fn check_qualifying_properties(
     let text = st.text().unwrap_or("").trim();
     let t = parse_date_time(text)
         .ok_or_else(|| XadesError::SigningTime(format!("malformed value `{text}`")))?;
-    if t > options.now + options.max_signing_time_skew {
+    let latest = options.now.checked_add(options.max_signing_time_skew);
+    if latest.is_none_or(|latest| t > latest) {
         return Err(XadesError::SigningTime(format!("{text} is in the future")));
     }
-    if t < options.now - options.max_signing_time_age {
+    let earliest = options.now.checked_sub(options.max_signing_time_age);
+    if earliest.is_none_or(|earliest| t < earliest) {
         return Err(XadesError::SigningTime(format!("{text} is too old")));
     }
     Ok(Some(t))

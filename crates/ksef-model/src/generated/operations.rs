@@ -47,6 +47,18 @@ impl GetAuthSessions {
             page_size: None,
         }
     }
+
+    /// Sets `x-continuation-token`.
+    pub fn with_x_continuation_token(mut self, value: String) -> Self {
+        self.x_continuation_token = Some(value);
+        self
+    }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
+    }
 }
 
 impl Operation for GetAuthSessions {
@@ -121,6 +133,28 @@ impl Operation for GetAuthSessions {
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
         crate::catalogue::decode_json("get_auth_sessions", body)
+    }
+}
+
+impl crate::catalogue::Paginated for GetAuthSessions {
+    type Item = types::AuthenticationListItem;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: response.continuation_token.clone(),
+            has_more: None,
+        };
+        (response.items, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        match page.continuation_token.as_deref().filter(|t| !t.is_empty()) {
+            Some(token) => {
+                self.x_continuation_token = Some(token.to_owned());
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -739,6 +773,12 @@ impl PostCertificatesByCertificateSerialNumberRevoke {
             body: None,
         }
     }
+
+    /// Sets the request body.
+    pub fn with_body(mut self, body: types::RevokeCertificateRequest) -> Self {
+        self.body = Some(body);
+        self
+    }
 }
 
 impl Operation for PostCertificatesByCertificateSerialNumberRevoke {
@@ -847,6 +887,24 @@ impl PostCertificatesQuery {
             body: None,
         }
     }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
+    }
+
+    /// Sets `pageOffset`.
+    pub fn with_page_offset(mut self, value: i32) -> Self {
+        self.page_offset = Some(value);
+        self
+    }
+
+    /// Sets the request body.
+    pub fn with_body(mut self, body: types::QueryCertificatesRequest) -> Self {
+        self.body = Some(body);
+        self
+    }
 }
 
 impl Operation for PostCertificatesQuery {
@@ -923,6 +981,27 @@ impl Operation for PostCertificatesQuery {
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
         crate::catalogue::decode_json("post_certificates_query", body)
+    }
+}
+
+impl crate::catalogue::Paginated for PostCertificatesQuery {
+    type Item = types::CertificateListItem;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: None,
+            has_more: Some(response.has_more),
+        };
+        (response.certificates, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        if page.has_more == Some(true) {
+            self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
+            true
+        } else {
+            false
+        }
     }
 }
 
@@ -1637,6 +1716,12 @@ impl PostTestdataContextBlock {
     pub fn new() -> Self {
         Self { body: None }
     }
+
+    /// Sets the request body.
+    pub fn with_body(mut self, body: types::BlockContextAuthenticationRequest) -> Self {
+        self.body = Some(body);
+        self
+    }
 }
 
 impl Operation for PostTestdataContextBlock {
@@ -1717,6 +1802,12 @@ impl PostTestdataContextUnblock {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self { body: None }
+    }
+
+    /// Sets the request body.
+    pub fn with_body(mut self, body: types::UnblockContextAuthenticationRequest) -> Self {
+        self.body = Some(body);
+        self
     }
 }
 
@@ -2172,6 +2263,12 @@ impl PostTestdataLimitsSubjectCertificate {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self { body: None }
+    }
+
+    /// Sets the request body.
+    pub fn with_body(mut self, body: types::SetSubjectLimitsRequest) -> Self {
+        self.body = Some(body);
+        self
     }
 }
 
@@ -3692,6 +3789,24 @@ impl PostInvoicesQueryMetadata {
             body,
         }
     }
+
+    /// Sets `sortOrder`.
+    pub fn with_sort_order(mut self, value: types::SortOrder) -> Self {
+        self.sort_order = Some(value);
+        self
+    }
+
+    /// Sets `pageOffset`.
+    pub fn with_page_offset(mut self, value: i32) -> Self {
+        self.page_offset = Some(value);
+        self
+    }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
+    }
 }
 
 impl Operation for PostInvoicesQueryMetadata {
@@ -3774,6 +3889,27 @@ impl Operation for PostInvoicesQueryMetadata {
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
         crate::catalogue::decode_json("post_invoices_query_metadata", body)
+    }
+}
+
+impl crate::catalogue::Paginated for PostInvoicesQueryMetadata {
+    type Item = types::InvoiceMetadata;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: None,
+            has_more: Some(response.has_more),
+        };
+        (response.invoices, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        if page.has_more == Some(true) {
+            self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
+            true
+        } else {
+            false
+        }
     }
 }
 
@@ -4068,6 +4204,66 @@ impl GetSessions {
             x_continuation_token: None,
         }
     }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
+    }
+
+    /// Sets `referenceNumber`.
+    pub fn with_reference_number(mut self, value: types::ReferenceNumber) -> Self {
+        self.reference_number = Some(value);
+        self
+    }
+
+    /// Sets `dateCreatedFrom`.
+    pub fn with_date_created_from(mut self, value: time::OffsetDateTime) -> Self {
+        self.date_created_from = Some(value);
+        self
+    }
+
+    /// Sets `dateCreatedTo`.
+    pub fn with_date_created_to(mut self, value: time::OffsetDateTime) -> Self {
+        self.date_created_to = Some(value);
+        self
+    }
+
+    /// Sets `dateClosedFrom`.
+    pub fn with_date_closed_from(mut self, value: time::OffsetDateTime) -> Self {
+        self.date_closed_from = Some(value);
+        self
+    }
+
+    /// Sets `dateClosedTo`.
+    pub fn with_date_closed_to(mut self, value: time::OffsetDateTime) -> Self {
+        self.date_closed_to = Some(value);
+        self
+    }
+
+    /// Sets `dateModifiedFrom`.
+    pub fn with_date_modified_from(mut self, value: time::OffsetDateTime) -> Self {
+        self.date_modified_from = Some(value);
+        self
+    }
+
+    /// Sets `dateModifiedTo`.
+    pub fn with_date_modified_to(mut self, value: time::OffsetDateTime) -> Self {
+        self.date_modified_to = Some(value);
+        self
+    }
+
+    /// Sets `statuses`.
+    pub fn with_statuses(mut self, value: Vec<types::CommonSessionStatus>) -> Self {
+        self.statuses = Some(value);
+        self
+    }
+
+    /// Sets `x-continuation-token`.
+    pub fn with_x_continuation_token(mut self, value: String) -> Self {
+        self.x_continuation_token = Some(value);
+        self
+    }
 }
 
 impl Operation for GetSessions {
@@ -4226,6 +4422,28 @@ impl Operation for GetSessions {
     }
 }
 
+impl crate::catalogue::Paginated for GetSessions {
+    type Item = types::SessionsQueryResponseItem;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: response.continuation_token.clone(),
+            has_more: None,
+        };
+        (response.sessions, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        match page.continuation_token.as_deref().filter(|t| !t.is_empty()) {
+            Some(token) => {
+                self.x_continuation_token = Some(token.to_owned());
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// `GET /sessions/{referenceNumber}` — Pobranie statusu sesji
 ///
 /// Sprawdza bieżący status sesji o podanym numerze referencyjnym.
@@ -4355,6 +4573,18 @@ impl GetSessionsByReferenceNumberInvoices {
             page_size: None,
         }
     }
+
+    /// Sets `x-continuation-token`.
+    pub fn with_x_continuation_token(mut self, value: String) -> Self {
+        self.x_continuation_token = Some(value);
+        self
+    }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
+    }
 }
 
 impl Operation for GetSessionsByReferenceNumberInvoices {
@@ -4443,6 +4673,28 @@ impl Operation for GetSessionsByReferenceNumberInvoices {
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
         crate::catalogue::decode_json("get_sessions_by_reference_number_invoices", body)
+    }
+}
+
+impl crate::catalogue::Paginated for GetSessionsByReferenceNumberInvoices {
+    type Item = types::SessionInvoiceStatusResponse;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: response.continuation_token.clone(),
+            has_more: None,
+        };
+        (response.invoices, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        match page.continuation_token.as_deref().filter(|t| !t.is_empty()) {
+            Some(token) => {
+                self.x_continuation_token = Some(token.to_owned());
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -4599,6 +4851,18 @@ impl GetSessionsByReferenceNumberInvoicesFailed {
             page_size: None,
         }
     }
+
+    /// Sets `x-continuation-token`.
+    pub fn with_x_continuation_token(mut self, value: String) -> Self {
+        self.x_continuation_token = Some(value);
+        self
+    }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
+    }
 }
 
 impl Operation for GetSessionsByReferenceNumberInvoicesFailed {
@@ -4687,6 +4951,28 @@ impl Operation for GetSessionsByReferenceNumberInvoicesFailed {
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
         crate::catalogue::decode_json("get_sessions_by_reference_number_invoices_failed", body)
+    }
+}
+
+impl crate::catalogue::Paginated for GetSessionsByReferenceNumberInvoicesFailed {
+    type Item = types::SessionInvoiceStatusResponse;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: response.continuation_token.clone(),
+            has_more: None,
+        };
+        (response.invoices, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        match page.continuation_token.as_deref().filter(|t| !t.is_empty()) {
+            Some(token) => {
+                self.x_continuation_token = Some(token.to_owned());
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -5179,6 +5465,42 @@ impl GetTokens {
             x_continuation_token: None,
         }
     }
+
+    /// Sets `status`.
+    pub fn with_status(mut self, value: Vec<types::AuthenticationTokenStatus>) -> Self {
+        self.status = Some(value);
+        self
+    }
+
+    /// Sets `description`.
+    pub fn with_description(mut self, value: String) -> Self {
+        self.description = Some(value);
+        self
+    }
+
+    /// Sets `authorIdentifier`.
+    pub fn with_author_identifier(mut self, value: String) -> Self {
+        self.author_identifier = Some(value);
+        self
+    }
+
+    /// Sets `authorIdentifierType`.
+    pub fn with_author_identifier_type(mut self, value: types::TokenAuthorIdentifierType) -> Self {
+        self.author_identifier_type = Some(value);
+        self
+    }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
+    }
+
+    /// Sets `x-continuation-token`.
+    pub fn with_x_continuation_token(mut self, value: String) -> Self {
+        self.x_continuation_token = Some(value);
+        self
+    }
 }
 
 impl Operation for GetTokens {
@@ -5289,6 +5611,28 @@ impl Operation for GetTokens {
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
         crate::catalogue::decode_json("get_tokens", body)
+    }
+}
+
+impl crate::catalogue::Paginated for GetTokens {
+    type Item = types::QueryTokensResponseItem;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: response.continuation_token.clone(),
+            has_more: None,
+        };
+        (response.tokens, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        match page.continuation_token.as_deref().filter(|t| !t.is_empty()) {
+            Some(token) => {
+                self.x_continuation_token = Some(token.to_owned());
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -5506,6 +5850,18 @@ impl GetPeppolQuery {
             page_size: None,
         }
     }
+
+    /// Sets `pageOffset`.
+    pub fn with_page_offset(mut self, value: i32) -> Self {
+        self.page_offset = Some(value);
+        self
+    }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
+    }
 }
 
 impl Operation for GetPeppolQuery {
@@ -5579,6 +5935,27 @@ impl Operation for GetPeppolQuery {
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
         crate::catalogue::decode_json("get_peppol_query", body)
+    }
+}
+
+impl crate::catalogue::Paginated for GetPeppolQuery {
+    type Item = types::PeppolProvider;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: None,
+            has_more: Some(response.has_more),
+        };
+        (response.peppol_providers, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        if page.has_more == Some(true) {
+            self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
+            true
+        } else {
+            false
+        }
     }
 }
 
@@ -5689,6 +6066,12 @@ impl PostAuthXadesSignature {
             verify_certificate_chain: None,
             body,
         }
+    }
+
+    /// Sets `verifyCertificateChain`.
+    pub fn with_verify_certificate_chain(mut self, value: bool) -> Self {
+        self.verify_certificate_chain = Some(value);
+        self
     }
 }
 
@@ -6592,6 +6975,24 @@ impl PostPermissionsQueryPersonalGrants {
             body: None,
         }
     }
+
+    /// Sets `pageOffset`.
+    pub fn with_page_offset(mut self, value: i32) -> Self {
+        self.page_offset = Some(value);
+        self
+    }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
+    }
+
+    /// Sets the request body.
+    pub fn with_body(mut self, body: types::PersonalPermissionsQueryRequest) -> Self {
+        self.body = Some(body);
+        self
+    }
 }
 
 impl Operation for PostPermissionsQueryPersonalGrants {
@@ -6668,6 +7069,27 @@ impl Operation for PostPermissionsQueryPersonalGrants {
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
         crate::catalogue::decode_json("post_permissions_query_personal_grants", body)
+    }
+}
+
+impl crate::catalogue::Paginated for PostPermissionsQueryPersonalGrants {
+    type Item = types::PersonalPermission;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: None,
+            has_more: Some(response.has_more),
+        };
+        (response.permissions, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        if page.has_more == Some(true) {
+            self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
+            true
+        } else {
+            false
+        }
     }
 }
 
@@ -6749,6 +7171,18 @@ impl PostPermissionsQueryPersonsGrants {
             body,
         }
     }
+
+    /// Sets `pageOffset`.
+    pub fn with_page_offset(mut self, value: i32) -> Self {
+        self.page_offset = Some(value);
+        self
+    }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
+    }
 }
 
 impl Operation for PostPermissionsQueryPersonsGrants {
@@ -6825,6 +7259,27 @@ impl Operation for PostPermissionsQueryPersonsGrants {
     }
 }
 
+impl crate::catalogue::Paginated for PostPermissionsQueryPersonsGrants {
+    type Item = types::PersonPermission;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: None,
+            has_more: Some(response.has_more),
+        };
+        (response.permissions, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        if page.has_more == Some(true) {
+            self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// `POST /permissions/query/subunits/grants` — Pobranie listy uprawnień administratorów jednostek i podmiotów podrzędnych
 ///
 /// Metoda pozwala na odczytanie uprawnień do zarządzania uprawnieniami nadanych administratorom:
@@ -6883,6 +7338,24 @@ impl PostPermissionsQuerySubunitsGrants {
             page_size: None,
             body: None,
         }
+    }
+
+    /// Sets `pageOffset`.
+    pub fn with_page_offset(mut self, value: i32) -> Self {
+        self.page_offset = Some(value);
+        self
+    }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
+    }
+
+    /// Sets the request body.
+    pub fn with_body(mut self, body: types::SubunitPermissionsQueryRequest) -> Self {
+        self.body = Some(body);
+        self
     }
 }
 
@@ -6963,6 +7436,27 @@ impl Operation for PostPermissionsQuerySubunitsGrants {
     }
 }
 
+impl crate::catalogue::Paginated for PostPermissionsQuerySubunitsGrants {
+    type Item = types::SubunitPermission;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: None,
+            has_more: Some(response.has_more),
+        };
+        (response.permissions, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        if page.has_more == Some(true) {
+            self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// `POST /permissions/query/entities/grants` — Pobranie listy uprawnień do obsługi faktur w bieżącym kontekście
 ///
 /// Metoda pozwala na odczytanie otrzymanych uprawnień do obsługi faktur w bieżącym kontekście logowania.
@@ -7023,6 +7517,24 @@ impl PostPermissionsQueryEntitiesGrants {
             page_size: None,
             body: None,
         }
+    }
+
+    /// Sets `pageOffset`.
+    pub fn with_page_offset(mut self, value: i32) -> Self {
+        self.page_offset = Some(value);
+        self
+    }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
+    }
+
+    /// Sets the request body.
+    pub fn with_body(mut self, body: types::EntityPermissionsQueryRequest) -> Self {
+        self.body = Some(body);
+        self
     }
 }
 
@@ -7103,6 +7615,27 @@ impl Operation for PostPermissionsQueryEntitiesGrants {
     }
 }
 
+impl crate::catalogue::Paginated for PostPermissionsQueryEntitiesGrants {
+    type Item = types::EntityPermissionItem;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: None,
+            has_more: Some(response.has_more),
+        };
+        (response.permissions, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        if page.has_more == Some(true) {
+            self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// `GET /permissions/query/entities/roles` — Pobranie listy ról podmiotu
 ///
 /// Metoda pozwala na **odczytanie listy ról podmiotu bieżącego kontekstu logowania**.
@@ -7158,6 +7691,18 @@ impl GetPermissionsQueryEntitiesRoles {
             page_offset: None,
             page_size: None,
         }
+    }
+
+    /// Sets `pageOffset`.
+    pub fn with_page_offset(mut self, value: i32) -> Self {
+        self.page_offset = Some(value);
+        self
+    }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
     }
 }
 
@@ -7235,6 +7780,27 @@ impl Operation for GetPermissionsQueryEntitiesRoles {
     }
 }
 
+impl crate::catalogue::Paginated for GetPermissionsQueryEntitiesRoles {
+    type Item = types::EntityRole;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: None,
+            has_more: Some(response.has_more),
+        };
+        (response.roles, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        if page.has_more == Some(true) {
+            self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// `POST /permissions/query/subordinate-entities/roles` — Pobranie listy podmiotów podrzędnych
 ///
 /// Metoda pozwala na odczytanie listy podmiotów podrzędnych,
@@ -7295,6 +7861,24 @@ impl PostPermissionsQuerySubordinateEntitiesRoles {
             page_size: None,
             body: None,
         }
+    }
+
+    /// Sets `pageOffset`.
+    pub fn with_page_offset(mut self, value: i32) -> Self {
+        self.page_offset = Some(value);
+        self
+    }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
+    }
+
+    /// Sets the request body.
+    pub fn with_body(mut self, body: types::SubordinateEntityRolesQueryRequest) -> Self {
+        self.body = Some(body);
+        self
     }
 }
 
@@ -7375,6 +7959,27 @@ impl Operation for PostPermissionsQuerySubordinateEntitiesRoles {
     }
 }
 
+impl crate::catalogue::Paginated for PostPermissionsQuerySubordinateEntitiesRoles {
+    type Item = types::SubordinateEntityRole;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: None,
+            has_more: Some(response.has_more),
+        };
+        (response.roles, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        if page.has_more == Some(true) {
+            self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// `POST /permissions/query/authorizations/grants` — Pobranie listy uprawnień podmiotowych do obsługi faktur
 ///
 /// Metoda pozwala na odczytanie uprawnień podmiotowych:
@@ -7439,6 +8044,18 @@ impl PostPermissionsQueryAuthorizationsGrants {
             page_size: None,
             body,
         }
+    }
+
+    /// Sets `pageOffset`.
+    pub fn with_page_offset(mut self, value: i32) -> Self {
+        self.page_offset = Some(value);
+        self
+    }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
     }
 }
 
@@ -7516,6 +8133,27 @@ impl Operation for PostPermissionsQueryAuthorizationsGrants {
     }
 }
 
+impl crate::catalogue::Paginated for PostPermissionsQueryAuthorizationsGrants {
+    type Item = types::EntityAuthorizationGrant;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: None,
+            has_more: Some(response.has_more),
+        };
+        (response.authorization_grants, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        if page.has_more == Some(true) {
+            self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// `POST /permissions/query/eu-entities/grants` — Pobranie listy uprawnień administratorów lub reprezentantów podmiotów unijnych uprawnionych do samofakturowania
 ///
 /// Metoda pozwala na odczytanie uprawnień administratorów lub reprezentantów podmiotów unijnych:
@@ -7579,6 +8217,24 @@ impl PostPermissionsQueryEuEntitiesGrants {
             page_size: None,
             body: None,
         }
+    }
+
+    /// Sets `pageOffset`.
+    pub fn with_page_offset(mut self, value: i32) -> Self {
+        self.page_offset = Some(value);
+        self
+    }
+
+    /// Sets `pageSize`.
+    pub fn with_page_size(mut self, value: i32) -> Self {
+        self.page_size = Some(value);
+        self
+    }
+
+    /// Sets the request body.
+    pub fn with_body(mut self, body: types::EuEntityPermissionsQueryRequest) -> Self {
+        self.body = Some(body);
+        self
     }
 }
 
@@ -7656,6 +8312,27 @@ impl Operation for PostPermissionsQueryEuEntitiesGrants {
 
     fn decode_response(body: &[u8]) -> Result<Self::Response, crate::catalogue::DecodeError> {
         crate::catalogue::decode_json("post_permissions_query_eu_entities_grants", body)
+    }
+}
+
+impl crate::catalogue::Paginated for PostPermissionsQueryEuEntitiesGrants {
+    type Item = types::EuEntityPermission;
+
+    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {
+        let info = crate::catalogue::PageInfo {
+            continuation_token: None,
+            has_more: Some(response.has_more),
+        };
+        (response.permissions, info)
+    }
+
+    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
+        if page.has_more == Some(true) {
+            self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
+            true
+        } else {
+            false
+        }
     }
 }
 

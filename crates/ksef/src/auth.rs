@@ -1,0 +1,155 @@
+//! Authentication: challenge → XAdES signature or encrypted KSeF token → status polling →
+//! token redemption → [`AuthenticatedClient`].
+
+use ksef_crypto::credentials::Credentials;
+use ksef_crypto::public_key::KeyUsage;
+use ksef_crypto::xades::{self, AuthTokenRequest, SignOptions};
+use ksef_http::BearerToken;
+use ksef_model::operations::{
+    GetAuthByReferenceNumber, PostAuthChallenge, PostAuthKsefToken, PostAuthTokenRedeem, PostAuthXadesSignature,
+};
+use ksef_model::rt::Base64Data;
+use ksef_model::{
+    AuthenticationContextIdentifier, AuthenticationContextIdentifierType, AuthenticationInitResponse, Challenge,
+    InitTokenAuthenticationRequest,
+};
+
+pub use ksef_crypto::xades::{AllowedIps, AuthSchemaVersion, ContextIdentifier, SubjectIdentifierType};
+
+use crate::client::{AuthenticatedClient, Client, TimedToken};
+use crate::error::{AuthFailure, Error, Result};
+
+/// Options of a XAdES login.
+#[derive(Debug, Clone)]
+pub struct XadesOptions {
+    /// How the signer is identified (default: by certificate subject).
+    pub subject_identifier_type: SubjectIdentifierType,
+    /// Schema namespace of the `AuthTokenRequest` (default 2.0; 2.1 is accepted too).
+    pub schema: AuthSchemaVersion,
+    /// IP restrictions of the issued tokens.
+    pub allowed_ips: Option<AllowedIps>,
+    /// `verifyCertificateChain`: force OCSP/CRL checks on TEST.
+    pub verify_certificate_chain: Option<bool>,
+}
+
+impl Default for XadesOptions {
+    fn default() -> Self {
+        Self {
+            subject_identifier_type: SubjectIdentifierType::CertificateSubject,
+            schema: AuthSchemaVersion::V2_0,
+            allowed_ips: None,
+            verify_certificate_chain: None,
+        }
+    }
+}
+
+/// The KSeF exception code for an unknown or retired public key.
+const UNKNOWN_PUBLIC_KEY: i64 = 21470;
+
+impl Client {
+    /// Logs in with a qualified signature/seal, a KSeF certificate or (on TEST) a self-signed
+    /// certificate: signs the challenge as XAdES and waits for the result.
+    pub async fn login_xades(
+        &self,
+        credentials: &Credentials,
+        context: ContextIdentifier,
+        options: &XadesOptions,
+    ) -> Result<AuthenticatedClient> {
+        let challenge = self.call(PostAuthChallenge::new()).send().await?;
+        let mut request = AuthTokenRequest::new(challenge.challenge.as_str(), context, options.subject_identifier_type);
+        request.version = options.schema;
+        request.allowed_ips = options.allowed_ips.clone();
+        let signed = xades::sign_auth_request(&request, credentials, &SignOptions::default())
+            .map_err(|e| Error::Crypto(e.to_string()))?;
+        let mut init = PostAuthXadesSignature::new(signed);
+        init.verify_certificate_chain = options.verify_certificate_chain;
+        let started = self.call(init).send().await?;
+        self.finish_login(started).await
+    }
+
+    /// Logs in with a KSeF token: encrypts `"{token}|{timestampMs}"` with the current
+    /// `KsefTokenEncryption` key (re-fetching the keys and retrying once on 21470) and waits for
+    /// the result.
+    pub async fn login_token(&self, ksef_token: &str, context: ContextIdentifier) -> Result<AuthenticatedClient> {
+        let started = match self.start_token_login(ksef_token, &context).await {
+            Err(e) if e.has_code(UNKNOWN_PUBLIC_KEY) => {
+                tracing::info!("public key unknown to the server (21470): re-fetching keys");
+                self.keys().invalidate().await;
+                self.start_token_login(ksef_token, &context).await?
+            }
+            other => other?,
+        };
+        self.finish_login(started).await
+    }
+
+    async fn start_token_login(&self, ksef_token: &str, context: &ContextIdentifier) -> Result<AuthenticationInitResponse> {
+        let challenge = self.call(PostAuthChallenge::new()).send().await?;
+        let key = self.keys().get(self, KeyUsage::KsefTokenEncryption).await?;
+        let encrypted = key
+            .encrypt_ksef_token(ksef_token, challenge.timestamp_ms)
+            .map_err(|e| Error::Crypto(e.to_string()))?;
+        let (kind, value) = context_parts(context);
+        let mut body = InitTokenAuthenticationRequest::new(
+            Challenge::new_unchecked(challenge.challenge.as_str()),
+            AuthenticationContextIdentifier::new(kind, value.to_owned()),
+            Base64Data::from_text(encrypted.encrypted_token_b64),
+        );
+        body.public_key_id = Some(Base64Data::from_text(encrypted.public_key_id));
+        Ok(self.call(PostAuthKsefToken::new(body)).send().await?)
+    }
+
+    /// Polls the authentication operation until it finishes, then redeems the tokens.
+    pub async fn finish_login(&self, started: AuthenticationInitResponse) -> Result<AuthenticatedClient> {
+        let auth_token = BearerToken::new(started.authentication_token.token.clone());
+        let reference = started.reference_number.clone();
+        let (interval, timeout) = self.auth_timing();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let status = self
+                .execute_with_token(&GetAuthByReferenceNumber::new(reference.clone()), &auth_token)
+                .await?
+                .value
+                .status;
+            match status.code {
+                100 => {
+                    if tokio::time::Instant::now() + interval > deadline {
+                        return Err(Error::AuthTimeout(timeout));
+                    }
+                    tokio::time::sleep(interval).await;
+                }
+                200 => break,
+                code => {
+                    return Err(Error::AuthFailed {
+                        code,
+                        kind: AuthFailure::from_code(code),
+                        description: status.description,
+                        details: status.details.unwrap_or_default(),
+                    });
+                }
+            }
+        }
+        let tokens = self.execute_with_token(&PostAuthTokenRedeem::new(), &auth_token).await?.value;
+        tracing::info!(reference = %reference, "authenticated");
+        Ok(AuthenticatedClient::new(
+            self.clone(),
+            reference.into_string(),
+            TimedToken {
+                token: BearerToken::new(tokens.access_token.token),
+                valid_until: tokens.access_token.valid_until,
+            },
+            TimedToken {
+                token: BearerToken::new(tokens.refresh_token.token),
+                valid_until: tokens.refresh_token.valid_until,
+            },
+        ))
+    }
+}
+
+fn context_parts(context: &ContextIdentifier) -> (AuthenticationContextIdentifierType, &str) {
+    match context {
+        ContextIdentifier::Nip(v) => (AuthenticationContextIdentifierType::Nip, v),
+        ContextIdentifier::InternalId(v) => (AuthenticationContextIdentifierType::InternalId, v),
+        ContextIdentifier::NipVatUe(v) => (AuthenticationContextIdentifierType::NipVatUe, v),
+        ContextIdentifier::PeppolId(v) => (AuthenticationContextIdentifierType::PeppolId, v),
+    }
+}

@@ -1,0 +1,87 @@
+//! [`Call`]: one prepared API call — adjust it, then `.send().await` it (or `.await` it
+//! directly), or turn a paginated one into a stream of items.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+
+use futures::Stream;
+use ksef_model::catalogue::{Operation, Paginated};
+
+use crate::client::Executor;
+use crate::error::Result;
+
+/// A prepared call of operation `O`. The request is plain data: change any field through
+/// [`Call::with`] before sending.
+#[must_use = "a call does nothing until it is sent or awaited"]
+#[derive(Debug)]
+pub struct Call<O> {
+    exec: Executor,
+    request: O,
+}
+
+impl<O: Operation + Send + Sync + 'static> Call<O>
+where
+    O::Response: Send + 'static,
+{
+    pub(crate) fn new(exec: Executor, request: O) -> Self {
+        Self { exec, request }
+    }
+
+    /// Changes the request (e.g. `|r| r.page_size = Some(100)`).
+    pub fn with(mut self, change: impl FnOnce(&mut O)) -> Self {
+        change(&mut self.request);
+        self
+    }
+
+    /// The request as it will be sent.
+    pub fn request(&self) -> &O {
+        &self.request
+    }
+
+    /// Sends the call and returns the decoded response.
+    pub async fn send(self) -> Result<O::Response> {
+        self.exec.run(&self.request).await.map(|r| r.value)
+    }
+
+    /// Sends the call and returns the response with its status, headers and system warnings.
+    pub async fn send_full(self) -> Result<ksef_http::ApiResponse<O::Response>> {
+        self.exec.run(&self.request).await
+    }
+}
+
+impl<O> Call<O>
+where
+    O: Paginated + Send + Sync + 'static,
+    O::Response: Send + 'static,
+    O::Item: Send + 'static,
+{
+    /// Every item of every page, following continuation tokens or page offsets; each page is
+    /// one request (rate limited like any other).
+    pub fn items(self) -> impl Stream<Item = Result<O::Item>> + Send + 'static {
+        let state = Some((self.exec, self.request));
+        futures::stream::try_unfold(state, |state| async move {
+            let Some((exec, mut request)) = state else {
+                return Ok::<_, crate::Error>(None);
+            };
+            let response = exec.run(&request).await?.value;
+            let (items, info) = O::into_page(response);
+            let next = if request.advance(&info) { Some((exec, request)) } else { None };
+            Ok(Some((futures::stream::iter(items.into_iter().map(Ok::<_, crate::Error>)), next)))
+        })
+        .try_flatten()
+    }
+}
+
+use futures::TryStreamExt as _;
+
+impl<O: Operation + Send + Sync + 'static> IntoFuture for Call<O>
+where
+    O::Response: Send + 'static,
+{
+    type Output = Result<O::Response>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

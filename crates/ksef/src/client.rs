@@ -1,0 +1,303 @@
+//! [`Client`] (no login) and [`AuthenticatedClient`] (holding access and refresh tokens).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ksef_http::{ApiResponse, BearerToken, HttpClient, RetryPolicy, ThrottleConfig, Transport};
+use ksef_model::catalogue::Operation;
+use time::OffsetDateTime;
+use tokio::sync::{Mutex, RwLock};
+
+use crate::call::Call;
+use crate::environment::Environment;
+use crate::error::{Error, Result};
+use crate::keys::KeyCache;
+
+/// A client that is not logged in: authentication, public keys, test data, Peppol, status.
+/// Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+#[derive(Debug)]
+struct ClientInner {
+    http: HttpClient,
+    environment: Environment,
+    keys: KeyCache,
+    auth_poll_interval: Duration,
+    auth_timeout: Duration,
+}
+
+/// Builder of [`Client`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    environment: Environment,
+    http: ksef_http::HttpClientBuilder,
+    auth_poll_interval: Duration,
+    auth_timeout: Duration,
+}
+
+impl ClientBuilder {
+    /// The environment (default: TEST).
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// A custom API root including `/v2` (the emulator, a proxy): shorthand for
+    /// `environment(Environment::custom(url))`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.environment = Environment::custom(url);
+        self
+    }
+
+    /// A custom transport (your own HTTP stack, a test double, a capture).
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.http = self.http.transport(transport);
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.http = self.http.user_agent(ua);
+        self
+    }
+
+    /// Retry settings.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.http = self.http.retry(retry);
+        self
+    }
+
+    /// Client-side throttling settings (on by default).
+    pub fn throttle(mut self, throttle: ThrottleConfig) -> Self {
+        self.http = self.http.throttle(throttle);
+        self
+    }
+
+    /// How often the authentication status is polled (default 1 s).
+    pub fn auth_poll_interval(mut self, interval: Duration) -> Self {
+        self.auth_poll_interval = interval;
+        self
+    }
+
+    /// How long an authentication may stay in progress (default 2 min).
+    pub fn auth_timeout(mut self, timeout: Duration) -> Self {
+        self.auth_timeout = timeout;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client> {
+        self.environment
+            .parsed_api_url()
+            .map_err(|e| Error::InvalidInput(format!("bad API URL {:?}: {e}", self.environment.api_url())))?;
+        let http = self.http.base_url(self.environment.api_url()).build()?;
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                http,
+                environment: self.environment,
+                keys: KeyCache::default(),
+                auth_poll_interval: self.auth_poll_interval,
+                auth_timeout: self.auth_timeout,
+            }),
+        })
+    }
+}
+
+impl Client {
+    /// A client for `environment` with default settings.
+    pub fn new(environment: Environment) -> Result<Self> {
+        Self::builder().environment(environment).build()
+    }
+
+    /// A builder (default environment: TEST).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            environment: Environment::Test,
+            http: HttpClient::builder(),
+            auth_poll_interval: Duration::from_secs(1),
+            auth_timeout: Duration::from_secs(120),
+        }
+    }
+
+    /// The environment.
+    pub fn environment(&self) -> &Environment {
+        &self.inner.environment
+    }
+
+    /// The underlying HTTP client (for pre-signed URLs and custom calls).
+    pub fn http(&self) -> &HttpClient {
+        &self.inner.http
+    }
+
+    pub(crate) fn keys(&self) -> &KeyCache {
+        &self.inner.keys
+    }
+
+    pub(crate) fn auth_timing(&self) -> (Duration, Duration) {
+        (self.inner.auth_poll_interval, self.inner.auth_timeout)
+    }
+
+    pub(crate) fn executor(&self) -> Executor {
+        Executor {
+            client: self.clone(),
+            session: None,
+        }
+    }
+
+    /// Prepares any catalogue operation that needs no access token.
+    pub fn call<O: Operation + Send + Sync + 'static>(&self, request: O) -> Call<O>
+    where
+        O::Response: Send + 'static,
+    {
+        Call::new(self.executor(), request)
+    }
+
+    /// Sends an operation with an explicit bearer token (the authentication token of
+    /// `GET /auth/{referenceNumber}` and `POST /auth/token/redeem`, or a refresh token).
+    pub async fn execute_with_token<O: Operation>(&self, request: &O, token: &BearerToken) -> Result<ApiResponse<O::Response>> {
+        Ok(self.inner.http.execute(request, Some(token)).await?)
+    }
+}
+
+/// A token and the end of its validity.
+#[derive(Debug, Clone)]
+pub(crate) struct TimedToken {
+    pub(crate) token: BearerToken,
+    pub(crate) valid_until: OffsetDateTime,
+}
+
+/// The tokens of one login, shared by every clone of an [`AuthenticatedClient`].
+#[derive(Debug)]
+pub(crate) struct Session {
+    access: RwLock<TimedToken>,
+    refresh: TimedToken,
+    refreshing: Mutex<()>,
+    reference_number: String,
+}
+
+/// Refresh the access token when it has less than this left.
+const REFRESH_MARGIN: time::Duration = time::Duration::seconds(60);
+
+impl Session {
+    async fn access_token(&self, client: &Client) -> Result<BearerToken> {
+        let current = self.access.read().await.clone();
+        if current.valid_until - OffsetDateTime::now_utc() > REFRESH_MARGIN {
+            return Ok(current.token);
+        }
+        self.refresh(client, &current.token).await
+    }
+
+    /// Refreshes the access token unless another task already replaced `stale`.
+    async fn refresh(&self, client: &Client, stale: &BearerToken) -> Result<BearerToken> {
+        let _guard = self.refreshing.lock().await;
+        {
+            let current = self.access.read().await;
+            if current.token != *stale {
+                return Ok(current.token.clone());
+            }
+        }
+        tracing::debug!("refreshing the access token");
+        let response = client
+            .execute_with_token(&ksef_model::operations::PostAuthTokenRefresh::new(), &self.refresh.token)
+            .await?;
+        let fresh = TimedToken {
+            token: BearerToken::new(response.value.access_token.token),
+            valid_until: response.value.access_token.valid_until,
+        };
+        let token = fresh.token.clone();
+        *self.access.write().await = fresh;
+        Ok(token)
+    }
+}
+
+/// Runs operations for a [`Call`]: anonymous, or with the access token of a login.
+#[derive(Debug, Clone)]
+pub(crate) struct Executor {
+    client: Client,
+    session: Option<Arc<Session>>,
+}
+
+impl Executor {
+    pub(crate) async fn run<O: Operation>(&self, request: &O) -> Result<ApiResponse<O::Response>> {
+        let meta = O::META;
+        let http = self.client.http();
+        if !meta.requires_bearer {
+            return Ok(http.execute(request, None).await?);
+        }
+        let Some(session) = &self.session else {
+            return Err(Error::NotAuthenticated { operation: meta.name });
+        };
+        let token = session.access_token(&self.client).await?;
+        match http.execute(request, Some(&token)).await {
+            // A 401 is answered before any processing: refresh once and repeat.
+            Err(e) if e.status() == Some(401) => {
+                let token = session.refresh(&self.client, &token).await?;
+                Ok(http.execute(request, Some(&token)).await?)
+            }
+            other => Ok(other?),
+        }
+    }
+}
+
+/// A logged-in client: every operation, with the access token sent and refreshed transparently
+/// (before it expires, and once after a 401). `Clone + Send + Sync`: clones share one login.
+/// Tokens are never printed.
+#[derive(Debug, Clone)]
+pub struct AuthenticatedClient {
+    exec: Executor,
+}
+
+impl AuthenticatedClient {
+    pub(crate) fn new(client: Client, reference_number: String, access: TimedToken, refresh: TimedToken) -> Self {
+        Self {
+            exec: Executor {
+                client,
+                session: Some(Arc::new(Session {
+                    access: RwLock::new(access),
+                    refresh,
+                    refreshing: Mutex::new(()),
+                    reference_number,
+                })),
+            },
+        }
+    }
+
+    /// The unauthenticated client this login came from.
+    pub fn client(&self) -> &Client {
+        &self.exec.client
+    }
+
+    pub(crate) fn executor(&self) -> Executor {
+        self.exec.clone()
+    }
+
+    /// The reference number of the authentication operation.
+    pub fn reference_number(&self) -> &str {
+        self.exec.session.as_ref().map(|s| s.reference_number.as_str()).unwrap_or_default()
+    }
+
+    /// When the refresh token expires (a new login is needed after that).
+    pub fn refresh_valid_until(&self) -> Option<OffsetDateTime> {
+        self.exec.session.as_ref().map(|s| s.refresh.valid_until)
+    }
+
+    /// Prepares any catalogue operation, sent with the access token when it needs one.
+    pub fn call<O: Operation + Send + Sync + 'static>(&self, request: O) -> Call<O>
+    where
+        O::Response: Send + 'static,
+    {
+        Call::new(self.exec.clone(), request)
+    }
+
+    /// Forces a refresh of the access token now.
+    pub async fn refresh_access_token(&self) -> Result<()> {
+        if let Some(session) = &self.exec.session {
+            let current = session.access.read().await.token.clone();
+            session.refresh(&self.exec.client, &current).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,117 @@
+//! The facade's error type.
+
+use std::time::Duration;
+
+/// Why an authentication ended without tokens (status codes of `GET /auth/{referenceNumber}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// 415: the subject has no permissions in the context.
+    NoPermissions,
+    /// 425: the authentication was revoked by the user.
+    Revoked,
+    /// 450: bad token (invalid challenge, token or token time; revoked or inactive token).
+    InvalidToken,
+    /// 460: certificate error (invalid, chain, untrusted, revoked, suspended).
+    Certificate,
+    /// 470: the person is deceased.
+    DeceasedPerson,
+    /// 480: blocked after a security incident.
+    Blocked,
+    /// 500: unknown error.
+    Unknown,
+    /// 550: cancelled by the system; trying again may succeed.
+    CancelledBySystem,
+    /// A status code this version does not know.
+    Other(i32),
+}
+
+impl AuthFailure {
+    /// Maps a status code.
+    pub fn from_code(code: i32) -> Self {
+        match code {
+            415 => Self::NoPermissions,
+            425 => Self::Revoked,
+            450 => Self::InvalidToken,
+            460 => Self::Certificate,
+            470 => Self::DeceasedPerson,
+            480 => Self::Blocked,
+            500 => Self::Unknown,
+            550 => Self::CancelledBySystem,
+            other => Self::Other(other),
+        }
+    }
+}
+
+/// The error of a facade call.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An API call failed (status, exception codes, problem details, trace id are inside).
+    #[error(transparent)]
+    Http(#[from] ksef_http::Error),
+    /// The authentication operation ended with a failure status.
+    #[error("authentication failed ({kind:?}, status {code}): {description}{}", details_suffix(.details))]
+    AuthFailed {
+        /// The status code.
+        code: i32,
+        /// Its meaning.
+        kind: AuthFailure,
+        /// The server's description.
+        description: String,
+        /// The server's details.
+        details: Vec<String>,
+    },
+    /// The authentication did not finish in time (status stayed 100).
+    #[error("authentication still in progress after {0:?}")]
+    AuthTimeout(Duration),
+    /// The operation needs an access token and the client is not logged in.
+    #[error("{operation} needs an access token: log in first")]
+    NotAuthenticated {
+        /// The operation.
+        operation: &'static str,
+    },
+    /// A cryptographic step failed.
+    #[error("cryptography: {0}")]
+    Crypto(String),
+    /// The input given to the SDK is not valid.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// The server answered with something the SDK cannot use.
+    #[error("unexpected answer from the server: {0}")]
+    Unexpected(String),
+}
+
+fn details_suffix(details: &[String]) -> String {
+    if details.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", details.join("; "))
+    }
+}
+
+impl Error {
+    /// Whether trying again later makes sense.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Http(e) => e.is_retryable(),
+            Error::AuthFailed { kind, .. } => matches!(kind, AuthFailure::CancelledBySystem),
+            Error::AuthTimeout(_) => true,
+            _ => false,
+        }
+    }
+
+    /// The API error, when the server answered with one.
+    pub fn api(&self) -> Option<&ksef_http::ApiError> {
+        match self {
+            Error::Http(e) => e.api(),
+            _ => None,
+        }
+    }
+
+    /// Whether the server's error list contains `code`.
+    pub fn has_code(&self, code: i64) -> bool {
+        self.api().is_some_and(|e| e.has_code(code))
+    }
+}
+
+/// The facade's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
