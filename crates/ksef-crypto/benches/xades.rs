@@ -12,7 +12,9 @@ use ksef_crypto::xades::{
 };
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/crypto").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/crypto")
+        .join(name)
 }
 
 fn time<T>(label: &str, budget: Duration, mut f: impl FnMut() -> T) {
@@ -25,15 +27,22 @@ fn time<T>(label: &str, budget: Duration, mut f: impl FnMut() -> T) {
         n += 1;
     }
     let per = start.elapsed() / n.max(1);
-    println!("{label:<44} {:>10.1} µs/op  ({n} runs)", per.as_secs_f64() * 1e6);
+    println!(
+        "{label:<44} {:>10.1} µs/op  ({n} runs)",
+        per.as_secs_f64() * 1e6
+    );
 }
 
 fn main() {
     let read = |n: &str| std::fs::read_to_string(fixture(n)).expect("fixture");
-    let rsa = Credentials::from_pem(&read("rsa-person.crt.pem"), &read("rsa-person.key.pem"), None)
-        .expect("rsa");
-    let ec =
-        Credentials::from_pem(&read("ec-seal.crt.pem"), &read("ec-seal.key.pem"), None).expect("ec");
+    let rsa = Credentials::from_pem(
+        &read("rsa-person.crt.pem"),
+        &read("rsa-person.key.pem"),
+        None,
+    )
+    .expect("rsa");
+    let ec = Credentials::from_pem(&read("ec-seal.crt.pem"), &read("ec-seal.key.pem"), None)
+        .expect("ec");
     let req = AuthTokenRequest::new(
         "20250625-CR-20F5EE4000-DA48AE4124-46",
         ContextIdentifier::Nip("5265877635".into()),
@@ -63,13 +72,17 @@ fn main() {
         xades::verify_auth_request(&ec_doc, &vopts).expect("verify")
     });
     let p12 = std::fs::read(fixture("rsa-person.p12")).expect("p12");
-    time("load PKCS#12 (OpenSSL 3 default, 2048 iter)", budget, || {
-        Credentials::from_pkcs12(&p12, "test123").expect("p12")
-    });
+    time(
+        "load PKCS#12 (OpenSSL 3 default, 2048 iter)",
+        budget,
+        || Credentials::from_pkcs12(&p12, "test123").expect("p12"),
+    );
     time("RSA-PSS-SHA256 sign (KOD II)", budget, || {
-        rsa.sign_rsa_pss_sha256(b"qr-test.ksef.mf.gov.pl/certificate/Nip/x").expect("sign")
+        rsa.sign_rsa_pss_sha256(b"qr-test.ksef.mf.gov.pl/certificate/Nip/x")
+            .expect("sign")
     });
     time("ECDSA-P256-SHA256 sign (KOD II)", budget, || {
-        ec.sign_ecdsa_p256_sha256_raw(b"qr-test.ksef.mf.gov.pl/certificate/Nip/x").expect("sign")
+        ec.sign_ecdsa_p256_sha256_raw(b"qr-test.ksef.mf.gov.pl/certificate/Nip/x")
+            .expect("sign")
     });
 }

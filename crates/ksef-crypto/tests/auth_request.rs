@@ -46,7 +46,10 @@ fn round_trip_all_choices_and_versions() {
 #[test]
 fn schema_violations_are_rejected() {
     let mut r = base();
-    r.allowed_ips = Some(AllowedIps { ip4_addresses: vec!["1.2.3.4".into(); 11], ..Default::default() });
+    r.allowed_ips = Some(AllowedIps {
+        ip4_addresses: vec!["1.2.3.4".into(); 11],
+        ..Default::default()
+    });
     assert!(matches!(r.to_xml(), Err(XadesError::InvalidRequest(_))));
 
     let mut r = base();
@@ -69,15 +72,28 @@ fn schema_violations_are_rejected() {
         format!("<AuthTokenRequest xmlns=\"urn:other\">{ch}{ctx}{sit}</AuthTokenRequest>"),
         format!("<AuthTokenRequest xmlns=\"{ns}\">{ch}{ctx}{sit}<Extra/></AuthTokenRequest>"),
         format!("<AuthTokenRequest xmlns=\"{ns}\">text{ch}{ctx}{sit}</AuthTokenRequest>"),
-        format!("<AuthTokenRequest xmlns=\"{ns}\">{ch}<ContextIdentifier><Nip>5265877635</Nip><Nip>5265877635</Nip></ContextIdentifier>{sit}</AuthTokenRequest>"),
-        format!("<AuthTokenRequest xmlns=\"{ns}\">{ch}<ContextIdentifier><Nip> 5265877635</Nip></ContextIdentifier>{sit}</AuthTokenRequest>"),
-        format!("<AuthTokenRequest xmlns=\"{ns}\">{ch}{ctx}<SubjectIdentifierType>other</SubjectIdentifierType></AuthTokenRequest>"),
-        format!("<AuthTokenRequest xmlns=\"{ns}\">{ch}{ctx}{sit}<AuthorizationPolicy><AllowedIps><Ip4Mask>1.1.1.1/8</Ip4Mask><Ip4Address>1.1.1.1</Ip4Address></AllowedIps></AuthorizationPolicy></AuthTokenRequest>"),
-        format!("<AuthTokenRequest xmlns=\"{ns}\">{ch}{ctx}{sit}<AuthorizationPolicy><AllowedIps><Ip4Address>1.1.1.256</Ip4Address></AllowedIps></AuthorizationPolicy></AuthTokenRequest>"),
+        format!(
+            "<AuthTokenRequest xmlns=\"{ns}\">{ch}<ContextIdentifier><Nip>5265877635</Nip><Nip>5265877635</Nip></ContextIdentifier>{sit}</AuthTokenRequest>"
+        ),
+        format!(
+            "<AuthTokenRequest xmlns=\"{ns}\">{ch}<ContextIdentifier><Nip> 5265877635</Nip></ContextIdentifier>{sit}</AuthTokenRequest>"
+        ),
+        format!(
+            "<AuthTokenRequest xmlns=\"{ns}\">{ch}{ctx}<SubjectIdentifierType>other</SubjectIdentifierType></AuthTokenRequest>"
+        ),
+        format!(
+            "<AuthTokenRequest xmlns=\"{ns}\">{ch}{ctx}{sit}<AuthorizationPolicy><AllowedIps><Ip4Mask>1.1.1.1/8</Ip4Mask><Ip4Address>1.1.1.1</Ip4Address></AllowedIps></AuthorizationPolicy></AuthTokenRequest>"
+        ),
+        format!(
+            "<AuthTokenRequest xmlns=\"{ns}\">{ch}{ctx}{sit}<AuthorizationPolicy><AllowedIps><Ip4Address>1.1.1.256</Ip4Address></AllowedIps></AuthorizationPolicy></AuthTokenRequest>"
+        ),
     ];
     for xml in bad {
         let err = parse(&xml).unwrap_err();
-        assert!(matches!(err, XadesError::InvalidRequest(_)), "{xml}: {err:?}");
+        assert!(
+            matches!(err, XadesError::InvalidRequest(_)),
+            "{xml}: {err:?}"
+        );
         assert_eq!(err.ksef_code(), 21401);
     }
     // xsd:token values are whitespace-collapsed.

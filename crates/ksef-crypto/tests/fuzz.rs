@@ -98,9 +98,13 @@ proptest! {
         let doc = apply(signed_doc().as_bytes(), &muts);
         let text = String::from_utf8_lossy(&doc);
         let res = xades::verify_auth_request(&text, &VerifyOptions::default());
-        // A mutation that keeps the signature valid can only touch unsigned parts.
-        if res.is_ok() {
-            prop_assert!(text.contains("5265877635"));
+        // A mutation that keeps the signature valid can only touch unsigned parts: what the
+        // verifier reports must be what was signed.
+        if let Ok(v) = res {
+            prop_assert_eq!(v.challenge, "20250625-CR-20F5EE4000-DA48AE4124-46");
+            prop_assert_eq!(v.context_identifier, ContextIdentifier::Nip("5265877635".into()));
+            prop_assert_eq!(v.subject_identifier_type, SubjectIdentifierType::CertificateSubject);
+            prop_assert_eq!(v.allowed_ips, None);
         }
     }
 

@@ -249,9 +249,9 @@ const TEMPLATE: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
     <InternalId>5265877635-12345</InternalId>
   </ContextIdentifier>
   <SubjectIdentifierType>certificateFingerprint</SubjectIdentifierType>
-  <Signature xmlns="http://www.w3.org/2000/09/xmldsig#" Id="sig1">
+  <Signature xmlns="http://www.w3.org/2000/09/xmldsig#" xmlns:extra="urn:extra" Id="sig1">
     <SignedInfo>
-      <CanonicalizationMethod Algorithm="C14N"/>
+      <CanonicalizationMethod Algorithm="C14N">INCLUSIVE</CanonicalizationMethod>
       <SignatureMethod Algorithm="SIGALG"/>
       <Reference URI="">
         <Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>
@@ -311,6 +311,14 @@ fn our_verifier_accepts_xmlsec1_signatures() {
         let cert = creds.certificate();
         let template = TEMPLATE
             .replace("SIGALG", alg)
+            .replace(
+                "INCLUSIVE",
+                if c14n.contains("exc") {
+                    r##"<ec:InclusiveNamespaces xmlns:ec="http://www.w3.org/2001/10/xml-exc-c14n#" PrefixList="#default extra"/>"##
+                } else {
+                    ""
+                },
+            )
             .replace("C14N", c14n)
             .replace("TIME", &time)
             .replace("CERTDIGEST", &b64.encode(sha2::Sha384::digest(cert.der())))

@@ -6,15 +6,18 @@ use ksef_crypto::public_key::KeyUsage;
 use ksef_crypto::xades::{self, AuthTokenRequest, SignOptions};
 use ksef_http::BearerToken;
 use ksef_model::operations::{
-    GetAuthByReferenceNumber, PostAuthChallenge, PostAuthKsefToken, PostAuthTokenRedeem, PostAuthXadesSignature,
+    GetAuthByReferenceNumber, PostAuthChallenge, PostAuthKsefToken, PostAuthTokenRedeem,
+    PostAuthXadesSignature,
 };
 use ksef_model::rt::Base64Data;
 use ksef_model::{
-    AuthenticationContextIdentifier, AuthenticationContextIdentifierType, AuthenticationInitResponse, Challenge,
-    InitTokenAuthenticationRequest,
+    AuthenticationContextIdentifier, AuthenticationContextIdentifierType,
+    AuthenticationInitResponse, Challenge, InitTokenAuthenticationRequest,
 };
 
-pub use ksef_crypto::xades::{AllowedIps, AuthSchemaVersion, ContextIdentifier, SubjectIdentifierType};
+pub use ksef_crypto::xades::{
+    AllowedIps, AuthSchemaVersion, ContextIdentifier, SubjectIdentifierType,
+};
 
 use crate::client::{AuthenticatedClient, Client, TimedToken};
 use crate::error::{AuthFailure, Error, Result};
@@ -56,7 +59,11 @@ impl Client {
         options: &XadesOptions,
     ) -> Result<AuthenticatedClient> {
         let challenge = self.call(PostAuthChallenge::new()).send().await?;
-        let mut request = AuthTokenRequest::new(challenge.challenge.as_str(), context, options.subject_identifier_type);
+        let mut request = AuthTokenRequest::new(
+            challenge.challenge.as_str(),
+            context,
+            options.subject_identifier_type,
+        );
         request.version = options.schema;
         request.allowed_ips = options.allowed_ips.clone();
         let signed = xades::sign_auth_request(&request, credentials, &SignOptions::default())
@@ -70,7 +77,11 @@ impl Client {
     /// Logs in with a KSeF token: encrypts `"{token}|{timestampMs}"` with the current
     /// `KsefTokenEncryption` key (re-fetching the keys and retrying once on 21470) and waits for
     /// the result.
-    pub async fn login_token(&self, ksef_token: &str, context: ContextIdentifier) -> Result<AuthenticatedClient> {
+    pub async fn login_token(
+        &self,
+        ksef_token: &str,
+        context: ContextIdentifier,
+    ) -> Result<AuthenticatedClient> {
         let started = match self.start_token_login(ksef_token, &context).await {
             Err(e) if e.has_code(UNKNOWN_PUBLIC_KEY) => {
                 tracing::info!("public key unknown to the server (21470): re-fetching keys");
@@ -82,7 +93,11 @@ impl Client {
         self.finish_login(started).await
     }
 
-    async fn start_token_login(&self, ksef_token: &str, context: &ContextIdentifier) -> Result<AuthenticationInitResponse> {
+    async fn start_token_login(
+        &self,
+        ksef_token: &str,
+        context: &ContextIdentifier,
+    ) -> Result<AuthenticationInitResponse> {
         let challenge = self.call(PostAuthChallenge::new()).send().await?;
         let key = self.keys().get(self, KeyUsage::KsefTokenEncryption).await?;
         let encrypted = key
@@ -99,14 +114,20 @@ impl Client {
     }
 
     /// Polls the authentication operation until it finishes, then redeems the tokens.
-    pub async fn finish_login(&self, started: AuthenticationInitResponse) -> Result<AuthenticatedClient> {
+    pub async fn finish_login(
+        &self,
+        started: AuthenticationInitResponse,
+    ) -> Result<AuthenticatedClient> {
         let auth_token = BearerToken::new(started.authentication_token.token.clone());
         let reference = started.reference_number.clone();
         let (interval, timeout) = self.auth_timing();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let status = self
-                .execute_with_token(&GetAuthByReferenceNumber::new(reference.clone()), &auth_token)
+                .execute_with_token(
+                    &GetAuthByReferenceNumber::new(reference.clone()),
+                    &auth_token,
+                )
                 .await?
                 .value
                 .status;
@@ -128,7 +149,10 @@ impl Client {
                 }
             }
         }
-        let tokens = self.execute_with_token(&PostAuthTokenRedeem::new(), &auth_token).await?.value;
+        let tokens = self
+            .execute_with_token(&PostAuthTokenRedeem::new(), &auth_token)
+            .await?
+            .value;
         tracing::info!(reference = %reference, "authenticated");
         Ok(AuthenticatedClient::new(
             self.clone(),

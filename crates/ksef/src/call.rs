@@ -65,8 +65,15 @@ where
             };
             let response = exec.run(&request).await?.value;
             let (items, info) = O::into_page(response);
-            let next = if request.advance(&info) { Some((exec, request)) } else { None };
-            Ok(Some((futures::stream::iter(items.into_iter().map(Ok::<_, crate::Error>)), next)))
+            let next = if request.advance(&info) {
+                Some((exec, request))
+            } else {
+                None
+            };
+            Ok(Some((
+                futures::stream::iter(items.into_iter().map(Ok::<_, crate::Error>)),
+                next,
+            )))
         })
         .try_flatten()
     }

@@ -90,9 +90,9 @@ impl ClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<Client> {
-        self.environment
-            .parsed_api_url()
-            .map_err(|e| Error::InvalidInput(format!("bad API URL {:?}: {e}", self.environment.api_url())))?;
+        self.environment.parsed_api_url().map_err(|e| {
+            Error::InvalidInput(format!("bad API URL {:?}: {e}", self.environment.api_url()))
+        })?;
         let http = self.http.base_url(self.environment.api_url()).build()?;
         Ok(Client {
             inner: Arc::new(ClientInner {
@@ -157,7 +157,11 @@ impl Client {
 
     /// Sends an operation with an explicit bearer token (the authentication token of
     /// `GET /auth/{referenceNumber}` and `POST /auth/token/redeem`, or a refresh token).
-    pub async fn execute_with_token<O: Operation>(&self, request: &O, token: &BearerToken) -> Result<ApiResponse<O::Response>> {
+    pub async fn execute_with_token<O: Operation>(
+        &self,
+        request: &O,
+        token: &BearerToken,
+    ) -> Result<ApiResponse<O::Response>> {
         Ok(self.inner.http.execute(request, Some(token)).await?)
     }
 }
@@ -201,7 +205,10 @@ impl Session {
         }
         tracing::debug!("refreshing the access token");
         let response = client
-            .execute_with_token(&ksef_model::operations::PostAuthTokenRefresh::new(), &self.refresh.token)
+            .execute_with_token(
+                &ksef_model::operations::PostAuthTokenRefresh::new(),
+                &self.refresh.token,
+            )
             .await?;
         let fresh = TimedToken {
             token: BearerToken::new(response.value.access_token.token),
@@ -228,7 +235,9 @@ impl Executor {
             return Ok(http.execute(request, None).await?);
         }
         let Some(session) = &self.session else {
-            return Err(Error::NotAuthenticated { operation: meta.name });
+            return Err(Error::NotAuthenticated {
+                operation: meta.name,
+            });
         };
         let token = session.access_token(&self.client).await?;
         match http.execute(request, Some(&token)).await {
@@ -251,7 +260,12 @@ pub struct AuthenticatedClient {
 }
 
 impl AuthenticatedClient {
-    pub(crate) fn new(client: Client, reference_number: String, access: TimedToken, refresh: TimedToken) -> Self {
+    pub(crate) fn new(
+        client: Client,
+        reference_number: String,
+        access: TimedToken,
+        refresh: TimedToken,
+    ) -> Self {
         Self {
             exec: Executor {
                 client,
@@ -276,7 +290,11 @@ impl AuthenticatedClient {
 
     /// The reference number of the authentication operation.
     pub fn reference_number(&self) -> &str {
-        self.exec.session.as_ref().map(|s| s.reference_number.as_str()).unwrap_or_default()
+        self.exec
+            .session
+            .as_ref()
+            .map(|s| s.reference_number.as_str())
+            .unwrap_or_default()
     }
 
     /// When the refresh token expires (a new login is needed after that).

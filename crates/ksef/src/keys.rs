@@ -19,7 +19,11 @@ const MAX_AGE: time::Duration = time::Duration::hours(1);
 
 impl KeyCache {
     /// The certificate to use for `usage` now.
-    pub(crate) async fn get(&self, client: &Client, usage: KeyUsage) -> Result<PublicKeyCertificate> {
+    pub(crate) async fn get(
+        &self,
+        client: &Client,
+        usage: KeyUsage,
+    ) -> Result<PublicKeyCertificate> {
         let now = OffsetDateTime::now_utc();
         {
             let cached = self.cached.read().await;
@@ -45,17 +49,26 @@ impl KeyCache {
 }
 
 async fn fetch(client: &Client) -> Result<Vec<PublicKeyCertificate>> {
-    let list = client.call(GetSecurityPublicKeyCertificates::new()).send().await?;
+    let list = client
+        .call(GetSecurityPublicKeyCertificates::new())
+        .send()
+        .await?;
     let mut out = Vec::new();
     for item in list {
-        let usages: Vec<KeyUsage> = item.usage.iter().map(|u| KeyUsage::from_api(u.as_str())).collect();
+        let usages: Vec<KeyUsage> = item
+            .usage
+            .iter()
+            .map(|u| KeyUsage::from_api(u.as_str()))
+            .collect();
         match PublicKeyCertificate::from_base64(item.certificate.as_str(), usages) {
             Ok(cert) => out.push(cert.with_validity(item.valid_from, item.valid_to)),
             Err(e) => tracing::warn!(error = %e, "skipping an unreadable public-key certificate"),
         }
     }
     if out.is_empty() {
-        return Err(Error::Unexpected("the server returned no usable public-key certificate".into()));
+        return Err(Error::Unexpected(
+            "the server returned no usable public-key certificate".into(),
+        ));
     }
     Ok(out)
 }

@@ -178,7 +178,9 @@ impl AuthTokenRequest {
             ];
             for (name, list, ok) in checks {
                 if let Some(bad) = list.iter().find(|v| !ok(v)) {
-                    return Err(XadesError::InvalidRequest(format!("invalid {name} `{bad}`")));
+                    return Err(XadesError::InvalidRequest(format!(
+                        "invalid {name} `{bad}`"
+                    )));
                 }
             }
         }

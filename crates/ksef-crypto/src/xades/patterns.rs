@@ -134,11 +134,17 @@ mod tests {
         assert!(is_nip_vat_ue("5265877635-NL12345678B+*1"));
         assert!(!is_nip_vat_ue("5265877635-PL") && !is_nip_vat_ue("5265877635-de123"));
         assert!(is_peppol_id("PPL123456"));
-        assert!(!is_peppol_id("APL123456") && !is_peppol_id("PPL12345") && !is_peppol_id("PPLA12345"));
+        assert!(
+            !is_peppol_id("APL123456") && !is_peppol_id("PPL12345") && !is_peppol_id("PPLA12345")
+        );
         assert!(is_ip4_address("0.0.0.0") && is_ip4_address("255.255.255.255"));
-        assert!(!is_ip4_address("256.1.1.1") && !is_ip4_address("01.1.1.1") && !is_ip4_address("1.1.1"));
+        assert!(
+            !is_ip4_address("256.1.1.1") && !is_ip4_address("01.1.1.1") && !is_ip4_address("1.1.1")
+        );
         assert!(is_ip4_range("10.0.0.1-10.0.0.20") && !is_ip4_range("10.0.0.1"));
         assert!(is_ip4_mask("10.0.0.0/8") && is_ip4_mask("0.0.0.0/0") && is_ip4_mask("1.2.3.4/32"));
-        assert!(!is_ip4_mask("10.0.0.0/33") && !is_ip4_mask("10.0.0.0/08") && !is_ip4_mask("10.0.0.0/"));
+        assert!(
+            !is_ip4_mask("10.0.0.0/33") && !is_ip4_mask("10.0.0.0/08") && !is_ip4_mask("10.0.0.0/")
+        );
     }
 }

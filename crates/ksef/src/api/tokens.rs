@@ -1,6 +1,8 @@
 //! KSeF tokens: generate, list, status, revoke (`/tokens`).
 
-use ksef_model::operations::{DeleteTokensByReferenceNumber, GetTokens, GetTokensByReferenceNumber, PostTokens};
+use ksef_model::operations::{
+    DeleteTokensByReferenceNumber, GetTokens, GetTokensByReferenceNumber, PostTokens,
+};
 use ksef_model::{GenerateTokenRequest, ReferenceNumber};
 
 use crate::call::Call;
@@ -15,7 +17,9 @@ pub struct Tokens {
 impl AuthenticatedClient {
     /// KSeF tokens (`/tokens`).
     pub fn tokens(&self) -> Tokens {
-        Tokens { exec: self.executor() }
+        Tokens {
+            exec: self.executor(),
+        }
     }
 }
 
@@ -33,11 +37,17 @@ impl Tokens {
 
     /// `GET /tokens/{referenceNumber}`: the status of one token.
     pub fn status(&self, reference_number: ReferenceNumber) -> Call<GetTokensByReferenceNumber> {
-        Call::new(self.exec.clone(), GetTokensByReferenceNumber::new(reference_number))
+        Call::new(
+            self.exec.clone(),
+            GetTokensByReferenceNumber::new(reference_number),
+        )
     }
 
     /// `DELETE /tokens/{referenceNumber}`: revokes a token.
     pub fn revoke(&self, reference_number: ReferenceNumber) -> Call<DeleteTokensByReferenceNumber> {
-        Call::new(self.exec.clone(), DeleteTokensByReferenceNumber::new(reference_number))
+        Call::new(
+            self.exec.clone(),
+            DeleteTokensByReferenceNumber::new(reference_number),
+        )
     }
 }
