@@ -1,5 +1,7 @@
 //! XML Canonicalization: Exclusive XML Canonicalization 1.0 (with `InclusiveNamespaces`
-//! `PrefixList`) and Canonical XML 1.0, both with or without comments, over a `roxmltree` tree.
+//! `PrefixList`), Canonical XML 1.0 and Canonical XML 1.1 (without `xml:base` fix-up), each with
+//! or without comments, over a `roxmltree` tree. The traversal is iterative, so deeply nested
+//! input cannot overflow the stack.
 //!
 //! The node sets supported are those XML-DSig references produce: a whole document, the subtree of
 //! an element (`URI="#id"`, `SignedInfo`), and either of these minus one subtree (the
@@ -26,6 +28,10 @@ pub const EXC_C14N_WITH_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n
 pub const C14N: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
 /// Algorithm URI of Canonical XML 1.0 with comments.
 pub const C14N_WITH_COMMENTS: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments";
+/// Algorithm URI of Canonical XML 1.1 (without comments).
+pub const C14N11: &str = "http://www.w3.org/2006/12/xml-c14n11";
+/// Algorithm URI of Canonical XML 1.1 with comments.
+pub const C14N11_WITH_COMMENTS: &str = "http://www.w3.org/2006/12/xml-c14n11#WithComments";
 
 /// A canonicalization method.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +46,13 @@ pub enum C14nMethod {
     },
     /// Canonical XML 1.0 (inclusive).
     Inclusive {
+        /// Whether comments are kept.
+        with_comments: bool,
+    },
+    /// Canonical XML 1.1: as 1.0, except that `xml:id` is not inherited by the apex of a
+    /// subtree. (`xml:base` fix-up is not implemented: `xml:base` is not inherited either, so
+    /// callers must not use it on subtrees whose ancestors carry `xml:base`.)
+    Inclusive11 {
         /// Whether comments are kept.
         with_comments: bool,
     },
@@ -73,6 +86,12 @@ impl C14nMethod {
             C14N_WITH_COMMENTS => Some(C14nMethod::Inclusive {
                 with_comments: true,
             }),
+            C14N11 => Some(C14nMethod::Inclusive11 {
+                with_comments: false,
+            }),
+            C14N11_WITH_COMMENTS => Some(C14nMethod::Inclusive11 {
+                with_comments: true,
+            }),
             _ => None,
         }
     }
@@ -80,7 +99,8 @@ impl C14nMethod {
     fn with_comments(&self) -> bool {
         match self {
             C14nMethod::Exclusive { with_comments, .. }
-            | C14nMethod::Inclusive { with_comments } => *with_comments,
+            | C14nMethod::Inclusive { with_comments }
+            | C14nMethod::Inclusive11 { with_comments } => *with_comments,
         }
     }
 }
@@ -297,7 +317,7 @@ impl<'i> Canonicalizer<'_, 'i> {
                     }
                 }
             }
-            C14nMethod::Inclusive { .. } => {
+            C14nMethod::Inclusive { .. } | C14nMethod::Inclusive11 { .. } => {
                 for ns in node.namespaces() {
                     consider(ns.name().unwrap_or(""), &mut decls);
                 }
@@ -322,8 +342,14 @@ impl<'i> Canonicalizer<'_, 'i> {
                 )
             })
             .collect();
-        if is_apex && matches!(self.method, C14nMethod::Inclusive { .. }) {
-            inherit_xml_attributes(self.input, node, &mut attrs);
+        match self.method {
+            C14nMethod::Inclusive { .. } if is_apex => {
+                inherit_xml_attributes(self.input, node, &mut attrs, &[]);
+            }
+            C14nMethod::Inclusive11 { .. } if is_apex => {
+                inherit_xml_attributes(self.input, node, &mut attrs, &["id", "base"]);
+            }
+            _ => {}
         }
         attrs.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
 
@@ -361,15 +387,18 @@ fn in_scope_uri<'a>(node: Node<'a, '_>, prefix: &str) -> &'a str {
     }
 }
 
-/// `xml:*` attributes of ancestors not overridden on the apex (Canonical XML 1.0 §2.4).
+/// `xml:*` attributes of ancestors not overridden on the apex (Canonical XML 1.0 §2.4), except
+/// those named in `skip`.
 fn inherit_xml_attributes<'a>(
     input: &'a str,
     node: Node<'a, '_>,
     attrs: &mut Vec<(&'a str, &'a str, String, &'a str)>,
+    skip: &[&str],
 ) {
     for anc in node.ancestors().skip(1).filter(|n| n.is_element()) {
         for a in anc.attributes() {
             if a.namespace() == Some(XML_NS)
+                && !skip.contains(&a.name())
                 && !attrs
                     .iter()
                     .any(|(ns, local, _, _)| *ns == XML_NS && *local == a.name())

@@ -254,7 +254,7 @@ impl Pesel {
         self.value
             .as_bytes()
             .get(9)
-            .is_some_and(|b| (b - b'0') % 2 == 0)
+            .is_some_and(|b| b.is_multiple_of(2))
     }
 }
 

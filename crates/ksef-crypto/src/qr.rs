@@ -51,7 +51,9 @@ pub enum QrError {
     #[error("signing the KOD II link failed: {0}")]
     Signing(String),
     /// The link's certificate serial is not the certificate's.
-    #[error("the link names certificate serial {link}, but the certificate's serial is {certificate}")]
+    #[error(
+        "the link names certificate serial {link}, but the certificate's serial is {certificate}"
+    )]
     SerialMismatch {
         /// Serial in the link.
         link: String,

@@ -67,6 +67,37 @@ fn inclusive_with_comments_matches_xmllint() {
 }
 
 #[test]
+fn c14n11_with_comments_matches_xmllint() {
+    let method = C14nMethod::Inclusive11 {
+        with_comments: true,
+    };
+    for name in DOCS {
+        let path = fixture(name);
+        assert_eq!(ours(&path, &method), xmllint("--c14n11", &path), "{name}");
+    }
+}
+
+#[test]
+fn xml_attribute_inheritance_on_subtrees() {
+    let xml =
+        r#"<r xml:lang="pl" xml:id="root" xml:space="preserve"><a Id="t" xml:lang="en"/></r>"#;
+    let doc = Document::parse(xml).unwrap();
+    let c10 = c14n::canonicalize_by_id(&doc, "Id", "t", None, &C14nMethod::inclusive()).unwrap();
+    assert_eq!(
+        c10,
+        r#"<a Id="t" xml:id="root" xml:lang="en" xml:space="preserve"></a>"#
+    );
+    let m11 = C14nMethod::Inclusive11 {
+        with_comments: false,
+    };
+    let c11 = c14n::canonicalize_by_id(&doc, "Id", "t", None, &m11).unwrap();
+    assert_eq!(c11, r#"<a Id="t" xml:lang="en" xml:space="preserve"></a>"#);
+    // Exclusive C14N inherits nothing.
+    let exc = c14n::canonicalize_by_id(&doc, "Id", "t", None, &C14nMethod::exclusive()).unwrap();
+    assert_eq!(exc, r#"<a Id="t" xml:lang="en"></a>"#);
+}
+
+#[test]
 fn without_comments_drops_comments_only() {
     let path = fixture("misc.xml");
     let out = ours(&path, &C14nMethod::exclusive());
@@ -92,7 +123,8 @@ fn exclusive_subtree_renders_only_utilized_namespaces() {
         inc,
         r#"<b:x xmlns="urn:d" xmlns:a="urn:a" xmlns:b="urn:b" Id="t" a:attr="1"><y></y></b:x>"#
     );
-    // PrefixList forces `b`-style inclusive treatment of the default namespace.
+    // `InclusiveNamespaces PrefixList="#default"` renders the default namespace as inclusive
+    // C14N would, on the apex.
     let m = C14nMethod::Exclusive {
         inclusive_prefixes: vec!["#default".into()],
         with_comments: false,

@@ -301,6 +301,12 @@ fn our_verifier_accepts_xmlsec1_signatures() {
             "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
         ),
         (
+            rsa(),
+            "rsa-person",
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+            "http://www.w3.org/2006/12/xml-c14n11",
+        ),
+        (
             ec(),
             "ec-seal",
             "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",

@@ -1,8 +1,135 @@
 //! A local KSeF 2.0 server for offline development and tests.
 //!
-//! This crate will serve the whole KSeF API under `/v2` on a local port, with real cryptography
-//! (its own public keys, XAdES and KSeF-token authentication), sessions, UPOs, exports and the
-//! test-data endpoints, so that integrations can be developed without the shared TEST environment.
+//! The emulator serves the KSeF API under `/v2` with real cryptography: its own "Ministry" RSA
+//! keys and certificates, XAdES and KSeF-token authentication verified for real, JWT-shaped
+//! tokens, permission checks and request limits taken from the operation catalogue, and errors
+//! in both of the API's formats.
 //!
-//! It is filled in by the emulator work item; until then it exposes nothing.
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use ksef_emulator::{Emulator, EmulatorConfig};
+//!
+//! let emulator = Emulator::start(EmulatorConfig::default()).await?;
+//! println!("KSeF API at {}", emulator.base_url()); // e.g. http://127.0.0.1:41234/v2
+//! // … point a client at it; the server stops when `emulator` is dropped.
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
+// Internal modules use `pub` for their siblings; the public API is what this file re-exports.
+#![allow(unreachable_pub)]
+
+mod app;
+mod clock;
+pub mod config;
+mod error;
+mod faults;
+mod ids;
+mod jwt;
+mod keys;
+mod limiter;
+pub mod pipeline;
+mod router;
+mod routes;
+mod store;
+
+use std::net::SocketAddr;
+
+pub use app::AppState;
+pub use config::{EmulatorConfig, Faults, RateLimitMode};
+pub use store::{Ident, KsefTokenRecord, Store};
+
+/// A running emulator. The server shuts down when this value is dropped.
+#[derive(Debug)]
+pub struct Emulator {
+    addr: SocketAddr,
+    state: AppState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// The emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Binding the listening socket failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The state could not be created.
+    #[error("cannot initialise the emulator: {0}")]
+    Init(String),
+}
+
+impl Emulator {
+    /// Starts the server on the configured address (an ephemeral 127.0.0.1 port by default).
+    pub async fn start(config: EmulatorConfig) -> Result<Self, StartError> {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let public_url = config.public_url.clone();
+        let state = AppState::new(config, Store::default()).map_err(StartError::Init)?;
+        state.set_public_url(public_url.unwrap_or_else(|| format!("http://{addr}")));
+        let app = router::app(state.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let service = app.into_make_service_with_connect_info::<SocketAddr>();
+            let server = axum::serve(listener, service).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = server.await {
+                tracing::error!(error = %e, "emulator server failed");
+            }
+        });
+        tracing::info!(%addr, "KSeF emulator listening");
+        Ok(Self {
+            addr,
+            state,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// The listening address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API root, e.g. `http://127.0.0.1:41234/v2`.
+    pub fn base_url(&self) -> String {
+        format!("{}{}", self.state.public_url(), pipeline::PREFIX)
+    }
+
+    /// The shared state (for tests that inspect or seed data).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

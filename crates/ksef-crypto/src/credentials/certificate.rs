@@ -117,14 +117,16 @@ impl Certificate {
         bytes_to_decimal(self.serial_bytes())
     }
 
-    /// The issuer name as an RFC 4514 string (e.g. `CN=TI CCK KSeF,C=PL`).
+    /// The issuer name as an RFC 4514 string (e.g. `CN=TI CCK KSeF,C=PL`), in the form Java's
+    /// `X500Principal` writes: RFC 4514 keywords with string values, other attributes as
+    /// `oid=#hex` (e.g. `2.5.4.97=#0c10...` for `organizationIdentifier`).
     pub fn issuer_name(&self) -> String {
-        self.parsed.tbs_certificate.issuer.to_string()
+        super::dn_string::rfc4514(&self.parsed.tbs_certificate.issuer)
     }
 
-    /// The subject name as an RFC 4514 string.
+    /// The subject name as an RFC 4514 string (same form as [`Certificate::issuer_name`]).
     pub fn subject_name(&self) -> String {
-        self.parsed.tbs_certificate.subject.to_string()
+        super::dn_string::rfc4514(&self.parsed.tbs_certificate.subject)
     }
 
     /// All string values of subject attributes of type `oid`, in certificate order.

@@ -267,3 +267,25 @@ fn sec1_curve(der_bytes: &[u8]) -> Result<Option<ObjectIdentifier>, CredentialsE
         .map_err(|e| CredentialsError::InvalidKey(e.to_string()))?;
     Ok(key.parameters.and_then(|p| p.named_curve()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_zeroize_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+
+    #[test]
+    fn key_material_is_zeroized_on_drop() {
+        assert_zeroize_on_drop::<RsaPrivateKey>();
+        assert_zeroize_on_drop::<p256::ecdsa::SigningKey>();
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let k = SigningKey::generate_p256();
+        assert_eq!(
+            format!("{k:?}"),
+            "SigningKey { algorithm: EcdsaP256, key: \"[redacted]\" }"
+        );
+    }
+}

@@ -5,6 +5,7 @@
 //! checks that the key belongs to the certificate.
 
 mod certificate;
+mod dn_string;
 mod error;
 mod key;
 mod pem;

@@ -133,7 +133,7 @@ fn selection_by_usage_and_validity() {
     );
     // Re-certification of the same key: newer validFrom, same modulus.
     let renewed = cert(
-        &[sym.clone()],
+        std::slice::from_ref(&sym),
         datetime!(2026-02-01 0:00 UTC),
         datetime!(2028-01-01 0:00 UTC),
     );
@@ -143,7 +143,7 @@ fn selection_by_usage_and_validity() {
         datetime!(2029-01-01 0:00 UTC),
     );
     let expired = cert(
-        &[tok.clone()],
+        std::slice::from_ref(&tok),
         datetime!(2024-01-01 0:00 UTC),
         datetime!(2026-03-01 12:00 UTC),
     );

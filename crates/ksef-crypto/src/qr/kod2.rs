@@ -190,7 +190,9 @@ impl Kod2Link {
         let marker = next("missing `certificate` segment")?;
         let base = next("missing host")?;
         if marker != "certificate" {
-            return Err(QrError::InvalidLink("the path does not contain /certificate/"));
+            return Err(QrError::InvalidLink(
+                "the path does not contain /certificate/",
+            ));
         }
         let context_type = ContextIdentifierType::parse(ctx_type).ok_or(QrError::InvalidLink(
             "unknown context type (expected Nip, InternalId, NipVatUe or PeppolId)",

@@ -106,7 +106,13 @@ fn layout(data: &str, label: Option<&str>, opts: &RenderOptions) -> Result<Layou
     let label: String = label
         .unwrap_or_default()
         .chars()
-        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
         .collect();
     let chars = label.chars().count();
     let (text_scale, text_w, label_h) = if chars == 0 {
@@ -188,7 +194,11 @@ impl Layout {
 }
 
 /// Draws `data` (a verification link) as a PNG (8-bit grayscale) with `label` under the code.
-pub fn render_png(data: &str, label: Option<&str>, opts: &RenderOptions) -> Result<Vec<u8>, QrError> {
+pub fn render_png(
+    data: &str,
+    label: Option<&str>,
+    opts: &RenderOptions,
+) -> Result<Vec<u8>, QrError> {
     let layout = layout(data, label, opts)?;
     let (w, h) = (
         u32::try_from(layout.width).map_err(|e| QrError::Render(e.to_string()))?,
@@ -204,7 +214,9 @@ pub fn render_png(data: &str, label: Option<&str>, opts: &RenderOptions) -> Resu
     writer
         .write_image_data(&layout.pixels())
         .map_err(|e| QrError::Render(e.to_string()))?;
-    writer.finish().map_err(|e| QrError::Render(e.to_string()))?;
+    writer
+        .finish()
+        .map_err(|e| QrError::Render(e.to_string()))?;
     Ok(out)
 }
 
@@ -222,7 +234,11 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// Draws `data` (a verification link) as an SVG document with `label` under the code.
-pub fn render_svg(data: &str, label: Option<&str>, opts: &RenderOptions) -> Result<String, QrError> {
+pub fn render_svg(
+    data: &str,
+    label: Option<&str>,
+    opts: &RenderOptions,
+) -> Result<String, QrError> {
     use std::fmt::Write as _;
     let l = layout(data, label, opts)?;
     let m = l.module_px;
@@ -297,10 +313,17 @@ mod tests {
             let png_bytes = render_png(URL, label, &opts).unwrap();
             let (info, pixels) = decode(&png_bytes);
             let l = layout(URL, label, &opts).unwrap();
-            assert_eq!((info.width as usize, info.height as usize), (l.width, l.height));
+            assert_eq!(
+                (info.width as usize, info.height as usize),
+                (l.width, l.height)
+            );
             assert_eq!(info.color_type, png::ColorType::Grayscale);
             assert!(l.width >= l.text_y && l.width < 400, "width {}", l.width);
-            assert!(l.height >= l.text_y && l.height < 400, "height {}", l.height);
+            assert!(
+                l.height >= l.text_y && l.height < 400,
+                "height {}",
+                l.height
+            );
             // Every module centre has the module's colour.
             let origin = l.quiet * l.module_px;
             for y in 0..l.qr_width {
@@ -312,7 +335,10 @@ mod tests {
                 }
             }
             // The label area has ink exactly when there is a label.
-            let ink = pixels[l.text_y * l.width..].iter().filter(|&&v| v == 0).count();
+            let ink = pixels[l.text_y * l.width..]
+                .iter()
+                .filter(|&&v| v == 0)
+                .count();
             assert_eq!(ink > 0, label.is_some());
         }
     }

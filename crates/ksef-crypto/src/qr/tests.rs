@@ -69,7 +69,9 @@ fn kod2_doc_vector_verifies() {
     assert_eq!(link.signature.len(), 256);
     assert_eq!(
         link.signed_message(),
-        format!("qr-test.ksef.mf.gov.pl/certificate/Nip/1111111111/1111111111/01F20A5D352AE590/{DOC_HASH}")
+        format!(
+            "qr-test.ksef.mf.gov.pl/certificate/Nip/1111111111/1111111111/01F20A5D352AE590/{DOC_HASH}"
+        )
     );
     assert_eq!(
         kod2_signed_message(
@@ -127,10 +129,7 @@ fn kod2_parse_errors() {
         Kod2Link::parse("https://qr-test.ksef.mf.gov.pl/invoice/1/2/3"),
         Err(QrError::InvalidLink(_))
     ));
-    assert!(matches!(
-        Kod2Link::parse(""),
-        Err(QrError::InvalidLink(_))
-    ));
+    assert!(matches!(Kod2Link::parse(""), Err(QrError::InvalidLink(_))));
     let bad_type = doc_kod2_url().replace("/Nip/", "/Pesel/");
     assert!(matches!(
         Kod2Link::parse(&bad_type),
@@ -194,14 +193,20 @@ fn kod2_rsa_signing_roundtrip_and_input_checks() {
     .unwrap();
     let link = Kod2Link::parse(&url).unwrap();
     assert_eq!(link.signature.len(), 256);
-    assert!(link.signed_message().starts_with("127.0.0.1:9999/certificate/Nip/"));
+    assert!(
+        link.signed_message()
+            .starts_with("127.0.0.1:9999/certificate/Nip/")
+    );
     link.verify(&cert).unwrap();
     // Also through the key types directly.
     let key = creds.key();
     let crate::credentials::SigningKey::Rsa(rsa_key) = key else {
         panic!("expected an RSA key");
     };
-    let sig = rsa_key.as_ref().sign_kod2(link.signed_message().as_bytes()).unwrap();
+    let sig = rsa_key
+        .as_ref()
+        .sign_kod2(link.signed_message().as_bytes())
+        .unwrap();
     let mut resigned = link.clone();
     resigned.signature = sig;
     resigned.verify(&cert).unwrap();
@@ -217,7 +222,13 @@ fn kod2_rsa_signing_roundtrip_and_input_checks() {
         key,
     )
     .unwrap_err();
-    assert!(matches!(err, QrError::InvalidInput { what: "certificate serial", .. }));
+    assert!(matches!(
+        err,
+        QrError::InvalidInput {
+            what: "certificate serial",
+            ..
+        }
+    ));
     let err = certificate_verification_url(
         &QrEnvironment::Test,
         ContextIdentifierType::Nip,
@@ -239,5 +250,11 @@ fn kod2_rsa_signing_roundtrip_and_input_checks() {
         key,
     )
     .unwrap_err();
-    assert!(matches!(err, QrError::InvalidInput { what: "invoice hash", .. }));
+    assert!(matches!(
+        err,
+        QrError::InvalidInput {
+            what: "invoice hash",
+            ..
+        }
+    ));
 }

@@ -139,7 +139,7 @@ impl ChunkDecryptor {
         if total_len == 0 {
             return Err(DecryptError::Empty);
         }
-        if last.is_empty() || last.len() % BLOCK_LEN != 0 {
+        if last.is_empty() || !last.len().is_multiple_of(BLOCK_LEN) {
             return Err(DecryptError::NotBlockAligned { len: total_len });
         }
         let start = out.len();

@@ -29,7 +29,7 @@ pub(crate) struct ChunkHasher {
 }
 
 /// A chunk at least this long moves hashing to a helper thread (when allowed).
-const PARALLEL_THRESHOLD: usize = 64 * 1024;
+const PARALLEL_THRESHOLD: usize = 128 * 1024;
 
 enum State {
     Inline {
@@ -102,6 +102,16 @@ impl ChunkHasher {
         if self.parallel && buf.len() >= PARALLEL_THRESHOLD {
             self.go_parallel();
         }
+        self.hash(buf);
+    }
+
+    /// Like [`ChunkHasher::submit`] for the last chunk of a stream: never starts a thread just
+    /// for it.
+    pub(crate) fn submit_last(&mut self, buf: Vec<u8>) {
+        self.hash(buf);
+    }
+
+    fn hash(&mut self, buf: Vec<u8>) {
         match &mut self.state {
             State::Inline { hasher, spare } => {
                 hasher.update(&buf);

@@ -136,8 +136,8 @@ impl<W: Write> EncryptingWriter<W> {
             .finish(self.pending.get(used..).unwrap_or_default(), &mut cipher);
         self.inner.write_all(&cipher)?;
         self.inner.flush()?;
-        self.hashers.plain.submit(self.pending);
-        self.hashers.cipher.submit(cipher);
+        self.hashers.plain.submit_last(self.pending);
+        self.hashers.cipher.submit_last(cipher);
         Ok((self.inner, self.hashers.finish()?))
     }
 }
@@ -210,14 +210,16 @@ impl<R: Read> EncryptingReader<R> {
             return Ok(());
         };
         let used = enc.blocks(&self.staging, &mut self.out);
-        if eof {
-            if let Some(enc) = self.enc.take() {
-                enc.finish(self.staging.get(used..).unwrap_or_default(), &mut self.out);
-            }
+        if eof && let Some(enc) = self.enc.take() {
+            enc.finish(self.staging.get(used..).unwrap_or_default(), &mut self.out);
         }
         let next = self.hashers.plain.take_buffer();
         let full = std::mem::replace(&mut self.staging, next);
-        self.hashers.plain.submit(full);
+        if eof {
+            self.hashers.plain.submit_last(full);
+        } else {
+            self.hashers.plain.submit(full);
+        }
         Ok(())
     }
 
@@ -226,7 +228,7 @@ impl<R: Read> EncryptingReader<R> {
         if self.enc.is_some() || self.out_pos < self.out.len() {
             return Err(not_at_end());
         }
-        self.hashers.cipher.submit(self.out);
+        self.hashers.cipher.submit_last(self.out);
         Ok((self.inner, self.hashers.finish()?))
     }
 }
@@ -326,8 +328,8 @@ impl<W: Write> DecryptingWriter<W> {
             .map_err(DecryptError::into_io)?;
         self.inner.write_all(&plain)?;
         self.inner.flush()?;
-        self.hashers.cipher.submit(self.pending);
-        self.hashers.plain.submit(plain);
+        self.hashers.cipher.submit_last(self.pending);
+        self.hashers.plain.submit_last(plain);
         Ok((self.inner, self.hashers.finish()?))
     }
 }
@@ -411,9 +413,8 @@ impl<R: Read> DecryptingReader<R> {
                 return Err(e.into_io());
             }
             self.total = total;
-            let next = self.hashers.cipher.take_buffer();
-            let full = std::mem::replace(&mut self.staging, next);
-            self.hashers.cipher.submit(full);
+            let full = std::mem::take(&mut self.staging);
+            self.hashers.cipher.submit_last(full);
         } else if let Some(dec) = self.dec.as_mut() {
             dec.blocks(self.staging.get(..CHUNK).unwrap_or_default(), &mut self.out);
             let mut next = self.hashers.cipher.take_buffer();
@@ -434,7 +435,7 @@ impl<R: Read> DecryptingReader<R> {
         if self.dec.is_some() || self.out_pos < self.out.len() {
             return Err(not_at_end());
         }
-        self.hashers.plain.submit(self.out);
+        self.hashers.plain.submit_last(self.out);
         Ok((self.inner, self.hashers.finish()?))
     }
 }

@@ -160,29 +160,9 @@ impl AuthTokenRequest {
             )));
         }
         if let Some(ips) = &self.allowed_ips {
-            for (name, list) in [
-                ("Ip4Address", &ips.ip4_addresses),
-                ("Ip4Range", &ips.ip4_ranges),
-                ("Ip4Mask", &ips.ip4_masks),
-            ] {
-                if list.len() > MAX_IP_ENTRIES {
-                    return Err(XadesError::InvalidRequest(format!(
-                        "more than {MAX_IP_ENTRIES} {name} entries"
-                    )));
-                }
-            }
-            let checks: [(&str, &Vec<String>, fn(&str) -> bool); 3] = [
-                ("Ip4Address", &ips.ip4_addresses, patterns::is_ip4_address),
-                ("Ip4Range", &ips.ip4_ranges, patterns::is_ip4_range),
-                ("Ip4Mask", &ips.ip4_masks, patterns::is_ip4_mask),
-            ];
-            for (name, list, ok) in checks {
-                if let Some(bad) = list.iter().find(|v| !ok(v)) {
-                    return Err(XadesError::InvalidRequest(format!(
-                        "invalid {name} `{bad}`"
-                    )));
-                }
-            }
+            check_ip_list("Ip4Address", &ips.ip4_addresses, patterns::is_ip4_address)?;
+            check_ip_list("Ip4Range", &ips.ip4_ranges, patterns::is_ip4_range)?;
+            check_ip_list("Ip4Mask", &ips.ip4_masks, patterns::is_ip4_mask)?;
         }
         Ok(())
     }
@@ -309,6 +289,20 @@ impl AuthTokenRequest {
         };
         req.validate()?;
         Ok(req)
+    }
+}
+
+fn check_ip_list(name: &str, list: &[String], ok: fn(&str) -> bool) -> Result<(), XadesError> {
+    if list.len() > MAX_IP_ENTRIES {
+        return Err(XadesError::InvalidRequest(format!(
+            "more than {MAX_IP_ENTRIES} {name} entries"
+        )));
+    }
+    match list.iter().find(|v| !ok(v)) {
+        Some(bad) => Err(XadesError::InvalidRequest(format!(
+            "invalid {name} `{bad}`"
+        ))),
+        None => Ok(()),
     }
 }
 

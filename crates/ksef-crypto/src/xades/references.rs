@@ -178,7 +178,8 @@ pub(super) fn check_reference(
                     // Same-document references select node sets without comments.
                     match &mut m {
                         C14nMethod::Exclusive { with_comments, .. }
-                        | C14nMethod::Inclusive { with_comments } => *with_comments = false,
+                        | C14nMethod::Inclusive { with_comments }
+                        | C14nMethod::Inclusive11 { with_comments } => *with_comments = false,
                     }
                     method = Some(m);
                 }
@@ -188,6 +189,7 @@ pub(super) fn check_reference(
     }
     // A node set left at the end is serialised with inclusive C14N 1.0.
     let method = method.unwrap_or_else(C14nMethod::inclusive);
+    check_c14n11_base(apex, &method)?;
     let canonical = c14n::canonicalize(apex, excluded, &method);
 
     let digest_method = one_ds_child(reference, "DigestMethod")?;
@@ -202,6 +204,22 @@ pub(super) fn check_reference(
         excluded,
         ref_type: reference.attribute("Type").map(str::to_owned),
     })
+}
+
+/// C14N 1.1 fixes up inherited `xml:base`, which is not implemented: refuse that case.
+pub(super) fn check_c14n11_base(apex: Node<'_, '_>, method: &C14nMethod) -> Result<(), XadesError> {
+    const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+    if matches!(method, C14nMethod::Inclusive11 { .. })
+        && apex
+            .ancestors()
+            .skip(1)
+            .any(|a| a.attribute((XML_NS, "base")).is_some())
+    {
+        return Err(XadesError::UnsupportedTransform(
+            "Canonical XML 1.1 of a subtree with an inherited xml:base".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Finds the element with `Id`, `ID` or `id` equal to `id` (must be unique).

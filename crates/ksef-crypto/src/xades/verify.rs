@@ -8,8 +8,8 @@ use super::auth_request::{
     AllowedIps, AuthSchemaVersion, AuthTokenRequest, ContextIdentifier, SubjectIdentifierType,
 };
 use super::references::{
-    algorithm_of, base64_text, c14n_method, check_reference, digest_algorithm, ds_children, is_ds,
-    one_ds_child, signature_algorithm,
+    algorithm_of, base64_text, c14n_method, check_c14n11_base, check_reference, digest_algorithm,
+    ds_children, is_ds, one_ds_child, signature_algorithm,
 };
 use super::subject::{SignerIdentity, identity_from_subject};
 use super::{SIGNED_PROPERTIES_TYPE, XADES_NS, XadesError};
@@ -129,6 +129,7 @@ pub fn verify_auth_request(
 
     // Certificates and the signature value.
     let certs = key_info_certificates(sig)?;
+    check_c14n11_base(signed_info, &c14n)?;
     let canonical_si = c14n::canonicalize(signed_info, None, &c14n);
     let sig_value = base64_text(one_ds_child(sig, "SignatureValue")?)?;
     let mut last_err = None;

@@ -4,12 +4,12 @@
 
 use ksef_http::BearerToken;
 use ksef_model::operations::{
-    GetAuthByReferenceNumber, PostAuthChallenge, PostAuthKsefToken, PostAuthTokenRedeem, PostAuthTokenRefresh,
-    PostAuthXadesSignature,
+    GetAuthByReferenceNumber, PostAuthChallenge, PostAuthKsefToken, PostAuthTokenRedeem,
+    PostAuthTokenRefresh, PostAuthXadesSignature,
 };
 use ksef_model::{
-    AuthenticationOperationStatusResponse, AuthenticationTokenRefreshResponse, AuthenticationTokensResponse,
-    InitTokenAuthenticationRequest, ReferenceNumber,
+    AuthenticationOperationStatusResponse, AuthenticationTokenRefreshResponse,
+    AuthenticationTokensResponse, InitTokenAuthenticationRequest, ReferenceNumber,
 };
 
 use crate::call::Call;
@@ -28,7 +28,9 @@ pub struct Auth {
 impl Client {
     /// Authentication steps (`/auth`).
     pub fn auth(&self) -> Auth {
-        Auth { client: self.clone() }
+        Auth {
+            client: self.clone(),
+        }
     }
 }
 
@@ -41,7 +43,10 @@ impl Auth {
     /// `POST /auth/xades-signature`: starts an authentication with a signed `AuthTokenRequest`
     /// XML document (set `verifyCertificateChain` with `.with(|r| ..)`).
     pub fn xades_signature(&self, signed_xml: String) -> Call<PostAuthXadesSignature> {
-        Call::new(self.client.executor(), PostAuthXadesSignature::new(signed_xml))
+        Call::new(
+            self.client.executor(),
+            PostAuthXadesSignature::new(signed_xml),
+        )
     }
 
     /// `POST /auth/ksef-token`: starts an authentication with an encrypted KSeF token.
@@ -57,19 +62,37 @@ impl Auth {
         authentication_token: &BearerToken,
     ) -> Result<AuthenticationOperationStatusResponse> {
         let request = GetAuthByReferenceNumber::new(reference_number);
-        Ok(self.client.execute_with_token(&request, authentication_token).await?.value)
+        Ok(self
+            .client
+            .execute_with_token(&request, authentication_token)
+            .await?
+            .value)
     }
 
     /// `POST /auth/token/redeem`: exchanges the authentication token of a finished
     /// authentication for the access and refresh tokens (possible once).
-    pub async fn redeem(&self, authentication_token: &BearerToken) -> Result<AuthenticationTokensResponse> {
+    pub async fn redeem(
+        &self,
+        authentication_token: &BearerToken,
+    ) -> Result<AuthenticationTokensResponse> {
         let request = PostAuthTokenRedeem::new();
-        Ok(self.client.execute_with_token(&request, authentication_token).await?.value)
+        Ok(self
+            .client
+            .execute_with_token(&request, authentication_token)
+            .await?
+            .value)
     }
 
     /// `POST /auth/token/refresh`: a new access token for a refresh token.
-    pub async fn refresh(&self, refresh_token: &BearerToken) -> Result<AuthenticationTokenRefreshResponse> {
+    pub async fn refresh(
+        &self,
+        refresh_token: &BearerToken,
+    ) -> Result<AuthenticationTokenRefreshResponse> {
         let request = PostAuthTokenRefresh::new();
-        Ok(self.client.execute_with_token(&request, refresh_token).await?.value)
+        Ok(self
+            .client
+            .execute_with_token(&request, refresh_token)
+            .await?
+            .value)
     }
 }

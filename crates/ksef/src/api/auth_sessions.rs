@@ -1,7 +1,9 @@
 //! Active authentication sessions (`/auth/sessions`): list and terminate.
 
 use ksef_model::ReferenceNumber;
-use ksef_model::operations::{DeleteAuthSessionsByReferenceNumber, DeleteAuthSessionsCurrent, GetAuthSessions};
+use ksef_model::operations::{
+    DeleteAuthSessionsByReferenceNumber, DeleteAuthSessionsCurrent, GetAuthSessions,
+};
 
 use crate::call::Call;
 use crate::client::{AuthenticatedClient, Executor};
@@ -16,7 +18,9 @@ pub struct AuthSessions {
 impl AuthenticatedClient {
     /// Active authentication sessions (`/auth/sessions`).
     pub fn auth_sessions(&self) -> AuthSessions {
-        AuthSessions { exec: self.executor() }
+        AuthSessions {
+            exec: self.executor(),
+        }
     }
 }
 
@@ -33,7 +37,13 @@ impl AuthSessions {
     }
 
     /// `DELETE /auth/sessions/{referenceNumber}`: ends another authentication session.
-    pub fn terminate(&self, reference_number: ReferenceNumber) -> Call<DeleteAuthSessionsByReferenceNumber> {
-        Call::new(self.exec.clone(), DeleteAuthSessionsByReferenceNumber::new(reference_number))
+    pub fn terminate(
+        &self,
+        reference_number: ReferenceNumber,
+    ) -> Call<DeleteAuthSessionsByReferenceNumber> {
+        Call::new(
+            self.exec.clone(),
+            DeleteAuthSessionsByReferenceNumber::new(reference_number),
+        )
     }
 }

@@ -1,7 +1,8 @@
 //! Invoices (`/invoices`): download by KSeF number, metadata queries and exports.
 
 use ksef_model::operations::{
-    GetInvoicesExportsByReferenceNumber, GetInvoicesKsefByKsefNumber, PostInvoicesExports, PostInvoicesQueryMetadata,
+    GetInvoicesExportsByReferenceNumber, GetInvoicesKsefByKsefNumber, PostInvoicesExports,
+    PostInvoicesQueryMetadata,
 };
 use ksef_model::{InvoiceExportRequest, InvoiceQueryFilters, KsefNumber, ReferenceNumber};
 
@@ -17,14 +18,19 @@ pub struct Invoices {
 impl AuthenticatedClient {
     /// Invoices (`/invoices`).
     pub fn invoices(&self) -> Invoices {
-        Invoices { exec: self.executor() }
+        Invoices {
+            exec: self.executor(),
+        }
     }
 }
 
 impl Invoices {
     /// `GET /invoices/ksef/{ksefNumber}`: downloads one invoice (the XML document as sent).
     pub fn download(&self, ksef_number: KsefNumber) -> Call<GetInvoicesKsefByKsefNumber> {
-        Call::new(self.exec.clone(), GetInvoicesKsefByKsefNumber::new(ksef_number))
+        Call::new(
+            self.exec.clone(),
+            GetInvoicesKsefByKsefNumber::new(ksef_number),
+        )
     }
 
     /// `POST /invoices/query/metadata`: the metadata of invoices matching `filters` (sort and
@@ -40,7 +46,13 @@ impl Invoices {
 
     /// `GET /invoices/exports/{referenceNumber}`: the status of an export and, once finished,
     /// the pre-signed URLs of its parts.
-    pub fn export_status(&self, reference_number: ReferenceNumber) -> Call<GetInvoicesExportsByReferenceNumber> {
-        Call::new(self.exec.clone(), GetInvoicesExportsByReferenceNumber::new(reference_number))
+    pub fn export_status(
+        &self,
+        reference_number: ReferenceNumber,
+    ) -> Call<GetInvoicesExportsByReferenceNumber> {
+        Call::new(
+            self.exec.clone(),
+            GetInvoicesExportsByReferenceNumber::new(reference_number),
+        )
     }
 }

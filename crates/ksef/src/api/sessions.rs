@@ -6,13 +6,16 @@
 use ksef_model::operations::{
     GetSessions, GetSessionsByReferenceNumber, GetSessionsByReferenceNumberInvoices,
     GetSessionsByReferenceNumberInvoicesByInvoiceReferenceNumber,
-    GetSessionsByReferenceNumberInvoicesByInvoiceReferenceNumberUpo, GetSessionsByReferenceNumberInvoicesFailed,
-    GetSessionsByReferenceNumberInvoicesKsefByKsefNumberUpo, GetSessionsByReferenceNumberUpoByUpoReferenceNumber,
-    PostSessionsBatch, PostSessionsBatchByReferenceNumberClose, PostSessionsOnline,
+    GetSessionsByReferenceNumberInvoicesByInvoiceReferenceNumberUpo,
+    GetSessionsByReferenceNumberInvoicesFailed,
+    GetSessionsByReferenceNumberInvoicesKsefByKsefNumberUpo,
+    GetSessionsByReferenceNumberUpoByUpoReferenceNumber, PostSessionsBatch,
+    PostSessionsBatchByReferenceNumberClose, PostSessionsOnline,
     PostSessionsOnlineByReferenceNumberClose, PostSessionsOnlineByReferenceNumberInvoices,
 };
 use ksef_model::{
-    KsefNumber, OpenBatchSessionRequest, OpenOnlineSessionRequest, ReferenceNumber, SendInvoiceRequest, SessionType,
+    KsefNumber, OpenBatchSessionRequest, OpenOnlineSessionRequest, ReferenceNumber,
+    SendInvoiceRequest, SessionType,
 };
 
 use crate::call::Call;
@@ -39,7 +42,9 @@ pub struct BatchSessions {
 impl AuthenticatedClient {
     /// Sessions (`/sessions`).
     pub fn sessions(&self) -> Sessions {
-        Sessions { exec: self.executor() }
+        Sessions {
+            exec: self.executor(),
+        }
     }
 }
 
@@ -52,19 +57,34 @@ impl Sessions {
 
     /// `GET /sessions/{referenceNumber}`: the status of a session.
     pub fn status(&self, reference_number: ReferenceNumber) -> Call<GetSessionsByReferenceNumber> {
-        Call::new(self.exec.clone(), GetSessionsByReferenceNumber::new(reference_number))
+        Call::new(
+            self.exec.clone(),
+            GetSessionsByReferenceNumber::new(reference_number),
+        )
     }
 
     /// `GET /sessions/{referenceNumber}/invoices`: the invoices of a session (stream with
     /// `.items()`).
-    pub fn invoices(&self, reference_number: ReferenceNumber) -> Call<GetSessionsByReferenceNumberInvoices> {
-        Call::new(self.exec.clone(), GetSessionsByReferenceNumberInvoices::new(reference_number))
+    pub fn invoices(
+        &self,
+        reference_number: ReferenceNumber,
+    ) -> Call<GetSessionsByReferenceNumberInvoices> {
+        Call::new(
+            self.exec.clone(),
+            GetSessionsByReferenceNumberInvoices::new(reference_number),
+        )
     }
 
     /// `GET /sessions/{referenceNumber}/invoices/failed`: the invoices of a session that were
     /// not accepted (stream with `.items()`).
-    pub fn failed_invoices(&self, reference_number: ReferenceNumber) -> Call<GetSessionsByReferenceNumberInvoicesFailed> {
-        Call::new(self.exec.clone(), GetSessionsByReferenceNumberInvoicesFailed::new(reference_number))
+    pub fn failed_invoices(
+        &self,
+        reference_number: ReferenceNumber,
+    ) -> Call<GetSessionsByReferenceNumberInvoicesFailed> {
+        Call::new(
+            self.exec.clone(),
+            GetSessionsByReferenceNumberInvoicesFailed::new(reference_number),
+        )
     }
 
     /// `GET /sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}`: the status of one
@@ -74,8 +94,10 @@ impl Sessions {
         reference_number: ReferenceNumber,
         invoice_reference_number: ReferenceNumber,
     ) -> Call<GetSessionsByReferenceNumberInvoicesByInvoiceReferenceNumber> {
-        let request =
-            GetSessionsByReferenceNumberInvoicesByInvoiceReferenceNumber::new(reference_number, invoice_reference_number);
+        let request = GetSessionsByReferenceNumberInvoicesByInvoiceReferenceNumber::new(
+            reference_number,
+            invoice_reference_number,
+        );
         Call::new(self.exec.clone(), request)
     }
 
@@ -100,7 +122,10 @@ impl Sessions {
         reference_number: ReferenceNumber,
         ksef_number: KsefNumber,
     ) -> Call<GetSessionsByReferenceNumberInvoicesKsefByKsefNumberUpo> {
-        let request = GetSessionsByReferenceNumberInvoicesKsefByKsefNumberUpo::new(reference_number, ksef_number);
+        let request = GetSessionsByReferenceNumberInvoicesKsefByKsefNumberUpo::new(
+            reference_number,
+            ksef_number,
+        );
         Call::new(self.exec.clone(), request)
     }
 
@@ -111,18 +136,25 @@ impl Sessions {
         reference_number: ReferenceNumber,
         upo_reference_number: ReferenceNumber,
     ) -> Call<GetSessionsByReferenceNumberUpoByUpoReferenceNumber> {
-        let request = GetSessionsByReferenceNumberUpoByUpoReferenceNumber::new(reference_number, upo_reference_number);
+        let request = GetSessionsByReferenceNumberUpoByUpoReferenceNumber::new(
+            reference_number,
+            upo_reference_number,
+        );
         Call::new(self.exec.clone(), request)
     }
 
     /// Low-level calls of interactive sessions (`/sessions/online`).
     pub fn online(&self) -> OnlineSessions {
-        OnlineSessions { exec: self.exec.clone() }
+        OnlineSessions {
+            exec: self.exec.clone(),
+        }
     }
 
     /// Low-level calls of batch sessions (`/sessions/batch`).
     pub fn batch(&self) -> BatchSessions {
-        BatchSessions { exec: self.exec.clone() }
+        BatchSessions {
+            exec: self.exec.clone(),
+        }
     }
 }
 
@@ -139,13 +171,22 @@ impl OnlineSessions {
         reference_number: ReferenceNumber,
         invoice: SendInvoiceRequest,
     ) -> Call<PostSessionsOnlineByReferenceNumberInvoices> {
-        Call::new(self.exec.clone(), PostSessionsOnlineByReferenceNumberInvoices::new(reference_number, invoice))
+        Call::new(
+            self.exec.clone(),
+            PostSessionsOnlineByReferenceNumberInvoices::new(reference_number, invoice),
+        )
     }
 
     /// `POST /sessions/online/{referenceNumber}/close`: closes an interactive session (the
     /// collective UPO is generated afterwards).
-    pub fn close(&self, reference_number: ReferenceNumber) -> Call<PostSessionsOnlineByReferenceNumberClose> {
-        Call::new(self.exec.clone(), PostSessionsOnlineByReferenceNumberClose::new(reference_number))
+    pub fn close(
+        &self,
+        reference_number: ReferenceNumber,
+    ) -> Call<PostSessionsOnlineByReferenceNumberClose> {
+        Call::new(
+            self.exec.clone(),
+            PostSessionsOnlineByReferenceNumberClose::new(reference_number),
+        )
     }
 }
 
@@ -158,7 +199,13 @@ impl BatchSessions {
 
     /// `POST /sessions/batch/{referenceNumber}/close`: closes a batch session after every part
     /// was uploaded; processing starts then.
-    pub fn close(&self, reference_number: ReferenceNumber) -> Call<PostSessionsBatchByReferenceNumberClose> {
-        Call::new(self.exec.clone(), PostSessionsBatchByReferenceNumberClose::new(reference_number))
+    pub fn close(
+        &self,
+        reference_number: ReferenceNumber,
+    ) -> Call<PostSessionsBatchByReferenceNumberClose> {
+        Call::new(
+            self.exec.clone(),
+            PostSessionsBatchByReferenceNumberClose::new(reference_number),
+        )
     }
 }

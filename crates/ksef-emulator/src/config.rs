@@ -1,0 +1,151 @@
+//! Emulator settings: from defaults, a JSON file, or command-line flags.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// How the emulator enforces the published request limits.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "mode", content = "factor")]
+pub enum RateLimitMode {
+    /// The limits of the spec's `x-rate-limits`, per (context, client IP).
+    Spec,
+    /// The spec's limits multiplied by a factor (e.g. 10 for TEST's historical 10×).
+    Scaled(f64),
+    /// No limits.
+    Off,
+}
+
+/// Fault injection, for testing how clients recover. Probabilities are per request, from 0 to 1.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Faults {
+    /// Seed of the fault generator (the same seed gives the same sequence of decisions).
+    pub seed: u64,
+    /// Probability of a JSON 500.
+    pub internal_error: f64,
+    /// Probability of a 502.
+    pub bad_gateway: f64,
+    /// Probability of a JSON 503.
+    pub unavailable: f64,
+    /// Probability of a WAF-style HTML 503 page.
+    pub waf_html: f64,
+    /// Probability of a connection reset before the request is processed.
+    pub reset: f64,
+    /// Probability of a slow response (by `slow_ms`).
+    pub slow: f64,
+    /// Delay of a slow response in milliseconds.
+    pub slow_ms: u64,
+    /// Probability that the request is processed and committed but the connection is dropped
+    /// before the response (the case that tests duplicate safety).
+    pub drop_after_commit: f64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            internal_error: 0.0,
+            bad_gateway: 0.0,
+            unavailable: 0.0,
+            waf_html: 0.0,
+            reset: 0.0,
+            slow: 0.0,
+            slow_ms: 2000,
+            drop_after_commit: 0.0,
+        }
+    }
+}
+
+impl Faults {
+    /// Whether any fault can happen.
+    pub fn any(&self) -> bool {
+        self.internal_error
+            + self.bad_gateway
+            + self.unavailable
+            + self.waf_html
+            + self.reset
+            + self.slow
+            + self.drop_after_commit
+            > 0.0
+    }
+}
+
+/// Emulator settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EmulatorConfig {
+    /// Where to listen (default `127.0.0.1:0`, an ephemeral port).
+    pub listen: SocketAddr,
+    /// The public base URL used in returned links (pre-signed URLs); default derived from the
+    /// listening address.
+    pub public_url: Option<String>,
+    /// Lifetime of access tokens in seconds (default 900, as the spec's examples).
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of refresh tokens in seconds (default 7 days).
+    pub refresh_token_ttl_secs: u64,
+    /// Lifetime of authentication-operation tokens in seconds (default 2700).
+    pub operation_token_ttl_secs: u64,
+    /// How long a challenge is valid in seconds (default 600).
+    pub challenge_ttl_secs: u64,
+    /// How long an authentication stays at status 100 (default 100 ms).
+    pub auth_processing_ms: u64,
+    /// How long an invoice stays at status 150 before its final status (default 0).
+    pub invoice_processing_ms: u64,
+    /// How long an accepted invoice is "not yet available" for download (21165) (default 0).
+    pub download_delay_ms: u64,
+    /// How long batch processing takes after close (default 0).
+    pub batch_processing_ms: u64,
+    /// Request limits.
+    pub rate_limits: RateLimitMode,
+    /// Fault injection.
+    pub faults: Faults,
+    /// A system warning added as `X-System-Warning` to every success response.
+    pub system_warning: Option<String>,
+    /// Where to keep state across restarts (none: in memory only).
+    pub data_dir: Option<PathBuf>,
+    /// Largest invoice in bytes (default 1,000,000; 3,000,000 with attachments).
+    pub max_invoice_bytes: u64,
+    /// Largest invoice with attachments in bytes (default 3,000,000).
+    pub max_invoice_with_attachments_bytes: u64,
+    /// Invoices per session (default 10,000).
+    pub max_invoices_per_session: u64,
+    /// RSA key size of the emulator's own Ministry keys (default 2048).
+    pub rsa_bits: usize,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public_url: None,
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_secs: 7 * 24 * 3600,
+            operation_token_ttl_secs: 2700,
+            challenge_ttl_secs: 600,
+            auth_processing_ms: 100,
+            invoice_processing_ms: 0,
+            download_delay_ms: 0,
+            batch_processing_ms: 0,
+            rate_limits: RateLimitMode::Spec,
+            faults: Faults::default(),
+            system_warning: None,
+            data_dir: None,
+            max_invoice_bytes: 1_000_000,
+            max_invoice_with_attachments_bytes: 3_000_000,
+            max_invoices_per_session: 10_000,
+            rsa_bits: 2048,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// Reads a JSON configuration file (every field optional).
+    pub fn from_json_file(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("bad configuration {}: {e}", path.display()))
+    }
+}

@@ -1,0 +1,78 @@
+//! Seeded fault injection.
+
+use std::sync::Mutex;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::config::Faults;
+
+/// What to do with one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Nothing special.
+    None,
+    /// Answer 500 without processing.
+    InternalError,
+    /// Answer 502 without processing.
+    BadGateway,
+    /// Answer 503 without processing.
+    Unavailable,
+    /// Answer a WAF-style HTML 503 page without processing.
+    WafHtml,
+    /// Drop the connection without processing.
+    Reset,
+    /// Delay the response.
+    Slow,
+    /// Process the request, then drop the connection instead of answering.
+    DropAfterCommit,
+}
+
+/// Draws faults from a seeded generator.
+#[derive(Debug)]
+pub struct FaultGenerator {
+    config: Faults,
+    rng: Mutex<StdRng>,
+}
+
+impl FaultGenerator {
+    /// A generator for `config`.
+    pub fn new(config: Faults) -> Self {
+        let rng = StdRng::seed_from_u64(config.seed);
+        Self {
+            config,
+            rng: Mutex::new(rng),
+        }
+    }
+
+    /// The slow-response delay.
+    pub fn slow_ms(&self) -> u64 {
+        self.config.slow_ms
+    }
+
+    /// Draws the fault for the next request.
+    pub fn draw(&self) -> Fault {
+        let c = &self.config;
+        if !c.any() {
+            return Fault::None;
+        }
+        let x: f64 = self.rng.lock().unwrap_or_else(|p| p.into_inner()).r#gen();
+        let table = [
+            (c.internal_error, Fault::InternalError),
+            (c.bad_gateway, Fault::BadGateway),
+            (c.unavailable, Fault::Unavailable),
+            (c.waf_html, Fault::WafHtml),
+            (c.reset, Fault::Reset),
+            (c.slow, Fault::Slow),
+            (c.drop_after_commit, Fault::DropAfterCommit),
+        ];
+        let mut acc = 0.0;
+        for (p, fault) in table {
+            acc += p;
+            if x < acc {
+                return fault;
+            }
+        }
+        Fault::None
+    }
+}

@@ -1,0 +1,80 @@
+//! `ksef-emulator`: runs the KSeF emulator as a server.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use ksef_emulator::{Emulator, EmulatorConfig, RateLimitMode};
+
+const USAGE: &str = "\
+usage: ksef-emulator [--listen ADDR] [--config FILE.json] [--public-url URL]
+                     [--rate-limits spec|off|FACTOR] [--system-warning TEXT]
+
+Runs a local KSeF 2.0 API under /v2 (default listen address 127.0.0.1:8080).";
+
+fn parse(args: &[String]) -> Result<EmulatorConfig, String> {
+    let mut config = EmulatorConfig::default();
+    let mut listen: Option<String> = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--config" => {
+                let path = value("--config")?;
+                config = EmulatorConfig::from_json_file(std::path::Path::new(&path))?;
+            }
+            "--listen" => listen = Some(value("--listen")?),
+            "--public-url" => config.public_url = Some(value("--public-url")?),
+            "--system-warning" => config.system_warning = Some(value("--system-warning")?),
+            "--rate-limits" => {
+                config.rate_limits = match value("--rate-limits")?.as_str() {
+                    "spec" => RateLimitMode::Spec,
+                    "off" => RateLimitMode::Off,
+                    factor => RateLimitMode::Scaled(
+                        factor
+                            .parse()
+                            .map_err(|_| format!("bad --rate-limits {factor:?}"))?,
+                    ),
+                }
+            }
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    let listen = listen.unwrap_or_else(|| {
+        if config.listen.port() == 0 {
+            "127.0.0.1:8080".to_owned()
+        } else {
+            config.listen.to_string()
+        }
+    });
+    config.listen = listen
+        .parse()
+        .map_err(|e| format!("bad --listen {listen:?}: {e}"))?;
+    Ok(config)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match parse(&args) {
+        Ok(c) => c,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let emulator = match Emulator::start(config).await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!(
+        "KSeF emulator: API at {} (Ctrl-C to stop)",
+        emulator.base_url()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    emulator.shutdown().await;
+    ExitCode::SUCCESS
+}

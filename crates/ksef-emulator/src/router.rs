@@ -1,0 +1,23 @@
+//! The HTTP application: every area's routes under `/v2`, behind the pipeline.
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+
+use crate::app::AppState;
+use crate::routes;
+
+/// Builds the application.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(routes::auth::routes())
+        .merge(routes::security::routes());
+    Router::new()
+        .nest(crate::pipeline::PREFIX, api)
+        .fallback(fallback)
+        .layer(from_fn_with_state(state.clone(), crate::pipeline::pipeline))
+        .with_state(state)
+}
+
+async fn fallback() -> crate::error::EmuError {
+    crate::error::EmuError::not_found("Nie znaleziono zasobu.")
+}

@@ -1,0 +1,38 @@
+//! `GET /security/public-key-certificates`.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use ksef_model::rt::Base64Data;
+use ksef_model::{PublicKeyCertificate, PublicKeyCertificateUsage};
+
+use crate::app::AppState;
+
+/// The routes of this area.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/security/public-key-certificates", get(public_keys))
+}
+
+async fn public_keys(State(state): State<AppState>) -> Json<Vec<PublicKeyCertificate>> {
+    let now = time::OffsetDateTime::now_utc();
+    let list = state
+        .keys()
+        .all()
+        .iter()
+        .filter(|k| k.valid_to > now)
+        .map(|k| PublicKeyCertificate {
+            certificate: Base64Data::from_text(k.certificate_b64.clone()),
+            certificate_id: Base64Data::from_text(k.certificate_id.clone()),
+            public_key_id: Base64Data::from_text(k.public_key_id.clone()),
+            valid_from: k.valid_from,
+            valid_to: k.valid_to,
+            usage: k
+                .usages
+                .iter()
+                .map(|u| PublicKeyCertificateUsage::from(u.as_str()))
+                .collect(),
+        })
+        .collect();
+    Json(list)
+}

@@ -1,0 +1,183 @@
+//! The emulator's data, in memory (and optionally persisted as JSON, see [`crate::persist`]).
+//!
+//! Conventions for every area: entities are plain serde structs owned by the [`Store`]; the store
+//! sits behind one mutex that is held only for short, non-async sections (crypto, parsing and
+//! I/O happen outside it); timestamps are `OffsetDateTime` in UTC.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A context or subject identifier: `(type, value)`, e.g. `("Nip", "5265877635")`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Ident {
+    /// `Nip`, `InternalId`, `NipVatUe`, `PeppolId`, `Pesel`, `Fingerprint`, `Token`.
+    pub kind: String,
+    /// The value.
+    pub value: String,
+}
+
+impl Ident {
+    /// Creates an identifier.
+    pub fn new(kind: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            value: value.into(),
+        }
+    }
+
+    /// The NIP this identifier belongs to (`Nip`, the NIP part of `InternalId`/`NipVatUe`).
+    pub fn nip(&self) -> Option<&str> {
+        match self.kind.as_str() {
+            "Nip" => Some(&self.value),
+            "InternalId" | "NipVatUe" => self.value.get(..10),
+            _ => None,
+        }
+    }
+}
+
+/// An issued challenge.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChallengeRecord {
+    /// When it was issued.
+    pub issued: OffsetDateTime,
+    /// `timestampMs` returned with it.
+    pub timestamp_ms: i64,
+    /// Whether an authentication already used it.
+    pub used: bool,
+}
+
+/// The final result of an authentication operation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum AuthOutcome {
+    /// Success with the subject's permissions in the context.
+    Granted(Vec<String>),
+    /// Failure: status code, description, details.
+    Failed(i32, String, Vec<String>),
+}
+
+/// An authentication operation (`/auth/{referenceNumber}`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthOperation {
+    /// Reference number.
+    pub reference: String,
+    /// Start.
+    pub start: OffsetDateTime,
+    /// When the status turns final.
+    pub ready_at: OffsetDateTime,
+    /// `AuthenticationMethod` value (`Token`, `QualifiedSeal`, …).
+    pub method: String,
+    /// The context.
+    pub context: Ident,
+    /// The authenticated subject.
+    pub subject: Ident,
+    /// The result.
+    pub outcome: AuthOutcome,
+    /// Whether the tokens were redeemed (possible once).
+    pub redeemed: bool,
+    /// The id of the current refresh token.
+    pub refresh_jti: Option<String>,
+    /// When the refresh token expires.
+    pub refresh_valid_until: Option<OffsetDateTime>,
+    /// Whether the session was terminated (refresh token revoked).
+    pub revoked: bool,
+    /// Last refresh.
+    pub last_refresh: Option<OffsetDateTime>,
+    /// The KSeF token used, for token authentication.
+    pub ksef_token_reference: Option<String>,
+}
+
+/// A KSeF token (`/tokens`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KsefTokenRecord {
+    /// Reference number.
+    pub reference: String,
+    /// The secret token text.
+    pub secret: String,
+    /// The context it works in.
+    pub context: Ident,
+    /// Who generated it.
+    pub author: Ident,
+    /// Permissions it grants.
+    pub permissions: Vec<String>,
+    /// Description.
+    pub description: String,
+    /// `Pending`, `Active`, `Revoking`, `Revoked`, `Failed`.
+    pub status: String,
+    /// Creation time.
+    pub created: OffsetDateTime,
+    /// Last use for authentication.
+    pub last_use: Option<OffsetDateTime>,
+}
+
+/// A granted permission (through the permission endpoints or test data).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GrantRecord {
+    /// Permission id.
+    pub id: String,
+    /// The context the permission applies in.
+    pub context: Ident,
+    /// Who holds it.
+    pub subject: Ident,
+    /// The permission names.
+    pub permissions: Vec<String>,
+    /// Description.
+    pub description: String,
+    /// Who granted it.
+    pub granted_by: Option<Ident>,
+    /// When.
+    pub start: OffsetDateTime,
+    /// Kind of grant (`person`, `entity`, `authorization`, `indirect`, `subunit`, `euEntity`,
+    /// `euEntityAdministration`, `testdata`).
+    pub kind: String,
+    /// Extra data of the grant request, as received.
+    pub extra: serde_json::Value,
+}
+
+/// Everything the emulator knows.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Store {
+    /// Issued challenges by value.
+    pub challenges: HashMap<String, ChallengeRecord>,
+    /// Authentication operations by reference number.
+    pub auth_operations: BTreeMap<String, AuthOperation>,
+    /// KSeF tokens by reference number.
+    pub ksef_tokens: BTreeMap<String, KsefTokenRecord>,
+    /// Permission grants.
+    pub grants: Vec<GrantRecord>,
+}
+
+/// The permissions an owner of a context has (a subject whose NIP is the context's NIP).
+pub const OWNER_PERMISSIONS: &[&str] = &[
+    "InvoiceWrite",
+    "InvoiceRead",
+    "Introspection",
+    "CredentialsManage",
+    "CredentialsRead",
+    "SubunitManage",
+    "VatUeManage",
+];
+
+impl Store {
+    /// The permissions `subject` has in `context`: everything an owner has when the subject's
+    /// NIP is the context's NIP, plus every grant held in the context.
+    pub fn permissions_of(&self, context: &Ident, subject: &Ident) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let owner = match (context.nip(), subject.kind.as_str()) {
+            (Some(ctx_nip), "Nip") => context.kind != "NipVatUe" && ctx_nip == subject.value,
+            _ => false,
+        };
+        if owner {
+            out.extend(OWNER_PERMISSIONS.iter().map(|p| (*p).to_owned()));
+        }
+        for g in &self.grants {
+            if g.context == *context && g.subject == *subject {
+                out.extend(g.permissions.iter().cloned());
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
