@@ -279,6 +279,8 @@ impl HttpClient {
             "ksef.operation",
             operation = meta.name,
             group = meta.rate_limit.and_then(|r| r.group).unwrap_or(meta.name),
+            // The path carries the reference numbers and KSeF numbers involved, never secrets.
+            path = %url.path(),
         );
         async move {
             let response = self

@@ -103,3 +103,93 @@ fn next_spec_generates() {
     assert_eq!(g.schema_count, 303);
     assert!(g.files["operations.rs"].contains("PostCollectiveIdentifiers"));
 }
+
+/// The model generated from the 2.7.0 spec compiles: the crate is copied into `target/`, its
+/// generated files replaced, and `cargo check` runs on it with the workspace's lock file.
+#[test]
+fn next_spec_model_compiles() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let spec = std::fs::read_to_string(root.join("../shared/ksef-api-2.7.0/open-api.json"))
+        .expect("the 2.7.0 spec is needed at ../shared/ksef-api-2.7.0/open-api.json");
+    let overrides =
+        std::fs::read_to_string(root.join("crates/ksef-model/regen-overrides.json")).ok();
+    let generated = generate(&spec, overrides.as_deref()).expect("2.7 generates");
+
+    let work = root.join("target/spec-check");
+    let krate = work.join("ksef-model");
+    let _ = std::fs::remove_dir_all(&krate);
+    copy_dir(&root.join("crates/ksef-model/src"), &krate.join("src"));
+    for (name, content) in &generated.files {
+        std::fs::write(krate.join("src/generated").join(name), content).unwrap();
+    }
+    std::fs::write(krate.join("Cargo.toml"), standalone_manifest(&root)).unwrap();
+    std::fs::copy(root.join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .current_dir(&krate)
+        .env("CARGO_TARGET_DIR", work.join("target"))
+        .args(["check", "--lib", "--offline", "--quiet"])
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "the 2.7 model does not compile:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .take(60)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The model crate's manifest with every `workspace = true` inheritance resolved from the root
+/// manifest, as its own workspace.
+fn standalone_manifest(root: &std::path::Path) -> String {
+    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let member = std::fs::read_to_string(root.join("crates/ksef-model/Cargo.toml")).unwrap();
+    let dependency = |name: &str| {
+        workspace
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} = ")))
+            .unwrap_or_else(|| panic!("{name} is not a workspace dependency"))
+            .to_owned()
+    };
+    let mut out = String::from("[workspace]\n\n");
+    let mut skip_section = false;
+    for line in member.lines() {
+        if line.starts_with('[') {
+            skip_section = matches!(line, "[lints]" | "[dev-dependencies]");
+        }
+        if skip_section {
+            continue;
+        }
+        if let Some(name) = line.strip_suffix(".workspace = true") {
+            match name {
+                "version" => out.push_str("version = \"0.0.0\"\n"),
+                "edition" => out.push_str("edition = \"2024\"\n"),
+                "rust-version" | "license" | "repository" | "authors" | "keywords"
+                | "categories" => {}
+                dep => {
+                    out.push_str(&dependency(dep));
+                    out.push('\n');
+                }
+            }
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
