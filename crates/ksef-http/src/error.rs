@@ -87,10 +87,10 @@ impl std::fmt::Display for ApiError {
             if let Some(reason) = &p.reason_code {
                 write!(f, "; reason: {reason}")?;
             }
-            if self.details.is_empty() {
-                if let Some(detail) = p.detail.as_ref().or(p.title.as_ref()) {
-                    write!(f, "; {detail}")?;
-                }
+            if self.details.is_empty()
+                && let Some(detail) = p.detail.as_ref().or(p.title.as_ref())
+            {
+                write!(f, "; {detail}")?;
             }
         }
         if self.html {

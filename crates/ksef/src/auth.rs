@@ -110,7 +110,7 @@ impl Client {
             Base64Data::from_text(encrypted.encrypted_token_b64),
         );
         body.public_key_id = Some(Base64Data::from_text(encrypted.public_key_id));
-        Ok(self.call(PostAuthKsefToken::new(body)).send().await?)
+        self.call(PostAuthKsefToken::new(body)).send().await
     }
 
     /// Polls the authentication operation until it finishes, then redeems the tokens.

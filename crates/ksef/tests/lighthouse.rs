@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ksef::api::LighthouseState;
 use ksef::http::ThrottleConfig;
-use ksef::http::testing::{Reply, ReplayTransport};
+use ksef::http::testing::{ReplayTransport, Reply};
 use ksef::{Client, Environment, Error};
 use serde_json::json;
 
@@ -57,9 +57,24 @@ async fn status_and_messages_decode() {
     assert_eq!(second.title, None, "a non-string title is left out");
     assert_eq!(second.raw["title"], 42);
 
-    let urls: Vec<String> = replay.requests().iter().map(|r| r.url.to_string()).collect();
-    assert_eq!(urls, ["http://lighthouse.invalid/status", "http://lighthouse.invalid/messages"]);
-    assert!(replay.requests().iter().all(|r| r.header("authorization").is_none()));
+    let urls: Vec<String> = replay
+        .requests()
+        .iter()
+        .map(|r| r.url.to_string())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "http://lighthouse.invalid/status",
+            "http://lighthouse.invalid/messages"
+        ]
+    );
+    assert!(
+        replay
+            .requests()
+            .iter()
+            .all(|r| r.header("authorization").is_none())
+    );
 }
 
 #[tokio::test]
@@ -69,12 +84,19 @@ async fn every_known_state_and_an_unknown_one() {
         ("MAINTENANCE", LighthouseState::Maintenance),
         ("FAILURE", LighthouseState::Failure),
         ("TOTAL_FAILURE", LighthouseState::TotalFailure),
-        ("PARTIAL_OUTAGE", LighthouseState::Unknown("PARTIAL_OUTAGE".into())),
+        (
+            "PARTIAL_OUTAGE",
+            LighthouseState::Unknown("PARTIAL_OUTAGE".into()),
+        ),
     ] {
         let replay = Arc::new(ReplayTransport::with_responder(move |_| {
             Reply::json(200, json!({"status": text, "extra": {"kept": true}}))
         }));
-        let status = client_with_lighthouse(replay).lighthouse().status().await.expect("status");
+        let status = client_with_lighthouse(replay)
+            .lighthouse()
+            .status()
+            .await
+            .expect("status");
         assert_eq!(status.status, state);
         assert_eq!(status.raw["extra"]["kept"], true);
     }
@@ -90,15 +112,27 @@ async fn messages_inside_an_object_and_bad_answers() {
 
     let messages = lighthouse.messages().await.expect("object with messages");
     assert_eq!(messages.first().and_then(|m| m.title.as_deref()), Some("t"));
-    assert!(matches!(lighthouse.status().await, Err(Error::Unexpected(_))));
-    assert!(matches!(lighthouse.messages().await, Err(Error::Unexpected(_))));
+    assert!(matches!(
+        lighthouse.status().await,
+        Err(Error::Unexpected(_))
+    ));
+    assert!(matches!(
+        lighthouse.messages().await,
+        Err(Error::Unexpected(_))
+    ));
 }
 
 #[tokio::test]
 async fn an_environment_without_a_status_service_is_invalid_input() {
     let replay = Arc::new(ReplayTransport::new());
     let client = common::client(replay.clone());
-    assert!(matches!(client.lighthouse().status().await, Err(Error::InvalidInput(_))));
-    assert!(matches!(client.lighthouse().messages().await, Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        client.lighthouse().status().await,
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        client.lighthouse().messages().await,
+        Err(Error::InvalidInput(_))
+    ));
     assert!(replay.requests().is_empty());
 }

@@ -29,8 +29,12 @@ async fn token_list_follows_continuation_tokens_across_three_pages() {
             return None;
         }
         let page = match r.header("x-continuation-token") {
-            None => json!({"tokens": [token("20251001-EC-0000000001-A6B7F19A95-11"), token("20251001-EC-0000000002-A6B7F19A95-11")], "continuationToken": "page-2"}),
-            Some("page-2") => json!({"tokens": [token("20251001-EC-0000000003-A6B7F19A95-11")], "continuationToken": "page-3"}),
+            None => {
+                json!({"tokens": [token("20251001-EC-0000000001-A6B7F19A95-11"), token("20251001-EC-0000000002-A6B7F19A95-11")], "continuationToken": "page-2"})
+            }
+            Some("page-2") => {
+                json!({"tokens": [token("20251001-EC-0000000003-A6B7F19A95-11")], "continuationToken": "page-3"})
+            }
             Some("page-3") => json!({"tokens": [token("20251001-EC-0000000004-A6B7F19A95-11")]}),
             Some(other) => panic!("unexpected continuation token {other}"),
         };
@@ -38,7 +42,13 @@ async fn token_list_follows_continuation_tokens_across_three_pages() {
     });
     let api = common::login(&replay).await;
 
-    let tokens: Vec<_> = api.tokens().list().items().try_collect().await.expect("all pages");
+    let tokens: Vec<_> = api
+        .tokens()
+        .list()
+        .items()
+        .try_collect()
+        .await
+        .expect("all pages");
 
     let references: Vec<&str> = tokens.iter().map(|t| t.reference_number.as_str()).collect();
     assert_eq!(
@@ -60,7 +70,10 @@ async fn token_list_follows_continuation_tokens_across_three_pages() {
 }
 
 fn page_offset(r: &ksef::http::testing::RecordedRequest) -> Option<String> {
-    r.url.query_pairs().find(|(k, _)| k == "pageOffset").map(|(_, v)| v.into_owned())
+    r.url
+        .query_pairs()
+        .find(|(k, _)| k == "pageOffset")
+        .map(|(_, v)| v.into_owned())
 }
 
 #[tokio::test]
@@ -70,7 +83,9 @@ async fn peppol_providers_follow_has_more_across_pages() {
             return None;
         }
         let page = match page_offset(r).as_deref() {
-            None | Some("0") => json!({"peppolProviders": [provider("P1"), provider("P2")], "hasMore": true}),
+            None | Some("0") => {
+                json!({"peppolProviders": [provider("P1"), provider("P2")], "hasMore": true})
+            }
             Some("1") => json!({"peppolProviders": [provider("P3")], "hasMore": true}),
             Some("2") => json!({"peppolProviders": [provider("P4")], "hasMore": false}),
             Some(other) => panic!("unexpected page offset {other}"),
@@ -79,7 +94,13 @@ async fn peppol_providers_follow_has_more_across_pages() {
     });
     let client = common::client(replay.clone());
 
-    let providers: Vec<_> = client.peppol().providers().items().try_collect().await.expect("all pages");
+    let providers: Vec<_> = client
+        .peppol()
+        .providers()
+        .items()
+        .try_collect()
+        .await
+        .expect("all pages");
 
     let ids: Vec<&str> = providers.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["P1", "P2", "P3", "P4"]);
@@ -111,7 +132,13 @@ async fn permission_query_follows_has_more() {
     });
     let api = common::login(&replay).await;
 
-    let roles: Vec<_> = api.permissions().query_entity_roles().items().try_collect().await.expect("all pages");
+    let roles: Vec<_> = api
+        .permissions()
+        .query_entity_roles()
+        .items()
+        .try_collect()
+        .await
+        .expect("all pages");
 
     let descriptions: Vec<&str> = roles.iter().map(|r| r.description.as_str()).collect();
     assert_eq!(descriptions, ["role 1", "role 2"]);

@@ -56,7 +56,10 @@ fn rate_limits() -> Value {
         "sessionList",
         "sessionMisc",
     ];
-    let map: serde_json::Map<String, Value> = groups.iter().map(|g| ((*g).to_owned(), values.clone())).collect();
+    let map: serde_json::Map<String, Value> = groups
+        .iter()
+        .map(|g| ((*g).to_owned(), values.clone()))
+        .collect();
     json!({ "rateLimits": map })
 }
 
@@ -73,14 +76,32 @@ async fn cleanup_undoes_everything_in_reverse_order() {
     let api = common::login(&replay).await;
     let scope = api.testdata().scope();
 
-    scope.create_subject(body!(subject())).await.expect("subject");
+    scope
+        .create_subject(body!(subject()))
+        .await
+        .expect("subject");
     scope.create_person(body!(person())).await.expect("person");
-    scope.grant_permissions(body!(grant())).await.expect("permissions");
-    scope.grant_attachment(body!(json!({"nip": "7762811692"}))).await.expect("attachment");
+    scope
+        .grant_permissions(body!(grant()))
+        .await
+        .expect("permissions");
+    scope
+        .grant_attachment(body!(json!({"nip": "7762811692"})))
+        .await
+        .expect("attachment");
     scope.block_context(body!(context())).await.expect("block");
-    scope.set_session_limits(body!(session_limits())).await.expect("session limits");
-    scope.set_certificate_limits(body!(json!({}))).await.expect("certificate limits");
-    scope.set_rate_limits(body!(rate_limits())).await.expect("rate limits");
+    scope
+        .set_session_limits(body!(session_limits()))
+        .await
+        .expect("session limits");
+    scope
+        .set_certificate_limits(body!(json!({})))
+        .await
+        .expect("certificate limits");
+    scope
+        .set_rate_limits(body!(rate_limits()))
+        .await
+        .expect("rate limits");
     assert_eq!(scope.pending(), 8);
 
     let before = replay.requests().len();
@@ -101,7 +122,12 @@ async fn cleanup_undoes_everything_in_reverse_order() {
         ]
     );
     let requests = replay.requests();
-    let body = |i: usize| requests.get(before + i).and_then(|r| r.json()).expect("json body");
+    let body = |i: usize| {
+        requests
+            .get(before + i)
+            .and_then(|r| r.json())
+            .expect("json body")
+    };
     assert_eq!(body(3), context());
     assert_eq!(body(4), json!({"nip": "7762811692"}));
     assert_eq!(
@@ -119,13 +145,20 @@ async fn cleanup_undoes_everything_in_reverse_order() {
 async fn cleanup_continues_after_a_failure_and_returns_every_error() {
     let replay = common::replay_with(|r| {
         let path = r.url.path();
-        (path == "/v2/testdata/person/remove" || path == "/v2/testdata/attachment/revoke").then(failure)
+        (path == "/v2/testdata/person/remove" || path == "/v2/testdata/attachment/revoke")
+            .then(failure)
     });
     let client = common::client(replay.clone());
     let scope = client.testdata().scope();
-    scope.create_subject(body!(subject())).await.expect("subject");
+    scope
+        .create_subject(body!(subject()))
+        .await
+        .expect("subject");
     scope.create_person(body!(person())).await.expect("person");
-    scope.grant_attachment(body!(json!({"nip": "7762811692"}))).await.expect("attachment");
+    scope
+        .grant_attachment(body!(json!({"nip": "7762811692"})))
+        .await
+        .expect("attachment");
     scope.block_context(body!(context())).await.expect("block");
 
     let before = replay.requests().len();
@@ -151,10 +184,19 @@ async fn failed_calls_are_not_recorded() {
     let client = common::client(replay.clone());
     let scope = client.testdata().scope();
 
-    scope.create_person(body!(person())).await.expect_err("scripted failure");
+    scope
+        .create_person(body!(person()))
+        .await
+        .expect_err("scripted failure");
     // Limits need an access token: an anonymous scope refuses before sending anything.
-    let refused = scope.set_session_limits(body!(session_limits())).await.expect_err("not logged in");
-    assert!(matches!(refused, Error::NotAuthenticated { .. }), "{refused:?}");
+    let refused = scope
+        .set_session_limits(body!(session_limits()))
+        .await
+        .expect_err("not logged in");
+    assert!(
+        matches!(refused, Error::NotAuthenticated { .. }),
+        "{refused:?}"
+    );
     assert_eq!(scope.pending(), 0);
     assert_eq!(replay.requests().len(), 1);
     scope.cleanup().await.expect("nothing to undo");
@@ -166,7 +208,10 @@ async fn dropping_a_scope_with_pending_steps_sends_nothing() {
     let replay = common::replay_with(|_| None);
     let client = common::client(replay.clone());
     let scope = client.testdata().scope();
-    scope.create_subject(body!(subject())).await.expect("subject");
+    scope
+        .create_subject(body!(subject()))
+        .await
+        .expect("subject");
     drop(scope); // logs a warning; no request from Drop
     assert_eq!(common::operation_names(&replay), ["post_testdata_subject"]);
 }

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ksef::http::testing::{RecordedRequest, Reply, ReplayTransport};
 use ksef::http::ThrottleConfig;
+use ksef::http::testing::{RecordedRequest, ReplayTransport, Reply};
 use ksef::model::catalogue::OperationMeta;
 use ksef::model::operations::OPERATIONS;
 use ksef::{AuthenticatedClient, Client};
@@ -18,11 +18,17 @@ pub(crate) const BASE: &str = "http://ksef.invalid/v2";
 /// The official OpenAPI spec (`KSEF_OPENAPI_SPEC`, or `shared/ksef-docs/open-api.json` next to
 /// the workspace, where `cargo xtask regen` reads it). Fails loudly when it is missing.
 pub(crate) fn spec() -> Value {
-    let path = std::env::var_os("KSEF_OPENAPI_SPEC").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ksef-docs/open-api.json")
-    });
+    let path = std::env::var_os("KSEF_OPENAPI_SPEC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/ksef-docs/open-api.json")
+        });
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("the OpenAPI spec is needed by this test: cannot read {}: {e} (set KSEF_OPENAPI_SPEC)", path.display())
+        panic!(
+            "the OpenAPI spec is needed by this test: cannot read {}: {e} (set KSEF_OPENAPI_SPEC)",
+            path.display()
+        )
     });
     serde_json::from_str(&text).expect("the OpenAPI spec is not JSON")
 }
@@ -73,7 +79,8 @@ pub(crate) fn operation_names(replay: &ReplayTransport) -> Vec<&'static str> {
 
 /// The spec's JSON request-body example of an operation.
 pub(crate) fn request_example(spec: &Value, method: &str, path: &str) -> Value {
-    let example = &spec["paths"][path][method.to_ascii_lowercase()]["requestBody"]["content"]["application/json"]["example"];
+    let example = &spec["paths"][path][method.to_ascii_lowercase()]["requestBody"]["content"]["application/json"]
+        ["example"];
     assert!(!example.is_null(), "no request example for {method} {path}");
     example.clone()
 }
@@ -83,9 +90,14 @@ pub(crate) const FAR_FUTURE: &str = "2099-01-01T00:00:00+00:00";
 
 /// The base64 DER of the RSA test certificate of the crypto fixtures.
 pub(crate) fn rsa_certificate_b64() -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/crypto/rsa-person.crt.pem");
-    let pem = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    pem.lines().filter(|l| !l.starts_with("-----")).map(str::trim).collect()
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/crypto/rsa-person.crt.pem");
+    let pem = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    pem.lines()
+        .filter(|l| !l.starts_with("-----"))
+        .map(str::trim)
+        .collect()
 }
 
 /// Answers a request of the login flow or from the spec's example for its operation.
@@ -162,7 +174,9 @@ pub(crate) fn replay_with(
     overrides: impl Fn(&RecordedRequest) -> Option<Reply> + Send + Sync + 'static,
 ) -> Arc<ReplayTransport> {
     let spec = spec();
-    Arc::new(ReplayTransport::with_responder(move |r| overrides(r).unwrap_or_else(|| answer(&spec, r))))
+    Arc::new(ReplayTransport::with_responder(move |r| {
+        overrides(r).unwrap_or_else(|| answer(&spec, r))
+    }))
 }
 
 /// Logs in with a KSeF token through `replay` (which must answer the login flow).
