@@ -1,8 +1,26 @@
 //! Batch packages for KSeF 2.0.
 //!
-//! This crate will build ZIP (or tar.gz) packages of invoices in a streaming fashion, split them
-//! into parts of at most 100 MB, encrypt every part with the session key (through `ksef-crypto`)
-//! and upload the parts to the pre-signed URLs returned when a batch session is opened.
-//!
-//! It is filled in by the "sending invoices" work item; until then it exposes nothing.
+//! [`PackageBuilder`] turns invoices (files or bytes) into a ZIP or tar.gz package, streaming:
+//! each invoice is checked (UTF-8 without BOM, well-formed XML, size) and added, the archive
+//! stream is cut into parts of at most 100 MB, and every part is encrypted with the session key
+//! into a spool file while the hashes and sizes the open request needs are computed in the same
+//! pass. Memory stays bounded whatever the package size (see [`package`] for the trade-off).
+//! [`upload::upload_parts`] then sends the parts in parallel to the pre-signed URLs of the open
+//! response — without the bearer token, with exactly the returned headers, retrying failed parts
+//! — and reports progress through [`Progress`].
 #![forbid(unsafe_code)]
+
+mod error;
+mod invoice;
+mod limits;
+pub mod package;
+mod progress;
+mod split;
+pub mod upload;
+
+pub use error::{BatchError, InvoiceProblem};
+pub use invoice::{InvoiceData, InvoiceSource, check_invoice};
+pub use limits::BatchLimits;
+pub use package::{Compression, PackageBuilder, PackagedInvoice, PreparedPackage};
+pub use progress::{NoProgress, Progress};
+pub use split::PreparedPart;

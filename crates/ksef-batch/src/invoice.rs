@@ -1,0 +1,134 @@
+//! Invoices to package: where they come from and the checks KSeF would otherwise fail later.
+
+use std::path::PathBuf;
+
+use bytes::Bytes;
+
+use crate::error::{BatchError, InvoiceProblem};
+use crate::limits::BatchLimits;
+
+/// Where an invoice's bytes come from.
+#[derive(Debug, Clone)]
+pub enum InvoiceData {
+    /// Bytes in memory.
+    Bytes(Bytes),
+    /// A file, read when the package is built (one invoice in memory at a time).
+    File(PathBuf),
+}
+
+/// One invoice of a package: its name inside the archive and its data.
+#[derive(Debug, Clone)]
+pub struct InvoiceSource {
+    /// Name inside the archive (e.g. `FV-2026-001.xml`).
+    pub name: String,
+    /// The data.
+    pub data: InvoiceData,
+}
+
+impl InvoiceSource {
+    /// An invoice held in memory.
+    pub fn from_bytes(name: impl Into<String>, bytes: impl Into<Bytes>) -> Self {
+        Self {
+            name: name.into(),
+            data: InvoiceData::Bytes(bytes.into()),
+        }
+    }
+
+    /// An invoice file; its name in the archive is the file name.
+    pub fn from_file(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.to_string_lossy().into_owned());
+        Self {
+            name,
+            data: InvoiceData::File(path),
+        }
+    }
+
+    /// Reads the bytes (files are read now).
+    pub fn read(&self) -> Result<Bytes, BatchError> {
+        match &self.data {
+            InvoiceData::Bytes(b) => Ok(b.clone()),
+            InvoiceData::File(path) => {
+                std::fs::read(path)
+                    .map(Bytes::from)
+                    .map_err(|source| BatchError::ReadInvoice {
+                        path: path.clone(),
+                        source,
+                    })
+            }
+        }
+    }
+}
+
+/// Checks an invoice the way KSeF will: UTF-8 without BOM, well-formed XML without processing
+/// instructions, within the size limit (the larger limit applies when it has attachments).
+pub fn check_invoice(bytes: &[u8], limits: &BatchLimits) -> Result<(), InvoiceProblem> {
+    if bytes.is_empty() {
+        return Err(InvoiceProblem::Empty);
+    }
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return Err(InvoiceProblem::Bom);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| InvoiceProblem::NotUtf8(e.valid_up_to()))?;
+    let size = bytes.len() as u64;
+    if size > limits.max_invoice_with_attachments_size {
+        return Err(InvoiceProblem::TooLarge {
+            size,
+            limit: limits.max_invoice_with_attachments_size,
+        });
+    }
+    let doc =
+        roxmltree::Document::parse(text).map_err(|e| InvoiceProblem::NotXml(e.to_string()))?;
+    if doc.descendants().any(|n| n.is_pi()) {
+        return Err(InvoiceProblem::ProcessingInstruction);
+    }
+    let has_attachment = doc.descendants().any(|n| n.has_tag_name("Zalacznik"));
+    if !has_attachment && size > limits.max_invoice_size {
+        return Err(InvoiceProblem::TooLarge {
+            size,
+            limit: limits.max_invoice_size,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks() {
+        let l = BatchLimits::default();
+        assert!(check_invoice(b"<Faktura/>", &l).is_ok());
+        assert_eq!(check_invoice(b"", &l), Err(InvoiceProblem::Empty));
+        assert_eq!(
+            check_invoice(b"\xEF\xBB\xBF<a/>", &l),
+            Err(InvoiceProblem::Bom)
+        );
+        assert!(matches!(
+            check_invoice(b"<a>\xff</a>", &l),
+            Err(InvoiceProblem::NotUtf8(3))
+        ));
+        assert!(matches!(
+            check_invoice(b"<a>", &l),
+            Err(InvoiceProblem::NotXml(_))
+        ));
+        assert_eq!(
+            check_invoice(b"<?xml version=\"1.0\"?><?pi x?><a/>", &l),
+            Err(InvoiceProblem::ProcessingInstruction)
+        );
+        let big = format!("<a>{}</a>", "x".repeat(1_000_001));
+        assert!(matches!(
+            check_invoice(big.as_bytes(), &l),
+            Err(InvoiceProblem::TooLarge {
+                limit: 1_000_000,
+                ..
+            })
+        ));
+        let with_attachment = format!("<a><Zalacznik/>{}</a>", "x".repeat(1_000_001));
+        assert!(check_invoice(with_attachment.as_bytes(), &l).is_ok());
+    }
+}

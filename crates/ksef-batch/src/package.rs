@@ -1,0 +1,428 @@
+//! Building a package: invoices → ZIP or tar.gz stream → parts of ≤ 100 MB → each part
+//! encrypted into its own spool file, with every hash computed in the same single pass.
+//!
+//! ## Bounded memory, at the cost of disk
+//!
+//! The open request must carry the hash of the whole package and of every encrypted part
+//! *before* any part is uploaded, and parts are uploaded in parallel and retried. The package is
+//! therefore built once, streaming, and the encrypted parts are spooled to a work directory
+//! (the system temporary directory by default): memory stays bounded (one invoice plus fixed
+//! buffers), the parts can be re-read for parallel uploads, retries and resumption, and nothing
+//! is compressed or encrypted twice. The price is disk space equal to the package size, released
+//! when the [`PreparedPackage`] is dropped (unless it is kept for resumption). The alternative — a
+//! hashing pass and a second encrypting pass at upload time — needs no disk but does all the work
+//! twice and cannot upload parts in parallel without rebuilding the stream up to each part.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ksef_crypto::symmetric::{FileDigest, SymmetricKey, sha256_base64};
+
+use ksef_model::{BatchFileInfo, BatchFilePartInfo, CompressionType, Sha256HashBase64};
+
+use crate::error::BatchError;
+use crate::invoice::{InvoiceSource, check_invoice};
+use crate::limits::BatchLimits;
+use crate::progress::{NoProgress, Progress};
+use crate::split::{LimitExceeded, PartSplitter, PreparedPart};
+
+/// The archive format of a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compression {
+    /// ZIP with Deflate (the default).
+    #[default]
+    Zip,
+    /// tar.gz (`compressionType: TarGz`, API 2.6+).
+    TarGz,
+}
+
+/// One invoice inside a prepared package: its name and SHA-256 (base64), which is how KSeF
+/// reports per-invoice statuses of a batch (`invoiceHash`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackagedInvoice {
+    /// The entry name.
+    pub name: String,
+    /// SHA-256 of the invoice bytes, base64.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// Collects invoices and settings, then builds the package.
+pub struct PackageBuilder {
+    invoices: Vec<InvoiceSource>,
+    compression: Compression,
+    limits: BatchLimits,
+    work_dir: Option<PathBuf>,
+    progress: Arc<dyn Progress>,
+}
+
+impl std::fmt::Debug for PackageBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackageBuilder")
+            .field("invoices", &self.invoices.len())
+            .field("compression", &self.compression)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for PackageBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PackageBuilder {
+    /// An empty package with KSeF's limits, ZIP, in the system temporary directory.
+    pub fn new() -> Self {
+        Self {
+            invoices: Vec::new(),
+            compression: Compression::Zip,
+            limits: BatchLimits::default(),
+            work_dir: None,
+            progress: Arc::new(NoProgress),
+        }
+    }
+
+    /// Adds an invoice.
+    pub fn add(mut self, invoice: InvoiceSource) -> Self {
+        self.invoices.push(invoice);
+        self
+    }
+
+    /// Adds invoices.
+    pub fn extend(mut self, invoices: impl IntoIterator<Item = InvoiceSource>) -> Self {
+        self.invoices.extend(invoices);
+        self
+    }
+
+    /// The archive format.
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// The limits (part size etc.).
+    pub fn limits(mut self, limits: BatchLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Where the spool directory is created (default: the system temporary directory).
+    pub fn work_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.work_dir = Some(dir.into());
+        self
+    }
+
+    /// Progress events.
+    pub fn progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// Checks everything that can be checked up front: count, names.
+    fn check_up_front(&self) -> Result<(), BatchError> {
+        if self.invoices.is_empty() {
+            return Err(BatchError::Empty);
+        }
+        if self.invoices.len() > self.limits.max_invoices {
+            return Err(BatchError::TooManyInvoices {
+                count: self.invoices.len(),
+                limit: self.limits.max_invoices,
+            });
+        }
+        let mut names = HashSet::new();
+        for invoice in &self.invoices {
+            check_name(&invoice.name)?;
+            if !names.insert(invoice.name.as_str()) {
+                return Err(BatchError::DuplicateName(invoice.name.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds the package with `key` (blocking: call it from `spawn_blocking` in async code).
+    /// Any error leaves nothing behind: the spool directory is removed.
+    pub fn build(self, key: &SymmetricKey) -> Result<PreparedPackage, BatchError> {
+        self.check_up_front()?;
+        let dir = match &self.work_dir {
+            Some(d) => {
+                std::fs::create_dir_all(d)?;
+                tempfile::Builder::new()
+                    .prefix("ksef-batch-")
+                    .tempdir_in(d)?
+            }
+            None => tempfile::Builder::new().prefix("ksef-batch-").tempdir()?,
+        };
+        let splitter = PartSplitter::new(
+            SymmetricKey::from_parts(*key.key_bytes(), *key.iv()),
+            dir.path(),
+            self.limits.part_size,
+            self.limits.max_parts,
+            self.limits.max_package_size,
+        );
+        let (parts, package, invoices) = match self.compression {
+            Compression::Zip => self.write_zip(splitter),
+            Compression::TarGz => self.write_tar_gz(splitter),
+        }
+        .map_err(|e| self.map_limit(e))?;
+        Ok(PreparedPackage {
+            dir: Spool::Temp(dir),
+            compression: self.compression,
+            package,
+            parts,
+            invoices,
+        })
+    }
+
+    fn map_limit(&self, e: BatchError) -> BatchError {
+        let BatchError::Io(io) = &e else { return e };
+        match io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<LimitExceeded>())
+        {
+            Some(LimitExceeded::Parts) => BatchError::TooManyParts {
+                max_parts: self.limits.max_parts,
+                part_size: self.limits.part_size,
+            },
+            Some(LimitExceeded::Package) => BatchError::PackageTooLarge {
+                limit: self.limits.max_package_size,
+            },
+            None => e,
+        }
+    }
+
+    /// Reads and checks invoice `i`, reporting progress.
+    fn next_invoice(
+        &self,
+        i: usize,
+        bytes_so_far: u64,
+    ) -> Result<(bytes::Bytes, PackagedInvoice), BatchError> {
+        let source = &self.invoices[i];
+        let bytes = source.read()?;
+        check_invoice(&bytes, &self.limits).map_err(|reason| BatchError::InvalidInvoice {
+            name: source.name.clone(),
+            reason,
+        })?;
+        self.progress
+            .prepared(i + 1, self.invoices.len(), bytes_so_far);
+        let info = PackagedInvoice {
+            name: source.name.clone(),
+            sha256: sha256_base64(&bytes),
+            size: bytes.len() as u64,
+        };
+        Ok((bytes, info))
+    }
+
+    fn write_zip(
+        &self,
+        splitter: PartSplitter,
+    ) -> Result<(Vec<PreparedPart>, FileDigest, Vec<PackagedInvoice>), BatchError> {
+        use zip::write::SimpleFileOptions;
+        let archive_err = |e: zip::result::ZipError| match e {
+            zip::result::ZipError::Io(io) => BatchError::Io(io),
+            other => BatchError::Archive(other.to_string()),
+        };
+        let mut zip = zip::ZipWriter::new_stream(splitter);
+        let options =
+            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let mut invoices = Vec::with_capacity(self.invoices.len());
+        let mut written = 0u64;
+        for i in 0..self.invoices.len() {
+            let (bytes, info) = self.next_invoice(i, written)?;
+            zip.start_file(info.name.as_str(), options)
+                .map_err(archive_err)?;
+            zip.write_all(&bytes)?;
+            written += bytes.len() as u64;
+            invoices.push(info);
+        }
+        let splitter = zip.finish().map_err(archive_err)?.into_inner();
+        let (parts, package) = splitter.finish()?;
+        Ok((parts, package, invoices))
+    }
+
+    fn write_tar_gz(
+        &self,
+        splitter: PartSplitter,
+    ) -> Result<(Vec<PreparedPart>, FileDigest, Vec<PackagedInvoice>), BatchError> {
+        let gz = flate2::write::GzEncoder::new(splitter, flate2::Compression::default());
+        let mut tar = tar::Builder::new(gz);
+        let mut invoices = Vec::with_capacity(self.invoices.len());
+        let mut written = 0u64;
+        for i in 0..self.invoices.len() {
+            let (bytes, info) = self.next_invoice(i, written)?;
+            let mut header = tar::Header::new_ustar();
+            header
+                .set_path(&info.name)
+                .map_err(|_| BatchError::InvalidName {
+                    name: info.name.clone(),
+                    reason: "does not fit a USTAR header (name ≤ 100 and prefix ≤ 155 bytes)",
+                })?;
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_mtime(0);
+            header.set_cksum();
+            tar.append(&header, bytes.as_ref())?;
+            written += bytes.len() as u64;
+            invoices.push(info);
+        }
+        let gz = tar.into_inner()?;
+        let splitter = gz.finish()?;
+        let (parts, package) = splitter.finish()?;
+        Ok((parts, package, invoices))
+    }
+}
+
+/// Entry names must be relative paths with `/` separators, without `..` or empty segments.
+fn check_name(name: &str) -> Result<(), BatchError> {
+    let bad = |reason| {
+        Err(BatchError::InvalidName {
+            name: name.to_owned(),
+            reason,
+        })
+    };
+    if name.is_empty() {
+        return bad("empty");
+    }
+    if name.starts_with('/') || name.contains('\\') || name.contains(':') {
+        return bad("must be a relative path with `/` separators");
+    }
+    if name
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..")
+    {
+        return bad("must not contain empty, `.` or `..` segments");
+    }
+    Ok(())
+}
+
+/// Where the spooled parts live.
+#[derive(Debug)]
+enum Spool {
+    /// Removed when the package is dropped.
+    Temp(tempfile::TempDir),
+    /// Kept (for resumption), removed only by [`PreparedPackage::remove`].
+    Kept(PathBuf),
+}
+
+/// A built package: the spooled encrypted parts and every digest the open request needs.
+#[derive(Debug)]
+pub struct PreparedPackage {
+    dir: Spool,
+    compression: Compression,
+    package: FileDigest,
+    parts: Vec<PreparedPart>,
+    invoices: Vec<PackagedInvoice>,
+}
+
+impl PreparedPackage {
+    /// SHA-256 and size of the whole package before encryption.
+    pub fn package_digest(&self) -> FileDigest {
+        self.package
+    }
+
+    /// The prepared parts.
+    pub fn parts(&self) -> &[PreparedPart] {
+        &self.parts
+    }
+
+    /// The invoices with their hashes, in package order.
+    pub fn invoices(&self) -> &[PackagedInvoice] {
+        &self.invoices
+    }
+
+    /// The archive format.
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// The spool directory.
+    pub fn dir(&self) -> &Path {
+        match &self.dir {
+            Spool::Temp(t) => t.path(),
+            Spool::Kept(p) => p,
+        }
+    }
+
+    /// The invoice whose SHA-256 (base64) is `hash`, to resolve statuses to file names.
+    pub fn invoice_by_hash(&self, hash: &str) -> Option<&PackagedInvoice> {
+        self.invoices.iter().find(|i| i.sha256 == hash)
+    }
+
+    /// The `batchFile` object of the open request.
+    pub fn batch_file_info(&self) -> BatchFileInfo {
+        let hash = |d: &FileDigest| Sha256HashBase64::new_unchecked(d.sha256_base64());
+        let parts = self
+            .parts
+            .iter()
+            .map(|p| {
+                BatchFilePartInfo::new(
+                    i32::try_from(p.ordinal).unwrap_or(i32::MAX),
+                    i64::try_from(p.encrypted.size).unwrap_or(i64::MAX),
+                    hash(&p.encrypted),
+                )
+            })
+            .collect();
+        let mut info = BatchFileInfo::new(
+            i64::try_from(self.package.size).unwrap_or(i64::MAX),
+            hash(&self.package),
+            parts,
+        );
+        if self.compression == Compression::TarGz {
+            info.compression_type = Some(CompressionType::TarGz);
+        }
+        info
+    }
+
+    /// Keeps the spool directory after this value is dropped (for resumption) and returns it.
+    pub fn keep(&mut self) -> PathBuf {
+        let path = self.dir().to_path_buf();
+        if let Spool::Temp(_) = &self.dir {
+            let old = std::mem::replace(&mut self.dir, Spool::Kept(path.clone()));
+            if let Spool::Temp(t) = old {
+                let _ = t.keep();
+            }
+        }
+        path
+    }
+
+    /// Removes the spool directory now.
+    pub fn remove(self) -> std::io::Result<()> {
+        match self.dir {
+            Spool::Temp(t) => t.close(),
+            Spool::Kept(p) => std::fs::remove_dir_all(p),
+        }
+    }
+
+    /// Re-opens a kept package from its directory and the digests recorded when it was built;
+    /// every part file is checked against its recorded encrypted digest.
+    pub fn reopen(
+        dir: PathBuf,
+        compression: Compression,
+        package: FileDigest,
+        parts: Vec<PreparedPart>,
+        invoices: Vec<PackagedInvoice>,
+    ) -> Result<Self, BatchError> {
+        for p in &parts {
+            let file = std::fs::File::open(&p.path)?;
+            let actual =
+                ksef_crypto::symmetric::Sha256Hasher::digest_reader(std::io::BufReader::new(file))?;
+            if actual != p.encrypted {
+                return Err(BatchError::PartChanged {
+                    ordinal: p.ordinal,
+                    expected: p.encrypted.sha256_base64(),
+                });
+            }
+        }
+        Ok(Self {
+            dir: Spool::Kept(dir),
+            compression,
+            package,
+            parts,
+            invoices,
+        })
+    }
+}
