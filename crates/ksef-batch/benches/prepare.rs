@@ -2,7 +2,7 @@
 //! `cargo bench -p ksef-batch --bench prepare [-- invoices|synthetic]`.
 //!
 //! - `invoices`: 10,000 FA(3) invoices of about 10 KB, built from the first invoice in
-//!   `fixtures/invoices/` with unique invoice numbers; reports MB/s of invoice XML and peak RSS.
+//!   `fixtures/invoices/` (the first `fa3*.xml`) with unique invoice numbers; reports MB/s of invoice XML and peak RSS.
 //! - `synthetic`: a package of about 2 GB (invoices carrying incompressible payload, limits
 //!   raised accordingly); reports MB/s and peak RSS, which must stay independent of the size.
 //!
@@ -30,7 +30,11 @@ fn template() -> String {
         .map(|d| {
             d.flatten()
                 .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+                .filter(|p| {
+                    p.extension().is_some_and(|x| x == "xml")
+                        && p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with("fa3"))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -63,7 +67,7 @@ fn run(name: &str, invoices: Vec<InvoiceSource>, limits: BatchLimits) {
         .iter()
         .map(|i| match &i.data {
             ksef_batch::InvoiceData::Bytes(b) => b.len() as u64,
-            ksef_batch::InvoiceData::File(_) => 0,
+            ksef_batch::InvoiceData::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
         })
         .sum();
     let key = SymmetricKey::generate();
@@ -87,13 +91,14 @@ fn run(name: &str, invoices: Vec<InvoiceSource>, limits: BatchLimits) {
 }
 
 fn bench_invoices() {
+    // From files, as a real batch is: the builder holds one invoice at a time.
     let template = template();
+    let dir = tempfile::tempdir().expect("temp dir");
     let invoices = (0..10_000)
         .map(|n| {
-            InvoiceSource::from_bytes(
-                format!("FV-{n:05}.xml"),
-                invoice(&template, n, 10_000, None),
-            )
+            let path = dir.path().join(format!("FV-{n:05}.xml"));
+            std::fs::write(&path, invoice(&template, n, 10_000, None)).expect("write");
+            InvoiceSource::from_file(path)
         })
         .collect::<Vec<_>>();
     run(
