@@ -75,6 +75,24 @@ pub enum Error {
     /// The input given to the SDK is not valid.
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// KSeF did not accept an invoice (its final status is a failure).
+    #[error("{0}")]
+    Rejected(Box<crate::sending::InvoiceRejected>),
+    /// A session ended with a failure status.
+    #[error("session {reference_number} failed with status {code}: {description}{}", details_suffix(.details))]
+    SessionFailed {
+        /// The session.
+        reference_number: String,
+        /// The status code.
+        code: i32,
+        /// Description.
+        description: String,
+        /// Details.
+        details: Vec<String>,
+    },
+    /// Preparing or uploading a batch package failed.
+    #[error(transparent)]
+    Batch(#[from] ksef_batch::BatchError),
     /// The server answered with something the SDK cannot use.
     #[error("unexpected answer from the server: {0}")]
     Unexpected(String),

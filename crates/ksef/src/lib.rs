@@ -18,11 +18,14 @@ mod client;
 mod environment;
 mod error;
 mod keys;
+pub mod sending;
 
 pub use call::Call;
 pub use client::{AuthenticatedClient, Client, ClientBuilder};
 pub use environment::Environment;
 pub use error::{AuthFailure, Error, Result};
+pub use ksef_batch as batch;
 pub use ksef_crypto as crypto;
 pub use ksef_http as http;
 pub use ksef_model as model;
+pub use sending::{InvoiceForm, OnlineSession};

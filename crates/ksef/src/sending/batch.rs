@@ -1,0 +1,436 @@
+//! Batch sessions: prepare → open → upload → close → wait → per-invoice results → UPO.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use ksef_batch::upload::{UploadOptions, upload_parts};
+use ksef_batch::{
+    Compression, PackageBuilder, PackagedInvoice, PreparedPackage, PreparedPart, Progress,
+};
+use ksef_crypto::symmetric::SymmetricKey;
+use ksef_model::{
+    OpenBatchSessionRequest, PartUploadRequest, ReferenceNumber, SessionInvoiceStatusResponse,
+    SessionStatusResponse,
+};
+
+use super::form::InvoiceForm;
+use super::state::{
+    BatchSessionState, KeyMaterial, SavedDigest, SavedInvoice, SavedPart, SavedUpload,
+};
+use crate::client::AuthenticatedClient;
+use crate::error::{Error, Result};
+
+/// A batch session: the prepared package, the open session and what was uploaded.
+#[derive(Debug)]
+pub struct BatchSession {
+    client: AuthenticatedClient,
+    reference: ReferenceNumber,
+    package: PreparedPackage,
+    requests: Vec<PartUploadRequest>,
+    state: Arc<Mutex<BatchSessionState>>,
+    state_file: Option<PathBuf>,
+}
+
+/// The final status of a batch session.
+#[derive(Debug, Clone)]
+pub struct BatchStatus {
+    /// The session status as returned (counters, UPO pages).
+    pub status: SessionStatusResponse,
+}
+
+/// The status of one invoice of a batch, with the caller's name for it.
+#[derive(Debug, Clone)]
+pub struct NamedInvoiceStatus {
+    /// The entry name in the package, resolved through the invoice hash.
+    pub name: Option<String>,
+    /// The status as returned.
+    pub status: SessionInvoiceStatusResponse,
+}
+
+/// The result of [`AuthenticatedClient::submit_batch`].
+#[derive(Debug, Clone)]
+pub struct BatchOutcome {
+    /// The session reference number.
+    pub reference_number: ReferenceNumber,
+    /// The final session status.
+    pub status: SessionStatusResponse,
+    /// Every invoice with its status.
+    pub invoices: Vec<NamedInvoiceStatus>,
+}
+
+const POLL: Duration = Duration::from_secs(1);
+
+impl AuthenticatedClient {
+    /// Builds the package on a blocking thread (see [`ksef_batch::package`]).
+    pub async fn prepare_batch(
+        &self,
+        builder: PackageBuilder,
+        key: &SymmetricKey,
+    ) -> Result<PreparedPackage> {
+        let key = SymmetricKey::from_parts(*key.key_bytes(), *key.iv());
+        tokio::task::spawn_blocking(move || builder.build(&key))
+            .await
+            .map_err(|e| Error::Unexpected(format!("package preparation stopped: {e}")))?
+            .map_err(Error::Batch)
+    }
+
+    /// `POST /sessions/batch`: opens a batch session for a prepared package.
+    pub async fn open_batch(
+        &self,
+        form: InvoiceForm,
+        mut package: PreparedPackage,
+        key: SymmetricKey,
+        offline_mode: bool,
+    ) -> Result<BatchSession> {
+        if !form.allowed_in_batch() {
+            return Err(Error::InvalidInput(format!(
+                "{form:?} invoices cannot be sent in a batch session"
+            )));
+        }
+        let encryption = super::session_encryption(self.client(), &key).await?;
+        let mut body =
+            OpenBatchSessionRequest::new(form.form_code(), package.batch_file_info(), encryption);
+        body.offline_mode = Some(offline_mode);
+        let opened = self.sessions().batch().open(body).send().await?;
+        let spool_dir = package.keep();
+        let state = BatchSessionState {
+            reference_number: opened.reference_number.as_str().to_owned(),
+            form,
+            offline_mode,
+            key: KeyMaterial::of(&key),
+            spool_dir,
+            tar_gz: package.compression() == Compression::TarGz,
+            package: SavedDigest::of(&package.package_digest()),
+            parts: package
+                .parts()
+                .iter()
+                .map(|p| SavedPart {
+                    ordinal: p.ordinal,
+                    file: p.path.clone(),
+                    plain: SavedDigest::of(&p.plain),
+                    encrypted: SavedDigest::of(&p.encrypted),
+                })
+                .collect(),
+            invoices: package
+                .invoices()
+                .iter()
+                .map(|i| SavedInvoice {
+                    name: i.name.clone(),
+                    sha256: i.sha256.clone(),
+                    size: i.size,
+                })
+                .collect(),
+            uploads: opened
+                .part_upload_requests
+                .iter()
+                .map(|r| SavedUpload {
+                    ordinal: r.ordinal_number,
+                    method: r.method.clone(),
+                    url: r.url.clone(),
+                    headers: r
+                        .headers
+                        .iter()
+                        .filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v)))
+                        .collect(),
+                })
+                .collect(),
+            uploaded: Default::default(),
+            closed: false,
+        };
+        tracing::info!(session = %opened.reference_number, parts = package.parts().len(), "batch session opened");
+        Ok(BatchSession {
+            client: self.clone(),
+            reference: opened.reference_number,
+            package,
+            requests: opened.part_upload_requests,
+            state: Arc::new(Mutex::new(state)),
+            state_file: None,
+        })
+    }
+
+    /// Continues a batch session saved with [`BatchSession::state`] (after a fresh login): the
+    /// spooled parts are checked against their recorded hashes and only missing parts are
+    /// uploaded by [`BatchSession::upload`].
+    pub fn resume_batch(&self, state: BatchSessionState) -> Result<BatchSession> {
+        let parts = state
+            .parts
+            .iter()
+            .map(|p| {
+                Ok(PreparedPart {
+                    ordinal: p.ordinal,
+                    path: p.file.clone(),
+                    plain: p.plain.digest()?,
+                    encrypted: p.encrypted.digest()?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let invoices = state
+            .invoices
+            .iter()
+            .map(|i| PackagedInvoice {
+                name: i.name.clone(),
+                sha256: i.sha256.clone(),
+                size: i.size,
+            })
+            .collect();
+        let compression = if state.tar_gz {
+            Compression::TarGz
+        } else {
+            Compression::Zip
+        };
+        let package = PreparedPackage::reopen(
+            state.spool_dir.clone(),
+            compression,
+            state.package.digest()?,
+            parts,
+            invoices,
+        )
+        .map_err(Error::Batch)?;
+        let requests = state
+            .uploads
+            .iter()
+            .map(|u| {
+                PartUploadRequest::new(
+                    u.ordinal,
+                    u.method.clone(),
+                    u.url.clone(),
+                    u.headers
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Some(v.clone())))
+                        .collect(),
+                )
+            })
+            .collect();
+        Ok(BatchSession {
+            client: self.clone(),
+            reference: ReferenceNumber::new(state.reference_number.as_str())
+                .map_err(|e| Error::InvalidInput(e.to_string()))?,
+            package,
+            requests,
+            state: Arc::new(Mutex::new(state)),
+            state_file: None,
+        })
+    }
+
+    /// The whole flow in one call: prepare, open, upload, close, wait for the result, and list
+    /// every invoice's status with its name. `state_file`, when given, is kept up to date so that
+    /// an interrupted run can be resumed with [`AuthenticatedClient::resume_batch`].
+    pub async fn submit_batch(
+        &self,
+        form: InvoiceForm,
+        builder: PackageBuilder,
+        upload: &UploadOptions,
+        progress: Arc<dyn Progress>,
+        state_file: Option<PathBuf>,
+        timeout: Duration,
+    ) -> Result<BatchOutcome> {
+        let key = SymmetricKey::generate();
+        let package = self
+            .prepare_batch(builder.progress(progress.clone()), &key)
+            .await?;
+        let mut session = self.open_batch(form, package, key, false).await?;
+        if let Some(path) = state_file {
+            session.save_state_to(path)?;
+        }
+        session.upload(upload, progress).await?;
+        session.close().await?;
+        let status = session.wait_for_completion(timeout).await?;
+        let invoices = session.invoice_statuses().await?;
+        let reference_number = session.reference_number().clone();
+        session.finish()?;
+        Ok(BatchOutcome {
+            reference_number,
+            status: status.status,
+            invoices,
+        })
+    }
+}
+
+impl BatchSession {
+    /// The session reference number.
+    pub fn reference_number(&self) -> &ReferenceNumber {
+        &self.reference
+    }
+
+    /// The prepared package.
+    pub fn package(&self) -> &PreparedPackage {
+        &self.package
+    }
+
+    /// The state to save for resuming (contains the key: see [`BatchSessionState`]).
+    pub fn state(&self) -> BatchSessionState {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Keeps `path` up to date with the state after every change (written now, atomically, 0600).
+    pub fn save_state_to(&mut self, path: PathBuf) -> Result<()> {
+        self.state().save(&path)?;
+        self.state_file = Some(path);
+        Ok(())
+    }
+
+    fn update(&self, change: impl FnOnce(&mut BatchSessionState)) -> Result<()> {
+        record(&self.state, self.state_file.as_deref(), change)
+    }
+
+    /// Uploads the parts not uploaded yet, in parallel, recording each in the state.
+    pub async fn upload(&self, options: &UploadOptions, progress: Arc<dyn Progress>) -> Result<()> {
+        let done: HashSet<u32> = self.state().uploaded.iter().copied().collect();
+        let tracker = Arc::new(RecordingProgress {
+            inner: progress,
+            state: self.state.clone(),
+            state_file: self.state_file.clone(),
+        });
+        let uploaded = upload_parts(
+            self.client.client().http(),
+            &self.requests,
+            &self.package,
+            &done,
+            options,
+            tracker,
+        )
+        .await
+        .map_err(Error::Batch)?;
+        self.update(|s| s.uploaded.extend(uploaded.iter().copied()))
+    }
+
+    /// `POST /sessions/batch/{ref}/close`: closes the session; KSeF starts processing.
+    pub async fn close(&self) -> Result<()> {
+        if self.state().closed {
+            return Ok(());
+        }
+        self.client
+            .sessions()
+            .batch()
+            .close(self.reference.clone())
+            .send()
+            .await?;
+        self.update(|s| s.closed = true)
+    }
+
+    /// Waits until processing ends: `Ok` for status 200, [`Error::SessionFailed`] for the
+    /// failure statuses (405, 415, 420, 430, 435, 440, 445, 500).
+    pub async fn wait_for_completion(&self, timeout: Duration) -> Result<BatchStatus> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let status = self
+                .client
+                .sessions()
+                .status(self.reference.clone())
+                .send()
+                .await?;
+            match status.status.code {
+                100 | 150 | 170 => {
+                    if tokio::time::Instant::now() + POLL > deadline {
+                        return Err(Error::Unexpected(format!(
+                            "batch session {} still processing after {timeout:?}",
+                            self.reference
+                        )));
+                    }
+                    tokio::time::sleep(POLL).await;
+                }
+                200 => return Ok(BatchStatus { status }),
+                code => {
+                    return Err(Error::SessionFailed {
+                        reference_number: self.reference.as_str().to_owned(),
+                        code,
+                        description: status.status.description.clone(),
+                        details: status.status.details.clone().unwrap_or_default(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn named(&self, status: SessionInvoiceStatusResponse) -> NamedInvoiceStatus {
+        let name = status
+            .invoice_hash
+            .as_ref()
+            .and_then(|h| self.package.invoice_by_hash(h.as_str()))
+            .map(|i| i.name.clone())
+            .or_else(|| status.invoice_file_name.clone());
+        NamedInvoiceStatus { name, status }
+    }
+
+    /// Every invoice of the session with its status, named after the package entries.
+    pub async fn invoice_statuses(&self) -> Result<Vec<NamedInvoiceStatus>> {
+        let all: Vec<SessionInvoiceStatusResponse> = self
+            .client
+            .sessions()
+            .invoices(self.reference.clone())
+            .items()
+            .try_collect()
+            .await?;
+        Ok(all.into_iter().map(|s| self.named(s)).collect())
+    }
+
+    /// The invoices that were not accepted, named after the package entries.
+    pub async fn failed_invoices(&self) -> Result<Vec<NamedInvoiceStatus>> {
+        let all: Vec<SessionInvoiceStatusResponse> = self
+            .client
+            .sessions()
+            .failed_invoices(self.reference.clone())
+            .items()
+            .try_collect()
+            .await?;
+        Ok(all.into_iter().map(|s| self.named(s)).collect())
+    }
+
+    /// Removes the spooled parts (after the session is processed) and the state file.
+    pub fn finish(self) -> Result<()> {
+        if let Some(path) = &self.state_file {
+            let _ = std::fs::remove_file(path);
+        }
+        self.package
+            .remove()
+            .map_err(|e| Error::InvalidInput(format!("cannot remove the spool directory: {e}")))
+    }
+}
+
+/// Applies `change` to the state and saves it when a state file is set.
+fn record(
+    state: &Mutex<BatchSessionState>,
+    file: Option<&std::path::Path>,
+    change: impl FnOnce(&mut BatchSessionState),
+) -> Result<()> {
+    let snapshot = {
+        let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+        change(&mut state);
+        state.clone()
+    };
+    match file {
+        Some(path) => snapshot.save(path),
+        None => Ok(()),
+    }
+}
+
+/// Records each completed part in the session state as soon as it is done, so that a crash
+/// mid-upload loses at most the parts in flight.
+struct RecordingProgress {
+    inner: Arc<dyn Progress>,
+    state: Arc<Mutex<BatchSessionState>>,
+    state_file: Option<PathBuf>,
+}
+
+impl Progress for RecordingProgress {
+    fn prepared(&self, done: usize, total: usize, bytes: u64) {
+        self.inner.prepared(done, total, bytes);
+    }
+    fn uploaded(&self, ordinal: u32, bytes: u64) {
+        self.inner.uploaded(ordinal, bytes);
+    }
+    fn part_done(&self, ordinal: u32, parts_done: usize, parts_total: usize) {
+        if let Err(e) = record(&self.state, self.state_file.as_deref(), |s| {
+            s.uploaded.insert(ordinal);
+        }) {
+            tracing::warn!(error = %e, "cannot save the batch state");
+        }
+        self.inner.part_done(ordinal, parts_done, parts_total);
+    }
+    fn part_retry(&self, ordinal: u32, attempt: u32) {
+        self.inner.part_retry(ordinal, attempt);
+    }
+}

@@ -1,0 +1,220 @@
+//! Serialisable session state for resuming after a crash or restart.
+//!
+//! The state **never contains access or refresh tokens**: resuming starts with a fresh login.
+//! It does contain the session's symmetric key and IV (needed to encrypt more invoices or to
+//! re-upload parts), so it is sensitive: [`BatchSessionState::save`] and
+//! [`OnlineSessionState::save`] write it atomically to a file readable only by its owner
+//! (mode 0600 on Unix), and `Debug` never shows the key.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use ksef_crypto::symmetric::{FileDigest, SymmetricKey};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
+
+use super::form::InvoiceForm;
+use crate::error::{Error, Result};
+
+/// The session key and IV, base64, wiped on drop and never shown by `Debug`.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct KeyMaterial {
+    key: String,
+    iv: String,
+}
+
+impl KeyMaterial {
+    pub(crate) fn of(key: &SymmetricKey) -> Self {
+        Self {
+            key: STANDARD.encode(key.key_bytes()),
+            iv: STANDARD.encode(key.iv()),
+        }
+    }
+
+    pub(crate) fn key(&self) -> Result<SymmetricKey> {
+        SymmetricKey::from_base64(&self.key, &self.iv)
+            .map_err(|e| Error::InvalidInput(format!("bad key in saved state: {e}")))
+    }
+}
+
+impl Drop for KeyMaterial {
+    fn drop(&mut self) {
+        self.key.zeroize();
+        self.iv.zeroize();
+    }
+}
+
+impl std::fmt::Debug for KeyMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyMaterial([redacted])")
+    }
+}
+
+/// A digest as saved: base64 SHA-256 and size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SavedDigest {
+    pub(crate) sha256: String,
+    pub(crate) size: u64,
+}
+
+impl SavedDigest {
+    pub(crate) fn of(d: &FileDigest) -> Self {
+        Self {
+            sha256: d.sha256_base64(),
+            size: d.size,
+        }
+    }
+
+    pub(crate) fn digest(&self) -> Result<FileDigest> {
+        let bytes = STANDARD
+            .decode(&self.sha256)
+            .map_err(|_| Error::InvalidInput("bad hash in saved state".into()))?;
+        let sha256: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| Error::InvalidInput("bad hash length in saved state".into()))?;
+        Ok(FileDigest {
+            sha256,
+            size: self.size,
+        })
+    }
+}
+
+/// One invoice sent in an online session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentRecord {
+    /// The invoice reference number.
+    pub reference_number: String,
+    /// SHA-256 of the invoice (base64).
+    pub invoice_hash: String,
+}
+
+/// What is needed to continue an online session in another process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OnlineSessionState {
+    /// The session reference number.
+    pub reference_number: String,
+    /// The schema.
+    pub form: InvoiceForm,
+    pub(crate) key: KeyMaterial,
+    /// Invoices sent so far.
+    pub sent: Vec<SentRecord>,
+}
+
+/// One prepared part as saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SavedPart {
+    pub(crate) ordinal: u32,
+    pub(crate) file: PathBuf,
+    pub(crate) plain: SavedDigest,
+    pub(crate) encrypted: SavedDigest,
+}
+
+/// One invoice of a package as saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SavedInvoice {
+    pub(crate) name: String,
+    pub(crate) sha256: String,
+    pub(crate) size: u64,
+}
+
+/// One upload URL as returned by the open response (pre-signed: no token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SavedUpload {
+    pub(crate) ordinal: i32,
+    pub(crate) method: String,
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(String, String)>,
+}
+
+/// What is needed to continue a batch session in another process: the session, its key, the
+/// spooled package and which parts were uploaded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchSessionState {
+    /// The session reference number.
+    pub reference_number: String,
+    /// The schema.
+    pub form: InvoiceForm,
+    /// Offline mode of the session.
+    pub offline_mode: bool,
+    pub(crate) key: KeyMaterial,
+    pub(crate) spool_dir: PathBuf,
+    pub(crate) tar_gz: bool,
+    pub(crate) package: SavedDigest,
+    pub(crate) parts: Vec<SavedPart>,
+    pub(crate) invoices: Vec<SavedInvoice>,
+    pub(crate) uploads: Vec<SavedUpload>,
+    /// Ordinals of the parts uploaded so far.
+    pub uploaded: BTreeSet<u32>,
+    /// Whether the session was closed.
+    pub closed: bool,
+}
+
+/// Writes `value` as JSON to `path` atomically (temporary file + rename), owner-only.
+fn save_json<T: Serialize>(value: &T, path: &Path) -> Result<()> {
+    let json = serde_json::to_vec_pretty(value).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let io = |e: std::io::Error| {
+        Error::InvalidInput(format!(
+            "cannot save session state to {}: {e}",
+            path.display()
+        ))
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".ksef-state-")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io)?;
+    }
+    tmp.write_all(&json).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+fn load_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::InvalidInput(format!("cannot read session state {}: {e}", path.display()))
+    })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Error::InvalidInput(format!("bad session state {}: {e}", path.display())))
+}
+
+impl OnlineSessionState {
+    /// Saves the state (atomically, mode 0600). It contains the session key: keep it private.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        save_json(self, path)
+    }
+
+    /// Loads a saved state.
+    pub fn load(path: &Path) -> Result<Self> {
+        load_json(path)
+    }
+}
+
+impl BatchSessionState {
+    /// Saves the state (atomically, mode 0600). It contains the session key: keep it private.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        save_json(self, path)
+    }
+
+    /// Loads a saved state.
+    pub fn load(path: &Path) -> Result<Self> {
+        load_json(path)
+    }
+
+    /// The spool directory holding the encrypted parts.
+    pub fn spool_dir(&self) -> &Path {
+        &self.spool_dir
+    }
+}
