@@ -40,6 +40,9 @@ pub struct Faults {
     /// Probability that the request is processed and committed but the connection is dropped
     /// before the response (the case that tests duplicate safety).
     pub drop_after_commit: f64,
+    /// Operation names (from the catalogue, e.g.
+    /// `post_sessions_online_by_reference_number_invoices`) the faults apply to; empty: all.
+    pub operations: Vec<String>,
 }
 
 impl Default for Faults {
@@ -54,6 +57,7 @@ impl Default for Faults {
             slow: 0.0,
             slow_ms: 2000,
             drop_after_commit: 0.0,
+            operations: Vec::new(),
         }
     }
 }
@@ -113,6 +117,39 @@ pub struct EmulatorConfig {
     pub max_invoices_per_session: u64,
     /// RSA key size of the emulator's own Ministry keys (default 2048).
     pub rsa_bits: usize,
+    /// Largest total decompressed size of a batch package; more is treated as a decompression
+    /// bomb (status 430) (default 1,000,000,000).
+    pub max_batch_unpacked_bytes: u64,
+    /// Time allowed for uploads and close of a batch session, per declared part, in seconds
+    /// (default 1200: 20 minutes, as documented).
+    pub batch_upload_secs_per_part: u64,
+    /// How far the High Water Mark trails the clock beyond `invoice_processing_ms`, in
+    /// milliseconds (default 100).
+    pub hwm_lag_ms: u64,
+    /// How long an export stays at status 100 at least (default 0).
+    pub export_processing_ms: u64,
+    /// Largest part of an export package in bytes (default 50,000,000).
+    pub export_part_size: u64,
+    /// Most invoice data (compressed) in one export package in bytes (default 1,000,000,000).
+    pub export_max_package_bytes: u64,
+    /// Most invoices in one export package (default 10,000).
+    pub export_max_invoices: u64,
+    /// How long a built package can be downloaded, in seconds (default 7 days; then status 210).
+    pub export_package_ttl_secs: u64,
+    /// How long an export's status is kept, in seconds (default 7 days; then 410).
+    pub export_retention_secs: u64,
+    /// Concurrent exports per context and subject (default 10; more: 21182).
+    pub max_concurrent_exports: u64,
+    /// How often the state is saved to `data_dir` when it changed, in milliseconds (default 1000).
+    pub persist_interval_ms: u64,
+    /// How long a new KSeF token stays `Pending` before it turns `Active`, in milliseconds
+    /// (default 0: active at once).
+    pub token_activation_ms: u64,
+    /// How long a permission grant or revocation stays at status 100, in milliseconds
+    /// (default 0).
+    pub permission_processing_ms: u64,
+    /// How long a certificate enrollment stays at status 100, in milliseconds (default 0).
+    pub certificate_processing_ms: u64,
 }
 
 impl Default for EmulatorConfig {
@@ -136,6 +173,20 @@ impl Default for EmulatorConfig {
             max_invoice_with_attachments_bytes: 3_000_000,
             max_invoices_per_session: 10_000,
             rsa_bits: 2048,
+            max_batch_unpacked_bytes: 1_000_000_000,
+            batch_upload_secs_per_part: 1200,
+            hwm_lag_ms: 100,
+            export_processing_ms: 0,
+            export_part_size: 50_000_000,
+            export_max_package_bytes: 1_000_000_000,
+            export_max_invoices: 10_000,
+            export_package_ttl_secs: 7 * 24 * 3600,
+            export_retention_secs: 7 * 24 * 3600,
+            max_concurrent_exports: 10,
+            persist_interval_ms: 1000,
+            token_activation_ms: 0,
+            permission_processing_ms: 0,
+            certificate_processing_ms: 0,
         }
     }
 }

@@ -50,10 +50,10 @@ impl FaultGenerator {
         self.config.slow_ms
     }
 
-    /// Draws the fault for the next request.
-    pub fn draw(&self) -> Fault {
+    /// Draws the fault for the next request to operation `op`.
+    pub fn draw(&self, op: &str) -> Fault {
         let c = &self.config;
-        if !c.any() {
+        if !c.any() || (!c.operations.is_empty() && !c.operations.iter().any(|o| o == op)) {
             return Fault::None;
         }
         let x: f64 = self.rng.lock().unwrap_or_else(|p| p.into_inner()).r#gen();

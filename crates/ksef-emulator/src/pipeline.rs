@@ -137,7 +137,7 @@ pub async fn pipeline(State(state): State<AppState>, mut request: Request, next:
     };
     request.extensions_mut().insert(ResolvedOperation(op));
 
-    let fault = state.faults().draw();
+    let fault = state.faults().draw(op.name);
     match fault {
         Fault::InternalError => {
             return finish(EmuError::internal("Wstrzyknięty błąd serwera (emulator)."));

@@ -379,6 +379,11 @@ impl BatchSession {
         Ok(all.into_iter().map(|s| self.named(s)).collect())
     }
 
+    /// Waits for the session UPO and downloads its pages.
+    pub async fn session_upo(&self, timeout: Duration) -> Result<Vec<super::UpoPage>> {
+        super::session_upo_pages(&self.client, &self.reference, timeout).await
+    }
+
     /// Removes the spooled parts (after the session is processed) and the state file.
     pub fn finish(self) -> Result<()> {
         if let Some(path) = &self.state_file {

@@ -19,7 +19,7 @@ mod state;
 pub use batch::{BatchOutcome, BatchSession, BatchStatus, NamedInvoiceStatus};
 pub use form::InvoiceForm;
 pub use online::{AcceptedInvoice, InvoiceRejected, OnlineSession, SendOptions, SentInvoice};
-pub use state::{BatchSessionState, OnlineSessionState};
+pub use state::{BatchSessionState, OnlineSessionState, SentRecord};
 
 /// Encryption data for the open requests: a fresh key wrapped with the current
 /// `SymmetricKeyEncryption` public key.
@@ -44,4 +44,64 @@ pub(crate) async fn session_encryption(
     );
     info.public_key_id = Some(Base64Data::from_text(wrapped.public_key_id));
     Ok(info)
+}
+
+/// One page of a session UPO.
+#[derive(Debug, Clone)]
+pub struct UpoPage {
+    /// The UPO reference number.
+    pub reference_number: ksef_model::ReferenceNumber,
+    /// The UPO XML.
+    pub xml: ksef_model::catalogue::RawBody,
+}
+
+/// Waits until the session is processed (status 200 with UPO pages) and downloads every page.
+pub(crate) async fn session_upo_pages(
+    client: &crate::AuthenticatedClient,
+    reference: &ksef_model::ReferenceNumber,
+    timeout: std::time::Duration,
+) -> crate::Result<Vec<UpoPage>> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let poll = std::time::Duration::from_millis(500);
+    loop {
+        let status = client.sessions().status(reference.clone()).send().await?;
+        let pages = status
+            .upo
+            .as_ref()
+            .map(|u| u.pages.clone())
+            .unwrap_or_default();
+        match status.status.code {
+            200 if !pages.is_empty() => {
+                let mut out = Vec::with_capacity(pages.len());
+                for page in pages {
+                    let xml = client
+                        .sessions()
+                        .session_upo(reference.clone(), page.reference_number.clone())
+                        .send()
+                        .await?;
+                    out.push(UpoPage {
+                        reference_number: page.reference_number,
+                        xml,
+                    });
+                }
+                return Ok(out);
+            }
+            100 | 150 | 170 | 200 => {
+                if tokio::time::Instant::now() + poll > deadline {
+                    return Err(crate::Error::Unexpected(format!(
+                        "no session UPO for {reference} after {timeout:?}"
+                    )));
+                }
+                tokio::time::sleep(poll).await;
+            }
+            code => {
+                return Err(crate::Error::SessionFailed {
+                    reference_number: reference.as_str().to_owned(),
+                    code,
+                    description: status.status.description,
+                    details: status.status.details.unwrap_or_default(),
+                });
+            }
+        }
+    }
 }

@@ -218,6 +218,26 @@ impl OnlineSession {
         Ok(sent)
     }
 
+    /// Sends every invoice and waits for each result, `concurrency` at a time (the client's
+    /// throttle keeps the pace within the API's limits). Results come back in input order; a
+    /// failed invoice does not stop the others.
+    pub async fn send_all(
+        &self,
+        invoices: &[Vec<u8>],
+        concurrency: usize,
+        timeout: Duration,
+    ) -> Vec<Result<AcceptedInvoice>> {
+        use futures::StreamExt as _;
+        futures::stream::iter(invoices)
+            .map(|xml| async move {
+                let sent = self.send_invoice(xml).await?;
+                self.wait_for_invoice(&sent, timeout).await
+            })
+            .buffered(concurrency.max(1))
+            .collect()
+            .await
+    }
+
     /// `GET /sessions/{ref}/invoices/{invoiceRef}`: the current status of an invoice.
     pub async fn invoice_status(
         &self,
@@ -360,6 +380,12 @@ impl OnlineSession {
             .sessions()
             .failed_invoices(self.reference.clone())
             .items()
+    }
+
+    /// After [`OnlineSession::close`]: waits for the session UPO and downloads its pages (one page
+    /// per up to 10,000 invoices).
+    pub async fn session_upo(&self, timeout: Duration) -> Result<Vec<super::UpoPage>> {
+        super::session_upo_pages(&self.client, &self.reference, timeout).await
     }
 
     /// `POST /sessions/online/{ref}/close`: closes the session; KSeF then prepares the session UPO.

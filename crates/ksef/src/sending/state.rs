@@ -217,4 +217,9 @@ impl BatchSessionState {
     pub fn spool_dir(&self) -> &Path {
         &self.spool_dir
     }
+
+    /// How many parts the package has.
+    pub fn parts_total(&self) -> usize {
+        self.parts.len()
+    }
 }
