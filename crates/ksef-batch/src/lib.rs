@@ -7,7 +7,7 @@
 //! pass. Memory stays bounded whatever the package size (see [`package`] for the trade-off).
 //! [`upload::upload_parts`] then sends the parts in parallel to the pre-signed URLs of the open
 //! response — without the bearer token, with exactly the returned headers, retrying failed parts
-//! — and reports progress through [`Progress`].
+//! — and reports progress through [`Progress`]. [`unpack`] unpacks received packages safely.
 #![forbid(unsafe_code)]
 
 mod error;
@@ -16,6 +16,7 @@ mod limits;
 pub mod package;
 mod progress;
 mod split;
+pub mod unpack;
 pub mod upload;
 
 pub use error::{BatchError, InvoiceProblem};

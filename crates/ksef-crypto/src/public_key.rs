@@ -182,6 +182,18 @@ impl PublicKeyCertificate {
         Self::from_der(&der, usages)
     }
 
+    /// Builds a certificate from the fields of one `GET /security/public-key-certificates` item:
+    /// `certificate` (base64 DER), `validFrom`, `validTo` and the `usage` strings.
+    pub fn from_api<S: AsRef<str>>(
+        certificate_b64: &str,
+        valid_from: OffsetDateTime,
+        valid_to: OffsetDateTime,
+        usages: impl IntoIterator<Item = S>,
+    ) -> Result<Self, PublicKeyError> {
+        let usages = usages.into_iter().map(|u| KeyUsage::from_api(u.as_ref()));
+        Ok(Self::from_base64(certificate_b64, usages)?.with_validity(valid_from, valid_to))
+    }
+
     /// Replaces the validity with the API's `validFrom`/`validTo`.
     pub fn with_validity(mut self, valid_from: OffsetDateTime, valid_to: OffsetDateTime) -> Self {
         self.valid_from = valid_from;

@@ -11,7 +11,15 @@
 //!   pass, the SHA-256 and size of both the plaintext and the ciphertext ([`Digests`]), which is
 //!   what the `invoiceHash`/`encryptedInvoiceHash` and `fileHash`/`fileParts[].fileHash` fields
 //!   need.
+//!
+//! The adapters work in 1 MiB chunks. When encrypting, the plaintext hash is computed inside the
+//! encryption loop (it fills the CPU time CBC encryption leaves idle) and, once a stream passes
+//! its first chunk, the ciphertext hash moves to a helper thread. When decrypting (parallel and
+//! much cheaper than encrypting), both hashes move to helper threads. Buffers are recycled from
+//! small pools, so memory stays below about 10 MiB whatever the stream size.
+//! [`EncryptingWriter::with_parallel_hashing`] (and its siblings) turns the threads off.
 
+mod decrypt_stream;
 mod digest;
 mod engine;
 mod hashing;
@@ -23,8 +31,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use rand_core::{CryptoRng, OsRng, RngCore};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+pub use decrypt_stream::{DecryptingReader, DecryptingWriter};
 pub use digest::{Digests, FileDigest, Sha256Hasher, sha256, sha256_base64, sha256_base64url};
-pub use stream::{DecryptingReader, DecryptingWriter, EncryptingReader, EncryptingWriter};
+pub use stream::{EncryptingReader, EncryptingWriter};
 
 /// Length of an AES-256 key in bytes.
 pub const KEY_LEN: usize = 32;
@@ -167,6 +176,18 @@ impl SymmetricKey {
         out
     }
 
+    /// Encrypts a whole buffer and returns the ciphertext with the SHA-256 and size of both sides
+    /// (the `invoiceHash`/`invoiceSize` and `encryptedInvoiceHash`/`encryptedInvoiceSize` of an
+    /// online invoice).
+    pub fn encrypt_with_digests(&self, plaintext: &[u8]) -> (Vec<u8>, Digests) {
+        let ciphertext = self.encrypt(plaintext);
+        let digests = Digests {
+            plain: FileDigest::of(plaintext),
+            cipher: FileDigest::of(&ciphertext),
+        };
+        (ciphertext, digests)
+    }
+
     /// Decrypts a whole buffer, checking block alignment and the PKCS#7 padding.
     pub fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, DecryptError> {
         let mut out = Vec::with_capacity(ciphertext.len());
@@ -222,6 +243,10 @@ mod tests {
             let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
             let ct = key().encrypt(&data);
             assert_eq!(ct.len() as u64, encrypted_len(len as u64));
+            let (ct2, d) = key().encrypt_with_digests(&data);
+            assert_eq!(ct2, ct);
+            assert_eq!(d.plain, FileDigest::of(&data));
+            assert_eq!(d.cipher.size, ct.len() as u64);
             assert_eq!(key().decrypt(&ct).unwrap(), data);
         }
     }

@@ -6,7 +6,7 @@ use ksef_crypto::symmetric::{
     DecryptError, Digests, FileDigest, Sha256Hasher, SymmetricKey, encrypted_len,
 };
 
-const CHUNK: usize = 256 * 1024;
+const CHUNK: usize = 1024 * 1024;
 
 fn data(len: usize) -> Vec<u8> {
     (0..len)
@@ -26,7 +26,7 @@ fn sizes() -> Vec<usize> {
         CHUNK,
         CHUNK + 1,
         CHUNK + 16,
-        3 * CHUNK + 5,
+        2 * CHUNK + 5,
     ]
 }
 

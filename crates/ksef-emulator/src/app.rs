@@ -21,6 +21,10 @@ struct Inner {
     public_url: Mutex<String>,
     limiter: crate::limiter::Limiter,
     faults: crate::faults::FaultGenerator,
+    blobs: crate::storage::BlobStore,
+    closed_uploads: Mutex<std::collections::HashSet<String>>,
+    /// Bumped on every store lock: the persistence task saves when it changed.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl AppState {
@@ -39,6 +43,9 @@ impl AppState {
                 public_url: Mutex::new(String::new()),
                 limiter,
                 faults,
+                blobs: crate::storage::BlobStore::default(),
+                closed_uploads: Mutex::new(std::collections::HashSet::new()),
+                generation: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -55,7 +62,22 @@ impl AppState {
 
     /// Locks the store. Never hold the guard across an `.await`.
     pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.inner
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.inner.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Locks the store without marking it as possibly changed (for the persistence task).
+    pub(crate) fn store_unmarked(&self) -> MutexGuard<'_, Store> {
+        self.inner.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A counter that changes whenever the store may have changed.
+    pub(crate) fn generation(&self) -> u64 {
+        self.inner
+            .generation
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The secret that signs tokens.
@@ -86,5 +108,20 @@ impl AppState {
 
     pub(crate) fn faults(&self) -> &crate::faults::FaultGenerator {
         &self.inner.faults
+    }
+
+    /// The pre-signed blob storage.
+    pub fn blobs(&self) -> &crate::storage::BlobStore {
+        &self.inner.blobs
+    }
+
+    /// Refuses further uploads below `prefix` (e.g. `batch/{session}/` once the session closed).
+    pub fn close_uploads(&self, prefix: &str) {
+        self.inner.closed_uploads.lock().unwrap_or_else(|p| p.into_inner()).insert(prefix.to_owned());
+    }
+
+    /// Whether an upload to `key` is still allowed.
+    pub fn upload_allowed(&self, key: &str) -> bool {
+        !self.inner.closed_uploads.lock().unwrap_or_else(|p| p.into_inner()).iter().any(|p| key.starts_with(p.as_str()))
     }
 }

@@ -144,7 +144,7 @@ impl EmuError {
                 "application/json",
                 json!({"exception": {
                     "exceptionDetailList": list,
-                    "referenceNumber": trace_id,
+                    "referenceNumber": crate::ids::reference_number("ER", time::OffsetDateTime::now_utc()),
                     "serviceCode": trace_id,
                     "serviceCtx": "srvEMU",
                     "serviceName": "ksef-emulator",

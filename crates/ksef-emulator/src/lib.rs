@@ -22,21 +22,27 @@ mod app;
 mod clock;
 pub mod config;
 mod error;
+mod extract;
 mod faults;
 mod ids;
 mod jwt;
 mod keys;
 mod limiter;
+mod persist;
+mod retrieval;
 pub mod pipeline;
 mod router;
 mod routes;
+mod sessions;
+pub mod storage;
 mod store;
 
 use std::net::SocketAddr;
 
 pub use app::AppState;
 pub use config::{EmulatorConfig, Faults, RateLimitMode};
-pub use store::{Ident, KsefTokenRecord, Store};
+pub use retrieval::{ExportPackage, ExportPart, ExportRecord};
+pub use store::{Ident, InvoiceRecord, KsefTokenRecord, Store};
 
 /// A running emulator. The server shuts down when this value is dropped.
 #[derive(Debug)]
@@ -45,6 +51,7 @@ pub struct Emulator {
     state: AppState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    saver: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// The emulator could not start.
@@ -78,7 +85,13 @@ impl Emulator {
             source,
         })?;
         let public_url = config.public_url.clone();
-        let state = AppState::new(config, Store::default()).map_err(StartError::Init)?;
+        let store = match &config.data_dir {
+            Some(dir) => persist::load(dir).map_err(StartError::Init)?,
+            None => Store::default(),
+        };
+        let state = AppState::new(config, store).map_err(StartError::Init)?;
+        persist::restore(&state);
+        let saver = persist::spawn_saver(state.clone());
         state.set_public_url(public_url.unwrap_or_else(|| format!("http://{addr}")));
         let app = router::app(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -97,6 +110,7 @@ impl Emulator {
             state,
             shutdown: Some(tx),
             task: Some(task),
+            saver,
         })
     }
 
@@ -123,6 +137,17 @@ impl Emulator {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        self.stop_saver();
+    }
+
+    /// Stops the persistence task and saves the state a last time.
+    fn stop_saver(&mut self) {
+        if let Some(saver) = self.saver.take() {
+            saver.abort();
+        }
+        if let Err(e) = persist::save(&self.state) {
+            tracing::warn!(error = %e, "cannot save the emulator state");
+        }
     }
 }
 
@@ -130,6 +155,9 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if self.saver.is_some() {
+            self.stop_saver();
         }
     }
 }

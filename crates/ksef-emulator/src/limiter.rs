@@ -15,11 +15,29 @@ const WINDOWS: [Duration; 3] = [
     Duration::from_secs(3600),
 ];
 
+/// Requests per second, minute and hour of one rate-limit group.
+pub type GroupLimits = [u32; 3];
+
+/// Request times per (who, client IP, group).
+type Counters = HashMap<(String, String, &'static str), VecDeque<Instant>>;
+
 /// The counters.
 #[derive(Debug)]
 pub struct Limiter {
     mode: RateLimitMode,
-    counters: Mutex<HashMap<(String, String, &'static str), VecDeque<Instant>>>,
+    counters: Mutex<Counters>,
+    /// Limits set for a context (`who`) through `/testdata/rate-limits`, by group name.
+    overrides: Mutex<HashMap<String, HashMap<String, GroupLimits>>>,
+}
+
+/// The spec's limits of a group (`x-rate-limits` of its first operation).
+pub fn spec_group_limits(group: &str) -> Option<GroupLimits> {
+    ksef_model::operations::OPERATIONS.iter().find_map(|op| {
+        let limit = op.rate_limit?;
+        (limit.group.unwrap_or(op.name) == group).then(|| {
+            [limit.per_second, limit.per_minute, limit.per_hour].map(|l| l.unwrap_or(u32::MAX))
+        })
+    })
 }
 
 impl Limiter {
@@ -28,23 +46,65 @@ impl Limiter {
         Self {
             mode,
             counters: Mutex::new(HashMap::new()),
+            overrides: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Sets the limits of the context `who` (`"{type}:{value}"`) per group; they replace the
+    /// configured ones for those groups (also when limits are off).
+    pub fn set_overrides(&self, who: &str, limits: HashMap<String, GroupLimits>) {
+        self.overrides
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(who.to_owned(), limits);
+    }
+
+    /// Restores the configured limits of the context `who`.
+    pub fn clear_overrides(&self, who: &str) {
+        self.overrides
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(who);
+    }
+
+    /// The limits in force for `group` in the context `who`; `None` when nothing is enforced.
+    pub fn effective(&self, group: &str, who: &str) -> Option<GroupLimits> {
+        if let Some(l) = self
+            .overrides
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(who)
+            .and_then(|m| m.get(group))
+        {
+            return Some(*l);
+        }
+        let factor = match self.mode {
+            RateLimitMode::Off => return None,
+            RateLimitMode::Spec => 1.0,
+            RateLimitMode::Scaled(f) => f,
+        };
+        spec_group_limits(group).map(|l| {
+            l.map(|n| {
+                if n == u32::MAX {
+                    n
+                } else {
+                    ((f64::from(n) * factor).floor() as u32).max(1)
+                }
+            })
+        })
     }
 
     /// Counts a request; `Err(seconds)` when it exceeds a limit (the request is still counted
     /// as an attempt, as the real service counts violations).
     pub fn check(&self, op: &'static OperationMeta, who: &str, ip: &str) -> Result<(), u64> {
-        let factor = match self.mode {
-            RateLimitMode::Off => return Ok(()),
-            RateLimitMode::Spec => 1.0,
-            RateLimitMode::Scaled(f) => f,
-        };
         let Some(limit) = op.rate_limit else {
             return Ok(());
         };
         let group = limit.group.unwrap_or(op.name);
-        let limits = [limit.per_second, limit.per_minute, limit.per_hour]
-            .map(|l| l.map(|n| ((f64::from(n) * factor).floor() as usize).max(1)));
+        let Some(limits) = self.effective(group, who) else {
+            return Ok(());
+        };
+        let limits = limits.map(|n| (n != u32::MAX).then_some(n as usize));
         let now = Instant::now();
         let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
         let stamps = counters
@@ -59,6 +119,10 @@ impl Limiter {
         let mut wait = Duration::ZERO;
         for (window, limit) in WINDOWS.iter().zip(limits) {
             let Some(limit) = limit else { continue };
+            if limit == 0 {
+                wait = wait.max(*window);
+                continue;
+            }
             let in_window = stamps
                 .iter()
                 .rev()

@@ -8,8 +8,15 @@ use ksef_emulator::{Emulator, EmulatorConfig, RateLimitMode};
 const USAGE: &str = "\
 usage: ksef-emulator [--listen ADDR] [--config FILE.json] [--public-url URL]
                      [--rate-limits spec|off|FACTOR] [--system-warning TEXT]
+                     [--data-dir DIR] [--invoice-processing-ms N] [--download-delay-ms N]
+                     [--export-processing-ms N] [--export-part-size BYTES] [--hwm-lag-ms N]
 
 Runs a local KSeF 2.0 API under /v2 (default listen address 127.0.0.1:8080).";
+
+fn number(flag: &str, text: &str) -> Result<u64, String> {
+    text.parse()
+        .map_err(|_| format!("{flag} needs a whole number, not {text:?}"))
+}
 
 fn parse(args: &[String]) -> Result<EmulatorConfig, String> {
     let mut config = EmulatorConfig::default();
@@ -36,6 +43,12 @@ fn parse(args: &[String]) -> Result<EmulatorConfig, String> {
                     ),
                 }
             }
+            "--data-dir" => config.data_dir = Some(value("--data-dir")?.into()),
+            "--invoice-processing-ms" => config.invoice_processing_ms = number(arg, &value(arg)?)?,
+            "--download-delay-ms" => config.download_delay_ms = number(arg, &value(arg)?)?,
+            "--export-processing-ms" => config.export_processing_ms = number(arg, &value(arg)?)?,
+            "--export-part-size" => config.export_part_size = number(arg, &value(arg)?)?,
+            "--hwm-lag-ms" => config.hwm_lag_ms = number(arg, &value(arg)?)?,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -74,7 +87,23 @@ async fn main() -> ExitCode {
         "KSeF emulator: API at {} (Ctrl-C to stop)",
         emulator.base_url()
     );
-    let _ = tokio::signal::ctrl_c().await;
+    stopped().await;
     emulator.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// Waits for Ctrl-C (or, on Unix, SIGTERM), so the state is saved on either.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

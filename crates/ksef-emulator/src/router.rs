@@ -10,9 +10,19 @@ use crate::routes;
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(routes::auth::routes())
-        .merge(routes::security::routes());
+        .merge(routes::security::routes())
+        .merge(crate::sessions::routes())
+        .merge(routes::invoices::routes())
+        .merge(routes::exports::routes())
+        .merge(routes::tokens::routes())
+        .merge(routes::permissions::routes())
+        .merge(routes::testdata::routes())
+        .merge(routes::limits::routes())
+        .merge(routes::certificates::routes())
+        .merge(routes::peppol::routes());
     Router::new()
         .nest(crate::pipeline::PREFIX, api)
+        .merge(crate::storage::routes())
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), crate::pipeline::pipeline))
         .with_state(state)

@@ -135,6 +135,22 @@ pub struct GrantRecord {
     pub extra: serde_json::Value,
 }
 
+/// An accepted invoice (status 200 in its session).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoiceRecord {
+    /// The metadata exactly as the API returns it (query, export `_metadata.json`).
+    pub metadata: ksef_model::InvoiceMetadata,
+    /// The invoice XML as sent.
+    #[serde(with = "crate::persist::base64_bytes")]
+    pub xml: Vec<u8>,
+    /// The session it was sent in.
+    pub session_reference: String,
+    /// The invoice reference number in that session.
+    pub invoice_reference: String,
+    /// Order of acceptance (ties of `permanentStorageDate` are broken by it).
+    pub sequence: u64,
+}
+
 /// Everything the emulator knows.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Store {
@@ -146,6 +162,28 @@ pub struct Store {
     pub ksef_tokens: BTreeMap<String, KsefTokenRecord>,
     /// Permission grants.
     pub grants: Vec<GrantRecord>,
+    /// Accepted invoices by KSeF number.
+    pub invoices: BTreeMap<String, InvoiceRecord>,
+    /// The next invoice sequence number.
+    pub next_invoice_sequence: u64,
+    /// Invoice exports by reference number.
+    #[serde(default)]
+    pub exports: BTreeMap<String, crate::retrieval::ExportRecord>,
+    /// Online and batch sessions with their invoices.
+    #[serde(default)]
+    pub sessions: crate::sessions::model::SessionStore,
+    /// Test data: subjects, persons, attachment permissions, blocked contexts.
+    #[serde(default)]
+    pub testdata: crate::routes::testdata::TestData,
+    /// Asynchronous permission operations by reference number.
+    #[serde(default)]
+    pub permission_operations: crate::routes::permissions::PermissionOperations,
+    /// Overridden session and subject limits (`/testdata/limits/...`).
+    #[serde(default)]
+    pub limits: crate::routes::limits::LimitOverrides,
+    /// KSeF certificates and their enrollments.
+    #[serde(default)]
+    pub certificates: crate::routes::certificates::CertificateStore,
 }
 
 /// The permissions an owner of a context has (a subject whose NIP is the context's NIP).

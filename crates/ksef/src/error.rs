@@ -93,6 +93,27 @@ pub enum Error {
     /// Preparing or uploading a batch package failed.
     #[error(transparent)]
     Batch(#[from] ksef_batch::BatchError),
+    /// One part of an export package is not what the status announced.
+    #[error("export part {ordinal}: {problem}")]
+    ExportPart {
+        /// The part's ordinal number.
+        ordinal: i32,
+        /// What is wrong.
+        problem: crate::retrieval::PartProblem,
+    },
+    /// A downloaded document does not have the hash the server announced.
+    #[error("{what}: SHA-256 {actual} instead of the announced {expected}")]
+    HashMismatch {
+        /// What was downloaded.
+        what: String,
+        /// Announced hash.
+        expected: String,
+        /// Computed hash.
+        actual: String,
+    },
+    /// A received package could not be unpacked safely.
+    #[error(transparent)]
+    Unpack(#[from] ksef_batch::unpack::UnpackError),
     /// The server answered with something the SDK cannot use.
     #[error("unexpected answer from the server: {0}")]
     Unexpected(String),

@@ -18,6 +18,7 @@ mod client;
 mod environment;
 mod error;
 mod keys;
+pub mod retrieval;
 pub mod sending;
 
 pub use call::Call;

@@ -29,8 +29,10 @@ fn hex2(v: u8) -> String {
 /// A KSeF invoice number with a verified checksum.
 ///
 /// Parsing accepts the 35-character form and the 36-character KSeF 1.0 form
-/// (`NIP-YYYYMMDD-HEX6-HEX6-CRC2`); [`KsefNumber::as_str`] gives the text as it was given and
-/// [`KsefNumber::canonical`] the 35-character form.
+/// (`NIP-YYYYMMDD-HEX6-HEX6-CRC2`, whose checksum may cover either the 35-character form's first
+/// 32 characters or its own first 33; the KSeF 1.0 rule is not documented).
+/// [`KsefNumber::as_str`] gives the text as it was given and [`KsefNumber::canonical`] the
+/// 35-character form, with the 35-character checksum.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KsefNumber {
     value: String,
@@ -90,7 +92,7 @@ impl KsefNumber {
             kind: KIND,
             value: date_text.to_owned(),
         })?;
-        let found = canonical.get(33..35).unwrap_or_default();
+        let found = canonical.get(33..35).unwrap_or_default().to_owned();
         let expected = hex2(ksef_crc8(
             canonical.as_bytes().get(..32).unwrap_or_default(),
         ));
@@ -101,9 +103,11 @@ impl KsefNumber {
             return Err(IdentifierError::Checksum {
                 kind: KIND,
                 expected,
-                found: found.to_owned(),
+                found,
             });
         }
+        // The canonical form always carries the checksum of the 35-character form.
+        let canonical = format!("{}{expected}", canonical.get(..33).unwrap_or_default());
         Ok(Self {
             value: s.to_owned(),
             canonical,

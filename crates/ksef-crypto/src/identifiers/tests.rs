@@ -81,7 +81,9 @@ fn ksef_number_construction_and_legacy_form() {
     assert_eq!(legacy.canonical(), "5265877635-20250826-0100001AF629-AF");
     let data33 = "5265877635-20250826-010000-1AF629";
     let crc = format!("{:02X}", ksef_crc8(data33.as_bytes()));
-    assert!(KsefNumber::parse(&format!("{data33}-{crc}")).is_ok());
+    let legacy33 = KsefNumber::parse(&format!("{data33}-{crc}")).unwrap();
+    assert_eq!(legacy33.canonical(), "5265877635-20250826-0100001AF629-AF");
+    assert_eq!(legacy33.checksum(), "AF");
 }
 
 #[test]

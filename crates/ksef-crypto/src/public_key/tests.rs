@@ -117,6 +117,18 @@ fn identifiers_and_own_validity() {
     assert_ne!(c.public_key_id(), c.certificate_id());
     assert!(c.is_valid_at(datetime!(2025-07-29 09:28:37 UTC)));
     assert!(!c.is_valid_at(datetime!(2027-07-29 09:28:37 UTC)));
+    let from_api = PublicKeyCertificate::from_api(
+        b64,
+        datetime!(2025-08-01 0:00 UTC),
+        datetime!(2026-08-01 0:00 UTC),
+        ["SymmetricKeyEncryption", "Unknown"],
+    )
+    .unwrap();
+    assert_eq!(from_api.certificate_id(), c.certificate_id());
+    assert_eq!(from_api.valid_from(), datetime!(2025-08-01 0:00 UTC));
+    assert!(from_api.has_usage(&KeyUsage::SymmetricKeyEncryption));
+    assert!(from_api.has_usage(&KeyUsage::Other("Unknown".into())));
+    assert!(!from_api.has_usage(&KeyUsage::KsefTokenEncryption));
     let wrapped = c.wrap_symmetric_key(&SymmetricKey::generate()).unwrap();
     assert_eq!(B64.decode(wrapped.encrypted_key_b64).unwrap().len(), 256);
 }

@@ -18,6 +18,8 @@ pub const LABEL_CERTIFICATE: &str = "CERTYFIKAT";
 const MAX_MODULE_PX: u32 = 64;
 /// Largest accepted quiet zone, in modules.
 const MAX_QUIET_ZONE: u32 = 16;
+/// Longest accepted label, in characters.
+const MAX_LABEL_CHARS: usize = 80;
 /// Glyph cell of the bitmap font, in font pixels.
 const GLYPH: usize = 8;
 
@@ -115,6 +117,12 @@ fn layout(data: &str, label: Option<&str>, opts: &RenderOptions) -> Result<Layou
         })
         .collect();
     let chars = label.chars().count();
+    if chars > MAX_LABEL_CHARS {
+        return Err(QrError::InvalidInput {
+            what: "label",
+            reason: "it must be at most 80 characters",
+        });
+    }
     let (text_scale, text_w, label_h) = if chars == 0 {
         (0, 0, 0)
     } else {
@@ -361,6 +369,7 @@ mod tests {
             ..RenderOptions::default()
         };
         assert!(render_png(URL, None, &opts).is_err());
+        assert!(render_png(URL, Some(&"A".repeat(81)), &RenderOptions::default()).is_err());
         let too_long = "x".repeat(5000);
         assert!(matches!(
             render_svg(&too_long, None, &RenderOptions::default()),

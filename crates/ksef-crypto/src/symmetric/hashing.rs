@@ -1,10 +1,11 @@
 //! Hashing of a byte stream that is handed over in owned chunks, optionally on a helper thread.
 //!
-//! The streaming adapters encrypt on the caller's thread and give each finished plaintext and
-//! ciphertext chunk to a [`ChunkHasher`]. Once a stream is large enough to be worth it, the hasher
-//! moves its SHA-256 state to a dedicated thread and hashes the chunks there, in order, while the
-//! caller encrypts the next chunk. Memory stays bounded: chunks come from a small pool of reused
-//! buffers, and when all are in flight the caller waits for the hashing thread.
+//! The streaming adapters run the cipher on the caller's thread and give finished chunks (the
+//! ciphertext when encrypting; both sides when decrypting) to a [`ChunkHasher`]. Once a stream is
+//! large enough to be worth it, the hasher moves its SHA-256 state to a dedicated thread and
+//! hashes the chunks there, in order, while the caller processes the next chunk. Memory stays
+//! bounded: chunks come from a small pool of reused buffers, and when all are in flight the
+//! caller waits for the hashing thread.
 //!
 //! Each byte is still read once by the cipher and once by each hash; the data is never re-read
 //! from its source.
@@ -22,12 +23,14 @@ const MAX_BUFFERS: usize = QUEUE_DEPTH + 2;
 /// Hashes a stream given as a sequence of owned chunks and recycles the chunk buffers.
 pub(crate) struct ChunkHasher {
     state: State,
-    /// Chunk size: buffers are allocated with this capacity.
+    /// Chunk size: buffers grow up to this capacity.
     chunk: usize,
     /// Whether moving to a thread is allowed.
     parallel: bool,
 }
 
+/// Capacity of a freshly allocated buffer.
+const INITIAL_CAPACITY: usize = 16 * 1024;
 /// A chunk at least this long moves hashing to a helper thread (when allowed).
 const PARALLEL_THRESHOLD: usize = 128 * 1024;
 
@@ -70,7 +73,9 @@ impl ChunkHasher {
     /// An empty buffer with capacity for one chunk, reused when possible. May wait for the
     /// hashing thread when the pool is exhausted.
     pub(crate) fn take_buffer(&mut self) -> Vec<u8> {
-        let chunk = self.chunk;
+        // Small streams (a single invoice) never need a whole chunk; buffers grow on demand
+        // and keep their capacity when recycled.
+        let initial = self.chunk.min(INITIAL_CAPACITY);
         let reused = match &mut self.state {
             State::Inline { spare, .. } => spare.pop(),
             State::Threaded(worker) => match worker.recycled.try_recv() {
@@ -92,7 +97,7 @@ impl ChunkHasher {
                 if let State::Threaded(worker) = &mut self.state {
                     worker.allocated += 1;
                 }
-                Vec::with_capacity(chunk)
+                Vec::with_capacity(initial)
             }
         }
     }
@@ -103,6 +108,25 @@ impl ChunkHasher {
             self.go_parallel();
         }
         self.hash(buf);
+    }
+
+    /// The hash state, when this hasher stays on the caller's thread for good (helper threads
+    /// forbidden): the caller may then feed it directly and hand the buffers back with
+    /// [`ChunkHasher::recycle`].
+    pub(crate) fn stitchable(&mut self) -> Option<&mut Sha256Hasher> {
+        match &mut self.state {
+            State::Inline { hasher, .. } if !self.parallel => Some(hasher),
+            _ => None,
+        }
+    }
+
+    /// Returns a buffer whose bytes were already fed through [`ChunkHasher::stitchable`].
+    pub(crate) fn recycle(&mut self, buf: Vec<u8>) {
+        if let State::Inline { spare, .. } = &mut self.state
+            && spare.len() < 2
+        {
+            spare.push(buf);
+        }
     }
 
     /// Like [`ChunkHasher::submit`] for the last chunk of a stream: never starts a thread just

@@ -2,59 +2,32 @@
 
 use std::io::{self, Read, Write};
 
-use super::engine::{ChunkDecryptor, ChunkEncryptor};
+use super::engine::ChunkEncryptor;
 use super::hashing::ChunkHasher;
-use super::{BLOCK_LEN, DecryptError, Digests, SymmetricKey};
+use super::{BLOCK_LEN, Digests, Sha256Hasher, SymmetricKey};
 
 /// Bytes encrypted per call into the cipher (a multiple of the block size).
-const CHUNK: usize = 256 * 1024;
+pub(super) const CHUNK: usize = 1024 * 1024;
 /// A decrypting adapter keeps back one block until it knows whether the block is the last one.
-const DECRYPT_STAGING: usize = CHUNK + BLOCK_LEN;
+pub(super) const DECRYPT_STAGING: usize = CHUNK + BLOCK_LEN;
 
-/// Plaintext and ciphertext hashers of one adapter.
-struct Hashers {
-    plain: ChunkHasher,
-    cipher: ChunkHasher,
-}
-
-impl Hashers {
-    fn new(plain_capacity: usize, cipher_capacity: usize) -> Self {
-        Self {
-            plain: ChunkHasher::new(plain_capacity, true),
-            cipher: ChunkHasher::new(cipher_capacity, true),
-        }
-    }
-
-    fn set_parallel(&mut self, parallel: bool) {
-        self.plain.set_parallel(parallel);
-        self.cipher.set_parallel(parallel);
-    }
-
-    fn finish(self) -> io::Result<Digests> {
-        Ok(Digests {
-            plain: self.plain.finish()?,
-            cipher: self.cipher.finish()?,
-        })
-    }
-}
-
-fn poisoned() -> io::Error {
+pub(super) fn poisoned() -> io::Error {
     io::Error::other("the crypto stream adapter is unusable after an earlier I/O error")
 }
 
-fn not_at_end() -> io::Error {
+pub(super) fn not_at_end() -> io::Error {
     io::Error::other("the crypto stream adapter was finished before its input was read to the end")
 }
 
 /// Copies as much of `src` as fits into `buf` (up to `limit` bytes long); returns the count.
-fn fill_up_to(buf: &mut Vec<u8>, limit: usize, src: &[u8]) -> usize {
+pub(super) fn fill_up_to(buf: &mut Vec<u8>, limit: usize, src: &[u8]) -> usize {
     let take = limit.saturating_sub(buf.len()).min(src.len());
     buf.extend_from_slice(src.get(..take).unwrap_or_default());
     take
 }
 
 /// Serves bytes from `out[*pos..]` into `dst`; returns the count.
-fn serve(out: &[u8], pos: &mut usize, dst: &mut [u8]) -> usize {
+pub(super) fn serve(out: &[u8], pos: &mut usize, dst: &mut [u8]) -> usize {
     let avail = out.get(*pos..).unwrap_or_default();
     let n = avail.len().min(dst.len());
     if let (Some(d), Some(s)) = (dst.get_mut(..n), avail.get(..n)) {
@@ -66,10 +39,80 @@ fn serve(out: &[u8], pos: &mut usize, dst: &mut [u8]) -> usize {
 
 /// Reads from `inner` until `buf` holds `limit` bytes or the input ends. Returns `true` at the end
 /// of the input. Bytes read before an error stay in `buf`.
-fn fill_from<R: Read>(inner: &mut R, buf: &mut Vec<u8>, limit: usize) -> io::Result<bool> {
+pub(super) fn fill_from<R: Read>(
+    inner: &mut R,
+    buf: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<bool> {
     let want = limit.saturating_sub(buf.len()) as u64;
     inner.by_ref().take(want).read_to_end(buf)?;
     Ok(buf.len() < limit)
+}
+
+/// Encryption state shared by the encrypting adapters: the cipher, the plaintext hash (fed
+/// from inside the encryption loop) and the ciphertext hasher (a helper thread for large
+/// streams, or also fed from the loop when helper threads are off).
+struct EncryptCore {
+    enc: Option<ChunkEncryptor>,
+    plain: Sha256Hasher,
+    cipher: ChunkHasher,
+}
+
+impl EncryptCore {
+    fn new(key: &SymmetricKey) -> Self {
+        Self {
+            enc: Some(ChunkEncryptor::new(key)),
+            plain: Sha256Hasher::new(),
+            cipher: ChunkHasher::new(CHUNK + BLOCK_LEN, true),
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        self.enc.is_none()
+    }
+
+    /// Encrypts the whole blocks of `input` (and, when `last`, pads and encrypts the rest) into a
+    /// fresh ciphertext buffer, hashing the plaintext on the way.
+    fn encrypt(&mut self, input: &[u8], last: bool) -> Vec<u8> {
+        let mut out = self.cipher.take_buffer();
+        let Some(enc) = self.enc.as_mut() else {
+            return out;
+        };
+        let used = enc.blocks_hashing(
+            input,
+            &mut out,
+            Some(&mut self.plain),
+            self.cipher.stitchable(),
+        );
+        if last && let Some(enc) = self.enc.take() {
+            let tail = input.get(used..).unwrap_or_default();
+            self.plain.update(tail);
+            let start = out.len();
+            enc.finish(tail, &mut out);
+            if let Some(hasher) = self.cipher.stitchable() {
+                hasher.update(out.get(start..).unwrap_or_default());
+            }
+        }
+        out
+    }
+
+    /// Hands over a ciphertext buffer from [`EncryptCore::encrypt`] once it was written out.
+    fn done(&mut self, buf: Vec<u8>) {
+        if self.cipher.stitchable().is_some() {
+            self.cipher.recycle(buf);
+        } else if self.is_finished() {
+            self.cipher.submit_last(buf);
+        } else {
+            self.cipher.submit(buf);
+        }
+    }
+
+    fn finish(self) -> io::Result<Digests> {
+        Ok(Digests {
+            plain: self.plain.finish(),
+            cipher: self.cipher.finish()?,
+        })
+    }
 }
 
 /// Encrypts everything written to it into an inner writer, hashing both sides.
@@ -79,9 +122,8 @@ fn fill_from<R: Read>(inner: &mut R, buf: &mut Vec<u8>, limit: usize) -> io::Res
 /// truncated. [`Write::flush`] flushes the inner writer but cannot emit a partial block.
 pub struct EncryptingWriter<W: Write> {
     inner: W,
-    enc: ChunkEncryptor,
+    core: EncryptCore,
     pending: Vec<u8>,
-    hashers: Hashers,
     poisoned: bool,
 }
 
@@ -94,34 +136,28 @@ impl<W: Write> std::fmt::Debug for EncryptingWriter<W> {
 impl<W: Write> EncryptingWriter<W> {
     /// Wraps `inner`; see [`SymmetricKey::encrypting_writer`].
     pub fn new(key: &SymmetricKey, inner: W) -> Self {
-        let mut hashers = Hashers::new(CHUNK, CHUNK + BLOCK_LEN);
-        let pending = hashers.plain.take_buffer();
         Self {
             inner,
-            enc: ChunkEncryptor::new(key),
-            pending,
-            hashers,
+            core: EncryptCore::new(key),
+            pending: Vec::new(),
             poisoned: false,
         }
     }
 
-    /// Allows (default) or forbids hashing on helper threads for large streams. Set it before
+    /// Allows (default) or forbids hashing on a helper thread for large streams. Set it before
     /// writing; with `false` everything runs on the caller's thread.
     pub fn with_parallel_hashing(mut self, parallel: bool) -> Self {
-        self.hashers.set_parallel(parallel);
+        self.core.cipher.set_parallel(parallel);
         self
     }
 
     fn encrypt_pending(&mut self) -> io::Result<()> {
-        let mut cipher = self.hashers.cipher.take_buffer();
-        self.enc.blocks(&self.pending, &mut cipher);
+        let cipher = self.core.encrypt(&self.pending, false);
         self.poisoned = true;
         self.inner.write_all(&cipher)?;
         self.poisoned = false;
-        let next = self.hashers.plain.take_buffer();
-        let full = std::mem::replace(&mut self.pending, next);
-        self.hashers.plain.submit(full);
-        self.hashers.cipher.submit(cipher);
+        self.pending.clear();
+        self.core.done(cipher);
         Ok(())
     }
 
@@ -130,15 +166,11 @@ impl<W: Write> EncryptingWriter<W> {
         if self.poisoned {
             return Err(poisoned());
         }
-        let mut cipher = self.hashers.cipher.take_buffer();
-        let used = self.enc.blocks(&self.pending, &mut cipher);
-        self.enc
-            .finish(self.pending.get(used..).unwrap_or_default(), &mut cipher);
+        let cipher = self.core.encrypt(&self.pending, true);
         self.inner.write_all(&cipher)?;
         self.inner.flush()?;
-        self.hashers.plain.submit_last(self.pending);
-        self.hashers.cipher.submit_last(cipher);
-        Ok((self.inner, self.hashers.finish()?))
+        self.core.done(cipher);
+        Ok((self.inner, self.core.finish()?))
     }
 }
 
@@ -168,11 +200,10 @@ impl<W: Write> Write for EncryptingWriter<W> {
 /// After the reader returned end-of-file, [`EncryptingReader::finish`] gives the [`Digests`].
 pub struct EncryptingReader<R: Read> {
     inner: R,
-    enc: Option<ChunkEncryptor>,
+    core: EncryptCore,
     staging: Vec<u8>,
     out: Vec<u8>,
     out_pos: usize,
-    hashers: Hashers,
 }
 
 impl<R: Read> std::fmt::Debug for EncryptingReader<R> {
@@ -184,52 +215,28 @@ impl<R: Read> std::fmt::Debug for EncryptingReader<R> {
 impl<R: Read> EncryptingReader<R> {
     /// Wraps `inner`; see [`SymmetricKey::encrypting_reader`].
     pub fn new(key: &SymmetricKey, inner: R) -> Self {
-        let mut hashers = Hashers::new(CHUNK, CHUNK + BLOCK_LEN);
-        let staging = hashers.plain.take_buffer();
-        let out = hashers.cipher.take_buffer();
         Self {
             inner,
-            enc: Some(ChunkEncryptor::new(key)),
-            staging,
-            out,
+            core: EncryptCore::new(key),
+            staging: Vec::new(),
+            out: Vec::new(),
             out_pos: 0,
-            hashers,
         }
     }
 
-    /// Allows (default) or forbids hashing on helper threads for large streams.
+    /// Allows (default) or forbids hashing on a helper thread for large streams.
     pub fn with_parallel_hashing(mut self, parallel: bool) -> Self {
-        self.hashers.set_parallel(parallel);
+        self.core.cipher.set_parallel(parallel);
         self
-    }
-
-    /// Produces the next ciphertext chunk into `out` (which must be empty).
-    fn refill(&mut self) -> io::Result<()> {
-        let eof = fill_from(&mut self.inner, &mut self.staging, CHUNK)?;
-        let Some(enc) = self.enc.as_mut() else {
-            return Ok(());
-        };
-        let used = enc.blocks(&self.staging, &mut self.out);
-        if eof && let Some(enc) = self.enc.take() {
-            enc.finish(self.staging.get(used..).unwrap_or_default(), &mut self.out);
-        }
-        let next = self.hashers.plain.take_buffer();
-        let full = std::mem::replace(&mut self.staging, next);
-        if eof {
-            self.hashers.plain.submit_last(full);
-        } else {
-            self.hashers.plain.submit(full);
-        }
-        Ok(())
     }
 
     /// Returns the inner reader and the digests. Fails unless the ciphertext was read to its end.
     pub fn finish(mut self) -> io::Result<(R, Digests)> {
-        if self.enc.is_some() || self.out_pos < self.out.len() {
+        if !self.core.is_finished() || self.out_pos < self.out.len() {
             return Err(not_at_end());
         }
-        self.hashers.cipher.submit_last(self.out);
-        Ok((self.inner, self.hashers.finish()?))
+        self.core.done(self.out);
+        Ok((self.inner, self.core.finish()?))
     }
 }
 
@@ -242,226 +249,18 @@ impl<R: Read> Read for EncryptingReader<R> {
             if self.out_pos < self.out.len() {
                 return Ok(serve(&self.out, &mut self.out_pos, buf));
             }
-            if self.enc.is_none() {
+            if self.core.is_finished() {
                 return Ok(0);
             }
-            if !self.out.is_empty() {
-                let next = self.hashers.cipher.take_buffer();
-                let done = std::mem::replace(&mut self.out, next);
-                self.hashers.cipher.submit(done);
+            // Bytes read before an error stay staged for the next call.
+            let eof = fill_from(&mut self.inner, &mut self.staging, CHUNK)?;
+            let served = std::mem::take(&mut self.out);
+            if !served.is_empty() {
+                self.core.done(served);
             }
+            self.out = self.core.encrypt(&self.staging, eof);
             self.out_pos = 0;
-            self.refill()?;
-        }
-    }
-}
-
-/// Decrypts everything written to it into an inner writer, hashing both sides.
-///
-/// The last block is held back until [`DecryptingWriter::finish`], which checks the padding and
-/// returns the inner writer with the [`Digests`]. Padding is only accepted at the true end.
-pub struct DecryptingWriter<W: Write> {
-    inner: W,
-    dec: ChunkDecryptor,
-    pending: Vec<u8>,
-    total: u64,
-    hashers: Hashers,
-    poisoned: bool,
-}
-
-impl<W: Write> std::fmt::Debug for DecryptingWriter<W> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DecryptingWriter").finish_non_exhaustive()
-    }
-}
-
-impl<W: Write> DecryptingWriter<W> {
-    /// Wraps `inner`; see [`SymmetricKey::decrypting_writer`].
-    pub fn new(key: &SymmetricKey, inner: W) -> Self {
-        let mut hashers = Hashers::new(CHUNK, DECRYPT_STAGING);
-        let pending = hashers.cipher.take_buffer();
-        Self {
-            inner,
-            dec: ChunkDecryptor::new(key.cbc_decryptor()),
-            pending,
-            total: 0,
-            hashers,
-            poisoned: false,
-        }
-    }
-
-    /// Allows (default) or forbids hashing on helper threads for large streams.
-    pub fn with_parallel_hashing(mut self, parallel: bool) -> Self {
-        self.hashers.set_parallel(parallel);
-        self
-    }
-
-    /// Decrypts the first `CHUNK` bytes of the staging buffer, keeping the rest.
-    fn decrypt_pending(&mut self) -> io::Result<()> {
-        let mut plain = self.hashers.plain.take_buffer();
-        let head = self.pending.get(..CHUNK).unwrap_or_default();
-        self.dec.blocks(head, &mut plain);
-        self.poisoned = true;
-        self.inner.write_all(&plain)?;
-        self.poisoned = false;
-        let mut next = self.hashers.cipher.take_buffer();
-        next.extend_from_slice(self.pending.get(CHUNK..).unwrap_or_default());
-        let mut full = std::mem::replace(&mut self.pending, next);
-        full.truncate(CHUNK);
-        self.total += full.len() as u64;
-        self.hashers.cipher.submit(full);
-        self.hashers.plain.submit(plain);
-        Ok(())
-    }
-
-    /// Decrypts the held-back last blocks, checks the padding, flushes, and returns the inner
-    /// writer and the digests. A bad length or padding gives an [`io::ErrorKind::InvalidData`]
-    /// error carrying a [`DecryptError`].
-    pub fn finish(mut self) -> io::Result<(W, Digests)> {
-        if self.poisoned {
-            return Err(poisoned());
-        }
-        let total = self.total + self.pending.len() as u64;
-        let mut plain = self.hashers.plain.take_buffer();
-        self.dec
-            .finish(&self.pending, &mut plain, total)
-            .map_err(DecryptError::into_io)?;
-        self.inner.write_all(&plain)?;
-        self.inner.flush()?;
-        self.hashers.cipher.submit_last(self.pending);
-        self.hashers.plain.submit_last(plain);
-        Ok((self.inner, self.hashers.finish()?))
-    }
-}
-
-impl<W: Write> Write for DecryptingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.poisoned {
-            return Err(poisoned());
-        }
-        let mut rest = buf;
-        while !rest.is_empty() {
-            let took = fill_up_to(&mut self.pending, DECRYPT_STAGING, rest);
-            rest = rest.get(took..).unwrap_or_default();
-            if self.pending.len() >= DECRYPT_STAGING {
-                self.decrypt_pending()?;
-            }
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// Reads ciphertext from an inner reader and yields the plaintext, hashing both sides.
-///
-/// The padding is checked when the inner reader ends; a bad length or padding gives an
-/// [`io::ErrorKind::InvalidData`] error carrying a [`DecryptError`] (and keeps giving it).
-/// After end-of-file, [`DecryptingReader::finish`] gives the [`Digests`].
-pub struct DecryptingReader<R: Read> {
-    inner: R,
-    dec: Option<ChunkDecryptor>,
-    staging: Vec<u8>,
-    total: u64,
-    out: Vec<u8>,
-    out_pos: usize,
-    failed: Option<DecryptError>,
-    hashers: Hashers,
-}
-
-impl<R: Read> std::fmt::Debug for DecryptingReader<R> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DecryptingReader").finish_non_exhaustive()
-    }
-}
-
-impl<R: Read> DecryptingReader<R> {
-    /// Wraps `inner`; see [`SymmetricKey::decrypting_reader`].
-    pub fn new(key: &SymmetricKey, inner: R) -> Self {
-        let mut hashers = Hashers::new(CHUNK, DECRYPT_STAGING);
-        let staging = hashers.cipher.take_buffer();
-        let out = hashers.plain.take_buffer();
-        Self {
-            inner,
-            dec: Some(ChunkDecryptor::new(key.cbc_decryptor())),
-            staging,
-            total: 0,
-            out,
-            out_pos: 0,
-            failed: None,
-            hashers,
-        }
-    }
-
-    /// Allows (default) or forbids hashing on helper threads for large streams.
-    pub fn with_parallel_hashing(mut self, parallel: bool) -> Self {
-        self.hashers.set_parallel(parallel);
-        self
-    }
-
-    fn refill(&mut self) -> io::Result<()> {
-        let eof = fill_from(&mut self.inner, &mut self.staging, DECRYPT_STAGING)?;
-        if eof {
-            let Some(dec) = self.dec.take() else {
-                return Ok(());
-            };
-            let total = self.total + self.staging.len() as u64;
-            if let Err(e) = dec.finish(&self.staging, &mut self.out, total) {
-                self.failed = Some(e.clone());
-                return Err(e.into_io());
-            }
-            self.total = total;
-            let full = std::mem::take(&mut self.staging);
-            self.hashers.cipher.submit_last(full);
-        } else if let Some(dec) = self.dec.as_mut() {
-            dec.blocks(self.staging.get(..CHUNK).unwrap_or_default(), &mut self.out);
-            let mut next = self.hashers.cipher.take_buffer();
-            next.extend_from_slice(self.staging.get(CHUNK..).unwrap_or_default());
-            let mut full = std::mem::replace(&mut self.staging, next);
-            full.truncate(CHUNK);
-            self.total += full.len() as u64;
-            self.hashers.cipher.submit(full);
-        }
-        Ok(())
-    }
-
-    /// Returns the inner reader and the digests. Fails unless the plaintext was read to its end.
-    pub fn finish(mut self) -> io::Result<(R, Digests)> {
-        if let Some(e) = self.failed {
-            return Err(e.into_io());
-        }
-        if self.dec.is_some() || self.out_pos < self.out.len() {
-            return Err(not_at_end());
-        }
-        self.hashers.plain.submit_last(self.out);
-        Ok((self.inner, self.hashers.finish()?))
-    }
-}
-
-impl<R: Read> Read for DecryptingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Some(e) = &self.failed {
-            return Err(e.clone().into_io());
-        }
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        loop {
-            if self.out_pos < self.out.len() {
-                return Ok(serve(&self.out, &mut self.out_pos, buf));
-            }
-            if self.dec.is_none() {
-                return Ok(0);
-            }
-            if !self.out.is_empty() {
-                let next = self.hashers.plain.take_buffer();
-                let done = std::mem::replace(&mut self.out, next);
-                self.hashers.plain.submit(done);
-            }
-            self.out_pos = 0;
-            self.refill()?;
+            self.staging.clear();
         }
     }
 }

@@ -3,3 +3,12 @@
 
 pub mod auth;
 pub mod security;
+pub mod exports;
+pub mod invoices;
+pub mod certificates;
+pub mod check;
+pub mod limits;
+pub mod peppol;
+pub mod permissions;
+pub mod testdata;
+pub mod tokens;

@@ -1,0 +1,247 @@
+//! Safe unpacking of packages received from the network (invoice exports).
+//!
+//! Archive entries are untrusted: absolute paths, `..` segments, drive prefixes, symbolic and
+//! hard links are refused, the number of entries and the bytes actually written are capped
+//! (zip-bomb limits), every file is written to a temporary name and renamed only when complete
+//! (a crash never leaves a file that looks complete), and nothing is ever written outside the
+//! target directory — not even through a symbolic link that already exists inside it.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+/// Limits for unpacking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnpackLimits {
+    /// Most entries (default 20,000: an export holds ≤ 10,000 invoices plus metadata).
+    pub max_entries: usize,
+    /// Most bytes written in total (default 10 GB).
+    pub max_total_bytes: u64,
+    /// Most bytes of one entry (default 50 MB; invoices are ≤ 3 MB, metadata is larger).
+    pub max_entry_bytes: u64,
+}
+
+impl Default for UnpackLimits {
+    fn default() -> Self {
+        Self {
+            max_entries: 20_000,
+            max_total_bytes: 10_000_000_000,
+            max_entry_bytes: 50_000_000,
+        }
+    }
+}
+
+/// Why a package could not be unpacked.
+#[derive(Debug, thiserror::Error)]
+pub enum UnpackError {
+    /// An entry name would escape the target directory or is not a plain relative path.
+    #[error("unsafe entry name {0:?}")]
+    UnsafePath(String),
+    /// An entry is a link.
+    #[error("entry {0:?} is a link; links are not allowed in packages")]
+    Link(String),
+    /// Too many entries.
+    #[error("the package has more than {0} entries")]
+    TooManyEntries(usize),
+    /// Too much data.
+    #[error("the package expands beyond {limit} bytes (entry {entry:?})")]
+    TooLarge {
+        /// The limit hit.
+        limit: u64,
+        /// The entry being written.
+        entry: String,
+    },
+    /// The same name twice.
+    #[error("entry {0:?} appears twice")]
+    Duplicate(String),
+    /// The archive is malformed.
+    #[error("malformed archive: {0}")]
+    Archive(String),
+    /// Writing failed.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A file written by unpacking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnpackedFile {
+    /// The entry name.
+    pub name: String,
+    /// Where it was written.
+    pub path: PathBuf,
+    /// Its size.
+    pub size: u64,
+}
+
+/// Checks an entry name and returns its path below `target`.
+fn safe_path(target: &Path, name: &str) -> Result<PathBuf, UnpackError> {
+    let unsafe_path = || UnpackError::UnsafePath(name.to_owned());
+    if name.is_empty() || name.contains('\\') || name.contains('\0') {
+        return Err(unsafe_path());
+    }
+    let mut out = target.to_path_buf();
+    let mut depth = 0;
+    for component in Path::new(name).components() {
+        match component {
+            Component::Normal(part) => {
+                out.push(part);
+                depth += 1;
+            }
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return Err(unsafe_path()),
+        }
+    }
+    if depth == 0 {
+        return Err(unsafe_path());
+    }
+    Ok(out)
+}
+
+/// Creates the directories of `path` below `target`, refusing any existing component that is a
+/// symbolic link (which could point outside).
+fn prepare_dirs(target: &Path, path: &Path, name: &str) -> Result<(), UnpackError> {
+    let io = |p: &Path, source| UnpackError::Io { path: p.to_path_buf(), source };
+    let parent = path.parent().unwrap_or(target);
+    let relative = parent.strip_prefix(target).map_err(|_| UnpackError::UnsafePath(name.to_owned()))?;
+    let mut current = target.to_path_buf();
+    for part in relative.components() {
+        current.push(part);
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => return Err(UnpackError::Link(name.to_owned())),
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return Err(UnpackError::UnsafePath(name.to_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir(&current).map_err(|e| io(&current, e))?,
+            Err(e) => return Err(io(&current, e)),
+        }
+    }
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && meta.file_type().is_symlink()
+    {
+        return Err(UnpackError::Link(name.to_owned()));
+    }
+    Ok(())
+}
+
+/// Writes one entry atomically, enforcing the limits on the bytes actually read.
+struct Writer<'a> {
+    target: &'a Path,
+    limits: &'a UnpackLimits,
+    total: u64,
+    seen: std::collections::HashSet<String>,
+    files: Vec<UnpackedFile>,
+}
+
+impl<'a> Writer<'a> {
+    fn new(target: &'a Path, limits: &'a UnpackLimits) -> Result<Self, UnpackError> {
+        std::fs::create_dir_all(target).map_err(|source| UnpackError::Io { path: target.to_path_buf(), source })?;
+        Ok(Self {
+            target,
+            limits,
+            total: 0,
+            seen: Default::default(),
+            files: Vec::new(),
+        })
+    }
+
+    fn entry(&mut self, name: &str, mut data: impl Read) -> Result<(), UnpackError> {
+        if self.files.len() >= self.limits.max_entries {
+            return Err(UnpackError::TooManyEntries(self.limits.max_entries));
+        }
+        if !self.seen.insert(name.to_owned()) {
+            return Err(UnpackError::Duplicate(name.to_owned()));
+        }
+        let path = safe_path(self.target, name)?;
+        prepare_dirs(self.target, &path, name)?;
+        let dir = path.parent().unwrap_or(self.target);
+        let io = |p: &Path, source| UnpackError::Io { path: p.to_path_buf(), source };
+        let mut tmp = tempfile::Builder::new().prefix(".ksef-unpack-").tempfile_in(dir).map_err(|e| io(dir, e))?;
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut size = 0u64;
+        loop {
+            let n = data.read(&mut buf).map_err(|e| UnpackError::Archive(format!("{name}: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            self.total += n as u64;
+            if size > self.limits.max_entry_bytes {
+                return Err(UnpackError::TooLarge { limit: self.limits.max_entry_bytes, entry: name.to_owned() });
+            }
+            if self.total > self.limits.max_total_bytes {
+                return Err(UnpackError::TooLarge { limit: self.limits.max_total_bytes, entry: name.to_owned() });
+            }
+            tmp.write_all(&buf[..n]).map_err(|e| io(&path, e))?;
+        }
+        tmp.as_file().sync_data().map_err(|e| io(&path, e))?;
+        tmp.persist(&path).map_err(|e| io(&path, e.error))?;
+        self.files.push(UnpackedFile { name: name.to_owned(), path, size });
+        Ok(())
+    }
+}
+
+/// Unpacks a ZIP file (seekable) into `target`.
+pub fn unpack_zip(archive: &Path, target: &Path, limits: &UnpackLimits) -> Result<Vec<UnpackedFile>, UnpackError> {
+    let file = File::open(archive).map_err(|source| UnpackError::Io { path: archive.to_path_buf(), source })?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| UnpackError::Archive(e.to_string()))?;
+    if zip.len() > limits.max_entries {
+        return Err(UnpackError::TooManyEntries(limits.max_entries));
+    }
+    let mut writer = Writer::new(target, limits)?;
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i).map_err(|e| UnpackError::Archive(e.to_string()))?;
+        let name = entry.name().map_err(|e| UnpackError::Archive(e.to_string()))?.into_owned();
+        if entry.is_dir() {
+            safe_path(target, name.trim_end_matches('/'))?;
+            continue;
+        }
+        let is_link = entry.unix_mode().is_some_and(|m| m & 0o170000 == 0o120000);
+        if is_link || entry.is_symlink() {
+            return Err(UnpackError::Link(name));
+        }
+        writer.entry(&name, entry)?;
+    }
+    Ok(writer.files)
+}
+
+/// Unpacks a tar.gz stream into `target`.
+pub fn unpack_tar_gz(reader: impl Read, target: &Path, limits: &UnpackLimits) -> Result<Vec<UnpackedFile>, UnpackError> {
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
+    let mut writer = Writer::new(target, limits)?;
+    for entry in archive.entries().map_err(|e| UnpackError::Archive(e.to_string()))? {
+        let entry = entry.map_err(|e| UnpackError::Archive(e.to_string()))?;
+        let name = entry
+            .path()
+            .map_err(|e| UnpackError::Archive(e.to_string()))?
+            .to_string_lossy()
+            .into_owned();
+        match entry.header().entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous => writer.entry(&name, entry)?,
+            tar::EntryType::Directory => {
+                safe_path(target, name.trim_end_matches('/'))?;
+            }
+            tar::EntryType::Symlink | tar::EntryType::Link => return Err(UnpackError::Link(name)),
+            other => return Err(UnpackError::Archive(format!("entry {name:?} has unsupported type {other:?}"))),
+        }
+    }
+    Ok(writer.files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        let t = Path::new("/t");
+        assert_eq!(safe_path(t, "a/b.xml").unwrap(), Path::new("/t/a/b.xml"));
+        for bad in ["../x", "/etc/passwd", "a/../../x", "", "a\\b", "."] {
+            assert!(safe_path(t, bad).is_err(), "{bad}");
+        }
+    }
+}

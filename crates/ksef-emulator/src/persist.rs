@@ -1,0 +1,182 @@
+//! Directory-backed state: with `data_dir` set, the [`Store`] is loaded from `state.json` at
+//! start, saved atomically (temporary file + rename) by a background task whenever it may have
+//! changed (at most every `persist_interval_ms`) and once more at shutdown. Export parts are
+//! kept as files under `blobs/` so packages stay downloadable after a restart.
+
+use std::path::{Path, PathBuf};
+
+use crate::app::AppState;
+use crate::storage::Blob;
+use crate::store::Store;
+
+/// The state file inside the data directory.
+pub const STATE_FILE: &str = "state.json";
+/// The blob directory inside the data directory.
+pub const BLOB_DIR: &str = "blobs";
+
+/// Loads the store from `dir` (an empty store when there is no state file yet).
+pub fn load(dir: &Path) -> Result<Store, String> {
+    let path = dir.join(STATE_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| format!("cannot read the saved state {}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Store::default()),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    {
+        use std::io::Write as _;
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+/// Saves the whole store now (no-op without a data directory).
+pub fn save(state: &AppState) -> Result<(), String> {
+    let Some(dir) = state.config().data_dir.clone() else {
+        return Ok(());
+    };
+    let bytes = {
+        let store = state.store_unmarked();
+        serde_json::to_vec(&*store).map_err(|e| format!("cannot serialise the state: {e}"))?
+    };
+    let path = dir.join(STATE_FILE);
+    write_atomically(&path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The file of a blob key, if the key is a plain relative path.
+fn blob_path(dir: &Path, key: &str) -> Option<PathBuf> {
+    let mut path = dir.join(BLOB_DIR);
+    for segment in key.split('/') {
+        let safe = !segment.is_empty()
+            && segment != "."
+            && segment != ".."
+            && segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if !safe {
+            return None;
+        }
+        path.push(segment);
+    }
+    Some(path)
+}
+
+/// Stores a downloadable blob (and its file, with a data directory).
+pub fn put_blob(state: &AppState, key: &str, bytes: Vec<u8>) {
+    if let Some(dir) = &state.config().data_dir
+        && let Some(path) = blob_path(dir, key)
+        && let Err(e) = write_atomically(&path, &bytes)
+    {
+        tracing::warn!(error = %e, key, "cannot persist a blob");
+    }
+    state.blobs().put(
+        key,
+        Blob {
+            bytes: bytes.into(),
+            content_type: "application/octet-stream".to_owned(),
+        },
+    );
+}
+
+/// Removes a blob (and its file).
+pub fn remove_blob(state: &AppState, key: &str) {
+    state.blobs().remove(key);
+    if let Some(dir) = &state.config().data_dir
+        && let Some(path) = blob_path(dir, key)
+    {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// After loading a saved state: exports that were still running when the emulator stopped are
+/// cancelled (status 550, as the service reports interrupted processing), and the parts of
+/// built packages are reloaded into the blob store.
+pub fn restore(state: &AppState) {
+    let Some(dir) = state.config().data_dir.clone() else {
+        return;
+    };
+    for export in state.store_unmarked().exports.values_mut() {
+        if export.in_progress() {
+            export.status = 550;
+            export.description = "Operacja została anulowana przez system".to_owned();
+            export.details = vec![
+                "Przetwarzanie zostało przerwane z przyczyn wewnętrznych systemu. Spróbuj ponownie"
+                    .to_owned(),
+            ];
+            export.completed = Some(time::OffsetDateTime::now_utc());
+        }
+    }
+    let keys: Vec<String> = state
+        .store_unmarked()
+        .exports
+        .values()
+        .filter_map(|e| e.package.as_ref())
+        .flat_map(|p| p.parts.iter().map(|part| part.blob_key.clone()))
+        .collect();
+    for key in keys {
+        if let Some(path) = blob_path(&dir, &key)
+            && let Ok(bytes) = std::fs::read(&path)
+        {
+            state.blobs().put(
+                &key,
+                Blob {
+                    bytes: bytes.into(),
+                    content_type: "application/octet-stream".to_owned(),
+                },
+            );
+        }
+    }
+}
+
+/// Starts the task that saves the store whenever it may have changed. Returns `None` without
+/// a data directory.
+pub fn spawn_saver(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
+    state.config().data_dir.as_ref()?;
+    let period = std::time::Duration::from_millis(state.config().persist_interval_ms.max(10));
+    Some(tokio::spawn(async move {
+        let mut saved = state.generation();
+        let mut ticker = tokio::time::interval(period);
+        loop {
+            ticker.tick().await;
+            let now = state.generation();
+            if now == saved {
+                continue;
+            }
+            let worker = state.clone();
+            match tokio::task::spawn_blocking(move || save(&worker)).await {
+                Ok(Ok(())) => saved = now,
+                Ok(Err(e)) => tracing::warn!(error = %e, "cannot save the emulator state"),
+                Err(e) => tracing::warn!(error = %e, "the save task failed"),
+            }
+        }
+    }))
+}
+
+/// Serde adapter that keeps bytes as one base64 string (compact JSON for invoice XML).
+pub mod base64_bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serialises bytes as base64.
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    /// Reads base64 text back into bytes.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}

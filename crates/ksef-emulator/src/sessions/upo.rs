@@ -1,0 +1,124 @@
+//! UPO documents (official receipt, schema `upo-v4-3.xsd`): per invoice and per session page.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::sessions::invoice::Form;
+use crate::sessions::model::{SessionInvoice, SessionRecord};
+
+/// The UPO namespace.
+pub const UPO_NAMESPACE: &str = "http://upo.schematy.mf.gov.pl/KSeF/v4-3";
+
+/// Invoices per session UPO page.
+pub const PAGE_SIZE: usize = 10_000;
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn timestamp(t: OffsetDateTime) -> String {
+    let ms = t
+        .replace_nanosecond(t.millisecond() as u32 * 1_000_000)
+        .unwrap_or(t);
+    ms.format(&Rfc3339).unwrap_or_default()
+}
+
+fn header(session: &SessionRecord) -> String {
+    let ctx_element = match session.context.kind.as_str() {
+        "InternalId" => "IdWewnetrzny",
+        "NipVatUe" => "IdZlozonyVatUE",
+        "PeppolId" => "IdDostawcyUslugPeppol",
+        _ => "Nip",
+    };
+    let proof = match &session.auth_token_reference {
+        Some(r) => format!(
+            "<NumerReferencyjnyTokenaKSeF>{}</NumerReferencyjnyTokenaKSeF>",
+            escape(r)
+        ),
+        None => format!(
+            "<SkrotDokumentuUwierzytelniajacego>{}</SkrotDokumentuUwierzytelniajacego>",
+            escape(&session.auth_document_hash)
+        ),
+    };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Potwierdzenie xmlns=\"{UPO_NAMESPACE}\">\
+         <NazwaPodmiotuPrzyjmujacego>Ministerstwo Finansów</NazwaPodmiotuPrzyjmujacego>\
+         <NumerReferencyjnySesji>{}</NumerReferencyjnySesji>\
+         <Uwierzytelnienie><IdKontekstu><{ctx_element}>{}</{ctx_element}></IdKontekstu>{proof}</Uwierzytelnienie>",
+        escape(&session.reference),
+        escape(&session.context.value),
+    )
+}
+
+fn form_part(session: &SessionRecord) -> String {
+    let xsd = Form::from_code(&session.form_code).map_or("Schemat_FA(3)_v1-0E.xsd", Form::xsd_name);
+    format!(
+        "<NazwaStrukturyLogicznej>{}</NazwaStrukturyLogicznej><KodFormularza>{}</KodFormularza>",
+        escape(xsd),
+        escape(&session.form_code.system_code)
+    )
+}
+
+fn document(inv: &SessionInvoice) -> Option<String> {
+    let ksef = inv.ksef_number.as_deref()?;
+    let issue = inv.issue_date?;
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    Some(format!(
+        "<Dokument><NipSprzedawcy>{}</NipSprzedawcy><NumerKSeFDokumentu>{}</NumerKSeFDokumentu>\
+         <NumerFaktury>{}</NumerFaktury><DataWystawieniaFaktury>{}</DataWystawieniaFaktury>\
+         <DataPrzeslaniaDokumentu>{}</DataPrzeslaniaDokumentu><DataNadaniaNumeruKSeF>{}</DataNadaniaNumeruKSeF>\
+         <SkrotDokumentu>{}</SkrotDokumentu><TrybWysylki>{}</TrybWysylki></Dokument>",
+        escape(inv.seller_nip.as_deref().unwrap_or_default()),
+        escape(ksef),
+        escape(inv.invoice_number.as_deref().unwrap_or_default()),
+        issue.format(&fmt).unwrap_or_default(),
+        timestamp(inv.invoicing_date),
+        timestamp(inv.acquisition_date.unwrap_or(inv.invoicing_date)),
+        escape(&inv.invoice_hash),
+        if inv.offline { "Offline" } else { "Online" },
+    ))
+}
+
+/// The UPO of one accepted invoice (none when the invoice has no KSeF number).
+pub fn invoice_upo(session: &SessionRecord, inv: &SessionInvoice) -> Option<String> {
+    let doc = document(inv)?;
+    Some(format!(
+        "{}{}{doc}</Potwierdzenie>",
+        header(session),
+        form_part(session)
+    ))
+}
+
+/// The session UPO pages of the accepted invoices, at most [`PAGE_SIZE`] invoices each.
+pub fn session_upo_pages(session: &SessionRecord) -> Vec<String> {
+    let docs: Vec<String> = session.invoices.iter().filter_map(document).collect();
+    let total = docs.len();
+    let pages = total.div_ceil(PAGE_SIZE);
+    docs.chunks(PAGE_SIZE)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let from = i * PAGE_SIZE + 1;
+            let to = from + chunk.len() - 1;
+            format!(
+                "{}<OpisPotwierdzenia><Strona>{}</Strona><LiczbaStron>{pages}</LiczbaStron>\
+                 <ZakresDokumentowOd>{from}</ZakresDokumentowOd><ZakresDokumentowDo>{to}</ZakresDokumentowDo>\
+                 <CalkowitaLiczbaDokumentow>{total}</CalkowitaLiczbaDokumentow></OpisPotwierdzenia>{}{}</Potwierdzenie>",
+                header(session),
+                i + 1,
+                form_part(session),
+                chunk.concat()
+            )
+        })
+        .collect()
+}

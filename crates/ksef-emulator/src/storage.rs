@@ -1,0 +1,154 @@
+//! Pre-signed blob storage served by the emulator itself, outside the API prefix, the way the
+//! real service hands out storage URLs: batch part uploads (`PUT`, with the documented
+//! `x-ms-blob-type: BlockBlob` header and a time limit), UPO and export part downloads (`GET`).
+//! URLs carry an expiry and an HMAC signature; no bearer token is needed or checked.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::app::AppState;
+
+/// The path prefix of storage URLs.
+pub const STORAGE_PREFIX: &str = "/storage";
+
+/// One stored blob.
+#[derive(Debug, Clone)]
+pub struct Blob {
+    /// The bytes.
+    pub bytes: Bytes,
+    /// `Content-Type` to serve.
+    pub content_type: String,
+}
+
+/// The blobs, by key.
+#[derive(Debug, Default)]
+pub struct BlobStore {
+    blobs: Mutex<HashMap<String, Blob>>,
+}
+
+impl BlobStore {
+    /// Stores (or replaces) a blob.
+    pub fn put(&self, key: &str, blob: Blob) {
+        self.blobs.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_owned(), blob);
+    }
+
+    /// A stored blob.
+    pub fn get(&self, key: &str) -> Option<Blob> {
+        self.blobs.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
+    }
+
+    /// Removes a blob.
+    pub fn remove(&self, key: &str) -> Option<Blob> {
+        self.blobs.lock().unwrap_or_else(|p| p.into_inner()).remove(key)
+    }
+}
+
+fn signature(secret: &[u8], method: &str, key: &str, expires: i64) -> String {
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
+        Ok(m) => m,
+        Err(_) => return String::new(),
+    };
+    mac.update(format!("{method}\n{key}\n{expires}").as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// A pre-signed URL for `method` (`GET` or `PUT`) on `key` valid until `expires`. Keys are
+/// `/`-separated path segments of safe characters (e.g. `batch/{session}/{part}`).
+pub fn presign(state: &AppState, method: &str, key: &str, expires: OffsetDateTime) -> String {
+    let exp = expires.unix_timestamp();
+    let sig = signature(state.jwt_secret(), method, key, exp);
+    format!("{}{STORAGE_PREFIX}/{key}?se={exp}&sig={sig}", state.public_url())
+}
+
+/// The SHA-256 (base64) of bytes, as in `x-ms-meta-hash`.
+pub fn sha256_b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+}
+
+/// The storage routes (mounted at the root, not under `/v2`).
+pub fn routes() -> Router<AppState> {
+    // Batch parts are up to 100 MB before encryption (+16 B of padding); axum's default body
+    // limit (2 MB) would refuse them.
+    Router::new()
+        .route(&format!("{STORAGE_PREFIX}/{{*key}}"), get(download).put(upload))
+        .layer(axum::extract::DefaultBodyLimit::max(100_000_016))
+}
+
+#[derive(Debug, Deserialize)]
+struct Signed {
+    se: Option<i64>,
+    sig: Option<String>,
+}
+
+fn storage_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>");
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/xml"));
+    r
+}
+
+fn check(state: &AppState, method: &str, key: &str, q: &Signed) -> Result<(), Response> {
+    let (Some(exp), Some(sig)) = (q.se, q.sig.as_deref()) else {
+        return Err(storage_error(StatusCode::FORBIDDEN, "AuthenticationFailed", "Missing signature."));
+    };
+    if signature(state.jwt_secret(), method, key, exp) != sig {
+        return Err(storage_error(StatusCode::FORBIDDEN, "AuthenticationFailed", "Signature did not match."));
+    }
+    if OffsetDateTime::now_utc().unix_timestamp() > exp {
+        return Err(storage_error(StatusCode::FORBIDDEN, "AuthenticationFailed", "Signed expiry time has passed."));
+    }
+    Ok(())
+}
+
+async fn download(State(state): State<AppState>, Path(key): Path<String>, Query(q): Query<Signed>) -> Response {
+    if let Err(r) = check(&state, "GET", &key, &q) {
+        return r;
+    }
+    match state.blobs().get(&key) {
+        Some(blob) => {
+            let hash = sha256_b64(&blob.bytes);
+            let mut r = (StatusCode::OK, blob.bytes).into_response();
+            if let Ok(v) = HeaderValue::from_str(&blob.content_type) {
+                r.headers_mut().insert(axum::http::header::CONTENT_TYPE, v);
+            }
+            if let Ok(v) = HeaderValue::from_str(&hash) {
+                r.headers_mut().insert("x-ms-meta-hash", v);
+            }
+            r
+        }
+        None => storage_error(StatusCode::NOT_FOUND, "BlobNotFound", "The specified blob does not exist."),
+    }
+}
+
+async fn upload(State(state): State<AppState>, Path(key): Path<String>, Query(q): Query<Signed>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = check(&state, "PUT", &key, &q) {
+        return r;
+    }
+    if headers.get("x-ms-blob-type").and_then(|v| v.to_str().ok()) != Some("BlockBlob") {
+        return storage_error(StatusCode::BAD_REQUEST, "MissingRequiredHeader", "x-ms-blob-type: BlockBlob is required.");
+    }
+    if !state.upload_allowed(&key) {
+        return storage_error(StatusCode::FORBIDDEN, "AuthorizationFailure", "Uploads to this location are closed.");
+    }
+    state.blobs().put(
+        &key,
+        Blob {
+            bytes: body,
+            content_type: "application/octet-stream".into(),
+        },
+    );
+    StatusCode::CREATED.into_response()
+}

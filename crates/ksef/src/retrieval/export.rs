@@ -1,0 +1,276 @@
+//! Exports: schedule with a fresh key, wait, download the parts in parallel, verify every
+//! part's encrypted and plain size and hash, decrypt, concatenate and unpack safely.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use ksef_batch::unpack::{UnpackLimits, UnpackedFile, unpack_tar_gz, unpack_zip};
+use ksef_crypto::symmetric::{FileDigest, SymmetricKey};
+use ksef_http::PresignedRequest;
+use ksef_model::{CompressionType, InvoiceExportRequest, InvoiceMetadata, InvoicePackage, InvoicePackagePart, InvoiceQueryFilters, ReferenceNumber};
+
+use crate::client::AuthenticatedClient;
+use crate::error::{Error, Result};
+
+/// What went wrong with one part of an export package.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PartProblem {
+    /// The downloaded (encrypted) bytes have another size than announced.
+    #[error("encrypted size {actual} instead of {expected}")]
+    EncryptedSize {
+        /// Announced.
+        expected: u64,
+        /// Received.
+        actual: u64,
+    },
+    /// The downloaded bytes have another hash than announced.
+    #[error("encrypted hash {actual} instead of {expected}")]
+    EncryptedHash {
+        /// Announced.
+        expected: String,
+        /// Received.
+        actual: String,
+    },
+    /// The part does not decrypt (bad padding, truncated).
+    #[error("does not decrypt: {0}")]
+    Decrypt(String),
+    /// The decrypted bytes have another size than announced.
+    #[error("plain size {actual} instead of {expected}")]
+    PlainSize {
+        /// Announced.
+        expected: u64,
+        /// Decrypted.
+        actual: u64,
+    },
+    /// The decrypted bytes have another hash than announced.
+    #[error("plain hash {actual} instead of {expected}")]
+    PlainHash {
+        /// Announced.
+        expected: String,
+        /// Decrypted.
+        actual: String,
+    },
+}
+
+/// A scheduled export.
+#[derive(Debug)]
+pub struct Export {
+    client: AuthenticatedClient,
+    reference: ReferenceNumber,
+    key: SymmetricKey,
+    compression: CompressionType,
+}
+
+/// The contents of a downloaded export.
+#[derive(Debug, Clone)]
+pub struct ExportContents {
+    /// The package description from the status (truncation, HWM, last dates).
+    pub package: InvoicePackage,
+    /// The invoice files written (`{ksefNumber}.xml`), `_metadata.json` excluded.
+    pub files: Vec<UnpackedFile>,
+    /// The metadata of `_metadata.json`.
+    pub metadata: Vec<InvoiceMetadata>,
+}
+
+impl AuthenticatedClient {
+    /// `POST /invoices/exports`: schedules an export of the invoices matching `filters`,
+    /// encrypted with a fresh key.
+    pub async fn start_export(&self, filters: InvoiceQueryFilters, only_metadata: bool, compression: CompressionType) -> Result<Export> {
+        let key = SymmetricKey::generate();
+        let encryption = crate::sending::session_encryption(self.client(), &key).await?;
+        let mut body = InvoiceExportRequest::new(encryption, filters);
+        body.only_metadata = Some(only_metadata);
+        if compression != CompressionType::Zip {
+            body.compression_type = Some(compression.clone());
+        }
+        let started = self.invoices().export(body).send().await?;
+        Ok(Export {
+            client: self.clone(),
+            reference: started.reference_number,
+            key,
+            compression,
+        })
+    }
+}
+
+const POLL: Duration = Duration::from_secs(1);
+
+fn hash_b64(d: &FileDigest) -> String {
+    d.sha256_base64()
+}
+
+impl Export {
+    /// The export reference number.
+    pub fn reference_number(&self) -> &ReferenceNumber {
+        &self.reference
+    }
+
+    /// Waits until the package is ready (200); the failure statuses (210 expired, 415 key
+    /// error, 420 `from` beyond the HWM, 500, 550) become [`Error::SessionFailed`].
+    pub async fn wait(&self, timeout: Duration) -> Result<InvoicePackage> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let status = self.client.invoices().export_status(self.reference.clone()).send().await?;
+            match status.status.code {
+                100 => {
+                    if tokio::time::Instant::now() + POLL > deadline {
+                        return Err(Error::Unexpected(format!("export {} not ready after {timeout:?}", self.reference)));
+                    }
+                    tokio::time::sleep(POLL).await;
+                }
+                200 => {
+                    return status
+                        .package
+                        .ok_or_else(|| Error::Unexpected("export status 200 without a package".into()));
+                }
+                code => {
+                    return Err(Error::SessionFailed {
+                        reference_number: self.reference.as_str().to_owned(),
+                        code,
+                        description: status.status.description,
+                        details: status.status.details.unwrap_or_default(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Downloads, verifies, decrypts and unpacks `package` into `target`.
+    pub async fn download(&self, package: &InvoicePackage, target: &Path, limits: &UnpackLimits, concurrency: usize) -> Result<ExportContents> {
+        download_package(self.client.client(), package, &self.key, self.compression.clone(), target, limits, concurrency).await
+    }
+}
+
+/// Downloads one part into `dir`, checking the encrypted size and hash.
+async fn fetch_part(client: &crate::Client, part: &InvoicePackagePart, dir: &Path) -> Result<PathBuf> {
+    let method = http::Method::from_bytes(part.method.as_bytes()).unwrap_or(http::Method::GET);
+    let response = client
+        .http()
+        .send_presigned(PresignedRequest {
+            method,
+            url: part.url.clone(),
+            headers: Vec::new(),
+            body: ksef_http::Body::Empty,
+        })
+        .await?;
+    let path = dir.join(format!("part-{:03}.aes", part.ordinal_number));
+    let mut file = BufWriter::new(std::fs::File::create(&path).map_err(io_err)?);
+    let mut hasher = ksef_crypto::symmetric::Sha256Hasher::new();
+    let mut stream = response.body.into_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| Error::Unexpected(format!("part {} download: {e}", part.ordinal_number)))?;
+        hasher.update(&chunk);
+        file.write_all(&chunk).map_err(io_err)?;
+    }
+    file.flush().map_err(io_err)?;
+    let got = hasher.finish();
+    let problem = if got.size != part.encrypted_part_size as u64 {
+        Some(PartProblem::EncryptedSize { expected: part.encrypted_part_size as u64, actual: got.size })
+    } else if hash_b64(&got) != part.encrypted_part_hash.as_str() {
+        Some(PartProblem::EncryptedHash { expected: part.encrypted_part_hash.as_str().to_owned(), actual: hash_b64(&got) })
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(Error::ExportPart { ordinal: part.ordinal_number, problem }),
+        None => Ok(path),
+    }
+}
+
+fn io_err(e: std::io::Error) -> Error {
+    Error::InvalidInput(format!("cannot write the export: {e}"))
+}
+
+/// Downloads an export package whose key the caller holds: fetches the parts (pre-signed URLs,
+/// no token) `concurrency` at a time, verifies each part's encrypted size and hash, decrypts each
+/// part separately and checks its plain size and hash — a mismatch names the part — then
+/// unpacks the concatenation safely into `target` and reads `_metadata.json`.
+pub async fn download_package(
+    client: &crate::Client,
+    package: &InvoicePackage,
+    key: &SymmetricKey,
+    compression: CompressionType,
+    target: &Path,
+    limits: &UnpackLimits,
+    concurrency: usize,
+) -> Result<ExportContents> {
+    let work = tempfile::Builder::new().prefix("ksef-export-").tempdir().map_err(io_err)?;
+    let mut parts = package.parts.clone();
+    parts.sort_by_key(|p| p.ordinal_number);
+    let files: Vec<PathBuf> = futures::stream::iter(parts.iter())
+        .map(|p| fetch_part(client, p, work.path()))
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    // Decrypt each part separately (same key and IV) into one concatenated plaintext file,
+    // checking every part's plain size and hash.
+    let key = SymmetricKey::from_parts(*key.key_bytes(), *key.iv());
+    let plain_path = work.path().join("package");
+    let part_list = parts.clone();
+    let plain_path2 = plain_path.clone();
+    tokio::task::spawn_blocking(move || decrypt_parts(&key, &part_list, &files, &plain_path2))
+        .await
+        .map_err(|e| Error::Unexpected(format!("decryption stopped: {e}")))??;
+    let target = target.to_path_buf();
+    let limits = limits.clone();
+    let unpacked = tokio::task::spawn_blocking(move || -> Result<Vec<UnpackedFile>> {
+        let result = if compression == CompressionType::TarGz {
+            let file = std::fs::File::open(&plain_path).map_err(io_err)?;
+            unpack_tar_gz(std::io::BufReader::new(file), &target, &limits)
+        } else {
+            unpack_zip(&plain_path, &target, &limits)
+        };
+        result.map_err(Error::Unpack)
+    })
+    .await
+    .map_err(|e| Error::Unexpected(format!("unpacking stopped: {e}")))??;
+    drop(work);
+    let (meta, files): (Vec<UnpackedFile>, Vec<UnpackedFile>) = unpacked.into_iter().partition(|f| f.name == "_metadata.json");
+    let metadata = match meta.first() {
+        Some(m) => {
+            #[derive(serde::Deserialize)]
+            struct MetadataFile {
+                invoices: Vec<InvoiceMetadata>,
+            }
+            let bytes = std::fs::read(&m.path).map_err(io_err)?;
+            let _ = std::fs::remove_file(&m.path);
+            serde_json::from_slice::<MetadataFile>(&bytes)
+                .map_err(|e| Error::Unexpected(format!("bad _metadata.json: {e}")))?
+                .invoices
+        }
+        None => Vec::new(),
+    };
+    Ok(ExportContents { package: package.clone(), files, metadata })
+}
+
+fn decrypt_parts(key: &SymmetricKey, parts: &[InvoicePackagePart], files: &[PathBuf], out: &Path) -> Result<()> {
+    let mut output = BufWriter::new(std::fs::File::create(out).map_err(io_err)?);
+    for (part, path) in parts.iter().zip(files) {
+        let input = std::io::BufReader::new(std::fs::File::open(path).map_err(io_err)?);
+        let mut writer = key.decrypting_writer(&mut output);
+        let mut reader = input;
+        let copied = std::io::copy(&mut reader, &mut writer);
+        let finished = copied.and_then(|_| writer.finish());
+        let digests = match finished {
+            Ok((_, d)) => d,
+            Err(e) => {
+                return Err(Error::ExportPart { ordinal: part.ordinal_number, problem: PartProblem::Decrypt(e.to_string()) });
+            }
+        };
+        let plain = digests.plain;
+        let problem = if plain.size != part.part_size as u64 {
+            Some(PartProblem::PlainSize { expected: part.part_size as u64, actual: plain.size })
+        } else if hash_b64(&plain) != part.part_hash.as_str() {
+            Some(PartProblem::PlainHash { expected: part.part_hash.as_str().to_owned(), actual: hash_b64(&plain) })
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(Error::ExportPart { ordinal: part.ordinal_number, problem });
+        }
+    }
+    output.flush().map_err(io_err)?;
+    Ok(())
+}
