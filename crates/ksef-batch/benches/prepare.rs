@@ -8,6 +8,9 @@
 //!
 //! Without an argument both run, each in its own child process so that each peak RSS is its own.
 
+// A benchmark reports on stdout.
+#![allow(clippy::print_stdout)]
+
 use std::process::Command;
 use std::time::Instant;
 

@@ -88,7 +88,7 @@ impl PackageBuilder {
     }
 
     /// Adds an invoice.
-    pub fn add(mut self, invoice: InvoiceSource) -> Self {
+    pub fn invoice(mut self, invoice: InvoiceSource) -> Self {
         self.invoices.push(invoice);
         self
     }

@@ -94,7 +94,9 @@ fn safe_path(target: &Path, name: &str) -> Result<PathBuf, UnpackError> {
                 depth += 1;
             }
             Component::CurDir => {}
-            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return Err(unsafe_path()),
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
+                return Err(unsafe_path());
+            }
         }
     }
     if depth == 0 {
@@ -106,17 +108,26 @@ fn safe_path(target: &Path, name: &str) -> Result<PathBuf, UnpackError> {
 /// Creates the directories of `path` below `target`, refusing any existing component that is a
 /// symbolic link (which could point outside).
 fn prepare_dirs(target: &Path, path: &Path, name: &str) -> Result<(), UnpackError> {
-    let io = |p: &Path, source| UnpackError::Io { path: p.to_path_buf(), source };
+    let io = |p: &Path, source| UnpackError::Io {
+        path: p.to_path_buf(),
+        source,
+    };
     let parent = path.parent().unwrap_or(target);
-    let relative = parent.strip_prefix(target).map_err(|_| UnpackError::UnsafePath(name.to_owned()))?;
+    let relative = parent
+        .strip_prefix(target)
+        .map_err(|_| UnpackError::UnsafePath(name.to_owned()))?;
     let mut current = target.to_path_buf();
     for part in relative.components() {
         current.push(part);
         match std::fs::symlink_metadata(&current) {
-            Ok(meta) if meta.file_type().is_symlink() => return Err(UnpackError::Link(name.to_owned())),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(UnpackError::Link(name.to_owned()));
+            }
             Ok(meta) if meta.is_dir() => {}
             Ok(_) => return Err(UnpackError::UnsafePath(name.to_owned())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir(&current).map_err(|e| io(&current, e))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir(&current).map_err(|e| io(&current, e))?
+            }
             Err(e) => return Err(io(&current, e)),
         }
     }
@@ -139,7 +150,10 @@ struct Writer<'a> {
 
 impl<'a> Writer<'a> {
     fn new(target: &'a Path, limits: &'a UnpackLimits) -> Result<Self, UnpackError> {
-        std::fs::create_dir_all(target).map_err(|source| UnpackError::Io { path: target.to_path_buf(), source })?;
+        std::fs::create_dir_all(target).map_err(|source| UnpackError::Io {
+            path: target.to_path_buf(),
+            source,
+        })?;
         Ok(Self {
             target,
             limits,
@@ -159,43 +173,74 @@ impl<'a> Writer<'a> {
         let path = safe_path(self.target, name)?;
         prepare_dirs(self.target, &path, name)?;
         let dir = path.parent().unwrap_or(self.target);
-        let io = |p: &Path, source| UnpackError::Io { path: p.to_path_buf(), source };
-        let mut tmp = tempfile::Builder::new().prefix(".ksef-unpack-").tempfile_in(dir).map_err(|e| io(dir, e))?;
+        let io = |p: &Path, source| UnpackError::Io {
+            path: p.to_path_buf(),
+            source,
+        };
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".ksef-unpack-")
+            .tempfile_in(dir)
+            .map_err(|e| io(dir, e))?;
         let mut buf = vec![0u8; 64 * 1024];
         let mut size = 0u64;
         loop {
-            let n = data.read(&mut buf).map_err(|e| UnpackError::Archive(format!("{name}: {e}")))?;
+            let n = data
+                .read(&mut buf)
+                .map_err(|e| UnpackError::Archive(format!("{name}: {e}")))?;
             if n == 0 {
                 break;
             }
             size += n as u64;
             self.total += n as u64;
             if size > self.limits.max_entry_bytes {
-                return Err(UnpackError::TooLarge { limit: self.limits.max_entry_bytes, entry: name.to_owned() });
+                return Err(UnpackError::TooLarge {
+                    limit: self.limits.max_entry_bytes,
+                    entry: name.to_owned(),
+                });
             }
             if self.total > self.limits.max_total_bytes {
-                return Err(UnpackError::TooLarge { limit: self.limits.max_total_bytes, entry: name.to_owned() });
+                return Err(UnpackError::TooLarge {
+                    limit: self.limits.max_total_bytes,
+                    entry: name.to_owned(),
+                });
             }
             tmp.write_all(&buf[..n]).map_err(|e| io(&path, e))?;
         }
         tmp.as_file().sync_data().map_err(|e| io(&path, e))?;
         tmp.persist(&path).map_err(|e| io(&path, e.error))?;
-        self.files.push(UnpackedFile { name: name.to_owned(), path, size });
+        self.files.push(UnpackedFile {
+            name: name.to_owned(),
+            path,
+            size,
+        });
         Ok(())
     }
 }
 
 /// Unpacks a ZIP file (seekable) into `target`.
-pub fn unpack_zip(archive: &Path, target: &Path, limits: &UnpackLimits) -> Result<Vec<UnpackedFile>, UnpackError> {
-    let file = File::open(archive).map_err(|source| UnpackError::Io { path: archive.to_path_buf(), source })?;
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| UnpackError::Archive(e.to_string()))?;
+pub fn unpack_zip(
+    archive: &Path,
+    target: &Path,
+    limits: &UnpackLimits,
+) -> Result<Vec<UnpackedFile>, UnpackError> {
+    let file = File::open(archive).map_err(|source| UnpackError::Io {
+        path: archive.to_path_buf(),
+        source,
+    })?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| UnpackError::Archive(e.to_string()))?;
     if zip.len() > limits.max_entries {
         return Err(UnpackError::TooManyEntries(limits.max_entries));
     }
     let mut writer = Writer::new(target, limits)?;
     for i in 0..zip.len() {
-        let entry = zip.by_index(i).map_err(|e| UnpackError::Archive(e.to_string()))?;
-        let name = entry.name().map_err(|e| UnpackError::Archive(e.to_string()))?.into_owned();
+        let entry = zip
+            .by_index(i)
+            .map_err(|e| UnpackError::Archive(e.to_string()))?;
+        let name = entry
+            .name()
+            .map_err(|e| UnpackError::Archive(e.to_string()))?
+            .into_owned();
         if entry.is_dir() {
             safe_path(target, name.trim_end_matches('/'))?;
             continue;
@@ -210,10 +255,17 @@ pub fn unpack_zip(archive: &Path, target: &Path, limits: &UnpackLimits) -> Resul
 }
 
 /// Unpacks a tar.gz stream into `target`.
-pub fn unpack_tar_gz(reader: impl Read, target: &Path, limits: &UnpackLimits) -> Result<Vec<UnpackedFile>, UnpackError> {
+pub fn unpack_tar_gz(
+    reader: impl Read,
+    target: &Path,
+    limits: &UnpackLimits,
+) -> Result<Vec<UnpackedFile>, UnpackError> {
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
     let mut writer = Writer::new(target, limits)?;
-    for entry in archive.entries().map_err(|e| UnpackError::Archive(e.to_string()))? {
+    for entry in archive
+        .entries()
+        .map_err(|e| UnpackError::Archive(e.to_string()))?
+    {
         let entry = entry.map_err(|e| UnpackError::Archive(e.to_string()))?;
         let name = entry
             .path()
@@ -226,7 +278,11 @@ pub fn unpack_tar_gz(reader: impl Read, target: &Path, limits: &UnpackLimits) ->
                 safe_path(target, name.trim_end_matches('/'))?;
             }
             tar::EntryType::Symlink | tar::EntryType::Link => return Err(UnpackError::Link(name)),
-            other => return Err(UnpackError::Archive(format!("entry {name:?} has unsupported type {other:?}"))),
+            other => {
+                return Err(UnpackError::Archive(format!(
+                    "entry {name:?} has unsupported type {other:?}"
+                )));
+            }
         }
     }
     Ok(writer.files)

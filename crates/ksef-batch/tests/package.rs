@@ -134,7 +134,7 @@ fn tar_gz_round_trip() {
 fn tar_names_must_fit_ustar() {
     let name = format!("{}/{}.xml", "a".repeat(160), "b".repeat(10));
     let err = PackageBuilder::new()
-        .add(InvoiceSource::from_bytes(name, invoice(1)))
+        .invoice(InvoiceSource::from_bytes(name, invoice(1)))
         .compression(Compression::TarGz)
         .build(&SymmetricKey::generate())
         .unwrap_err();
@@ -187,7 +187,8 @@ fn bad_input_is_refused_before_anything_is_sent() {
             "{bad}"
         );
     }
-    let cases: [(&[u8], fn(&InvoiceProblem) -> bool); 4] = [
+    type Check = fn(&InvoiceProblem) -> bool;
+    let cases: [(&[u8], Check); 4] = [
         (b"\xEF\xBB\xBF<a/>", |p| *p == InvoiceProblem::Bom),
         (b"<a>\xC3</a>", |p| matches!(p, InvoiceProblem::NotUtf8(_))),
         (b"not xml at all", |p| {
@@ -243,7 +244,7 @@ fn bad_input_is_refused_before_anything_is_sent() {
 fn spool_is_removed_on_drop_and_kept_on_request() {
     let key = SymmetricKey::generate();
     let package = PackageBuilder::new()
-        .add(InvoiceSource::from_bytes("a.xml", invoice(1)))
+        .invoice(InvoiceSource::from_bytes("a.xml", invoice(1)))
         .build(&key)
         .unwrap();
     let dir = package.dir().to_path_buf();
@@ -252,7 +253,7 @@ fn spool_is_removed_on_drop_and_kept_on_request() {
     assert!(!dir.exists());
 
     let mut package = PackageBuilder::new()
-        .add(InvoiceSource::from_bytes("a.xml", invoice(1)))
+        .invoice(InvoiceSource::from_bytes("a.xml", invoice(1)))
         .build(&key)
         .unwrap();
     let kept = package.keep();

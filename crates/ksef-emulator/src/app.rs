@@ -117,11 +117,21 @@ impl AppState {
 
     /// Refuses further uploads below `prefix` (e.g. `batch/{session}/` once the session closed).
     pub fn close_uploads(&self, prefix: &str) {
-        self.inner.closed_uploads.lock().unwrap_or_else(|p| p.into_inner()).insert(prefix.to_owned());
+        self.inner
+            .closed_uploads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(prefix.to_owned());
     }
 
     /// Whether an upload to `key` is still allowed.
     pub fn upload_allowed(&self, key: &str) -> bool {
-        !self.inner.closed_uploads.lock().unwrap_or_else(|p| p.into_inner()).iter().any(|p| key.starts_with(p.as_str()))
+        !self
+            .inner
+            .closed_uploads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|p| key.starts_with(p.as_str()))
     }
 }

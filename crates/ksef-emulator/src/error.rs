@@ -21,9 +21,28 @@ pub struct ErrorItem {
     pub details: Vec<String>,
 }
 
-/// An error answer of the emulator.
+/// An error answer of the emulator (boxed: handlers return it in `Result`s, so it stays one
+/// pointer wide; its fields are reached through `Deref`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct EmuError {
+pub struct EmuError(Box<ErrorBody>);
+
+impl std::ops::Deref for EmuError {
+    type Target = ErrorBody;
+
+    fn deref(&self) -> &ErrorBody {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for EmuError {
+    fn deref_mut(&mut self) -> &mut ErrorBody {
+        &mut self.0
+    }
+}
+
+/// The contents of an [`EmuError`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorBody {
     /// HTTP status.
     pub status: StatusCode,
     /// Error list (400).
@@ -40,14 +59,14 @@ pub struct EmuError {
 
 impl EmuError {
     fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(ErrorBody {
             status,
             errors: Vec::new(),
             detail: detail.into(),
             reason_code: None,
             security: None,
             retry_after: None,
-        }
+        }))
     }
 
     /// 400 with one KSeF exception code.

@@ -42,17 +42,27 @@ pub struct BlobStore {
 impl BlobStore {
     /// Stores (or replaces) a blob.
     pub fn put(&self, key: &str, blob: Blob) {
-        self.blobs.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_owned(), blob);
+        self.blobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.to_owned(), blob);
     }
 
     /// A stored blob.
     pub fn get(&self, key: &str) -> Option<Blob> {
-        self.blobs.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
+        self.blobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
     }
 
     /// Removes a blob.
     pub fn remove(&self, key: &str) -> Option<Blob> {
-        self.blobs.lock().unwrap_or_else(|p| p.into_inner()).remove(key)
+        self.blobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key)
     }
 }
 
@@ -70,7 +80,10 @@ fn signature(secret: &[u8], method: &str, key: &str, expires: i64) -> String {
 pub fn presign(state: &AppState, method: &str, key: &str, expires: OffsetDateTime) -> String {
     let exp = expires.unix_timestamp();
     let sig = signature(state.jwt_secret(), method, key, exp);
-    format!("{}{STORAGE_PREFIX}/{key}?se={exp}&sig={sig}", state.public_url())
+    format!(
+        "{}{STORAGE_PREFIX}/{key}?se={exp}&sig={sig}",
+        state.public_url()
+    )
 }
 
 /// The SHA-256 (base64) of bytes, as in `x-ms-meta-hash`.
@@ -83,7 +96,10 @@ pub fn routes() -> Router<AppState> {
     // Batch parts are up to 100 MB before encryption (+16 B of padding); axum's default body
     // limit (2 MB) would refuse them.
     Router::new()
-        .route(&format!("{STORAGE_PREFIX}/{{*key}}"), get(download).put(upload))
+        .route(
+            &format!("{STORAGE_PREFIX}/{{*key}}"),
+            get(download).put(upload),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(100_000_016))
 }
 
@@ -94,28 +110,49 @@ struct Signed {
 }
 
 fn storage_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>");
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    );
     let mut r = (status, body).into_response();
-    r.headers_mut().insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/xml"));
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml"),
+    );
     r
 }
 
-fn check(state: &AppState, method: &str, key: &str, q: &Signed) -> Result<(), Response> {
+fn check(state: &AppState, method: &str, key: &str, q: &Signed) -> Result<(), Box<Response>> {
     let (Some(exp), Some(sig)) = (q.se, q.sig.as_deref()) else {
-        return Err(storage_error(StatusCode::FORBIDDEN, "AuthenticationFailed", "Missing signature."));
+        return Err(Box::new(storage_error(
+            StatusCode::FORBIDDEN,
+            "AuthenticationFailed",
+            "Missing signature.",
+        )));
     };
     if signature(state.jwt_secret(), method, key, exp) != sig {
-        return Err(storage_error(StatusCode::FORBIDDEN, "AuthenticationFailed", "Signature did not match."));
+        return Err(Box::new(storage_error(
+            StatusCode::FORBIDDEN,
+            "AuthenticationFailed",
+            "Signature did not match.",
+        )));
     }
     if OffsetDateTime::now_utc().unix_timestamp() > exp {
-        return Err(storage_error(StatusCode::FORBIDDEN, "AuthenticationFailed", "Signed expiry time has passed."));
+        return Err(Box::new(storage_error(
+            StatusCode::FORBIDDEN,
+            "AuthenticationFailed",
+            "Signed expiry time has passed.",
+        )));
     }
     Ok(())
 }
 
-async fn download(State(state): State<AppState>, Path(key): Path<String>, Query(q): Query<Signed>) -> Response {
+async fn download(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Query(q): Query<Signed>,
+) -> Response {
     if let Err(r) = check(&state, "GET", &key, &q) {
-        return r;
+        return *r;
     }
     match state.blobs().get(&key) {
         Some(blob) => {
@@ -129,19 +166,37 @@ async fn download(State(state): State<AppState>, Path(key): Path<String>, Query(
             }
             r
         }
-        None => storage_error(StatusCode::NOT_FOUND, "BlobNotFound", "The specified blob does not exist."),
+        None => storage_error(
+            StatusCode::NOT_FOUND,
+            "BlobNotFound",
+            "The specified blob does not exist.",
+        ),
     }
 }
 
-async fn upload(State(state): State<AppState>, Path(key): Path<String>, Query(q): Query<Signed>, headers: HeaderMap, body: Bytes) -> Response {
+async fn upload(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Query(q): Query<Signed>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Err(r) = check(&state, "PUT", &key, &q) {
-        return r;
+        return *r;
     }
     if headers.get("x-ms-blob-type").and_then(|v| v.to_str().ok()) != Some("BlockBlob") {
-        return storage_error(StatusCode::BAD_REQUEST, "MissingRequiredHeader", "x-ms-blob-type: BlockBlob is required.");
+        return storage_error(
+            StatusCode::BAD_REQUEST,
+            "MissingRequiredHeader",
+            "x-ms-blob-type: BlockBlob is required.",
+        );
     }
     if !state.upload_allowed(&key) {
-        return storage_error(StatusCode::FORBIDDEN, "AuthorizationFailure", "Uploads to this location are closed.");
+        return storage_error(
+            StatusCode::FORBIDDEN,
+            "AuthorizationFailure",
+            "Uploads to this location are closed.",
+        );
     }
     state.blobs().put(
         &key,

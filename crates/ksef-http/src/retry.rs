@@ -69,6 +69,20 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// Whether a call may be repeated after it may have reached the server: idempotent methods, and
+/// the POST operations that only read (queries) or whose repetition is harmless (a new
+/// challenge, another refresh of the access token). Everything else — opening sessions, sending
+/// invoices, granting permissions, redeeming tokens — is repeated only when the request
+/// certainly did not reach the server (connection refused) or was rejected unprocessed (429).
+pub fn is_safe_to_repeat(op: &ksef_model::catalogue::OperationMeta) -> bool {
+    op.is_idempotent()
+        || op.path.contains("/query")
+        || matches!(
+            op.path,
+            "/auth/challenge" | "/auth/token/refresh" | "/certificates/retrieve"
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,18 +117,4 @@ mod tests {
             assert!(j.backoff(3) <= Duration::from_secs(2));
         }
     }
-}
-
-/// Whether a call may be repeated after it may have reached the server: idempotent methods, and
-/// the POST operations that only read (queries) or whose repetition is harmless (a new
-/// challenge, another refresh of the access token). Everything else — opening sessions, sending
-/// invoices, granting permissions, redeeming tokens — is repeated only when the request
-/// certainly did not reach the server (connection refused) or was rejected unprocessed (429).
-pub fn is_safe_to_repeat(op: &ksef_model::catalogue::OperationMeta) -> bool {
-    op.is_idempotent()
-        || op.path.contains("/query")
-        || matches!(
-            op.path,
-            "/auth/challenge" | "/auth/token/refresh" | "/certificates/retrieve"
-        )
 }

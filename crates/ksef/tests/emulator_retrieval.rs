@@ -10,8 +10,10 @@ use ksef::crypto::identifiers::{KsefNumber, Nip};
 use ksef::crypto::test_certs::{self, PersonIdentifier, TestKeyType};
 use ksef::http::ThrottleConfig;
 use ksef::model::{
-    BuyerIdentifierType, FormCode, InvoiceMetadata, InvoiceMetadataBuyer, InvoiceMetadataBuyerIdentifier, InvoiceMetadataSeller,
-    InvoiceQueryDateRange, InvoiceQueryDateType, InvoiceQueryFilters, InvoiceQuerySubjectType, InvoiceType, InvoicingMode, Sha256HashBase64,
+    BuyerIdentifierType, FormCode, InvoiceMetadata, InvoiceMetadataBuyer,
+    InvoiceMetadataBuyerIdentifier, InvoiceMetadataSeller, InvoiceQueryDateRange,
+    InvoiceQueryDateType, InvoiceQueryFilters, InvoiceQuerySubjectType, InvoiceType, InvoicingMode,
+    Sha256HashBase64,
 };
 use ksef::retrieval::{IncrementalSync, SyncOptions};
 use ksef::{AuthenticatedClient, Client};
@@ -22,14 +24,25 @@ const NIP: &str = "5265877635";
 const BUYER: &str = "1234563218";
 
 /// Stores `count` invoices of NIP (seller) to BUYER, permanently stored `step` apart from `start`.
-fn seed_spaced(emulator: &Emulator, first: u64, count: u64, start: OffsetDateTime, step: time::Duration) -> Vec<String> {
+fn seed_spaced(
+    emulator: &Emulator,
+    first: u64,
+    count: u64,
+    start: OffsetDateTime,
+    step: time::Duration,
+) -> Vec<String> {
     let nip = Nip::parse(NIP).unwrap();
     let mut store = emulator.state().store();
     let mut numbers = Vec::new();
     for i in first..first + count {
         let stored = start + step * ((i - first) as i32);
-        let technical: [u8; 6] = (i as u64 * 2654435761 % (1 << 48)).to_be_bytes()[2..].try_into().unwrap();
-        let number = KsefNumber::new(&nip, stored.date(), technical).unwrap().as_str().to_owned();
+        let technical: [u8; 6] = (i * 2654435761 % (1 << 48)).to_be_bytes()[2..]
+            .try_into()
+            .unwrap();
+        let number = KsefNumber::new(&nip, stored.date(), technical)
+            .unwrap()
+            .as_str()
+            .to_owned();
         let invoice_number = format!("FV/SEED/{i:07}");
         let xml = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Faktura><P_2>{invoice_number}</P_2></Faktura>").into_bytes();
         let mut buyer = InvoiceMetadataBuyerIdentifier::new(BuyerIdentifierType::Nip);
@@ -72,14 +85,26 @@ fn seed_spaced(emulator: &Emulator, first: u64, count: u64, start: OffsetDateTim
 }
 
 fn seed(emulator: &Emulator, first: u64, count: u64, start: OffsetDateTime) -> Vec<String> {
-    seed_spaced(emulator, first, count, start, time::Duration::milliseconds(1))
+    seed_spaced(
+        emulator,
+        first,
+        count,
+        start,
+        time::Duration::milliseconds(1),
+    )
 }
 
 /// Invoices arriving now: stored in the last `count` microseconds, as KSeF stores them when
 /// they are accepted (after every earlier high-water mark).
 fn arrive(emulator: &Emulator, first: u64, count: u64) -> Vec<String> {
     let now = OffsetDateTime::now_utc();
-    seed_spaced(emulator, first, count, now - time::Duration::microseconds(count as i64), time::Duration::microseconds(1))
+    seed_spaced(
+        emulator,
+        first,
+        count,
+        now - time::Duration::microseconds(count as i64),
+        time::Duration::microseconds(1),
+    )
 }
 
 fn assert_same(got: &BTreeSet<String>, want: &BTreeSet<String>, what: &str) {
@@ -94,25 +119,54 @@ fn assert_same(got: &BTreeSet<String>, want: &BTreeSet<String>, what: &str) {
 }
 
 async fn login() -> (Emulator, AuthenticatedClient) {
-    let emulator = Emulator::start(EmulatorConfig { rate_limits: RateLimitMode::Off, ..EmulatorConfig::default() }).await.unwrap();
+    let emulator = Emulator::start(EmulatorConfig {
+        rate_limits: RateLimitMode::Off,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
     let client = Client::builder()
         .base_url(emulator.base_url())
-        .throttle(ThrottleConfig { enabled: false, share: 1.0 })
+        .throttle(ThrottleConfig {
+            enabled: false,
+            share: 1.0,
+        })
         .auth_poll_interval(Duration::from_millis(20))
         .build()
         .unwrap();
-    let person = test_certs::person_certificate("Jan", "Kowalski", &PersonIdentifier::Nip(NIP.into()), TestKeyType::P256).unwrap();
-    let session = client.login_xades(&person, ContextIdentifier::Nip(NIP.into()), &XadesOptions::default()).await.unwrap();
+    let person = test_certs::person_certificate(
+        "Jan",
+        "Kowalski",
+        &PersonIdentifier::Nip(NIP.into()),
+        TestKeyType::P256,
+    )
+    .unwrap();
+    let session = client
+        .login_xades(
+            &person,
+            ContextIdentifier::Nip(NIP.into()),
+            &XadesOptions::default(),
+        )
+        .await
+        .unwrap();
     (emulator, session)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_checks_the_announced_hash() {
     let (emulator, client) = login().await;
-    let numbers = seed(&emulator, 0, 3, OffsetDateTime::now_utc() - time::Duration::hours(1));
+    let numbers = seed(
+        &emulator,
+        0,
+        3,
+        OffsetDateTime::now_utc() - time::Duration::hours(1),
+    );
     let number = ksef::model::KsefNumber::new(numbers[1].as_str()).unwrap();
     let invoice = client.download_invoice(&number).await.unwrap();
-    assert_eq!(&invoice.xml[..], &emulator.state().store().invoices[&numbers[1]].xml[..]);
+    assert_eq!(
+        &invoice.xml[..],
+        &emulator.state().store().invoices[&numbers[1]].xml[..]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,11 +174,17 @@ async fn the_query_stream_crosses_truncated_result_sets_without_repeats() {
     let (emulator, client) = login().await;
     let start = OffsetDateTime::now_utc() - time::Duration::days(2);
     let numbers: BTreeSet<String> = seed(&emulator, 0, 10_600, start).into_iter().collect();
-    let mut range = InvoiceQueryDateRange::new(InvoiceQueryDateType::PermanentStorage, start - time::Duration::minutes(1));
+    let mut range = InvoiceQueryDateRange::new(
+        InvoiceQueryDateType::PermanentStorage,
+        start - time::Duration::minutes(1),
+    );
     range.to = Some(OffsetDateTime::now_utc());
     let filters = InvoiceQueryFilters::new(InvoiceQuerySubjectType::Subject1, range);
     let got: Vec<_> = client.query_invoices(filters).try_collect().await.unwrap();
-    let unique: BTreeSet<String> = got.iter().map(|m| m.ksef_number.as_str().to_owned()).collect();
+    let unique: BTreeSet<String> = got
+        .iter()
+        .map(|m| m.ksef_number.as_str().to_owned())
+        .collect();
     assert_eq!(unique.len(), got.len(), "no invoice twice");
     assert_eq!(unique, numbers);
 }
@@ -133,7 +193,12 @@ fn synced_files(dir: &std::path::Path) -> BTreeSet<String> {
     std::fs::read_dir(dir.join("Subject1"))
         .map(|d| {
             d.flatten()
-                .filter_map(|e| e.file_name().to_string_lossy().strip_suffix(".xml").map(str::to_owned))
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .strip_suffix(".xml")
+                        .map(str::to_owned)
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -145,7 +210,8 @@ fn synced_files(dir: &std::path::Path) -> BTreeSet<String> {
 async fn incremental_sync_converges_to_exactly_the_server_set() {
     let (emulator, client) = login().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut options = SyncOptions::starting_at(OffsetDateTime::now_utc() - time::Duration::hours(1));
+    let mut options =
+        SyncOptions::starting_at(OffsetDateTime::now_utc() - time::Duration::hours(1));
     options.subject_types = vec![InvoiceQuerySubjectType::Subject1];
     options.min_interval = Duration::ZERO;
     let mut expected = BTreeSet::new();
@@ -157,12 +223,17 @@ async fn incremental_sync_converges_to_exactly_the_server_set() {
         next += count;
         if window == 2 {
             // Kill a sync in the middle of its work, then let a fresh one continue from the state.
-            let mut doomed = IncrementalSync::open(client.clone(), dir.path(), options.clone()).unwrap();
+            let mut doomed =
+                IncrementalSync::open(client.clone(), dir.path(), options.clone()).unwrap();
             let _ = tokio::time::timeout(Duration::from_millis(300), doomed.run_once()).await;
         }
         let mut sync = IncrementalSync::open(client.clone(), dir.path(), options.clone()).unwrap();
         sync.run_once().await.unwrap();
-        assert_same(&synced_files(dir.path()), &expected, &format!("after window {window}"));
+        assert_same(
+            &synced_files(dir.path()),
+            &expected,
+            &format!("after window {window}"),
+        );
     }
     assert_eq!(expected.len(), 25_000);
     assert_eq!(emulator.state().store().invoices.len(), 25_000);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ksef::crypto::symmetric::{FileDigest, SymmetricKey};
 use ksef::http::ThrottleConfig;
-use ksef::http::testing::{Reply, ReplayTransport};
+use ksef::http::testing::{ReplayTransport, Reply};
 use ksef::model::{CompressionType, InvoicePackage, InvoicePackagePart, Sha256HashBase64};
 use ksef::retrieval::{PartProblem, download_package};
 use ksef::{Client, Error};
@@ -44,7 +44,13 @@ fn part(ordinal: i32, plain: &[u8], encrypted: &[u8]) -> InvoicePackagePart {
 /// Serves `bodies[i]` for part `i + 1`.
 fn serve(bodies: Vec<Vec<u8>>) -> Client {
     let replay = Arc::new(ReplayTransport::with_responder(move |req| {
-        let i: usize = req.url.path().rsplit('/').next().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let i: usize = req
+            .url
+            .path()
+            .rsplit('/')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         match bodies.get(i.wrapping_sub(1)) {
             Some(b) => Reply::body(200, "application/octet-stream", b.clone()),
             None => Reply::status(404),
@@ -53,7 +59,10 @@ fn serve(bodies: Vec<Vec<u8>>) -> Client {
     Client::builder()
         .base_url("https://ksef.invalid/v2")
         .transport(replay)
-        .throttle(ThrottleConfig { enabled: false, share: 1.0 })
+        .throttle(ThrottleConfig {
+            enabled: false,
+            share: 1.0,
+        })
         .build()
         .unwrap()
 }
@@ -63,15 +72,31 @@ fn package(parts: Vec<InvoicePackagePart>) -> InvoicePackage {
 }
 
 /// Runs a download into `root/target` and checks that nothing appeared in `root` besides it.
-async fn run(client: &Client, pkg: &InvoicePackage, key: &SymmetricKey, limits: &UnpackLimits) -> Result<ksef::retrieval::ExportContents, Error> {
+async fn run(
+    client: &Client,
+    pkg: &InvoicePackage,
+    key: &SymmetricKey,
+    limits: &UnpackLimits,
+) -> Result<ksef::retrieval::ExportContents, Error> {
     let root = tempfile::tempdir().unwrap();
     let target = root.path().join("target");
     let result = download_package(client, pkg, key, CompressionType::Zip, &target, limits, 2).await;
-    let outside: Vec<_> = std::fs::read_dir(root.path()).unwrap().flatten().map(|e| e.file_name()).filter(|n| n != "target").collect();
-    assert!(outside.is_empty(), "written outside the target: {outside:?}");
+    let outside: Vec<_> = std::fs::read_dir(root.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| n != "target")
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "written outside the target: {outside:?}"
+    );
     if let Ok(entries) = std::fs::read_dir(&target) {
         for e in entries.flatten() {
-            assert!(!e.file_name().to_string_lossy().starts_with(".ksef-unpack-"), "partial file left behind");
+            assert!(
+                !e.file_name().to_string_lossy().starts_with(".ksef-unpack-"),
+                "partial file left behind"
+            );
         }
     }
     result
@@ -86,12 +111,20 @@ fn one_part(plain: &[u8], key: &SymmetricKey) -> (Client, InvoicePackage) {
 #[tokio::test]
 async fn a_good_package_in_two_parts_unpacks() {
     let key = SymmetricKey::generate();
-    let plain = zip_with(&[("5265877635-20250826-0100001AF629-AF.xml", b"<Faktura/>"), ("_metadata.json", br#"{"invoices":[]}"#)], None);
+    let plain = zip_with(
+        &[
+            ("5265877635-20250826-0100001AF629-AF.xml", b"<Faktura/>"),
+            ("_metadata.json", br#"{"invoices":[]}"#),
+        ],
+        None,
+    );
     let (a, b) = plain.split_at(plain.len() / 2);
     let (ea, eb) = (key.encrypt(a), key.encrypt(b));
     let client = serve(vec![ea.clone(), eb.clone()]);
     let pkg = package(vec![part(1, a, &ea), part(2, b, &eb)]);
-    let contents = run(&client, &pkg, &key, &UnpackLimits::default()).await.unwrap();
+    let contents = run(&client, &pkg, &key, &UnpackLimits::default())
+        .await
+        .unwrap();
     assert_eq!(contents.files.len(), 1);
     assert!(contents.metadata.is_empty());
 }
@@ -101,16 +134,26 @@ async fn path_traversal_is_refused() {
     let key = SymmetricKey::generate();
     for name in ["../evil.xml", "a/../../evil.xml", "/etc/evil.xml"] {
         let (client, pkg) = one_part(&zip_with(&[(name, b"x")], None), &key);
-        let err = run(&client, &pkg, &key, &UnpackLimits::default()).await.unwrap_err();
-        assert!(matches!(err, Error::Unpack(UnpackError::UnsafePath(_))), "{name}: {err}");
+        let err = run(&client, &pkg, &key, &UnpackLimits::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Unpack(UnpackError::UnsafePath(_))),
+            "{name}: {err}"
+        );
     }
 }
 
 #[tokio::test]
 async fn symlink_entries_are_refused() {
     let key = SymmetricKey::generate();
-    let (client, pkg) = one_part(&zip_with(&[("a.xml", b"x")], Some(("link.xml", "/etc/passwd"))), &key);
-    let err = run(&client, &pkg, &key, &UnpackLimits::default()).await.unwrap_err();
+    let (client, pkg) = one_part(
+        &zip_with(&[("a.xml", b"x")], Some(("link.xml", "/etc/passwd"))),
+        &key,
+    );
+    let err = run(&client, &pkg, &key, &UnpackLimits::default())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Unpack(UnpackError::Link(_))), "{err}");
 }
 
@@ -119,15 +162,30 @@ async fn a_zip_bomb_hits_the_limits() {
     let key = SymmetricKey::generate();
     let zeros = vec![0u8; 5_000_000];
     let (client, pkg) = one_part(&zip_with(&[("bomb.xml", &zeros)], None), &key);
-    let limits = UnpackLimits { max_entry_bytes: 1_000_000, ..UnpackLimits::default() };
+    let limits = UnpackLimits {
+        max_entry_bytes: 1_000_000,
+        ..UnpackLimits::default()
+    };
     let err = run(&client, &pkg, &key, &limits).await.unwrap_err();
-    assert!(matches!(err, Error::Unpack(UnpackError::TooLarge { .. })), "{err}");
+    assert!(
+        matches!(err, Error::Unpack(UnpackError::TooLarge { .. })),
+        "{err}"
+    );
     let many: Vec<(String, Vec<u8>)> = (0..50).map(|i| (format!("{i}.xml"), vec![b'x'])).collect();
-    let refs: Vec<(&str, &[u8])> = many.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    let refs: Vec<(&str, &[u8])> = many
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
     let (client, pkg) = one_part(&zip_with(&refs, None), &key);
-    let limits = UnpackLimits { max_entries: 10, ..UnpackLimits::default() };
+    let limits = UnpackLimits {
+        max_entries: 10,
+        ..UnpackLimits::default()
+    };
     let err = run(&client, &pkg, &key, &limits).await.unwrap_err();
-    assert!(matches!(err, Error::Unpack(UnpackError::TooManyEntries(10))), "{err}");
+    assert!(
+        matches!(err, Error::Unpack(UnpackError::TooManyEntries(10))),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -137,16 +195,49 @@ async fn a_wrong_part_hash_names_the_part() {
     let (a, b) = plain.split_at(plain.len() / 2);
     let (ea, eb) = (key.encrypt(a), key.encrypt(b));
     let mut second = part(2, b, &eb);
-    second.encrypted_part_hash = Sha256HashBase64::new_unchecked(FileDigest::of(b"other").sha256_base64());
+    second.encrypted_part_hash =
+        Sha256HashBase64::new_unchecked(FileDigest::of(b"other").sha256_base64());
     let client = serve(vec![ea.clone(), eb]);
-    let err = run(&client, &package(vec![part(1, a, &ea), second]), &key, &UnpackLimits::default()).await.unwrap_err();
-    assert!(matches!(err, Error::ExportPart { ordinal: 2, problem: PartProblem::EncryptedHash { .. } }), "{err}");
+    let err = run(
+        &client,
+        &package(vec![part(1, a, &ea), second]),
+        &key,
+        &UnpackLimits::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ExportPart {
+                ordinal: 2,
+                problem: PartProblem::EncryptedHash { .. }
+            }
+        ),
+        "{err}"
+    );
     // A wrong *plain* hash (the server has been seen to send those) is caught after decryption.
     let mut first = part(1, a, &ea);
     first.part_hash = Sha256HashBase64::new_unchecked(FileDigest::of(b"other").sha256_base64());
     let client = serve(vec![ea.clone(), key.encrypt(b)]);
-    let err = run(&client, &package(vec![first, part(2, b, &key.encrypt(b))]), &key, &UnpackLimits::default()).await.unwrap_err();
-    assert!(matches!(err, Error::ExportPart { ordinal: 1, problem: PartProblem::PlainHash { .. } }), "{err}");
+    let err = run(
+        &client,
+        &package(vec![first, part(2, b, &key.encrypt(b))]),
+        &key,
+        &UnpackLimits::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ExportPart {
+                ordinal: 1,
+                problem: PartProblem::PlainHash { .. }
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -156,8 +247,24 @@ async fn a_truncated_part_is_detected() {
     let encrypted = key.encrypt(&plain);
     let announced = part(1, &plain, &encrypted);
     let client = serve(vec![encrypted[..encrypted.len() - 16].to_vec()]);
-    let err = run(&client, &package(vec![announced]), &key, &UnpackLimits::default()).await.unwrap_err();
-    assert!(matches!(err, Error::ExportPart { ordinal: 1, problem: PartProblem::EncryptedSize { .. } }), "{err}");
+    let err = run(
+        &client,
+        &package(vec![announced]),
+        &key,
+        &UnpackLimits::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ExportPart {
+                ordinal: 1,
+                problem: PartProblem::EncryptedSize { .. }
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -169,9 +276,24 @@ async fn bad_padding_is_a_decryption_error() {
     // decryption with the export key fails on the padding.
     let encrypted = other.encrypt(&plain);
     let client = serve(vec![encrypted.clone()]);
-    let err = run(&client, &package(vec![part(1, &plain, &encrypted)]), &key, &UnpackLimits::default()).await.unwrap_err();
+    let err = run(
+        &client,
+        &package(vec![part(1, &plain, &encrypted)]),
+        &key,
+        &UnpackLimits::default(),
+    )
+    .await
+    .unwrap_err();
     assert!(
-        matches!(err, Error::ExportPart { ordinal: 1, problem: PartProblem::Decrypt(_) | PartProblem::PlainHash { .. } | PartProblem::PlainSize { .. } }),
+        matches!(
+            err,
+            Error::ExportPart {
+                ordinal: 1,
+                problem: PartProblem::Decrypt(_)
+                    | PartProblem::PlainHash { .. }
+                    | PartProblem::PlainSize { .. }
+            }
+        ),
         "{err}"
     );
 }

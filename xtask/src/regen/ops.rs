@@ -68,16 +68,30 @@ pub struct PageSpec {
 /// Finds, for every paginated operation, the list and the next-page fields of its response.
 pub fn attach_pagination(ops: &mut [Op], resolver: &mut Resolver<'_>) {
     for op in ops.iter_mut().filter(|o| o.pagination != "None") {
-        let Some(schema) = op.response.as_ref().and_then(|b| b.schema.clone()) else { continue };
+        let Some(schema) = op.response.as_ref().and_then(|b| b.schema.clone()) else {
+            continue;
+        };
         let Some(props) = resolver.defs.iter().find_map(|d| match &d.def {
-            super::schema::Def::Struct { props } if d.schema.as_deref() == Some(schema.as_str()) => Some(props.clone()),
+            super::schema::Def::Struct { props }
+                if d.schema.as_deref() == Some(schema.as_str()) =>
+            {
+                Some(props.clone())
+            }
             _ => None,
         }) else {
             continue;
         };
-        let lists: Vec<_> = props.iter().filter(|p| matches!(p.ty, Ty::Vec(_))).collect();
+        let lists: Vec<_> = props
+            .iter()
+            .filter(|p| matches!(p.ty, Ty::Vec(_)))
+            .collect();
         let optional = |p: &super::schema::Prop| !p.required || p.nullable;
-        let find = |wire: &str| props.iter().find(|p| p.wire == wire).map(|p| (snake(&p.wire), optional(p)));
+        let find = |wire: &str| {
+            props
+                .iter()
+                .find(|p| p.wire == wire)
+                .map(|p| (snake(&p.wire), optional(p)))
+        };
         let token_field = find("continuationToken");
         let has_more_field = find("hasMore");
         let usable = match op.pagination {
@@ -759,7 +773,11 @@ fn render_op(op: &Op) -> String {
 
 fn render_paginated(op: &Op, page: &PageSpec) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "\nimpl crate::catalogue::Paginated for {} {{", op.struct_name);
+    let _ = writeln!(
+        out,
+        "\nimpl crate::catalogue::Paginated for {} {{",
+        op.struct_name
+    );
     let _ = writeln!(out, "    type Item = {};\n", page.item_ty.rust_from_ops());
     out.push_str("    fn into_page(response: Self::Response) -> (Vec<Self::Item>, crate::catalogue::PageInfo) {\n");
     let token = match &page.token_field {

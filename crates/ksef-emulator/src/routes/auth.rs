@@ -566,7 +566,7 @@ async fn list_sessions(
         .values()
         .filter(|o| o.context == context && o.redeemed)
         .collect();
-    ops.sort_by(|a, b| b.start.cmp(&a.start));
+    ops.sort_by_key(|o| std::cmp::Reverse(o.start));
     let items: Vec<AuthenticationListItem> = ops
         .iter()
         .skip(offset)

@@ -2,13 +2,13 @@
 //! merges them under `/v2`.
 
 pub mod auth;
-pub mod security;
-pub mod exports;
-pub mod invoices;
 pub mod certificates;
 pub mod check;
+pub mod exports;
+pub mod invoices;
 pub mod limits;
 pub mod peppol;
 pub mod permissions;
+pub mod security;
 pub mod testdata;
 pub mod tokens;

@@ -9,7 +9,10 @@ use futures::{StreamExt, TryStreamExt};
 use ksef_batch::unpack::{UnpackLimits, UnpackedFile, unpack_tar_gz, unpack_zip};
 use ksef_crypto::symmetric::{FileDigest, SymmetricKey};
 use ksef_http::PresignedRequest;
-use ksef_model::{CompressionType, InvoiceExportRequest, InvoiceMetadata, InvoicePackage, InvoicePackagePart, InvoiceQueryFilters, ReferenceNumber};
+use ksef_model::{
+    CompressionType, InvoiceExportRequest, InvoiceMetadata, InvoicePackage, InvoicePackagePart,
+    InvoiceQueryFilters, ReferenceNumber,
+};
 
 use crate::client::AuthenticatedClient;
 use crate::error::{Error, Result};
@@ -77,7 +80,12 @@ pub struct ExportContents {
 impl AuthenticatedClient {
     /// `POST /invoices/exports`: schedules an export of the invoices matching `filters`,
     /// encrypted with a fresh key.
-    pub async fn start_export(&self, filters: InvoiceQueryFilters, only_metadata: bool, compression: CompressionType) -> Result<Export> {
+    pub async fn start_export(
+        &self,
+        filters: InvoiceQueryFilters,
+        only_metadata: bool,
+        compression: CompressionType,
+    ) -> Result<Export> {
         let key = SymmetricKey::generate();
         let encryption = crate::sending::session_encryption(self.client(), &key).await?;
         let mut body = InvoiceExportRequest::new(encryption, filters);
@@ -112,18 +120,26 @@ impl Export {
     pub async fn wait(&self, timeout: Duration) -> Result<InvoicePackage> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let status = self.client.invoices().export_status(self.reference.clone()).send().await?;
+            let status = self
+                .client
+                .invoices()
+                .export_status(self.reference.clone())
+                .send()
+                .await?;
             match status.status.code {
                 100 => {
                     if tokio::time::Instant::now() + POLL > deadline {
-                        return Err(Error::Unexpected(format!("export {} not ready after {timeout:?}", self.reference)));
+                        return Err(Error::Unexpected(format!(
+                            "export {} not ready after {timeout:?}",
+                            self.reference
+                        )));
                     }
                     tokio::time::sleep(POLL).await;
                 }
                 200 => {
-                    return status
-                        .package
-                        .ok_or_else(|| Error::Unexpected("export status 200 without a package".into()));
+                    return status.package.ok_or_else(|| {
+                        Error::Unexpected("export status 200 without a package".into())
+                    });
                 }
                 code => {
                     return Err(Error::SessionFailed {
@@ -138,13 +154,32 @@ impl Export {
     }
 
     /// Downloads, verifies, decrypts and unpacks `package` into `target`.
-    pub async fn download(&self, package: &InvoicePackage, target: &Path, limits: &UnpackLimits, concurrency: usize) -> Result<ExportContents> {
-        download_package(self.client.client(), package, &self.key, self.compression.clone(), target, limits, concurrency).await
+    pub async fn download(
+        &self,
+        package: &InvoicePackage,
+        target: &Path,
+        limits: &UnpackLimits,
+        concurrency: usize,
+    ) -> Result<ExportContents> {
+        download_package(
+            self.client.client(),
+            package,
+            &self.key,
+            self.compression.clone(),
+            target,
+            limits,
+            concurrency,
+        )
+        .await
     }
 }
 
 /// Downloads one part into `dir`, checking the encrypted size and hash.
-async fn fetch_part(client: &crate::Client, part: &InvoicePackagePart, dir: &Path) -> Result<PathBuf> {
+async fn fetch_part(
+    client: &crate::Client,
+    part: &InvoicePackagePart,
+    dir: &Path,
+) -> Result<PathBuf> {
     let method = http::Method::from_bytes(part.method.as_bytes()).unwrap_or(http::Method::GET);
     let response = client
         .http()
@@ -160,21 +195,32 @@ async fn fetch_part(client: &crate::Client, part: &InvoicePackagePart, dir: &Pat
     let mut hasher = ksef_crypto::symmetric::Sha256Hasher::new();
     let mut stream = response.body.into_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| Error::Unexpected(format!("part {} download: {e}", part.ordinal_number)))?;
+        let chunk = chunk.map_err(|e| {
+            Error::Unexpected(format!("part {} download: {e}", part.ordinal_number))
+        })?;
         hasher.update(&chunk);
         file.write_all(&chunk).map_err(io_err)?;
     }
     file.flush().map_err(io_err)?;
     let got = hasher.finish();
     let problem = if got.size != part.encrypted_part_size as u64 {
-        Some(PartProblem::EncryptedSize { expected: part.encrypted_part_size as u64, actual: got.size })
+        Some(PartProblem::EncryptedSize {
+            expected: part.encrypted_part_size as u64,
+            actual: got.size,
+        })
     } else if hash_b64(&got) != part.encrypted_part_hash.as_str() {
-        Some(PartProblem::EncryptedHash { expected: part.encrypted_part_hash.as_str().to_owned(), actual: hash_b64(&got) })
+        Some(PartProblem::EncryptedHash {
+            expected: part.encrypted_part_hash.as_str().to_owned(),
+            actual: hash_b64(&got),
+        })
     } else {
         None
     };
     match problem {
-        Some(problem) => Err(Error::ExportPart { ordinal: part.ordinal_number, problem }),
+        Some(problem) => Err(Error::ExportPart {
+            ordinal: part.ordinal_number,
+            problem,
+        }),
         None => Ok(path),
     }
 }
@@ -196,7 +242,10 @@ pub async fn download_package(
     limits: &UnpackLimits,
     concurrency: usize,
 ) -> Result<ExportContents> {
-    let work = tempfile::Builder::new().prefix("ksef-export-").tempdir().map_err(io_err)?;
+    let work = tempfile::Builder::new()
+        .prefix("ksef-export-")
+        .tempdir()
+        .map_err(io_err)?;
     let mut parts = package.parts.clone();
     parts.sort_by_key(|p| p.ordinal_number);
     let files: Vec<PathBuf> = futures::stream::iter(parts.iter())
@@ -227,7 +276,9 @@ pub async fn download_package(
     .await
     .map_err(|e| Error::Unexpected(format!("unpacking stopped: {e}")))??;
     drop(work);
-    let (meta, files): (Vec<UnpackedFile>, Vec<UnpackedFile>) = unpacked.into_iter().partition(|f| f.name == "_metadata.json");
+    let (meta, files): (Vec<UnpackedFile>, Vec<UnpackedFile>) = unpacked
+        .into_iter()
+        .partition(|f| f.name == "_metadata.json");
     let metadata = match meta.first() {
         Some(m) => {
             #[derive(serde::Deserialize)]
@@ -242,10 +293,19 @@ pub async fn download_package(
         }
         None => Vec::new(),
     };
-    Ok(ExportContents { package: package.clone(), files, metadata })
+    Ok(ExportContents {
+        package: package.clone(),
+        files,
+        metadata,
+    })
 }
 
-fn decrypt_parts(key: &SymmetricKey, parts: &[InvoicePackagePart], files: &[PathBuf], out: &Path) -> Result<()> {
+fn decrypt_parts(
+    key: &SymmetricKey,
+    parts: &[InvoicePackagePart],
+    files: &[PathBuf],
+    out: &Path,
+) -> Result<()> {
     let mut output = BufWriter::new(std::fs::File::create(out).map_err(io_err)?);
     for (part, path) in parts.iter().zip(files) {
         let input = std::io::BufReader::new(std::fs::File::open(path).map_err(io_err)?);
@@ -256,19 +316,31 @@ fn decrypt_parts(key: &SymmetricKey, parts: &[InvoicePackagePart], files: &[Path
         let digests = match finished {
             Ok((_, d)) => d,
             Err(e) => {
-                return Err(Error::ExportPart { ordinal: part.ordinal_number, problem: PartProblem::Decrypt(e.to_string()) });
+                return Err(Error::ExportPart {
+                    ordinal: part.ordinal_number,
+                    problem: PartProblem::Decrypt(e.to_string()),
+                });
             }
         };
         let plain = digests.plain;
         let problem = if plain.size != part.part_size as u64 {
-            Some(PartProblem::PlainSize { expected: part.part_size as u64, actual: plain.size })
+            Some(PartProblem::PlainSize {
+                expected: part.part_size as u64,
+                actual: plain.size,
+            })
         } else if hash_b64(&plain) != part.part_hash.as_str() {
-            Some(PartProblem::PlainHash { expected: part.part_hash.as_str().to_owned(), actual: hash_b64(&plain) })
+            Some(PartProblem::PlainHash {
+                expected: part.part_hash.as_str().to_owned(),
+                actual: hash_b64(&plain),
+            })
         } else {
             None
         };
         if let Some(problem) = problem {
-            return Err(Error::ExportPart { ordinal: part.ordinal_number, problem });
+            return Err(Error::ExportPart {
+                ordinal: part.ordinal_number,
+                problem,
+            });
         }
     }
     output.flush().map_err(io_err)?;

@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use futures::Stream;
 use ksef_crypto::symmetric::sha256_base64;
 use ksef_model::operations::{GetInvoicesKsefByKsefNumber, PostInvoicesQueryMetadata};
-use ksef_model::{InvoiceMetadata, InvoiceQueryDateType, InvoiceQueryFilters, KsefNumber, SortOrder};
+use ksef_model::{
+    InvoiceMetadata, InvoiceQueryDateType, InvoiceQueryFilters, KsefNumber, SortOrder,
+};
 use time::OffsetDateTime;
 
 use crate::client::AuthenticatedClient;
@@ -32,7 +34,9 @@ fn sort_date(m: &InvoiceMetadata, date_type: &InvoiceQueryDateType) -> Option<Of
         InvoiceQueryDateType::Invoicing => Some(m.invoicing_date),
         InvoiceQueryDateType::Issue => {
             let midnight = m.issue_date.midnight();
-            Some(midnight.assume_offset(ksef_model::rt::datetime::warsaw_offset_for_local(midnight)))
+            Some(
+                midnight.assume_offset(ksef_model::rt::datetime::warsaw_offset_for_local(midnight)),
+            )
         }
         InvoiceQueryDateType::Unknown(_) => None,
     }
@@ -45,7 +49,10 @@ impl AuthenticatedClient {
         let response = self.call(request).send_full().await?;
         let xml = bytes::Bytes::from(response.value.into_bytes());
         let sha256 = sha256_base64(&xml);
-        if let Some(announced) = response.headers.get("x-ms-meta-hash").and_then(|v| v.to_str().ok())
+        if let Some(announced) = response
+            .headers
+            .get("x-ms-meta-hash")
+            .and_then(|v| v.to_str().ok())
             && announced != sha256
         {
             return Err(Error::HashMismatch {
@@ -54,7 +61,11 @@ impl AuthenticatedClient {
                 actual: sha256,
             });
         }
-        Ok(DownloadedInvoice { ksef_number: ksef_number.clone(), xml, sha256 })
+        Ok(DownloadedInvoice {
+            ksef_number: ksef_number.clone(),
+            xml,
+            sha256,
+        })
     }
 
     /// Every invoice matching `filters`, oldest first, as a stream of metadata.
@@ -62,7 +73,10 @@ impl AuthenticatedClient {
     /// Follows the documented loop: pages of 250 while `hasMore`; when a result set is cut at
     /// 10,000 records (`isTruncated`) the query continues from the date of the last record with
     /// `pageOffset` reset — and invoices already returned at that boundary are not returned twice.
-    pub fn query_invoices(&self, filters: InvoiceQueryFilters) -> impl Stream<Item = Result<InvoiceMetadata>> + Send + 'static {
+    pub fn query_invoices(
+        &self,
+        filters: InvoiceQueryFilters,
+    ) -> impl Stream<Item = Result<InvoiceMetadata>> + Send + 'static {
         struct State {
             client: AuthenticatedClient,
             filters: InvoiceQueryFilters,
@@ -70,7 +84,13 @@ impl AuthenticatedClient {
             seen: HashSet<String>,
             done: bool,
         }
-        let state = State { client: self.clone(), filters, page: 0, seen: HashSet::new(), done: false };
+        let state = State {
+            client: self.clone(),
+            filters,
+            page: 0,
+            seen: HashSet::new(),
+            done: false,
+        };
         futures::stream::try_unfold(state, |mut st| async move {
             loop {
                 if st.done {
@@ -82,7 +102,10 @@ impl AuthenticatedClient {
                 request.page_size = Some(PAGE_SIZE);
                 let response = st.client.call(request).send().await?;
                 let date_type = st.filters.date_range.date_type.clone();
-                let last_date = response.invoices.last().and_then(|m| sort_date(m, &date_type));
+                let last_date = response
+                    .invoices
+                    .last()
+                    .and_then(|m| sort_date(m, &date_type));
                 let fresh: Vec<InvoiceMetadata> = response
                     .invoices
                     .into_iter()
@@ -92,7 +115,9 @@ impl AuthenticatedClient {
                     (false, _, _) => st.done = true,
                     (true, true, Some(date)) => {
                         if date <= st.filters.date_range.from && fresh.is_empty() {
-                            return Err(Error::Unexpected("the metadata query does not advance past a truncated page".into()));
+                            return Err(Error::Unexpected(
+                                "the metadata query does not advance past a truncated page".into(),
+                            ));
                         }
                         st.filters.date_range.from = date;
                         st.page = 0;
@@ -100,7 +125,10 @@ impl AuthenticatedClient {
                     (true, _, _) => st.page += 1,
                 }
                 if !fresh.is_empty() {
-                    return Ok(Some((futures::stream::iter(fresh.into_iter().map(Ok::<_, Error>)), st)));
+                    return Ok(Some((
+                        futures::stream::iter(fresh.into_iter().map(Ok::<_, Error>)),
+                        st,
+                    )));
                 }
             }
         })

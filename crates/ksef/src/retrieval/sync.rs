@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ksef_batch::unpack::UnpackLimits;
-use ksef_model::{CompressionType, InvoiceMetadata, InvoiceQueryDateRange, InvoiceQueryDateType, InvoiceQueryFilters, InvoiceQuerySubjectType};
+use ksef_model::{
+    CompressionType, InvoiceMetadata, InvoiceQueryDateRange, InvoiceQueryDateType,
+    InvoiceQueryFilters, InvoiceQuerySubjectType,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -35,19 +38,33 @@ impl SyncState {
     /// Loads the state, or an empty one when the file does not exist yet.
     pub fn load(path: &Path) -> Result<Self> {
         match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::InvalidInput(format!("bad sync state {}: {e}", path.display()))),
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                Error::InvalidInput(format!("bad sync state {}: {e}", path.display()))
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(Error::InvalidInput(format!("cannot read sync state {}: {e}", path.display()))),
+            Err(e) => Err(Error::InvalidInput(format!(
+                "cannot read sync state {}: {e}",
+                path.display()
+            ))),
         }
     }
 
     /// Saves the state atomically (temporary file + rename).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let io = |e: std::io::Error| Error::InvalidInput(format!("cannot save sync state {}: {e}", path.display()));
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let io = |e: std::io::Error| {
+            Error::InvalidInput(format!("cannot save sync state {}: {e}", path.display()))
+        };
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(io)?;
-        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::InvalidInput(e.to_string()))?;
-        let mut tmp = tempfile::Builder::new().prefix(".ksef-sync-").tempfile_in(dir).map_err(io)?;
+        let json =
+            serde_json::to_vec_pretty(self).map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".ksef-sync-")
+            .tempfile_in(dir)
+            .map_err(io)?;
         std::io::Write::write_all(&mut tmp, &json).map_err(io)?;
         tmp.as_file().sync_all().map_err(io)?;
         tmp.persist(path).map_err(|e| io(e.error))?;
@@ -88,7 +105,11 @@ impl SyncOptions {
     /// Defaults, starting at `start`.
     pub fn starting_at(start: OffsetDateTime) -> Self {
         Self {
-            subject_types: vec![InvoiceQuerySubjectType::Subject1, InvoiceQuerySubjectType::Subject2, InvoiceQuerySubjectType::Subject3],
+            subject_types: vec![
+                InvoiceQuerySubjectType::Subject1,
+                InvoiceQuerySubjectType::Subject2,
+                InvoiceQuerySubjectType::Subject3,
+            ],
             start,
             min_interval: Duration::from_secs(15 * 60),
             limits: UnpackLimits::default(),
@@ -110,10 +131,19 @@ pub struct IncrementalSync {
 
 impl IncrementalSync {
     /// Opens (or starts) a sync into `dir`.
-    pub fn open(client: AuthenticatedClient, dir: impl Into<PathBuf>, options: SyncOptions) -> Result<Self> {
+    pub fn open(
+        client: AuthenticatedClient,
+        dir: impl Into<PathBuf>,
+        options: SyncOptions,
+    ) -> Result<Self> {
         let dir = dir.into();
         let state = SyncState::load(&dir.join(".ksef-sync.json"))?;
-        Ok(Self { client, dir, options, state })
+        Ok(Self {
+            client,
+            dir,
+            options,
+            state,
+        })
     }
 
     /// The current state.
@@ -132,11 +162,10 @@ impl IncrementalSync {
         let mut new = Vec::new();
         for subject in self.options.subject_types.clone() {
             let key = subject.as_str().to_owned();
-            let due = self
-                .state
-                .last_run
-                .get(&key)
-                .is_none_or(|last| OffsetDateTime::now_utc() - *last >= self.options.min_interval);
+            let due =
+                self.state.last_run.get(&key).is_none_or(|last| {
+                    OffsetDateTime::now_utc() - *last >= self.options.min_interval
+                });
             if !due {
                 continue;
             }
@@ -145,18 +174,40 @@ impl IncrementalSync {
         Ok(new)
     }
 
-    async fn sync_subject(&mut self, subject: &InvoiceQuerySubjectType) -> Result<Vec<SyncedInvoice>> {
+    async fn sync_subject(
+        &mut self,
+        subject: &InvoiceQuerySubjectType,
+    ) -> Result<Vec<SyncedInvoice>> {
         let key = subject.as_str().to_owned();
         let mut new = Vec::new();
         loop {
-            let from = self.state.points.get(&key).copied().unwrap_or(self.options.start);
-            let mut range = InvoiceQueryDateRange::new(InvoiceQueryDateType::PermanentStorage, from);
+            let from = self
+                .state
+                .points
+                .get(&key)
+                .copied()
+                .unwrap_or(self.options.start);
+            let mut range =
+                InvoiceQueryDateRange::new(InvoiceQueryDateType::PermanentStorage, from);
             range.restrict_to_permanent_storage_hwm_date = Some(true);
             let filters = InvoiceQueryFilters::new(subject.clone(), range);
-            let export = self.client.start_export(filters, false, CompressionType::Zip).await?;
+            let export = self
+                .client
+                .start_export(filters, false, CompressionType::Zip)
+                .await?;
             let package = export.wait(self.options.export_timeout).await?;
-            let staging = tempfile::Builder::new().prefix(".ksef-sync-").tempdir_in(ensure_dir(&self.dir)?).map_err(io)?;
-            let contents = export.download(&package, staging.path(), &self.options.limits, self.options.concurrency).await?;
+            let staging = tempfile::Builder::new()
+                .prefix(".ksef-sync-")
+                .tempdir_in(ensure_dir(&self.dir)?)
+                .map_err(io)?;
+            let contents = export
+                .download(
+                    &package,
+                    staging.path(),
+                    &self.options.limits,
+                    self.options.concurrency,
+                )
+                .await?;
             let subject_dir = self.dir.join(&key);
             ensure_dir(&subject_dir)?;
             for meta in &contents.metadata {
@@ -164,24 +215,46 @@ impl IncrementalSync {
                 if self.state.seen.contains(&number) {
                     continue;
                 }
-                let Some(file) = contents.files.iter().find(|f| f.name == format!("{number}.xml")) else {
-                    return Err(Error::Unexpected(format!("export {} lists {number} but has no file for it", export.reference_number())));
+                let Some(file) = contents
+                    .files
+                    .iter()
+                    .find(|f| f.name == format!("{number}.xml"))
+                else {
+                    return Err(Error::Unexpected(format!(
+                        "export {} lists {number} but has no file for it",
+                        export.reference_number()
+                    )));
                 };
                 let path = subject_dir.join(format!("{number}.xml"));
-                let json = serde_json::to_vec_pretty(meta).map_err(|e| Error::Unexpected(e.to_string()))?;
+                let json = serde_json::to_vec_pretty(meta)
+                    .map_err(|e| Error::Unexpected(e.to_string()))?;
                 write_atomic(&subject_dir.join(format!("{number}.json")), &json)?;
                 std::fs::rename(&file.path, &path).map_err(io)?;
                 self.state.seen.insert(number);
-                new.push(SyncedInvoice { metadata: meta.clone(), subject_type: key.clone(), path });
+                new.push(SyncedInvoice {
+                    metadata: meta.clone(),
+                    subject_type: key.clone(),
+                    path,
+                });
             }
-            let next = match (package.is_truncated, package.last_permanent_storage_date, package.permanent_storage_hwm_date) {
+            let next = match (
+                package.is_truncated,
+                package.last_permanent_storage_date,
+                package.permanent_storage_hwm_date,
+            ) {
                 (true, Some(last), _) => last,
                 (_, _, Some(hwm)) => hwm,
                 (false, _, None) => from,
-                (true, None, None) => return Err(Error::Unexpected("a truncated package without lastPermanentStorageDate".into())),
+                (true, None, None) => {
+                    return Err(Error::Unexpected(
+                        "a truncated package without lastPermanentStorageDate".into(),
+                    ));
+                }
             };
             self.state.points.insert(key.clone(), next);
-            self.state.last_run.insert(key.clone(), OffsetDateTime::now_utc());
+            self.state
+                .last_run
+                .insert(key.clone(), OffsetDateTime::now_utc());
             self.state.save(&self.state_path())?;
             drop(staging);
             if !package.is_truncated {
@@ -202,7 +275,10 @@ fn ensure_dir(path: &Path) -> Result<&Path> {
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new().prefix(".ksef-").tempfile_in(dir).map_err(io)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".ksef-")
+        .tempfile_in(dir)
+        .map_err(io)?;
     std::io::Write::write_all(&mut tmp, bytes).map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
