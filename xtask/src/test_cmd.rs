@@ -20,7 +20,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
-        .args(["test", "--workspace"])
+        .args(["test", "--workspace", "--all-features"])
         .args(args)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;

@@ -3,17 +3,11 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use ksef_model::catalogue::OperationMeta;
+use ksef_model::catalogue::{OperationMeta, RATE_WINDOWS, sliding_window_wait};
 
 use crate::config::RateLimitMode;
-
-const WINDOWS: [Duration; 3] = [
-    Duration::from_secs(1),
-    Duration::from_secs(60),
-    Duration::from_secs(3600),
-];
 
 /// Requests per second, minute and hour of one rate-limit group.
 pub type GroupLimits = [u32; 3];
@@ -112,28 +106,11 @@ impl Limiter {
             .or_default();
         while stamps
             .front()
-            .is_some_and(|t| now.duration_since(*t) >= WINDOWS[2])
+            .is_some_and(|t| now.duration_since(*t) >= RATE_WINDOWS[2])
         {
             stamps.pop_front();
         }
-        let mut wait = Duration::ZERO;
-        for (window, limit) in WINDOWS.iter().zip(limits) {
-            let Some(limit) = limit else { continue };
-            if limit == 0 {
-                wait = wait.max(*window);
-                continue;
-            }
-            let in_window = stamps
-                .iter()
-                .rev()
-                .take_while(|t| now.duration_since(**t) < *window)
-                .count();
-            if in_window >= limit
-                && let Some(oldest) = stamps.get(stamps.len() - limit)
-            {
-                wait = wait.max(*window - now.duration_since(*oldest));
-            }
-        }
+        let wait = sliding_window_wait(stamps.iter().rev().map(|t| now.duration_since(*t)), limits);
         if wait.is_zero() {
             stamps.push_back(now);
             Ok(())

@@ -10,6 +10,7 @@ use crate::routes;
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(routes::auth::routes())
+        .merge(routes::auth_sessions::routes())
         .merge(routes::security::routes())
         .merge(crate::sessions::routes())
         .merge(routes::invoices::routes())

@@ -7,9 +7,8 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
-use std::time::Duration;
 
-use ksef_model::catalogue::OperationMeta;
+use ksef_model::catalogue::{OperationMeta, RATE_WINDOWS, sliding_window_wait};
 use tokio::time::Instant;
 
 /// Throttle settings.
@@ -38,12 +37,6 @@ pub struct Throttle {
     groups: Mutex<HashMap<&'static str, VecDeque<Instant>>>,
 }
 
-const WINDOWS: [Duration; 3] = [
-    Duration::from_secs(1),
-    Duration::from_secs(60),
-    Duration::from_secs(3600),
-];
-
 impl Throttle {
     /// A throttle with the given settings.
     pub fn new(config: ThrottleConfig) -> Self {
@@ -69,25 +62,14 @@ impl Throttle {
                 let now = Instant::now();
                 while stamps
                     .front()
-                    .is_some_and(|t| now.duration_since(*t) >= WINDOWS[2])
+                    .is_some_and(|t| now.duration_since(*t) >= RATE_WINDOWS[2])
                 {
                     stamps.pop_front();
                 }
-                let mut wait = Duration::ZERO;
-                for (window, limit) in WINDOWS.iter().zip(limits) {
-                    let Some(limit) = limit else { continue };
-                    let in_window = stamps
-                        .iter()
-                        .rev()
-                        .take_while(|t| now.duration_since(**t) < *window)
-                        .count();
-                    if in_window >= limit {
-                        // The oldest request that must leave the window before one more fits.
-                        if let Some(oldest) = stamps.get(stamps.len() - limit) {
-                            wait = wait.max(*window - now.duration_since(*oldest));
-                        }
-                    }
-                }
+                let wait = sliding_window_wait(
+                    stamps.iter().rev().map(|t| now.duration_since(*t)),
+                    limits,
+                );
                 if wait.is_zero() {
                     stamps.push_back(now);
                     return;
@@ -105,6 +87,7 @@ mod tests {
     use super::*;
     use ksef_model::catalogue::Method;
     use ksef_model::operations::find;
+    use std::time::Duration;
 
     #[tokio::test(start_paused = true)]
     async fn spreads_a_burst_over_the_windows() {

@@ -66,6 +66,42 @@ pub struct RateLimit {
     pub per_hour: Option<u32>,
 }
 
+/// The three sliding windows the API counts requests in: one second, one minute, one hour.
+pub const RATE_WINDOWS: [std::time::Duration; 3] = [
+    std::time::Duration::from_secs(1),
+    std::time::Duration::from_secs(60),
+    std::time::Duration::from_secs(3600),
+];
+
+/// How long to wait before one more request fits every window, given the ages of the earlier
+/// requests (time since each was sent), **newest first**, and the limit per window of
+/// [`RATE_WINDOWS`] (`None`: no limit; `Some(0)`: nothing is allowed for the whole window).
+/// Shared by the client's throttle and the emulator's enforcement, so both count alike.
+pub fn sliding_window_wait<I>(
+    ages_newest_first: I,
+    limits: [Option<usize>; 3],
+) -> std::time::Duration
+where
+    I: Iterator<Item = std::time::Duration> + Clone,
+{
+    let mut wait = std::time::Duration::ZERO;
+    for (window, limit) in RATE_WINDOWS.iter().zip(limits) {
+        match limit {
+            None => {}
+            Some(0) => wait = wait.max(*window),
+            // The n-th newest request must leave the window before one more fits.
+            Some(n) => {
+                if let Some(age) = ages_newest_first.clone().nth(n - 1)
+                    && age < *window
+                {
+                    wait = wait.max(*window - age);
+                }
+            }
+        }
+    }
+    wait
+}
+
 /// How an operation returns long results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pagination {
@@ -310,4 +346,39 @@ pub trait Paginated: Operation {
 
     /// Moves the request to the next page; `false` when the page was the last one.
     fn advance(&mut self, page: &PageInfo) -> bool;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::sliding_window_wait;
+
+    #[test]
+    fn windows() {
+        let ms = |v: u64| Duration::from_millis(v);
+        // 2 per second, the 2nd newest sent 300 ms ago: wait 700 ms.
+        assert_eq!(
+            sliding_window_wait([ms(100), ms(300)].into_iter(), [Some(2), None, None]),
+            ms(700)
+        );
+        assert_eq!(
+            sliding_window_wait([ms(100)].into_iter(), [Some(2), None, None]),
+            Duration::ZERO
+        );
+        assert_eq!(
+            sliding_window_wait([ms(100), ms(1500)].into_iter(), [Some(2), None, None]),
+            Duration::ZERO
+        );
+        // The minute window binds.
+        let ages = (0..10).map(|i| Duration::from_secs(i * 5 + 2));
+        assert_eq!(
+            sliding_window_wait(ages, [Some(5), Some(10), None]),
+            Duration::from_secs(13)
+        );
+        assert_eq!(
+            sliding_window_wait(std::iter::empty(), [Some(0), None, None]),
+            Duration::from_secs(1)
+        );
+    }
 }

@@ -6,6 +6,7 @@
 mod docs;
 mod naming;
 mod ops;
+mod render_ops;
 mod render_types;
 mod schema;
 
@@ -75,7 +76,7 @@ pub fn generate(spec_text: &str, overrides_text: Option<&str>) -> Result<Generat
     files.insert("types.rs".to_owned(), types);
     let operations_src = format!(
         "{header}//! Every operation of the spec as a request type implementing [`Operation`], with its\n//! static [`OperationMeta`].\n{allow}\n{}",
-        ops::render_ops(&operations)
+        render_ops::render_ops(&operations)
     );
     files.insert("operations.rs".to_owned(), operations_src);
     let schema_names: Vec<(String, String)> = resolver
@@ -85,7 +86,7 @@ pub fn generate(spec_text: &str, overrides_text: Option<&str>) -> Result<Generat
         .collect();
     let registry = format!(
         "{header}//! Access to the generated types by name (for tests and tools that handle JSON generically).\n\n{}",
-        ops::render_registry(&schema_names, &operations)
+        render_ops::render_registry(&schema_names, &operations)
     );
     files.insert("registry.rs".to_owned(), registry);
     let (title, version) = title_version(&spec);

@@ -2,6 +2,7 @@
 //! merges them under `/v2`.
 
 pub mod auth;
+pub mod auth_sessions;
 pub mod certificates;
 pub mod check;
 pub mod exports;
