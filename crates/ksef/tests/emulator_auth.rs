@@ -1,21 +1,17 @@
 //! The full authentication flows against the local emulator (real HTTP, real crypto).
 
-use std::time::Duration;
-
 use ksef::auth::{ContextIdentifier, XadesOptions};
 use ksef::crypto::test_certs::{self, PersonIdentifier, TestKeyType};
 use ksef::{AuthFailure, Client, Error};
 use ksef_emulator::{Emulator, EmulatorConfig};
 
-const NIP: &str = "5265877635";
+mod emulator_support;
+
+use emulator_support::{NIP, client_for};
 
 async fn start() -> (Emulator, Client) {
     let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
-    let client = Client::builder()
-        .base_url(emulator.base_url())
-        .auth_poll_interval(Duration::from_millis(50))
-        .build()
-        .unwrap();
+    let client = client_for(&emulator);
     (emulator, client)
 }
 

@@ -5,10 +5,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use ksef::auth::{ContextIdentifier, XadesOptions};
+use ksef::AuthenticatedClient;
 use ksef::crypto::identifiers::{KsefNumber, Nip};
-use ksef::crypto::test_certs::{self, PersonIdentifier, TestKeyType};
-use ksef::http::ThrottleConfig;
 use ksef::model::{
     BuyerIdentifierType, FormCode, InvoiceMetadata, InvoiceMetadataBuyer,
     InvoiceMetadataBuyerIdentifier, InvoiceMetadataSeller, InvoiceQueryDateRange,
@@ -16,11 +14,12 @@ use ksef::model::{
     Sha256HashBase64,
 };
 use ksef::retrieval::{IncrementalSync, SyncOptions};
-use ksef::{AuthenticatedClient, Client};
-use ksef_emulator::{Emulator, EmulatorConfig, InvoiceRecord, RateLimitMode};
+use ksef_emulator::{Emulator, InvoiceRecord};
 use time::OffsetDateTime;
 
-const NIP: &str = "5265877635";
+mod emulator_support;
+
+use emulator_support::NIP;
 const BUYER: &str = "1234563218";
 
 /// Stores `count` invoices of NIP (seller) to BUYER, permanently stored `step` apart from `start`.
@@ -119,37 +118,7 @@ fn assert_same(got: &BTreeSet<String>, want: &BTreeSet<String>, what: &str) {
 }
 
 async fn login() -> (Emulator, AuthenticatedClient) {
-    let emulator = Emulator::start(EmulatorConfig {
-        rate_limits: RateLimitMode::Off,
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
-    let client = Client::builder()
-        .base_url(emulator.base_url())
-        .throttle(ThrottleConfig {
-            enabled: false,
-            share: 1.0,
-        })
-        .auth_poll_interval(Duration::from_millis(20))
-        .build()
-        .unwrap();
-    let person = test_certs::person_certificate(
-        "Jan",
-        "Kowalski",
-        &PersonIdentifier::Nip(NIP.into()),
-        TestKeyType::P256,
-    )
-    .unwrap();
-    let session = client
-        .login_xades(
-            &person,
-            ContextIdentifier::Nip(NIP.into()),
-            &XadesOptions::default(),
-        )
-        .await
-        .unwrap();
-    (emulator, session)
+    emulator_support::login(emulator_support::fast()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,16 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use ksef::auth::{ContextIdentifier, XadesOptions};
 use ksef::batch::upload::UploadOptions;
 use ksef::batch::{BatchLimits, InvoiceSource, NoProgress, PackageBuilder};
-use ksef::crypto::test_certs::{self, PersonIdentifier, TestKeyType};
-use ksef::http::ThrottleConfig;
 use ksef::sending::InvoiceForm;
-use ksef::{AuthenticatedClient, Client, Error};
-use ksef_emulator::{Emulator, EmulatorConfig, RateLimitMode};
+use ksef::{Client, Error};
+use ksef_emulator::Emulator;
 
-const NIP: &str = "5265877635";
+mod emulator_support;
+
+use emulator_support::{client_for, fast, login, login_owner};
 
 fn fixture() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -28,42 +27,6 @@ fn invoice(n: usize) -> Vec<u8> {
     let start = xml.find("<P_2>").unwrap() + 5;
     let end = start + xml[start..].find("</P_2>").unwrap();
     format!("{}FV/TEST/{n:06}{}", &xml[..start], &xml[end..]).into_bytes()
-}
-
-async fn login(config: EmulatorConfig) -> (Emulator, AuthenticatedClient) {
-    let emulator = Emulator::start(config).await.unwrap();
-    let client = Client::builder()
-        .base_url(emulator.base_url())
-        .throttle(ThrottleConfig {
-            enabled: false,
-            share: 1.0,
-        })
-        .auth_poll_interval(Duration::from_millis(20))
-        .build()
-        .unwrap();
-    let person = test_certs::person_certificate(
-        "Jan",
-        "Kowalski",
-        &PersonIdentifier::Nip(NIP.into()),
-        TestKeyType::P256,
-    )
-    .unwrap();
-    let session = client
-        .login_xades(
-            &person,
-            ContextIdentifier::Nip(NIP.into()),
-            &XadesOptions::default(),
-        )
-        .await
-        .unwrap();
-    (emulator, session)
-}
-
-fn fast() -> EmulatorConfig {
-    EmulatorConfig {
-        rate_limits: RateLimitMode::Off,
-        ..EmulatorConfig::default()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -341,21 +304,7 @@ async fn batch_with_a_state_file() {
         .auth_poll_interval(Duration::from_millis(20))
         .build()
         .unwrap();
-    let person = test_certs::person_certificate(
-        "Jan",
-        "Kowalski",
-        &PersonIdentifier::Nip(NIP.into()),
-        TestKeyType::P256,
-    )
-    .unwrap();
-    let client = client
-        .login_xades(
-            &person,
-            ContextIdentifier::Nip(NIP.into()),
-            &XadesOptions::default(),
-        )
-        .await
-        .unwrap();
+    let client = login_owner(&client).await;
     let builder = PackageBuilder::new()
         .extend(resume_invoices())
         .limits(BatchLimits {
@@ -455,26 +404,7 @@ async fn batch_resumes_after_the_process_is_killed() {
         state.uploaded.len()
     );
     assert!(uploaded_before >= 1);
-    let client = Client::builder()
-        .base_url(emulator.base_url())
-        .auth_poll_interval(Duration::from_millis(20))
-        .build()
-        .unwrap();
-    let person = test_certs::person_certificate(
-        "Jan",
-        "Kowalski",
-        &PersonIdentifier::Nip(NIP.into()),
-        TestKeyType::P256,
-    )
-    .unwrap();
-    let client = client
-        .login_xades(
-            &person,
-            ContextIdentifier::Nip(NIP.into()),
-            &XadesOptions::default(),
-        )
-        .await
-        .unwrap();
+    let client = login_owner(&client_for(&emulator)).await;
     let already = state.uploaded.len();
     let session = client.resume_batch(state).unwrap();
     let counter = Arc::new(CountParts::default());
