@@ -67,7 +67,7 @@ async fn tour(problem_details: bool) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let mut statuses = Vec::new();
     // Redeem before refresh; terminating the current session last.
-    let mut ops: Vec<_> = OPERATIONS.iter().copied().collect();
+    let mut ops = OPERATIONS.to_vec();
     ops.sort_by_key(|op| match op.name {
         "get_auth_by_reference_number" => 0,
         "post_auth_token_redeem" => 1,
