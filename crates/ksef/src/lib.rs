@@ -20,6 +20,7 @@ mod error;
 mod keys;
 pub mod retrieval;
 pub mod sending;
+pub mod upo;
 
 pub use call::Call;
 pub use client::{AuthenticatedClient, Client, ClientBuilder};

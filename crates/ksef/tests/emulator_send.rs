@@ -53,11 +53,20 @@ async fn online_session_sends_waits_and_gets_upos() {
     session.close().await.unwrap();
     let pages = session.session_upo(Duration::from_secs(30)).await.unwrap();
     assert_eq!(pages.len(), 1);
-    let upo = pages[0].xml.to_text().unwrap();
+    let upo = ksef::upo::parse_upo(pages[0].xml.as_bytes()).unwrap();
+    assert_eq!(
+        upo.session_reference_number,
+        session.reference_number().as_str()
+    );
+    let listed: std::collections::BTreeSet<&str> = upo
+        .documents
+        .iter()
+        .map(|d| d.ksef_number.as_str())
+        .collect();
     assert!(
         accepted
             .iter()
-            .all(|a| upo.contains(a.ksef_number.as_str())),
+            .all(|a| listed.contains(a.ksef_number.as_str())),
         "the session UPO lists every invoice"
     );
 }
