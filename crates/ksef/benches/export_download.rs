@@ -37,14 +37,22 @@ fn seed(emulator: &ksef_emulator::Emulator, count: usize) {
     let mut x = 0x2545_F491_4F6C_DD1Du64;
     for i in 0..count {
         let stored = start + time::Duration::milliseconds(i as i64);
-        let technical: [u8; 6] = ((i as u64 + 1) * 2654435761).to_be_bytes()[2..].try_into().unwrap();
-        let number = ksef::crypto::identifiers::KsefNumber::new(&nip, stored.date(), technical).unwrap().as_str().to_owned();
+        let technical: [u8; 6] = ((i as u64 + 1) * 2654435761).to_be_bytes()[2..]
+            .try_into()
+            .unwrap();
+        let number = ksef::crypto::identifiers::KsefNumber::new(&nip, stored.date(), technical)
+            .unwrap()
+            .as_str()
+            .to_owned();
         let noise: String = (0..PER_INVOICE)
             .map(|_| {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                char::from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(x % 64) as usize])
+                char::from(
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                        [(x % 64) as usize],
+                )
             })
             .collect();
         let xml = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Faktura><P_2>FV/B/{i}</P_2><Uwagi>{noise}</Uwagi></Faktura>").into_bytes();
@@ -87,7 +95,10 @@ fn seed(emulator: &ksef_emulator::Emulator, count: usize) {
 
 /// Child: an emulator with `count` invoices; prints its URL and runs until stdin closes.
 fn server(count: usize) {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let config = ksef_emulator::EmulatorConfig {
             rate_limits: ksef_emulator::RateLimitMode::Off,
@@ -119,7 +130,10 @@ fn client(count: usize) {
             break url.to_owned();
         }
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         use ksef::auth::{ContextIdentifier, XadesOptions};
         use ksef::crypto::test_certs::{self, PersonIdentifier, TestKeyType};
@@ -160,8 +174,14 @@ fn client(count: usize) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
-    match (args.first().map(String::as_str), args.get(1).and_then(|n| n.parse().ok())) {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    match (
+        args.first().map(String::as_str),
+        args.get(1).and_then(|n| n.parse().ok()),
+    ) {
         (Some("server"), Some(count)) => server(count),
         (Some("client"), Some(count)) => client(count),
         _ => {
@@ -169,7 +189,10 @@ fn main() {
             // each client in its own process so that each peak is its own.
             let exe = std::env::current_exe().unwrap();
             for count in [1_000usize, 9_900] {
-                let status = Command::new(&exe).args(["client", &count.to_string()]).status().unwrap();
+                let status = Command::new(&exe)
+                    .args(["client", &count.to_string()])
+                    .status()
+                    .unwrap();
                 assert!(status.success());
             }
         }

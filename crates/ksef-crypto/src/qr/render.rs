@@ -301,9 +301,14 @@ mod tests {
     const URL: &str = "https://qr-test.ksef.mf.gov.pl/invoice/1111111111/01-02-2026/UtQp9Gpc51y-u3xApZjIjgkpZ01js-J8KflSPW8WzIE";
 
     fn decode(png_bytes: &[u8]) -> (png::OutputInfo, Vec<u8>) {
-        let decoder = png::Decoder::new(png_bytes);
+        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
         let mut reader = decoder.read_info().unwrap();
-        let mut buf = vec![0; reader.output_buffer_size()];
+        let mut buf = vec![
+            0;
+            reader
+                .output_buffer_size()
+                .expect("the image size fits in memory")
+        ];
         let info = reader.next_frame(&mut buf).unwrap();
         buf.truncate(info.buffer_size());
         (info, buf)
