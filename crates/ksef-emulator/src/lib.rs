@@ -41,6 +41,7 @@ use std::net::SocketAddr;
 
 pub use app::AppState;
 pub use config::{EmulatorConfig, Faults, RateLimitMode};
+pub use keys::{MinistryKey, MinistryKeys, Usage as KeyUsage};
 pub use retrieval::{ExportPackage, ExportPart, ExportRecord};
 pub use store::{Ident, InvoiceRecord, KsefTokenRecord, Store};
 

@@ -42,6 +42,37 @@ impl AuthFailure {
     }
 }
 
+/// Why an export ended without a package (status codes of `GET /invoices/exports/{ref}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFailure {
+    /// 210: the package expired.
+    Expired,
+    /// 415: the key could not be decrypted.
+    KeyError,
+    /// 420: `from` lies after the high-water mark.
+    FromAfterHwm,
+    /// 500: unknown error.
+    Unknown,
+    /// 550: cancelled by the system; try again.
+    CancelledBySystem,
+    /// A status code this version does not know.
+    Other(i32),
+}
+
+impl ExportFailure {
+    /// Maps a status code.
+    pub fn from_code(code: i32) -> Self {
+        match code {
+            210 => Self::Expired,
+            415 => Self::KeyError,
+            420 => Self::FromAfterHwm,
+            500 => Self::Unknown,
+            550 => Self::CancelledBySystem,
+            other => Self::Other(other),
+        }
+    }
+}
+
 /// The error of a facade call.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -93,6 +124,18 @@ pub enum Error {
     /// Preparing or uploading a batch package failed.
     #[error(transparent)]
     Batch(#[from] ksef_batch::BatchError),
+    /// An export ended with a failure status.
+    #[error("export {reference_number} failed ({kind:?}, status {code}): {description}")]
+    ExportFailed {
+        /// The export.
+        reference_number: String,
+        /// Its meaning.
+        kind: ExportFailure,
+        /// The status code.
+        code: i32,
+        /// Description.
+        description: String,
+    },
     /// One part of an export package is not what the status announced.
     #[error("export part {ordinal}: {problem}")]
     ExportPart {
@@ -133,6 +176,7 @@ impl Error {
         match self {
             Error::Http(e) => e.is_retryable(),
             Error::AuthFailed { kind, .. } => matches!(kind, AuthFailure::CancelledBySystem),
+            Error::ExportFailed { kind, .. } => matches!(kind, ExportFailure::CancelledBySystem),
             Error::AuthTimeout(_) => true,
             _ => false,
         }

@@ -25,7 +25,7 @@ pub mod upo;
 pub use call::Call;
 pub use client::{AuthenticatedClient, Client, ClientBuilder};
 pub use environment::Environment;
-pub use error::{AuthFailure, Error, Result};
+pub use error::{AuthFailure, Error, ExportFailure, Result};
 pub use ksef_batch as batch;
 pub use ksef_crypto as crypto;
 pub use ksef_http as http;

@@ -147,3 +147,40 @@ async fn token_login_with_a_stored_token() {
         "{err:?}"
     );
 }
+
+/// The Ministry rotates the token key after the client cached the old one: the server refuses the
+/// retired key with 21470, the client fetches the keys again and the login succeeds.
+#[tokio::test]
+async fn token_login_survives_a_key_rotation() {
+    let (emulator, client) = start().await;
+    let token = "20251010-EC-1DCE3E3000-12ECB5B36E-46|nip-5265877635|fedcba9876543210";
+    emulator.state().store().ksef_tokens.insert(
+        "20251010-EC-1DCE3E3000-12ECB5B36E-46".into(),
+        ksef_emulator::KsefTokenRecord {
+            reference: "20251010-EC-1DCE3E3000-12ECB5B36E-46".into(),
+            secret: token.into(),
+            context: ksef_emulator::Ident::new("Nip", NIP),
+            author: ksef_emulator::Ident::new("Nip", NIP),
+            permissions: vec!["InvoiceRead".into()],
+            description: "rotation".into(),
+            status: "Active".into(),
+            created: time::OffsetDateTime::now_utc(),
+            last_use: None,
+        },
+    );
+    // First login caches the current key.
+    client
+        .login_token(token, ContextIdentifier::Nip(NIP.into()))
+        .await
+        .unwrap();
+    emulator
+        .state()
+        .keys()
+        .rotate(ksef_emulator::KeyUsage::KsefTokenEncryption)
+        .unwrap();
+    // The cached key is now retired: 21470, re-fetch, success.
+    client
+        .login_token(token, ContextIdentifier::Nip(NIP.into()))
+        .await
+        .unwrap();
+}

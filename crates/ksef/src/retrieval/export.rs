@@ -116,7 +116,7 @@ impl Export {
     }
 
     /// Waits until the package is ready (200); the failure statuses (210 expired, 415 key
-    /// error, 420 `from` beyond the HWM, 500, 550) become [`Error::SessionFailed`].
+    /// error, 420 `from` beyond the HWM, 500, 550) become [`Error::ExportFailed`].
     pub async fn wait(&self, timeout: Duration) -> Result<InvoicePackage> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -142,11 +142,11 @@ impl Export {
                     });
                 }
                 code => {
-                    return Err(Error::SessionFailed {
+                    return Err(Error::ExportFailed {
                         reference_number: self.reference.as_str().to_owned(),
+                        kind: crate::ExportFailure::from_code(code),
                         code,
                         description: status.status.description,
-                        details: status.status.details.unwrap_or_default(),
                     });
                 }
             }
