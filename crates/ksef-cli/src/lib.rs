@@ -1,8 +1,10 @@
-//! The `ksef` command-line tool.
+//! The `ksef` command-line tool: the library behind the `ksef` binary.
 //!
-//! This crate will provide the `ksef` binary: a demo of the whole flow on the embedded emulator,
-//! and commands for authentication, sending invoices, batches, UPOs, downloads, exports,
-//! incremental sync, QR codes, tokens, permissions, certificates and limits.
-//!
-//! It is filled in by the CLI work item; until then it exposes nothing.
+//! - `ksef demo` runs the whole story end to end on the embedded emulator (no credentials, no
+//!   network) — or against another server with `--base-url`.
+//! - `ksef emulator` runs the local KSeF server.
+//! - `ksef completions SHELL` prints shell completions.
 #![forbid(unsafe_code)]
+
+pub mod demo;
+pub mod output;

@@ -1,0 +1,75 @@
+//! The `ksef` binary as a user meets it: the demo end to end, help, bad input.
+
+use std::process::Command;
+
+fn ksef() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ksef"))
+}
+
+#[test]
+fn demo_runs_end_to_end_on_the_embedded_emulator() {
+    let out = tempfile::tempdir().unwrap();
+    let output = ksef()
+        .args([
+            "--output", "json", "demo", "--online", "2", "--batch", "5", "--out",
+        ])
+        .arg(out.path())
+        .env_remove("KSEF_BASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("one JSON document on stdout");
+    assert_eq!(report["online"]["ksefNumbers"].as_array().unwrap().len(), 2);
+    assert_eq!(report["batch"]["accepted"], 5);
+    assert_eq!(report["synced"], 7);
+    let upos = std::fs::read_dir(out.path().join("upo")).unwrap().count();
+    assert_eq!(upos, 3, "two invoice UPOs and one session UPO");
+    let qr = std::fs::read(report["qr"]["file"].as_str().unwrap()).unwrap();
+    assert_eq!(&qr[..8], b"\x89PNG\r\n\x1a\n");
+}
+
+#[test]
+fn help_reads_well_and_lists_the_commands() {
+    let output = ksef().arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for command in ["demo", "emulator", "completions"] {
+        assert!(help.contains(command), "{help}");
+    }
+    let output = ksef().args(["demo", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).contains("--base-url"));
+}
+
+#[test]
+fn bad_flags_and_unreachable_servers_fail_clearly() {
+    let output = ksef().args(["demo", "--online", "0"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "usage errors exit with 2");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--online"));
+    let output = ksef().arg("frobnicate").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    // Nothing listens on port 9 of localhost (discard): a clear error, exit code 1.
+    let output = ksef()
+        .args(["demo", "--base-url", "http://127.0.0.1:9/v2"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.lines().any(|l| l.starts_with("error:")
+            && l.contains("127.0.0.1:9")
+            && l.contains("Connection refused")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn completions_are_generated() {
+    let output = ksef().args(["completions", "bash"]).output().unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("ksef"));
+}
