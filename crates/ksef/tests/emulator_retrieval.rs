@@ -188,7 +188,9 @@ async fn incremental_sync_converges_to_exactly_the_server_set() {
     let mut next = 0u64;
     for (window, count) in batches.iter().enumerate() {
         expected.extend(arrive(&emulator, next, *count));
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // The emulator's high-water mark trails the clock by `hwm_lag_ms` (100 ms): wait until
+        // the arrivals lie behind it, as a real sync waits for its next round.
+        tokio::time::sleep(Duration::from_millis(250)).await;
         next += count;
         if window == 2 {
             // Kill a sync in the middle of its work, then let a fresh one continue from the state.
