@@ -9,7 +9,9 @@ use ksef_crypto::test_certs::{self, PersonIdentifier, TestKeyType};
 use ksef_crypto::xades::{SignerIdentity, identity_from_subject};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ksef-crypto-certs-{}", std::process::id()));
+    // Scratch files live in cargo's per-target test directory, not in the system temp dir.
+    let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("ksef-crypto-certs-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d.join(name)
 }

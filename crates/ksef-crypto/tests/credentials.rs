@@ -251,7 +251,9 @@ fn openssl_verifies_our_pss_signature() {
 }
 
 fn tempdir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ksef-crypto-cred-{}", std::process::id()));
+    // Scratch files live in cargo's per-target test directory, not in the system temp dir.
+    let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("ksef-crypto-cred-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d
 }

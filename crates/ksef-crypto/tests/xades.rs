@@ -46,7 +46,9 @@ fn request(version: AuthSchemaVersion) -> AuthTokenRequest {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ksef-crypto-xades-{}", std::process::id()));
+    // Scratch files live in cargo's per-target test directory, not in the system temp dir.
+    let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("ksef-crypto-xades-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d.join(name)
 }
