@@ -235,14 +235,13 @@ impl HttpClient {
             );
         }
         if let Some(token) = bearer {
-            let value =
+            let mut value =
                 HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
                     Error::InvalidRequest {
                         operation: meta.name,
                         message: "the bearer token is not a valid header value".into(),
                     }
                 })?;
-            let mut value = value;
             value.set_sensitive(true);
             headers.insert(http::header::AUTHORIZATION, value);
         }
@@ -474,8 +473,8 @@ impl HttpClient {
                     return Err(Error::Api(Box::new(err)));
                 }
                 Err(source) if can_retry && source.is_transient() => {
+                    tracing::warn!(attempt, error = %source, "pre-signed request failed, retrying");
                     tokio::time::sleep(policy.backoff(attempt)).await;
-                    let _ = source;
                 }
                 Err(source) => {
                     return Err(Error::Transport {

@@ -227,16 +227,7 @@ pub fn parse_error_body(
                         description: s(item, "exceptionDescription")
                             .or_else(|| s(item, "description"))
                             .unwrap_or_default(),
-                        details: item
-                            .get("details")
-                            .and_then(Value::as_array)
-                            .map(|d| {
-                                d.iter()
-                                    .filter_map(Value::as_str)
-                                    .map(str::to_owned)
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
+                        details: strings(item.get("details")),
                     })
                     .collect()
             })
@@ -253,16 +244,7 @@ pub fn parse_error_body(
                 .and_then(Value::as_i64)
                 .unwrap_or(i64::from(status)),
             description: s(st, "description").unwrap_or_default(),
-            details: st
-                .get("details")
-                .and_then(Value::as_array)
-                .map(|d| {
-                    d.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            details: strings(st.get("details")),
         }];
     } else if json.get("title").is_some()
         || json.get("detail").is_some()
@@ -282,6 +264,19 @@ pub fn parse_error_body(
         err.body_excerpt = Some(excerpt(&text));
     }
     err
+}
+
+/// The strings of a JSON array (other items and non-arrays give nothing).
+fn strings(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|d| {
+            d.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn excerpt(text: &str) -> String {

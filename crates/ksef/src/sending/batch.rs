@@ -284,7 +284,7 @@ impl BatchSession {
             state: self.state.clone(),
             state_file: self.state_file.clone(),
         });
-        let uploaded = upload_parts(
+        upload_parts(
             self.client.client().http(),
             &self.requests,
             &self.package,
@@ -294,7 +294,9 @@ impl BatchSession {
         )
         .await
         .map_err(Error::Batch)?;
-        self.update(|s| s.uploaded.extend(uploaded.iter().copied()))
+        // Every part was recorded by the progress wrapper as it finished (which only warns when
+        // the state file cannot be written); save once more so such a failure surfaces here.
+        self.update(|_| ())
     }
 
     /// `POST /sessions/batch/{ref}/close`: closes the session; KSeF starts processing.
