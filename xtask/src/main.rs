@@ -1,8 +1,9 @@
 //! Project automation for ksef-rs.
 //!
 //! - `cargo xtask regen [--spec PATH] [--check]` generates `crates/ksef-model` from the OpenAPI spec.
-//! - `cargo xtask test [ARGS…]` makes sure the outside tools the tests need are installed, then
-//!   runs the whole test suite (`cargo test --workspace ARGS…`).
+//! - `cargo xtask test [ARGS…]` makes sure the outside tools the tests need are installed, runs
+//!   the whole test suite (`cargo test --workspace ARGS…`), then every example of the `ksef`
+//!   crate and `ksef demo`, on the embedded emulator.
 #![forbid(unsafe_code)]
 // A private binary: its items are `pub` only to be shared between its modules.
 #![allow(unreachable_pub, missing_docs)]
@@ -19,7 +20,10 @@ const USAGE: &str = "\
 usage:
   cargo xtask regen [--spec PATH] [--check]   generate crates/ksef-model from the OpenAPI spec
                                               (default spec: ../shared/ksef-docs/open-api.json)
-  cargo xtask test [CARGO TEST ARGS…]         install/check test tools, then run every test";
+  cargo xtask test [CARGO TEST ARGS…]         install/check test tools, run every test (extra
+                                              arguments go to `cargo test`), then run every
+                                              example in crates/ksef/examples and `ksef demo`
+                                              on the embedded emulator (KSEF_BASE_URL unset)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -4,8 +4,13 @@
 //! fail — they never skip — when a tool is missing, so this command first makes sure the tools
 //! are present: it installs the Debian packages when it can (root with apt-get) and otherwise
 //! stops with a message saying what to install.
+//!
+//! After the test suite passes it runs every example of the `ksef` crate
+//! (`crates/ksef/examples/*.rs`, found by listing the directory) and then `ksef demo`, all on the
+//! embedded emulator: `KSEF_BASE_URL` is removed from their environment so that they never talk
+//! to a real server.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// (command, Debian package)
@@ -17,17 +22,111 @@ const TOOLS: &[(&str, &str)] = &[
 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     ensure_tools()?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(root)
+    let status = cargo(root)
         .args(["test", "--workspace", "--all-features"])
         .args(args)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("tests failed ({status})"));
+    }
+    run_examples(root)?;
+    run_demo(root)
+}
+
+/// A `cargo` command in the workspace root, without `KSEF_BASE_URL` in its environment.
+fn cargo(root: &Path) -> Command {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.current_dir(root).env_remove("KSEF_BASE_URL");
+    command
+}
+
+/// The examples of the `ksef` crate: `crates/ksef/examples/*.rs`, sorted by name (directories
+/// such as `common/`, shared code included by the examples, are not examples).
+fn example_names(root: &Path) -> Result<Vec<String>, String> {
+    let dir = root.join("crates/ksef/examples");
+    let entries =
+        std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let mut names = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+            .path();
+        if path.is_file()
+            && path.extension().is_some_and(|x| x == "rs")
+            && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+        {
+            names.push(stem.to_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Builds every example once, then runs them one by one on the embedded emulator.
+fn run_examples(root: &Path) -> Result<(), String> {
+    let names = example_names(root)?;
+    if names.is_empty() {
+        return Ok(());
+    }
+    println!("building the {} examples of ksef", names.len());
+    let status = cargo(root)
+        .args(["build", "-p", "ksef", "--examples"])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building the ksef examples failed ({status})"));
+    }
+    for name in &names {
+        println!("running example {name}");
+        let status = cargo(root)
+            .args(["run", "-q", "-p", "ksef", "--example", name])
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !status.success() {
+            return Err(format!(
+                "example `{name}` failed ({status}); rerun it with `cargo run -p ksef --example {name}`"
+            ));
+        }
+    }
+    println!("all {} examples passed", names.len());
+    Ok(())
+}
+
+/// The target directory cargo uses (`CARGO_TARGET_DIR` or `target/` in the workspace).
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                root.join(dir)
+            }
+        })
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// `ksef demo` once, end to end on the embedded emulator, writing into `<target>/ci-demo`.
+fn run_demo(root: &Path) -> Result<(), String> {
+    let out = target_dir(root).join("ci-demo");
+    if out.exists() {
+        std::fs::remove_dir_all(&out)
+            .map_err(|e| format!("cannot clear {}: {e}", out.display()))?;
+    }
+    println!("running `ksef demo --out {}`", out.display());
+    let status = cargo(root)
+        .args(["run", "-q", "-p", "ksef-cli", "--", "demo", "--out"])
+        .arg(&out)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("tests failed ({status})"))
+        Err(format!(
+            "`ksef demo` failed ({status}); rerun it with `cargo run -p ksef-cli -- demo`"
+        ))
     }
 }
 
@@ -77,4 +176,23 @@ fn ensure_tools() -> Result<(), String> {
         packages.join(" "),
         packages.join(" ")
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn examples_are_the_rs_files_of_the_examples_directory() {
+        let root = crate::workspace_root();
+        let names = example_names(&root).expect("the examples directory");
+        assert!(names.iter().any(|n| n == "online_send"), "{names:?}");
+        assert!(
+            !names.iter().any(|n| n == "common" || n == "mod"),
+            "{names:?}"
+        );
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+    }
 }

@@ -15,27 +15,40 @@ use ksef::retrieval::{IncrementalSync, SyncOptions};
 use ksef::{Client, InvoiceForm};
 use serde_json::json;
 
+use crate::commands::Ctx;
+use crate::error::{CliError, CliResult};
 use crate::output::Report;
 
-/// Options of the demo.
-#[derive(Debug, Clone)]
-pub struct DemoOptions {
-    /// Another server instead of the embedded emulator (the API root including `/v2`).
-    pub base_url: Option<String>,
-    /// Where to write UPOs, synchronised invoices and QR codes.
-    pub out_dir: PathBuf,
-    /// Invoices in the online session.
-    pub online_invoices: usize,
-    /// Invoices in the batch session.
-    pub batch_invoices: usize,
+/// Options of `ksef demo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Where to write UPOs, synchronised invoices and the QR code.
+    #[arg(long, default_value = "ksef-demo")]
+    pub out: PathBuf,
+    /// Invoices sent in the online session.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub online: u16,
+    /// Invoices sent in the batch session.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=10000))]
+    pub batch: u16,
 }
 
 const TEMPLATE: &str = include_str!("../../../fixtures/invoices/fa3-basic.xml");
 const TEMPLATE_SELLER: &str = "<NIP>5265877635</NIP>";
 
-/// A valid FA(3) invoice of `seller` with a unique number.
+/// A valid FA(3) invoice of `seller` with a unique number, issued today (Polish date), so that
+/// it counts as an online invoice rather than one issued offline.
 fn invoice(seller: &str, number: &str) -> Vec<u8> {
     let xml = TEMPLATE.replacen(TEMPLATE_SELLER, &format!("<NIP>{seller}</NIP>"), 1);
+    let xml = match (xml.find("<P_1>"), xml.find("</P_1>")) {
+        (Some(a), Some(b)) if a + 5 <= b => format!(
+            "{}{}{}",
+            &xml[..a + 5],
+            ksef::model::rt::datetime::format_date(&issue_date()),
+            &xml[b..]
+        ),
+        _ => xml,
+    };
     let start = xml.find("<P_2>").map(|i| i + 5).unwrap_or(0);
     let end = xml[start..]
         .find("</P_2>")
@@ -44,12 +57,11 @@ fn invoice(seller: &str, number: &str) -> Vec<u8> {
     format!("{}{number}{}", &xml[..start], &xml[end..]).into_bytes()
 }
 
+/// Today in Poland.
 fn issue_date() -> time::Date {
-    let start = TEMPLATE.find("<P_1>").map(|i| i + 5).unwrap_or(0);
-    TEMPLATE
-        .get(start..start + 10)
-        .and_then(|d| ksef::model::rt::datetime::parse_date(d).ok())
-        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date())
+    let now = time::OffsetDateTime::now_utc();
+    now.to_offset(ksef::model::rt::datetime::warsaw_offset_at(now))
+        .date()
 }
 
 /// Draws upload progress on stderr.
@@ -67,23 +79,21 @@ impl Progress for Bar {
     }
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+fn write(path: &Path, bytes: &[u8]) -> CliResult {
+    crate::files::write_atomic(path, bytes)
 }
 
 /// Runs the demo and fills `report`.
-pub async fn run(options: DemoOptions, report: &mut Report) -> Result<(), String> {
-    let err = |e: ksef::Error| e.to_string();
-    let (_emulator, base_url) = match &options.base_url {
-        Some(url) => (None, url.clone()),
+///
+/// Only an explicit `--base-url`/`KSEF_BASE_URL` sends the demo elsewhere: a profile never does,
+/// so `ksef demo` cannot touch a real environment by accident.
+pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult {
+    let (_emulator, base_url) = match ctx.conn.explicit_base_url() {
+        Some(url) => (None, url),
         None => {
             let emulator = ksef_emulator::Emulator::start(ksef_emulator::EmulatorConfig::default())
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| CliError::failure(e.to_string()))?;
             let url = emulator.base_url();
             (Some(emulator), url)
         }
@@ -93,7 +103,7 @@ pub async fn run(options: DemoOptions, report: &mut Report) -> Result<(), String
     let client = Client::builder()
         .base_url(base_url.clone())
         .build()
-        .map_err(err)?;
+        .map_err(CliError::from)?;
 
     // 1. Test data: a person with a NIP and a PESEL.
     let mut rng = rand::thread_rng();
@@ -102,14 +112,14 @@ pub async fn run(options: DemoOptions, report: &mut Report) -> Result<(), String
     client
         .testdata()
         .create_person(PersonCreateRequest::new(
-            Nip::new(nip.as_str()).map_err(|e| e.to_string())?,
-            Pesel::new(pesel.as_str()).map_err(|e| e.to_string())?,
+            Nip::new(nip.as_str()).map_err(|e| CliError::failure(e.to_string()))?,
+            Pesel::new(pesel.as_str()).map_err(|e| CliError::failure(e.to_string()))?,
             false,
             "ksef demo".into(),
         ))
         .send()
         .await
-        .map_err(err)?;
+        .map_err(CliError::from)?;
     report.line(format!("test person:     PESEL {pesel}, company NIP {nip}"));
 
     // 2. XAdES login with a generated TEST certificate.
@@ -119,7 +129,7 @@ pub async fn run(options: DemoOptions, report: &mut Report) -> Result<(), String
         &PersonIdentifier::Pesel(pesel.clone()),
         TestKeyType::P256,
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| CliError::failure(e.to_string()))?;
     let session = client
         .login_xades(
             &certificate,
@@ -127,15 +137,18 @@ pub async fn run(options: DemoOptions, report: &mut Report) -> Result<(), String
             &XadesOptions::default(),
         )
         .await
-        .map_err(err)?;
+        .map_err(CliError::from)?;
     report.line(format!(
         "logged in:       XAdES, authentication {}",
         session.reference_number()
     ));
 
     // 3. An online session: send, wait for KSeF numbers, save UPOs.
-    let online = session.open_online(InvoiceForm::Fa3).await.map_err(err)?;
-    let invoices: Vec<Vec<u8>> = (1..=options.online_invoices)
+    let online = session
+        .open_online(InvoiceForm::Fa3)
+        .await
+        .map_err(CliError::from)?;
+    let invoices: Vec<Vec<u8>> = (1..=usize::from(options.online))
         .map(|n| invoice(&nip, &format!("DEMO/ON/{n:04}")))
         .collect();
     let results = online
@@ -143,29 +156,29 @@ pub async fn run(options: DemoOptions, report: &mut Report) -> Result<(), String
         .await;
     let mut numbers = Vec::new();
     for result in results {
-        let accepted = result.map_err(err)?;
+        let accepted = result.map_err(CliError::from)?;
         let upo = online
             .upo_by_ksef_number(&accepted.ksef_number)
             .await
-            .map_err(err)?;
+            .map_err(CliError::from)?;
         write(
             &options
-                .out_dir
+                .out
                 .join("upo")
                 .join(format!("{}.xml", accepted.ksef_number)),
             upo.as_bytes(),
         )?;
         numbers.push(accepted.ksef_number.as_str().to_owned());
     }
-    online.close().await.map_err(err)?;
+    online.close().await.map_err(CliError::from)?;
     let pages = online
         .session_upo(Duration::from_secs(120))
         .await
-        .map_err(err)?;
+        .map_err(CliError::from)?;
     for page in &pages {
         write(
             &options
-                .out_dir
+                .out
                 .join("upo")
                 .join(format!("session-{}.xml", page.reference_number)),
             page.xml.as_bytes(),
@@ -185,14 +198,14 @@ pub async fn run(options: DemoOptions, report: &mut Report) -> Result<(), String
     );
 
     // 4. A batch session with a progress bar.
-    let bar = indicatif::ProgressBar::new(options.batch_invoices as u64);
+    let bar = indicatif::ProgressBar::new(usize::from(options.batch) as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "{spinner} batch {pos}/{len} invoices prepared {msg}",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let sources = (1..=options.batch_invoices).map(|n| {
+    let sources = (1..=usize::from(options.batch)).map(|n| {
         InvoiceSource::from_bytes(
             format!("DEMO-{n:04}.xml"),
             invoice(&nip, &format!("DEMO/BATCH/{n:04}")),
@@ -208,7 +221,7 @@ pub async fn run(options: DemoOptions, report: &mut Report) -> Result<(), String
             Duration::from_secs(300),
         )
         .await
-        .map_err(err)?;
+        .map_err(CliError::from)?;
     bar.finish_and_clear();
     let ok = outcome
         .invoices
@@ -223,12 +236,13 @@ pub async fn run(options: DemoOptions, report: &mut Report) -> Result<(), String
     report.field("batch", json!({"session": outcome.reference_number.as_str(), "accepted": ok, "invoices": outcome.invoices.len()}));
 
     // 5. Export and incremental sync into a folder.
-    let sync_dir = options.out_dir.join("sync");
+    let sync_dir = options.out.join("sync");
     let mut sync_options =
         SyncOptions::starting_at(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
     sync_options.subject_types = vec![InvoiceQuerySubjectType::Subject1];
     sync_options.min_interval = Duration::ZERO;
-    let mut sync = IncrementalSync::open(session.clone(), &sync_dir, sync_options).map_err(err)?;
+    let mut sync =
+        IncrementalSync::open(session.clone(), &sync_dir, sync_options).map_err(CliError::from)?;
     // Invoices stored in the last moments lie beyond the high-water mark and arrive in a later
     // round — the real service works the same way — so run rounds until all have arrived.
     let expected = numbers.len() + ok;
@@ -239,7 +253,7 @@ pub async fn run(options: DemoOptions, report: &mut Report) -> Result<(), String
         if rounds > 0 {
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        synced += sync.run_once().await.map_err(err)?.len();
+        synced += sync.run_once().await.map_err(CliError::from)?.len();
         rounds += 1;
     }
     report.line(format!(
@@ -257,8 +271,8 @@ pub async fn run(options: DemoOptions, report: &mut Report) -> Result<(), String
             xml,
         );
         let png = ksef::crypto::qr::render::render_png(&url, Some(first), &Default::default())
-            .map_err(|e| e.to_string())?;
-        let path = options.out_dir.join("qr").join(format!("{first}.png"));
+            .map_err(|e| CliError::failure(e.to_string()))?;
+        let path = options.out.join("qr").join(format!("{first}.png"));
         write(&path, &png)?;
         report.line(format!("KOD I QR code:   {} ({url})", path.display()));
         report.field(
@@ -266,6 +280,6 @@ pub async fn run(options: DemoOptions, report: &mut Report) -> Result<(), String
             json!({"file": path.display().to_string(), "url": url}),
         );
     }
-    report.line(format!("output:          {}", options.out_dir.display()));
+    report.line(format!("output:          {}", options.out.display()));
     Ok(())
 }

@@ -57,7 +57,11 @@ fn bad_flags_and_unreachable_servers_fail_clearly() {
         .args(["demo", "--base-url", "http://127.0.0.1:9/v2"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        output.status.code(),
+        Some(6),
+        "unreachable server: exit code 6"
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.lines().any(|l| l.starts_with("error:")
@@ -65,6 +69,65 @@ fn bad_flags_and_unreachable_servers_fail_clearly() {
             && l.contains("Connection refused")),
         "{stderr}"
     );
+}
+
+/// Every command path (`["tokens", "list"]`, …) from the clap definition itself.
+fn command_paths() -> Vec<Vec<String>> {
+    use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() == "help" {
+                continue;
+            }
+            let mut path = prefix.to_vec();
+            path.push(sub.get_name().to_owned());
+            out.push(path.clone());
+            walk(sub, &path, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&ksef_cli::cli::Cli::command(), &[], &mut out);
+    out
+}
+
+#[test]
+fn every_subcommand_has_help_and_rejects_unknown_flags() {
+    let paths = command_paths();
+    assert!(paths.len() > 40, "{paths:?}");
+    for path in &paths {
+        let output = ksef().args(path).arg("--help").output().unwrap();
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "ksef {path:?} --help failed");
+        assert!(help.lines().count() >= 2, "ksef {path:?} --help: {help}");
+        if path[0] == "emulator" {
+            assert!(help.contains("--listen"), "{help}");
+            continue;
+        }
+        assert!(help.contains("Usage: ksef"), "ksef {path:?} --help: {help}");
+        let output = ksef().args(path).arg("--no-such-flag").output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "ksef {path:?} --no-such-flag"
+        );
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("--no-such-flag"),
+            "ksef {path:?}: the message names the flag"
+        );
+    }
+    // clap's own tree is consistent (no conflicting names, defaults parse).
+    use clap::CommandFactory;
+    ksef_cli::cli::Cli::command().debug_assert();
+}
+
+#[test]
+fn the_emulator_command_takes_the_emulator_binarys_options() {
+    let output = ksef()
+        .args(["emulator", "--listen", "not-an-address"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--listen"));
 }
 
 #[test]

@@ -19,6 +19,7 @@
 #![allow(unreachable_pub)]
 
 mod app;
+pub mod cli;
 mod clock;
 pub mod config;
 mod error;

@@ -310,6 +310,18 @@ impl AuthenticatedClient {
         Call::new(self.exec.clone(), request)
     }
 
+    /// The current access token (refreshed first when it is about to expire) and until when it
+    /// is valid — for handing to another tool, e.g. `curl` while debugging. It is a secret:
+    /// [`BearerToken`] keeps it out of `Debug` output; never log or store it.
+    pub async fn access_token(&self) -> Result<(BearerToken, OffsetDateTime)> {
+        let session = self.exec.session.as_ref().ok_or(Error::NotAuthenticated {
+            operation: "access token",
+        })?;
+        let token = session.access_token(&self.exec.client).await?;
+        let valid_until = session.access.read().await.valid_until;
+        Ok((token, valid_until))
+    }
+
     /// Forces a refresh of the access token now.
     pub async fn refresh_access_token(&self) -> Result<()> {
         if let Some(session) = &self.exec.session {

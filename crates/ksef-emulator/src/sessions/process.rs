@@ -91,7 +91,7 @@ pub fn evaluate(xml: &[u8], ctx: &InvoiceContext) -> Result<ParsedInvoice, Rejec
     }
     let earliest =
         time::Date::from_calendar_date(2006, time::Month::January, 1).unwrap_or(time::Date::MIN);
-    if parsed.issue_date > ctx.invoicing_date.date() || parsed.issue_date < earliest {
+    if parsed.issue_date > warsaw_date(ctx.invoicing_date) || parsed.issue_date < earliest {
         return Err(Rejection::new(
             450,
             "Data wystawienia faktury (P_1) nie może być późniejsza niż data przyjęcia dokumentu do systemu KSeF.",
@@ -176,7 +176,7 @@ pub fn register(
         });
         return;
     };
-    let offline = offline_requested || parsed.issue_date < inv.invoicing_date.date();
+    let offline = offline_requested || parsed.issue_date < warsaw_date(inv.invoicing_date);
     let storage = now + time::Duration::milliseconds(5);
     let metadata = metadata(
         &parsed,
@@ -398,4 +398,11 @@ pub fn finish_when_processed(state: AppState, reference: String) {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     });
+}
+
+/// The calendar date in Poland at `instant` (invoice dates are Polish dates, instants are UTC).
+fn warsaw_date(instant: time::OffsetDateTime) -> time::Date {
+    instant
+        .to_offset(ksef_model::rt::datetime::warsaw_offset_at(instant))
+        .date()
 }

@@ -55,6 +55,18 @@ pub struct UpoPage {
     pub xml: ksef_model::catalogue::RawBody,
 }
 
+impl crate::AuthenticatedClient {
+    /// Waits until the session `reference` is processed and downloads every page of its UPO —
+    /// for a session known only by its reference number (opened by another process or tool).
+    pub async fn wait_for_session_upo(
+        &self,
+        reference: &ksef_model::ReferenceNumber,
+        timeout: std::time::Duration,
+    ) -> crate::Result<Vec<UpoPage>> {
+        session_upo_pages(self, reference, timeout).await
+    }
+}
+
 /// Waits until the session is processed (status 200 with UPO pages) and downloads every page.
 pub(crate) async fn session_upo_pages(
     client: &crate::AuthenticatedClient,

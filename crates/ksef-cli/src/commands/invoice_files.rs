@@ -1,0 +1,135 @@
+//! Reading invoice files for `send` and `batch`: the schema (form) and the checks KSeF makes,
+//! so that bad input is refused before a session is opened.
+
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+use ksef::InvoiceForm;
+
+use crate::error::{CliError, CliResult};
+
+/// The invoice schema of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormArg {
+    /// Detected from the files' `KodFormularza kodSystemowy` (FA (2), FA (3), FA_RR (1)).
+    Auto,
+    /// FA(3).
+    Fa3,
+    /// FA(2) (TEST only since 2026).
+    Fa2,
+    /// FA_RR(1).
+    FaRr,
+    /// PEF(3) (online only).
+    Pef,
+    /// PEF_KOR(3) (online only).
+    PefKor,
+}
+
+/// The form declared by an invoice, if recognisable.
+pub fn detect_form(xml: &[u8]) -> Option<InvoiceForm> {
+    let text = std::str::from_utf8(xml.get(..4096.min(xml.len()))?).ok()?;
+    let start = text.find("kodSystemowy=\"")? + "kodSystemowy=\"".len();
+    let end = start + text.get(start..)?.find('"')?;
+    match text.get(start..end)? {
+        "FA (3)" => Some(InvoiceForm::Fa3),
+        "FA (2)" => Some(InvoiceForm::Fa2),
+        "FA_RR (1)" => Some(InvoiceForm::FaRr1),
+        _ => None,
+    }
+}
+
+fn explicit(form: FormArg) -> Option<InvoiceForm> {
+    match form {
+        FormArg::Auto => None,
+        FormArg::Fa3 => Some(InvoiceForm::Fa3),
+        FormArg::Fa2 => Some(InvoiceForm::Fa2),
+        FormArg::FaRr => Some(InvoiceForm::FaRr1),
+        FormArg::Pef => Some(InvoiceForm::Pef3),
+        FormArg::PefKor => Some(InvoiceForm::PefKor3),
+    }
+}
+
+/// One invoice read from disk.
+#[derive(Debug)]
+pub struct InvoiceFile {
+    /// Where it came from.
+    pub path: PathBuf,
+    /// The bytes as they will be sent.
+    pub xml: Vec<u8>,
+}
+
+/// Reads and checks every file (UTF-8 without BOM, XML, size) and settles the form: the given
+/// one, or the one all files declare. Nothing is sent when any file is bad.
+pub fn read_invoices(
+    paths: &[PathBuf],
+    form: FormArg,
+) -> CliResult<(InvoiceForm, Vec<InvoiceFile>)> {
+    let limits = ksef::batch::BatchLimits::default();
+    let mut files = Vec::with_capacity(paths.len());
+    let mut problems = Vec::new();
+    for path in paths {
+        let xml = std::fs::read(path)
+            .map_err(|e| CliError::config(format!("cannot read {}: {e}", path.display())))?;
+        if let Err(problem) = ksef::batch::check_invoice(&xml, &limits) {
+            problems.push(format!("{}: {problem}", path.display()));
+            continue;
+        }
+        files.push(InvoiceFile {
+            path: path.clone(),
+            xml,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(CliError::config(format!(
+            "{} invoice file(s) cannot be sent (nothing was sent):\n  {}",
+            problems.len(),
+            problems.join("\n  ")
+        )));
+    }
+    let form = match explicit(form) {
+        Some(f) => f,
+        None => settle_form(&files)?,
+    };
+    Ok((form, files))
+}
+
+fn settle_form(files: &[InvoiceFile]) -> CliResult<InvoiceForm> {
+    let mut found: Option<(InvoiceForm, &Path)> = None;
+    for file in files {
+        let form = detect_form(&file.xml).ok_or_else(|| {
+            CliError::config(format!(
+                "{}: cannot tell the schema (no KodFormularza kodSystemowy FA (2)/FA (3)/FA_RR (1)); give --form",
+                file.path.display()
+            ))
+        })?;
+        match found {
+            Some((f, first)) if f != form => {
+                return Err(CliError::config(format!(
+                    "{} is {form:?} but {} is {f:?}: one session takes one schema; send them separately",
+                    file.path.display(),
+                    first.display()
+                )));
+            }
+            Some(_) => {}
+            None => found = Some((form, &file.path)),
+        }
+    }
+    found
+        .map(|(f, _)| f)
+        .ok_or_else(|| CliError::config("no invoice files given"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_the_fixture_forms() {
+        let fa3 = include_bytes!("../../../../fixtures/invoices/fa3-basic.xml");
+        let rr = include_bytes!("../../../../fixtures/invoices/fa-rr-basic.xml");
+        assert_eq!(detect_form(fa3), Some(InvoiceForm::Fa3));
+        assert_eq!(detect_form(rr), Some(InvoiceForm::FaRr1));
+        assert_eq!(detect_form(b"<x/>"), None);
+        assert_eq!(detect_form(&[0xff, 0xfe]), None);
+    }
+}

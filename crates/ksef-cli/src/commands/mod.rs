@@ -1,0 +1,32 @@
+//! The subcommands of `ksef`, one module each.
+
+pub mod auth;
+pub mod batch;
+pub mod certs;
+pub mod download;
+pub mod export;
+pub mod filters;
+pub mod invoice_files;
+pub mod lighthouse;
+pub mod limits;
+pub mod permissions;
+pub mod qr;
+pub mod query;
+pub mod send;
+pub mod status;
+pub mod sync;
+pub mod testdata;
+pub mod tokens;
+pub mod upo;
+
+use crate::connect::Connection;
+use crate::output::Format;
+
+/// What every command gets: the connection settings and the output format.
+#[derive(Debug)]
+pub struct Ctx {
+    /// Connection and credentials (resolved on first use).
+    pub conn: Connection,
+    /// The output format.
+    pub format: Format,
+}

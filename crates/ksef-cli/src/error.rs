@@ -1,0 +1,146 @@
+//! The CLI's error: a message for people and an exit code for scripts.
+
+use std::fmt;
+
+/// What went wrong, as far as a calling script cares: each kind has its own exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Anything unexpected: I/O, an undecodable answer, an internal problem (exit code 1).
+    Failure,
+    /// Bad flags or arguments (exit code 2, as clap's own usage errors).
+    Usage,
+    /// Configuration: missing or unreadable credentials, profile, input files (exit code 3).
+    Config,
+    /// KSeF refused the authentication or the permissions are missing (exit code 4).
+    Auth,
+    /// KSeF refused the request or rejected an invoice (exit code 5).
+    Rejected,
+    /// KSeF could not be reached or kept failing (exit code 6).
+    Unreachable,
+    /// Rate limited for longer than the retry budget (exit code 7).
+    RateLimited,
+}
+
+impl ErrorKind {
+    /// The process exit code of this kind (2 is clap's usage error).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::Failure => 1,
+            ErrorKind::Usage => 2,
+            ErrorKind::Config => 3,
+            ErrorKind::Auth => 4,
+            ErrorKind::Rejected => 5,
+            ErrorKind::Unreachable => 6,
+            ErrorKind::RateLimited => 7,
+        }
+    }
+}
+
+/// The exit codes, for `--help`.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  unexpected failure (I/O, undecodable answer)
+  2  usage error (bad flags or arguments)
+  3  configuration error (missing credentials, profile or input files)
+  4  authentication refused or permissions missing
+  5  KSeF refused the request or rejected an invoice
+  6  KSeF unreachable or failing (connection, timeout, server errors)
+  7  rate limited beyond the retry budget";
+
+/// A failed command.
+#[derive(Debug)]
+pub struct CliError {
+    /// The category (exit code).
+    pub kind: ErrorKind,
+    /// What to tell the user.
+    pub message: String,
+}
+
+impl CliError {
+    /// An error of `kind`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// A configuration error (exit code 3).
+    pub fn config(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Config, message)
+    }
+
+    /// An unexpected failure (exit code 1).
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Failure, message)
+    }
+
+    /// KSeF rejected something (exit code 5).
+    pub fn rejected(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Rejected, message)
+    }
+
+    /// Adds what was being done in front of the message.
+    pub fn context(mut self, what: impl fmt::Display) -> Self {
+        self.message = format!("{what}: {}", self.message);
+        self
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+fn http_kind(error: &ksef::http::Error) -> ErrorKind {
+    use ksef::http::Error as H;
+    match error {
+        H::RateLimited { .. } => ErrorKind::RateLimited,
+        H::Transport { .. } => ErrorKind::Unreachable,
+        H::Api(api) if api.status == 401 || api.status == 403 => ErrorKind::Auth,
+        H::Api(api) if api.status >= 500 => ErrorKind::Unreachable,
+        H::Api(_) => ErrorKind::Rejected,
+        H::Decode { .. } | H::InvalidRequest { .. } => ErrorKind::Failure,
+    }
+}
+
+fn batch_kind(error: &ksef::batch::BatchError) -> ErrorKind {
+    use ksef::batch::BatchError as B;
+    match error {
+        B::Upload { .. } => ErrorKind::Unreachable,
+        B::Io(_) | B::Archive(_) | B::MissingUploadRequest(_) => ErrorKind::Failure,
+        _ => ErrorKind::Config,
+    }
+}
+
+impl From<ksef::Error> for CliError {
+    fn from(error: ksef::Error) -> Self {
+        use ksef::Error as E;
+        let kind = match &error {
+            E::Http(h) => http_kind(h),
+            E::AuthFailed { .. } | E::NotAuthenticated { .. } | E::AuthTimeout(_) => {
+                ErrorKind::Auth
+            }
+            E::Rejected(_) | E::SessionFailed { .. } | E::ExportFailed { .. } => {
+                ErrorKind::Rejected
+            }
+            E::InvalidInput(_) => ErrorKind::Config,
+            E::Batch(b) => batch_kind(b),
+            _ => ErrorKind::Failure,
+        };
+        Self::new(kind, error.to_string())
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(error: std::io::Error) -> Self {
+        Self::failure(error.to_string())
+    }
+}
+
+/// The result of a command.
+pub type CliResult<T = ()> = Result<T, CliError>;
