@@ -125,9 +125,11 @@ impl From<ksef::Error> for CliError {
             E::AuthFailed { .. } | E::NotAuthenticated { .. } | E::AuthTimeout(_) => {
                 ErrorKind::Auth
             }
-            E::Rejected(_) | E::SessionFailed { .. } | E::ExportFailed { .. } => {
-                ErrorKind::Rejected
-            }
+            E::Rejected(_)
+            | E::SessionFailed { .. }
+            | E::ExportFailed { .. }
+            | E::OperationFailed { .. } => ErrorKind::Rejected,
+            E::Timeout { .. } => ErrorKind::Unreachable,
             E::InvalidInput(_) => ErrorKind::Config,
             E::Batch(b) => batch_kind(b),
             _ => ErrorKind::Failure,
@@ -139,6 +141,14 @@ impl From<ksef::Error> for CliError {
 impl From<std::io::Error> for CliError {
     fn from(error: std::io::Error) -> Self {
         Self::failure(error.to_string())
+    }
+}
+
+/// `"<code> <description> (<details>; …)"` — a KSeF status for a message.
+pub fn status_text(code: i32, description: &str, details: Option<&[String]>) -> String {
+    match details {
+        Some(d) if !d.is_empty() => format!("{code} {description} ({})", d.join("; ")),
+        _ => format!("{code} {description}"),
     }
 }
 

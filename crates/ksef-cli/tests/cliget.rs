@@ -8,8 +8,6 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use ksef::InvoiceForm;
-use ksef::auth::{ContextIdentifier, XadesOptions};
-use ksef::crypto::test_certs::{PersonIdentifier, TestKeyType, person_certificate};
 use serde_json::Value;
 use support::TestEnv;
 
@@ -17,25 +15,7 @@ use support::TestEnv;
 /// KSeF numbers, once they are below the emulator's high-water mark.
 fn send(env: &TestEnv, numbers: &[&str]) -> Vec<String> {
     let sent = env.rt.block_on(async {
-        let client = ksef::Client::builder()
-            .base_url(env.base_url.clone())
-            .build()
-            .unwrap();
-        let certificate = person_certificate(
-            "Jan",
-            "Testowy",
-            &PersonIdentifier::Pesel(env.pesel.clone()),
-            TestKeyType::P256,
-        )
-        .unwrap();
-        let session = client
-            .login_xades(
-                &certificate,
-                ContextIdentifier::Nip(env.nip.clone()),
-                &XadesOptions::default(),
-            )
-            .await
-            .unwrap();
+        let session = env.login().await;
         let online = session.open_online(InvoiceForm::Fa3).await.unwrap();
         let invoices: Vec<Vec<u8>> = numbers
             .iter()

@@ -299,9 +299,7 @@ fn batch_sends_a_directory_and_refuses_to_start_over_an_unfinished_one() {
 
 #[test]
 fn batch_resume_finishes_a_session_interrupted_before_upload() {
-    use ksef::auth::{ContextIdentifier, XadesOptions};
     use ksef::batch::{InvoiceSource, PackageBuilder};
-    use ksef::crypto::test_certs::{self, PersonIdentifier, TestKeyType};
 
     let env = TestEnv::start();
     let dir = tempfile::tempdir().unwrap();
@@ -310,25 +308,7 @@ fn batch_resume_finishes_a_session_interrupted_before_upload() {
     std::fs::create_dir_all(&spool).unwrap();
     // A process that opened the session and saved its state, then died before uploading.
     env.rt.block_on(async {
-        let client = ksef::Client::builder()
-            .base_url(env.base_url.clone())
-            .build()
-            .unwrap();
-        let cert = test_certs::person_certificate(
-            "Jan",
-            "Testowy",
-            &PersonIdentifier::Pesel(env.pesel.clone()),
-            TestKeyType::P256,
-        )
-        .unwrap();
-        let session = client
-            .login_xades(
-                &cert,
-                ContextIdentifier::Nip(env.nip.clone()),
-                &XadesOptions::default(),
-            )
-            .await
-            .unwrap();
+        let session = env.login().await;
         let key = ksef::crypto::symmetric::SymmetricKey::generate();
         let builder = PackageBuilder::new()
             .extend((1..=5).map(|i| {

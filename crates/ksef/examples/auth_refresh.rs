@@ -30,6 +30,9 @@ async fn main() -> common::Result {
         println!("refresh token valid until {until}: log in again after that");
     }
 
+    let (_, first_until) = session.access_token().await?;
+    println!("access token valid until {first_until}");
+
     // 1. Transparent refresh: let the access token expire, then just keep calling.
     if server.embedded {
         println!("waiting 4 s for the access token to expire…");
@@ -40,6 +43,11 @@ async fn main() -> common::Result {
         "the next call works (the token is refreshed when needed): max {} invoices per online session",
         limits.online_session.max_invoices
     );
+    let (_, until) = session.access_token().await?;
+    println!("access token now valid until {until}");
+    if server.embedded && until <= first_until {
+        return Err("the access token was not refreshed".into());
+    }
 
     // 2. An explicit refresh (e.g. before a long batch upload).
     session.refresh_access_token().await?;

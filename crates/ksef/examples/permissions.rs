@@ -13,33 +13,12 @@ mod common;
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use ksef::AuthenticatedClient;
 use ksef::model::{
     PersonDetails, PersonPermissionSubjectDetails, PersonPermissionSubjectDetailsType,
     PersonPermissionType, PersonPermissionsGrantRequest, PersonPermissionsQueryRequest,
     PersonPermissionsQueryType, PersonPermissionsSubjectIdentifier,
-    PersonPermissionsSubjectIdentifierType, ReferenceNumber,
+    PersonPermissionsSubjectIdentifierType,
 };
-
-/// Grants and revocations run asynchronously: poll the operation until it ends.
-async fn wait(session: &AuthenticatedClient, operation: ReferenceNumber) -> common::Result {
-    for _ in 0..60 {
-        let status = session
-            .permissions()
-            .operation_status(operation.clone())
-            .send()
-            .await?
-            .status;
-        match status.code {
-            100 => tokio::time::sleep(Duration::from_secs(1)).await,
-            200 => return Ok(()),
-            code => {
-                return Err(format!("operation {operation}: {code} {}", status.description).into());
-            }
-        }
-    }
-    Err(format!("operation {operation} still running").into())
-}
 
 #[tokio::main]
 async fn main() -> common::Result {
@@ -66,7 +45,11 @@ async fn main() -> common::Result {
         ))
         .send()
         .await?;
-    wait(&owner, grant.reference_number.clone()).await?;
+    // Grants and revocations run asynchronously: wait until KSeF has carried them out.
+    let minute = Duration::from_secs(60);
+    owner
+        .wait_for_permission_operation(&grant.reference_number, minute)
+        .await?;
     println!("granted (operation {})", grant.reference_number);
 
     // 2. What has been granted in this context (a paginated query).
@@ -120,7 +103,9 @@ async fn main() -> common::Result {
         .filter(|p| p.authorized_identifier.value == employee_pesel)
     {
         let revoke = owner.permissions().revoke(p.id.clone()).send().await?;
-        wait(&owner, revoke.reference_number).await?;
+        owner
+            .wait_for_permission_operation(&revoke.reference_number, minute)
+            .await?;
         println!("revoked {:?}", p.permission_scope);
     }
     server.stop().await;

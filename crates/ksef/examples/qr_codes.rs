@@ -85,21 +85,9 @@ async fn main() -> common::Result {
         .send()
         .await?;
     // …wait until it is issued…
-    let serial = loop {
-        let status = certificates
-            .enrollment_status(enrollment.reference_number.clone())
-            .send()
-            .await?;
-        match (status.status.code, status.certificate_serial_number) {
-            (200, Some(serial)) => break serial,
-            (100, _) => tokio::time::sleep(Duration::from_secs(1)).await,
-            (code, _) => {
-                return Err(
-                    format!("enrollment failed: {code} {}", status.status.description).into(),
-                );
-            }
-        }
-    };
+    let serial = session
+        .wait_for_certificate(&enrollment.reference_number, Duration::from_secs(60))
+        .await?;
     // …and fetch it; paired with the CSR's key it can sign.
     let retrieved = certificates
         .retrieve(RetrieveCertificatesRequest::new(vec![serial.clone()]))

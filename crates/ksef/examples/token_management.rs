@@ -14,7 +14,7 @@ mod common;
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use ksef::model::{AuthenticationTokenStatus, GenerateTokenRequest, TokenPermissionType};
+use ksef::model::{GenerateTokenRequest, TokenPermissionType};
 use ksef::{AuthFailure, Error};
 
 #[tokio::main]
@@ -41,18 +41,10 @@ async fn main() -> common::Result {
     );
 
     // 2. Wait until it is active (it is `Pending` while KSeF assigns the permissions).
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let status = tokens.status(reference.clone()).send().await?;
-        println!("status: {:?}", status.status);
-        match status.status {
-            AuthenticationTokenStatus::Active => break,
-            AuthenticationTokenStatus::Pending if tokio::time::Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-            other => return Err(format!("the token did not become active: {other:?}").into()),
-        }
-    }
+    let active = admin
+        .wait_for_token_active(&reference, Duration::from_secs(60))
+        .await?;
+    println!("status: {:?}", active.status);
 
     // 3. List the tokens of the context (a paginated call, streamed item by item).
     let all: Vec<_> = tokens.list().items().try_collect().await?;

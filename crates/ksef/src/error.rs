@@ -157,6 +157,32 @@ pub enum Error {
     /// A received package could not be unpacked safely.
     #[error(transparent)]
     Unpack(#[from] ksef_batch::unpack::UnpackError),
+    /// An asynchronous operation (a permission grant or revocation, a token's activation, a
+    /// certificate enrollment) ended with a failure status.
+    #[error("{operation} {reference_number} failed with status {code}: {description}{}", details_suffix(.details))]
+    OperationFailed {
+        /// What kind of operation.
+        operation: &'static str,
+        /// Its reference number.
+        reference_number: String,
+        /// The status code.
+        code: i32,
+        /// Description.
+        description: String,
+        /// Details.
+        details: Vec<String>,
+    },
+    /// An asynchronous operation did not finish within the time allowed; it may still finish
+    /// later — follow it by its reference number.
+    #[error("{operation} {reference_number} still in progress after {after:?}")]
+    Timeout {
+        /// What kind of operation.
+        operation: &'static str,
+        /// Its reference number.
+        reference_number: String,
+        /// How long was waited.
+        after: Duration,
+    },
     /// The server answered with something the SDK cannot use.
     #[error("unexpected answer from the server: {0}")]
     Unexpected(String),

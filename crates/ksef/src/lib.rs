@@ -21,6 +21,7 @@ mod keys;
 pub mod retrieval;
 pub mod sending;
 pub mod upo;
+mod waiting;
 
 pub use call::Call;
 pub use client::{AuthenticatedClient, Client, ClientBuilder};

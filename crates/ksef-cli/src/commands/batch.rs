@@ -274,11 +274,7 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
             }
             (code, _) => {
                 let details = s.status.details.clone().unwrap_or_default();
-                failed.push(format!(
-                    "{name}: {code} {}{}",
-                    s.status.description,
-                    if details.is_empty() { String::new() } else { format!(" ({})", details.join("; ")) }
-                ));
+                failed.push(format!("{name}: {}", crate::error::status_text(code, &s.status.description, Some(&details))));
                 list.push(json!({"name": name, "status": "rejected", "code": code, "description": s.status.description, "details": details}));
             }
         }

@@ -12,7 +12,7 @@ use ksef::model::{PermissionId, ReferenceNumber};
 use serde_json::json;
 
 use crate::commands::Ctx;
-use crate::error::{CliError, CliResult, ErrorKind};
+use crate::error::{CliError, CliResult};
 use crate::output::Report;
 
 pub use grant::{
@@ -138,53 +138,19 @@ async fn follow(
     wait_operation(session, &reference, wait.timeout, report).await
 }
 
-/// Polls the operation until it is no longer in progress (code 100); fails unless it ended
-/// with 200.
+/// Waits until the operation has been carried out and shows its final status.
 async fn wait_operation(
     session: &ksef::AuthenticatedClient,
     reference: &ReferenceNumber,
     timeout: u64,
     report: &mut Report,
 ) -> CliResult {
-    let permissions = session.permissions();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
-    let mut delay = Duration::from_millis(200);
-    loop {
-        let status = permissions
-            .operation_status(reference.clone())
-            .send()
-            .await?
-            .status;
-        if status.code != 100 {
-            report.show_serialized("status", &status);
-            if status.code == 200 {
-                return Ok(());
-            }
-            let details = status.details.clone().unwrap_or_default().join("; ");
-            return Err(CliError::rejected(format!(
-                "operation {reference} failed: {} {}{}",
-                status.code,
-                status.description,
-                if details.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({details})")
-                }
-            )));
-        }
-        if tokio::time::Instant::now() + delay > deadline {
-            return Err(CliError::new(
-                ErrorKind::Unreachable,
-                format!("operation {reference} is still in progress after {timeout} s"),
-            ));
-        }
-        report.progress(&format!(
-            "operation {reference}: {}, waiting…",
-            status.description
-        ));
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(2));
-    }
+    report.progress(&format!("operation {reference}: waiting…"));
+    let status = session
+        .wait_for_permission_operation(reference, Duration::from_secs(timeout))
+        .await?;
+    report.show_serialized("status", &status);
+    Ok(())
 }
 
 async fn revoke(args: RevokeArgs, ctx: &Ctx, report: &mut Report) -> CliResult {

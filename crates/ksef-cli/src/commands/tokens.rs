@@ -242,49 +242,16 @@ async fn generate(args: GenerateArgs, ctx: &Ctx, report: &mut Report) -> CliResu
     }
     drop(made);
     if args.wait {
-        let status = wait_for(&tokens, &reference, args.timeout, report, |s| {
-            matches!(s, AuthenticationTokenStatus::Active)
-        })
-        .await?;
-        if !matches!(status, AuthenticationTokenStatus::Active) {
-            return Err(CliError::rejected(format!(
-                "the token {reference} did not become active: status {status}"
-            )));
-        }
+        report.progress(&format!(
+            "waiting for the token {reference} to become active…"
+        ));
+        let status = session
+            .wait_for_token_active(&reference, Duration::from_secs(args.timeout))
+            .await?
+            .status;
         report.show("status", json!(status.to_string()));
     }
     Ok(())
-}
-
-/// Polls the token's status until `done` says so or a final status is reached.
-async fn wait_for(
-    tokens: &ksef::api::Tokens,
-    reference: &ReferenceNumber,
-    timeout: u64,
-    report: &Report,
-    done: impl Fn(&AuthenticationTokenStatus) -> bool,
-) -> CliResult<AuthenticationTokenStatus> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
-    let mut delay = Duration::from_millis(200);
-    loop {
-        let status = tokens.status(reference.clone()).send().await?.status;
-        let final_state = matches!(
-            status,
-            AuthenticationTokenStatus::Failed | AuthenticationTokenStatus::Revoked
-        );
-        if done(&status) || final_state {
-            return Ok(status);
-        }
-        if tokio::time::Instant::now() + delay > deadline {
-            return Err(CliError::new(
-                crate::error::ErrorKind::Unreachable,
-                format!("the token {reference} is still {status} after {timeout} s"),
-            ));
-        }
-        report.progress(&format!("token {reference}: {status}, waiting…"));
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(2));
-    }
 }
 
 /// A time as `YYYY-MM-DD HH:MM:SSZ` (UTC), for lists.
@@ -386,10 +353,10 @@ async fn revoke(
     tokens.revoke(reference.clone()).send().await?;
     report.show("revoked", json!(reference.as_str()));
     if wait {
-        let status = wait_for(&tokens, &reference, timeout, report, |s| {
-            matches!(s, AuthenticationTokenStatus::Revoked)
-        })
-        .await?;
+        let status = session
+            .wait_for_token_revoked(&reference, Duration::from_secs(timeout))
+            .await?
+            .status;
         report.show("status", json!(status.to_string()));
     }
     Ok(())

@@ -69,6 +69,24 @@ impl TestEnv {
         }
     }
 
+    /// Logs in through the facade as the test person in the company's context (for set-up steps
+    /// that the command under test should not do itself).
+    pub async fn login(&self) -> ksef::AuthenticatedClient {
+        use ksef::auth::{ContextIdentifier, XadesOptions};
+        use ksef::crypto::test_certs::{PersonIdentifier, TestKeyType, person_certificate};
+        let client = ksef::Client::builder()
+            .base_url(self.base_url.clone())
+            .build()
+            .unwrap();
+        let id = PersonIdentifier::Pesel(self.pesel.clone());
+        let certificate = person_certificate("Jan", "Testowy", &id, TestKeyType::P256).unwrap();
+        let context = ContextIdentifier::Nip(self.nip.clone());
+        client
+            .login_xades(&certificate, context, &XadesOptions::default())
+            .await
+            .unwrap()
+    }
+
     /// `ksef` with a clean environment (no KSEF_* variables, an empty home) — not logged in.
     pub fn bare(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ksef"));

@@ -8,13 +8,13 @@ use ksef::crypto::csr::{CsrBundle, DnAttributes, csr_with_p256, csr_with_rsa};
 use ksef::model::rt::Base64Data;
 use ksef::model::{
     CertificateEnrollmentDataResponse, CertificateName, CertificateSerialNumber,
-    EnrollCertificateRequest, ReferenceNumber, RetrieveCertificatesRequest,
+    EnrollCertificateRequest, RetrieveCertificatesRequest,
 };
 use serde_json::json;
 
 use super::{CertType, cert_file, certificate_pem};
 use crate::commands::Ctx;
-use crate::error::{CliError, CliResult, ErrorKind};
+use crate::error::{CliError, CliResult};
 use crate::output::Report;
 
 /// The key algorithm of a new certificate.
@@ -139,7 +139,17 @@ pub(super) async fn run(args: EnrollArgs, ctx: &Ctx, report: &mut Report) -> Cli
         ));
         return Ok(());
     }
-    let serial = wait_issued(&session, &reference, args.timeout, report).await?;
+    report.progress(&format!(
+        "enrollment {reference}: waiting for the certificate…"
+    ));
+    let serial = session
+        .wait_for_certificate(&reference, Duration::from_secs(args.timeout))
+        .await
+        .map_err(|e| {
+            CliError::from(e).context(format!(
+                "follow the enrollment with `ksef certs status {reference}`"
+            ))
+        })?;
     let offline = args.cert_type == CertType::Offline;
     finish(&session, csr, &serial, &pending_key, &args.out, report).await?;
     let (cert, key) = (
@@ -160,52 +170,6 @@ pub(super) async fn run(args: EnrollArgs, ctx: &Ctx, report: &mut Report) -> Cli
         )
     });
     Ok(())
-}
-
-/// Polls the enrollment until KSeF has issued the certificate; returns its serial number.
-async fn wait_issued(
-    session: &ksef::AuthenticatedClient,
-    reference: &ReferenceNumber,
-    timeout: u64,
-    report: &Report,
-) -> CliResult<CertificateSerialNumber> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
-    let mut delay = Duration::from_millis(200);
-    loop {
-        let status = session
-            .certificates()
-            .enrollment_status(reference.clone())
-            .send()
-            .await?;
-        match (status.status.code, status.certificate_serial_number) {
-            (200, Some(serial)) => return Ok(serial),
-            (100, _) => {}
-            (code, _) => {
-                let details = status.status.details.unwrap_or_default().join("; ");
-                return Err(CliError::rejected(format!(
-                    "enrollment {reference} failed: {code} {}{}",
-                    status.status.description,
-                    if details.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({details})")
-                    }
-                )));
-            }
-        }
-        if tokio::time::Instant::now() + delay > deadline {
-            return Err(CliError::new(
-                ErrorKind::Unreachable,
-                format!(
-                    "enrollment {reference} is still being processed after {timeout} s; \
-                     follow it with `ksef certs status {reference}`"
-                ),
-            ));
-        }
-        report.progress(&format!("enrollment {reference}: processing…"));
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(3));
-    }
 }
 
 /// Downloads the issued certificate, checks it certifies the key, writes SERIAL.crt.pem and
