@@ -130,6 +130,74 @@ fn the_emulator_command_takes_the_emulator_binarys_options() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--listen"));
 }
 
+/// Commands that talk to KSeF as a logged-in user, with valid arguments.
+const LOGGED_IN: &[&[&str]] = &[
+    &["auth"],
+    &["auth", "sessions"],
+    &["status"],
+    &["upo", "20250625-SO-2C3E6C8000-B675CF5D68-07"],
+    &["download", "5265877635-20250826-0100001AF629-AF"],
+    &["query"],
+    &["tokens", "list"],
+    &["permissions", "query", "personal"],
+    &["certs", "limits"],
+    &["limits", "show"],
+];
+
+fn scratch_home() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn clean(cmd: &mut Command, home: &std::path::Path) {
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("KSEF_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("HOME", home).env_remove("XDG_CONFIG_HOME");
+}
+
+#[test]
+fn commands_without_credentials_say_what_is_missing() {
+    let home = scratch_home();
+    for args in LOGGED_IN {
+        let mut cmd = ksef();
+        clean(&mut cmd, home.path());
+        let output = cmd
+            .args(["--nip", "5265877635"])
+            .args(*args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "ksef {args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with("error: no credentials") && stderr.contains("KSEF_TOKEN"),
+            "ksef {args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn commands_against_an_unreachable_server_fail_with_exit_code_6() {
+    let home = scratch_home();
+    for args in LOGGED_IN {
+        let mut cmd = ksef();
+        clean(&mut cmd, home.path());
+        let output = cmd
+            .args(["--base-url", "http://127.0.0.1:9/v2", "--nip", "5265877635"])
+            .args(["--test-cert", "nip:5265877635", "--output", "json"])
+            .args(*args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(6), "ksef {args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("127.0.0.1:9"), "ksef {args:?}: {stderr}");
+        let doc: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("ksef {args:?}: stdout is not JSON ({e})"));
+        assert_eq!(doc["error"]["exitCode"], 6, "ksef {args:?}");
+    }
+}
+
 #[test]
 fn completions_are_generated() {
     let output = ksef().args(["completions", "bash"]).output().unwrap();

@@ -183,6 +183,14 @@ pub enum Error {
         /// How long was waited.
         after: Duration,
     },
+    /// A directory is in use by another process (e.g. two syncs into the same directory).
+    #[error("{} is locked by another process: {what} is already running there", .path.display())]
+    Locked {
+        /// The lock file.
+        path: std::path::PathBuf,
+        /// What holds it.
+        what: &'static str,
+    },
     /// The server answered with something the SDK cannot use.
     #[error("unexpected answer from the server: {0}")]
     Unexpected(String),

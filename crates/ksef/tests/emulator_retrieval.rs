@@ -209,3 +209,17 @@ async fn incremental_sync_converges_to_exactly_the_server_set() {
     assert_eq!(expected.len(), 25_000);
     assert_eq!(emulator.state().store().invoices.len(), 25_000);
 }
+
+#[tokio::test]
+async fn two_syncs_cannot_share_a_directory_at_once() {
+    let (_emulator, client) = login().await;
+    let dir = tempfile::tempdir().unwrap();
+    let options = SyncOptions::starting_at(OffsetDateTime::now_utc() - time::Duration::hours(1));
+    let first = IncrementalSync::open(client.clone(), dir.path(), options.clone()).unwrap();
+    match IncrementalSync::open(client.clone(), dir.path(), options.clone()) {
+        Err(ksef::Error::Locked { path, .. }) => assert!(path.starts_with(dir.path())),
+        other => panic!("expected Locked, got {:?}", other.map(|_| ())),
+    }
+    drop(first);
+    IncrementalSync::open(client, dir.path(), options).expect("free again once the first ends");
+}

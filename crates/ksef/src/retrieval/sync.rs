@@ -127,22 +127,52 @@ pub struct IncrementalSync {
     dir: PathBuf,
     options: SyncOptions,
     state: SyncState,
+    /// Held (an OS file lock on `.ksef-sync.lock`) while this value lives, so that two syncs
+    /// into one directory cannot interleave; the OS releases it if the process dies.
+    _lock: std::fs::File,
+}
+
+/// Takes the directory's lock file (`.ksef-sync.lock`) without waiting.
+fn lock_dir(dir: &std::path::Path) -> Result<std::fs::File> {
+    let io = |e: std::io::Error| {
+        Error::InvalidInput(format!("cannot use {} for the sync: {e}", dir.display()))
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let path = dir.join(".ksef-sync.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked {
+            path,
+            what: "another sync",
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+    }
 }
 
 impl IncrementalSync {
-    /// Opens (or starts) a sync into `dir`.
+    /// Opens (or starts) a sync into `dir`, creating it if needed. Only one sync at a time may
+    /// use a directory: while this value lives it holds a lock, and a second `open` of the same
+    /// directory (in any process) fails with [`Error::Locked`].
     pub fn open(
         client: AuthenticatedClient,
         dir: impl Into<PathBuf>,
         options: SyncOptions,
     ) -> Result<Self> {
         let dir = dir.into();
+        let lock = lock_dir(&dir)?;
         let state = SyncState::load(&dir.join(".ksef-sync.json"))?;
         Ok(Self {
             client,
             dir,
             options,
             state,
+            _lock: lock,
         })
     }
 
