@@ -10,7 +10,9 @@ use ksef::batch::upload::UploadOptions;
 use ksef::batch::{InvoiceSource, PackageBuilder, Progress};
 use ksef::crypto::identifiers::generate::{random_nip, random_pesel};
 use ksef::crypto::test_certs::{self, PersonIdentifier, TestKeyType};
-use ksef::model::{InvoiceQuerySubjectType, Nip, PersonCreateRequest, Pesel};
+use ksef::model::{
+    AttachmentPermissionGrantRequest, InvoiceQuerySubjectType, Nip, PersonCreateRequest, Pesel,
+};
 use ksef::retrieval::{IncrementalSync, SyncOptions};
 use ksef::{Client, InvoiceForm};
 use serde_json::json;
@@ -33,28 +35,36 @@ pub struct DemoArgs {
     pub batch: u16,
 }
 
-const TEMPLATE: &str = include_str!("../../../fixtures/invoices/fa3-basic.xml");
-const TEMPLATE_SELLER: &str = "<NIP>5265877635</NIP>";
+/// The repository's sample FA(3) invoices (each one validated against the official XSD by a
+/// test): a basic one, one in EUR with a third party, one with an attachment — the last only in
+/// batch sessions (KSeF takes invoices with attachments only there).
+const FIXTURES: [&str; 3] = [
+    include_str!("../../../fixtures/invoices/fa3-basic.xml"),
+    include_str!("../../../fixtures/invoices/fa3-eur-third-party.xml"),
+    include_str!("../../../fixtures/invoices/fa3-with-attachment.xml"),
+];
+const ONLINE_FIXTURES: usize = 2;
+const FIXTURE_SELLER: &str = "<NIP>5265877635</NIP>";
 
-/// A valid FA(3) invoice of `seller` with a unique number, issued today (Polish date), so that
-/// it counts as an online invoice rather than one issued offline.
-fn invoice(seller: &str, number: &str) -> Vec<u8> {
-    let xml = TEMPLATE.replacen(TEMPLATE_SELLER, &format!("<NIP>{seller}</NIP>"), 1);
-    let xml = match (xml.find("<P_1>"), xml.find("</P_1>")) {
-        (Some(a), Some(b)) if a + 5 <= b => format!(
-            "{}{}{}",
-            &xml[..a + 5],
-            ksef::model::rt::datetime::format_date(&issue_date()),
-            &xml[b..]
-        ),
-        _ => xml,
-    };
-    let start = xml.find("<P_2>").map(|i| i + 5).unwrap_or(0);
-    let end = xml[start..]
-        .find("</P_2>")
-        .map(|i| start + i)
-        .unwrap_or(start);
-    format!("{}{number}{}", &xml[..start], &xml[end..]).into_bytes()
+/// Replaces the text of the first `<tag>` element.
+fn set_element(xml: &str, tag: &str, value: &str) -> String {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    match (xml.find(&open), xml.find(&close)) {
+        (Some(a), Some(b)) if a + open.len() <= b => {
+            format!("{}{value}{}", &xml[..a + open.len()], &xml[b..])
+        }
+        _ => xml.to_owned(),
+    }
+}
+
+/// Fixture `n` as an invoice of `seller` with a unique number, issued today (Polish
+/// date), so that it counts as an online invoice rather than one issued offline.
+fn invoice(n: usize, seller: &str, number: &str) -> Vec<u8> {
+    let template = FIXTURES.get(n).copied().unwrap_or(FIXTURES[0]);
+    let xml = template.replacen(FIXTURE_SELLER, &format!("<NIP>{seller}</NIP>"), 1);
+    let today = ksef::model::rt::datetime::format_date(&issue_date());
+    let xml = set_element(&xml, "P_1", &today);
+    set_element(&xml, "P_2", number).into_bytes()
 }
 
 /// Today in Poland.
@@ -120,7 +130,18 @@ pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult
         .send()
         .await
         .map_err(CliError::from)?;
-    report.line(format!("test person:     PESEL {pesel}, company NIP {nip}"));
+    // The fixtures include an invoice with an attachment: KSeF needs a permission for those.
+    client
+        .testdata()
+        .grant_attachment(AttachmentPermissionGrantRequest::new(
+            Nip::new(nip.as_str()).map_err(|e| CliError::failure(e.to_string()))?,
+        ))
+        .send()
+        .await
+        .map_err(CliError::from)?;
+    report.line(format!(
+        "test person:     PESEL {pesel}, company NIP {nip} (attachments allowed)"
+    ));
 
     // 2. XAdES login with a generated TEST certificate.
     let certificate = test_certs::person_certificate(
@@ -149,7 +170,7 @@ pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult
         .await
         .map_err(CliError::from)?;
     let invoices: Vec<Vec<u8>> = (1..=usize::from(options.online))
-        .map(|n| invoice(&nip, &format!("DEMO/ON/{n:04}")))
+        .map(|n| invoice((n - 1) % ONLINE_FIXTURES, &nip, &format!("DEMO/ON/{n:04}")))
         .collect();
     let results = online
         .send_all(&invoices, 4, Duration::from_secs(120))
@@ -205,12 +226,23 @@ pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let sources = (1..=usize::from(options.batch)).map(|n| {
-        InvoiceSource::from_bytes(
-            format!("DEMO-{n:04}.xml"),
-            invoice(&nip, &format!("DEMO/BATCH/{n:04}")),
-        )
-    });
+    // The invoices go into a directory first and are packed from there, as `ksef batch DIR` does.
+    let batch_dir = options.out.join("batch-invoices");
+    if batch_dir.exists() {
+        std::fs::remove_dir_all(&batch_dir)
+            .map_err(|e| CliError::failure(format!("cannot clear {}: {e}", batch_dir.display())))?;
+    }
+    for n in 1..=usize::from(options.batch) {
+        let xml = invoice(
+            (n - 1) % FIXTURES.len(),
+            &nip,
+            &format!("DEMO/BATCH/{n:04}"),
+        );
+        write(&batch_dir.join(format!("DEMO-{n:04}.xml")), &xml)?;
+    }
+    let sources = crate::files::xml_files_in(&batch_dir)?
+        .into_iter()
+        .map(InvoiceSource::from_file);
     let outcome = session
         .submit_batch(
             InvoiceForm::Fa3,
@@ -229,9 +261,10 @@ pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult
         .filter(|i| i.status.status.code == 200)
         .count();
     report.line(format!(
-        "batch session:   {} — {ok}/{} invoices accepted",
+        "batch session:   {} — {ok}/{} invoices from {} accepted",
         outcome.reference_number,
-        outcome.invoices.len()
+        outcome.invoices.len(),
+        batch_dir.display()
     ));
     report.field("batch", json!({"session": outcome.reference_number.as_str(), "accepted": ok, "invoices": outcome.invoices.len()}));
 
@@ -257,7 +290,7 @@ pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult
         rounds += 1;
     }
     report.line(format!(
-        "incremental sync: {synced} invoices into {} ({rounds} round(s))",
+        "export + sync:   {synced} invoices into {} (incremental HWM sync, {rounds} round(s))",
         sync_dir.display()
     ));
     report.field("synced", json!(synced));
