@@ -335,3 +335,19 @@ fn batch_resume_finishes_a_session_interrupted_before_upload() {
     assert_eq!(report["accepted"], 5, "{report}");
     assert!(!state.exists());
 }
+
+#[test]
+fn send_spreads_files_over_sessions_within_the_contexts_limit() {
+    let env = TestEnv::start();
+    env.json(&["limits", "set-session", "--online-max-invoices", "2"]);
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    write_invoices(&env, &inputs, "L", 5);
+    let out = dir.path().join("out");
+    let report = env.json(&["send", inputs.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(report["sessions"].as_array().unwrap().len(), 3, "{report}");
+    let invoices = report["invoices"].as_array().unwrap();
+    assert_eq!(invoices.len(), 5);
+    assert!(invoices.iter().all(|i| i["status"] == "accepted"), "{report}");
+    assert_eq!(report["sessionUpo"].as_array().unwrap().len(), 3);
+}

@@ -151,17 +151,15 @@ fn path_text(p: &Option<PathBuf>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// Runs `ksef send`.
-pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
-    let paths = expand_inputs(&args.files)?;
-    if args.corrects.is_some() && paths.len() != 1 {
-        return Err(CliError::config(format!(
-            "--corrects applies to one invoice, but {} files were given",
-            paths.len()
-        )));
-    }
-    let (form, files) = read_invoices(&paths, args.form)?;
-    let session = ctx.conn.login().await?;
+/// One online session over `files`: sends them, closes the session, saves its UPO.
+async fn send_session(
+    files: &[InvoiceFile],
+    form: ksef::InvoiceForm,
+    session: &AuthenticatedClient,
+    args: &Args,
+    ctx: &Ctx,
+    report: &Report,
+) -> CliResult<(String, Vec<Outcome>, Vec<Value>)> {
     let online = session.open_online(form).await?;
     report.progress(&format!(
         "online session {} ({form:?}): sending {} invoice(s)",
@@ -169,9 +167,9 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
         files.len()
     ));
     let upo_dir = args.out.join("upo");
-    let outcomes: Vec<Outcome> = futures::stream::iter(&files)
+    let outcomes: Vec<Outcome> = futures::stream::iter(files)
         .map(|file| {
-            let (online, session, args, upo_dir) = (&online, &session, &args, &upo_dir);
+            let (online, upo_dir) = (&online, &upo_dir);
             async move {
                 let outcome = send_one(file, online, session, args, upo_dir).await;
                 let line = match &outcome {
@@ -194,27 +192,86 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
         .collect()
         .await;
 
-    let close = online.close().await;
     let mut session_upos = Vec::new();
-    match close {
-        Ok(()) if !args.no_upo => match online.session_upo(Duration::from_secs(args.timeout)).await
-        {
-            Ok(pages) => {
-                for page in pages {
-                    let path = upo_dir.join(format!(
-                        "session-{}-{}.xml",
-                        safe_name(online.reference_number().as_str()),
-                        safe_name(page.reference_number.as_str())
-                    ));
-                    write_atomic(&path, page.xml.as_bytes())?;
-                    session_upos.push(json!(path.display().to_string()));
+    match online.close().await {
+        Ok(()) if !args.no_upo => {
+            match online.session_upo(Duration::from_secs(args.timeout)).await {
+                Ok(pages) => {
+                    for page in pages {
+                        let path = upo_dir.join(format!(
+                            "session-{}-{}.xml",
+                            safe_name(online.reference_number().as_str()),
+                            safe_name(page.reference_number.as_str())
+                        ));
+                        write_atomic(&path, page.xml.as_bytes())?;
+                        session_upos.push(json!(path.display().to_string()));
+                    }
                 }
+                Err(e) => report.warn(&format!("session UPO not available: {e}")),
             }
-            Err(e) => report.warn(&format!("session UPO not available: {e}")),
-        },
+        }
         Ok(()) => {}
         Err(e) => report.warn(&format!("closing the session failed: {e}")),
     }
+    Ok((
+        online.reference_number().as_str().to_owned(),
+        outcomes,
+        session_upos,
+    ))
+}
+
+/// The most invoices one online session of this context may take (10,000 unless the context's
+/// limits say otherwise).
+async fn session_capacity(session: &AuthenticatedClient) -> usize {
+    match session.limits().context().send().await {
+        Ok(limits) => usize::try_from(limits.online_session.max_invoices)
+            .unwrap_or(DEFAULT_SESSION_CAPACITY)
+            .max(1),
+        Err(e) => {
+            tracing::debug!(error = %e, "context limits unknown; assuming the default");
+            DEFAULT_SESSION_CAPACITY
+        }
+    }
+}
+
+const DEFAULT_SESSION_CAPACITY: usize = 10_000;
+
+/// Runs `ksef send`: the files go into as many online sessions as the context's limit of
+/// invoices per session requires (one, normally).
+pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
+    let paths = expand_inputs(&args.files)?;
+    if args.corrects.is_some() && paths.len() != 1 {
+        return Err(CliError::config(format!(
+            "--corrects applies to one invoice, but {} files were given",
+            paths.len()
+        )));
+    }
+    let (form, files) = read_invoices(&paths, args.form)?;
+    let session = ctx.conn.login().await?;
+    let capacity = session_capacity(&session).await;
+    let mut outcomes = Vec::with_capacity(files.len());
+    let mut sessions = Vec::new();
+    let mut session_upos = Vec::new();
+    for chunk in files.chunks(capacity) {
+        match send_session(chunk, form, &session, &args, ctx, report).await {
+            Ok((reference, mut done, mut upos)) => {
+                sessions.push(json!(reference));
+                outcomes.append(&mut done);
+                session_upos.append(&mut upos);
+            }
+            // A session that cannot be opened: its files (and any after them) are reported as
+            // failed with the reason; what earlier sessions sent stays in the report.
+            Err(e) => {
+                let remaining = files.len() - outcomes.len();
+                outcomes.extend(
+                    (0..remaining)
+                        .map(|_| Outcome::Failed(CliError::new(e.kind, e.message.clone()))),
+                );
+                break;
+            }
+        }
+    }
+    let upo_dir = args.out.join("upo");
 
     let mut list = Vec::new();
     let (mut accepted, mut duplicates) = (0usize, 0usize);
@@ -236,13 +293,19 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
             }
         });
     }
-    report.field("session", json!(online.reference_number().as_str()));
+    report.field("session", sessions.first().cloned().unwrap_or(Value::Null));
+    report.field("sessions", Value::Array(sessions.clone()));
     report.field("form", json!(format!("{form:?}")));
     report.field("invoices", Value::Array(list));
     report.field("sessionUpo", Value::Array(session_upos));
+    let names: Vec<&str> = sessions.iter().filter_map(Value::as_str).collect();
     report.line(format!(
         "session {}: {accepted} accepted, {duplicates} already in KSeF, {} failed; UPOs in {}",
-        online.reference_number(),
+        if names.is_empty() {
+            "-".to_owned()
+        } else {
+            names.join(", ")
+        },
         failures.len(),
         upo_dir.display()
     ));
