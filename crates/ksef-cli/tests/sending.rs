@@ -344,10 +344,18 @@ fn send_spreads_files_over_sessions_within_the_contexts_limit() {
     let inputs = dir.path().join("in");
     write_invoices(&env, &inputs, "L", 5);
     let out = dir.path().join("out");
-    let report = env.json(&["send", inputs.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let report = env.json(&[
+        "send",
+        inputs.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(report["sessions"].as_array().unwrap().len(), 3, "{report}");
     let invoices = report["invoices"].as_array().unwrap();
     assert_eq!(invoices.len(), 5);
-    assert!(invoices.iter().all(|i| i["status"] == "accepted"), "{report}");
+    assert!(
+        invoices.iter().all(|i| i["status"] == "accepted"),
+        "{report}"
+    );
     assert_eq!(report["sessionUpo"].as_array().unwrap().len(), 3);
 }

@@ -346,6 +346,11 @@ pub trait Paginated: Operation {
 
     /// Moves the request to the next page; `false` when the page was the last one.
     fn advance(&mut self, page: &PageInfo) -> bool;
+
+    /// Asks for the largest pages the API allows unless the caller chose a page size, so that
+    /// reading every page takes the fewest (rate-limited) requests. Operations without a page
+    /// size leave the request as it is.
+    fn use_largest_pages(&mut self) {}
 }
 
 #[cfg(test)]

@@ -56,9 +56,12 @@ where
     O::Item: Send + 'static,
 {
     /// Every item of every page, following continuation tokens or page offsets; each page is
-    /// one request (rate limited like any other).
+    /// one request (rate limited like any other). Unless a page size was set with
+    /// [`Call::with`], the largest the API allows is asked for, to need the fewest requests.
     pub fn items(self) -> impl Stream<Item = Result<O::Item>> + Send + 'static {
-        let state = Some((self.exec, self.request));
+        let mut request = self.request;
+        request.use_largest_pages();
+        let state = Some((self.exec, request));
         futures::stream::try_unfold(state, |state| async move {
             let Some((exec, mut request)) = state else {
                 return Ok::<_, crate::Error>(None);

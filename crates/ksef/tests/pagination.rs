@@ -143,3 +143,37 @@ async fn permission_query_follows_has_more() {
     let descriptions: Vec<&str> = roles.iter().map(|r| r.description.as_str()).collect();
     assert_eq!(descriptions, ["role 1", "role 2"]);
 }
+
+#[tokio::test]
+async fn items_ask_for_the_largest_pages_unless_a_size_was_chosen() {
+    let replay = common::replay_with(|r| {
+        if r.url.path() != "/v2/tokens" {
+            return None;
+        }
+        let size = r
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "pageSize")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        // Echo the page size back through the description of the one token.
+        let mut one = token("20251001-EC-0000000001-A6B7F19A95-11");
+        one["description"] = json!(format!("pageSize={size}"));
+        Some(Reply::json(200, json!({"tokens": [one]})))
+    });
+    let api = common::login(&replay).await;
+    let default: Vec<_> = api.tokens().list().items().try_collect().await.unwrap();
+    assert_eq!(
+        default[0].description, "pageSize=100",
+        "the spec's maximum for GET /tokens"
+    );
+    let chosen: Vec<_> = api
+        .tokens()
+        .list()
+        .with(|r| r.page_size = Some(10))
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(chosen[0].description, "pageSize=10");
+}

@@ -15,6 +15,8 @@ pub struct Param {
     pub required: bool,
     pub ty: Ty,
     pub description: Option<String>,
+    /// The schema's `maximum`, for integer parameters that have one.
+    pub maximum: Option<i64>,
 }
 
 /// Body of a request or response.
@@ -198,6 +200,7 @@ fn read_op(
                 || p.get("required").and_then(Value::as_bool) == Some(true),
             ty,
             description: str_of(p, "description"),
+            maximum: schema.get("maximum").and_then(Value::as_i64),
         });
     }
     // Keep path parameters first, in path order, for constructors.

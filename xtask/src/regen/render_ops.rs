@@ -375,6 +375,18 @@ fn render_paginated(op: &Op, page: &PageSpec) -> String {
         out,
         "        let info = crate::catalogue::PageInfo {{ continuation_token: {token}, has_more: {has_more} }};\n        ({items}, info)\n    }}\n"
     );
+    // The largest page the spec allows, used when the caller chose no size: fewer requests
+    // against the rate limits when reading everything.
+    if let Some((field, max)) = op.params.iter().find_map(|p| {
+        (p.location == "Query" && p.wire.eq_ignore_ascii_case("pageSize") && !p.required)
+            .then_some(())
+            .and(p.maximum.map(|m| (p.field.clone(), m)))
+    }) {
+        let _ = writeln!(
+            out,
+            "    fn use_largest_pages(&mut self) {{\n        self.{field}.get_or_insert({max});\n    }}\n"
+        );
+    }
     out.push_str("    fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {\n");
     if op.pagination == "ContinuationToken" {
         let field = op

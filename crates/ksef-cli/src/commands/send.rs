@@ -236,6 +236,10 @@ async fn session_capacity(session: &AuthenticatedClient) -> usize {
 
 const DEFAULT_SESSION_CAPACITY: usize = 10_000;
 
+/// Above this many files a warning points at `ksef batch` (KSeF's default limit for sending
+/// invoices in online sessions is 30 a minute and 180 an hour).
+const ONLINE_COMFORT: usize = 60;
+
 /// Runs `ksef send`: the files go into as many online sessions as the context's limit of
 /// invoices per session requires (one, normally).
 pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
@@ -247,6 +251,13 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
         )));
     }
     let (form, files) = read_invoices(&paths, args.form)?;
+    if files.len() > ONLINE_COMFORT {
+        report.warn(&format!(
+            "KSeF lets online sessions send about 30 invoices a minute (180 an hour); for {} \
+             invoices `ksef batch` is much faster",
+            files.len()
+        ));
+    }
     let session = ctx.conn.login().await?;
     let capacity = session_capacity(&session).await;
     let mut outcomes = Vec::with_capacity(files.len());

@@ -147,6 +147,10 @@ impl crate::catalogue::Paginated for GetAuthSessions {
         (response.items, info)
     }
 
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(100);
+    }
+
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
         match page.continuation_token.as_deref().filter(|t| !t.is_empty()) {
             Some(token) => {
@@ -993,6 +997,10 @@ impl crate::catalogue::Paginated for PostCertificatesQuery {
             has_more: Some(response.has_more),
         };
         (response.certificates, info)
+    }
+
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(50);
     }
 
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
@@ -3903,6 +3911,10 @@ impl crate::catalogue::Paginated for PostInvoicesQueryMetadata {
         (response.invoices, info)
     }
 
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(250);
+    }
+
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
         if page.has_more == Some(true) {
             self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
@@ -4433,6 +4445,10 @@ impl crate::catalogue::Paginated for GetSessions {
         (response.sessions, info)
     }
 
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(1000);
+    }
+
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
         match page.continuation_token.as_deref().filter(|t| !t.is_empty()) {
             Some(token) => {
@@ -4685,6 +4701,10 @@ impl crate::catalogue::Paginated for GetSessionsByReferenceNumberInvoices {
             has_more: None,
         };
         (response.invoices, info)
+    }
+
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(1000);
     }
 
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
@@ -4963,6 +4983,10 @@ impl crate::catalogue::Paginated for GetSessionsByReferenceNumberInvoicesFailed 
             has_more: None,
         };
         (response.invoices, info)
+    }
+
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(1000);
     }
 
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
@@ -5625,6 +5649,10 @@ impl crate::catalogue::Paginated for GetTokens {
         (response.tokens, info)
     }
 
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(100);
+    }
+
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
         match page.continuation_token.as_deref().filter(|t| !t.is_empty()) {
             Some(token) => {
@@ -5947,6 +5975,10 @@ impl crate::catalogue::Paginated for GetPeppolQuery {
             has_more: Some(response.has_more),
         };
         (response.peppol_providers, info)
+    }
+
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(100);
     }
 
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
@@ -7083,6 +7115,10 @@ impl crate::catalogue::Paginated for PostPermissionsQueryPersonalGrants {
         (response.permissions, info)
     }
 
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(100);
+    }
+
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
         if page.has_more == Some(true) {
             self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
@@ -7270,6 +7306,10 @@ impl crate::catalogue::Paginated for PostPermissionsQueryPersonsGrants {
         (response.permissions, info)
     }
 
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(100);
+    }
+
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
         if page.has_more == Some(true) {
             self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
@@ -7445,6 +7485,10 @@ impl crate::catalogue::Paginated for PostPermissionsQuerySubunitsGrants {
             has_more: Some(response.has_more),
         };
         (response.permissions, info)
+    }
+
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(100);
     }
 
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
@@ -7626,6 +7670,10 @@ impl crate::catalogue::Paginated for PostPermissionsQueryEntitiesGrants {
         (response.permissions, info)
     }
 
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(100);
+    }
+
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
         if page.has_more == Some(true) {
             self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
@@ -7789,6 +7837,10 @@ impl crate::catalogue::Paginated for GetPermissionsQueryEntitiesRoles {
             has_more: Some(response.has_more),
         };
         (response.roles, info)
+    }
+
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(100);
     }
 
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
@@ -7970,6 +8022,10 @@ impl crate::catalogue::Paginated for PostPermissionsQuerySubordinateEntitiesRole
         (response.roles, info)
     }
 
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(100);
+    }
+
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
         if page.has_more == Some(true) {
             self.page_offset = Some(self.page_offset.unwrap_or(0) + 1);
@@ -8142,6 +8198,10 @@ impl crate::catalogue::Paginated for PostPermissionsQueryAuthorizationsGrants {
             has_more: Some(response.has_more),
         };
         (response.authorization_grants, info)
+    }
+
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(100);
     }
 
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
@@ -8324,6 +8384,10 @@ impl crate::catalogue::Paginated for PostPermissionsQueryEuEntitiesGrants {
             has_more: Some(response.has_more),
         };
         (response.permissions, info)
+    }
+
+    fn use_largest_pages(&mut self) {
+        self.page_size.get_or_insert(100);
     }
 
     fn advance(&mut self, page: &crate::catalogue::PageInfo) -> bool {
