@@ -148,26 +148,12 @@ fn load_certificate(cert: &Path, key: Option<&Path>) -> CliResult<Credentials> {
 #[derive(Debug)]
 pub struct Connection {
     args: ConnectionArgs,
-    ignore_token: bool,
 }
 
 impl Connection {
     /// Wraps the command line's connection options.
     pub fn new(args: ConnectionArgs) -> Self {
-        Self {
-            args,
-            ignore_token: false,
-        }
-    }
-
-    /// The same connection with any configured KSeF token ignored (to force certificate login).
-    pub fn without_token(&self) -> Self {
-        let mut args = self.args.clone();
-        args.token_file = None;
-        Self {
-            args,
-            ignore_token: true,
-        }
+        Self { args }
     }
 
     /// The base URL given on the command line or in `KSEF_BASE_URL` (not from a profile).
@@ -219,39 +205,36 @@ impl Connection {
         }
     }
 
+    /// The configured KSeF token: `KSEF_TOKEN`, else the token file, else none.
+    pub fn token(&self) -> CliResult<Option<Zeroizing<String>>> {
+        if let Ok(token) = std::env::var(TOKEN_VAR).map(Zeroizing::new)
+            && !token.trim().is_empty()
+        {
+            return Ok(Some(Zeroizing::new(token.trim().to_owned())));
+        }
+        let Some(path) = self.settings()?.token_file else {
+            return Ok(None);
+        };
+        let bytes = read(&path, "token file")?;
+        let token = std::str::from_utf8(&bytes)
+            .map_err(|_| CliError::config(format!("{} is not text", path.display())))?
+            .trim()
+            .to_owned();
+        if token.is_empty() {
+            return Err(CliError::config(format!("{} is empty", path.display())));
+        }
+        Ok(Some(Zeroizing::new(token)))
+    }
+
     /// The login method the settings select: a KSeF token, else PKCS#12, else certificate and
     /// key, else a generated TEST certificate.
     pub fn method(&self) -> CliResult<Method> {
+        if let Some(token) = self.token()? {
+            return Ok(Method::Token(token));
+        }
         let settings = self.settings()?;
-        if let Ok(token) = std::env::var(TOKEN_VAR).map(Zeroizing::new)
-            && !self.ignore_token
-            && !token.trim().is_empty()
-        {
-            return Ok(Method::Token(Zeroizing::new(token.trim().to_owned())));
-        }
-        if let Some(path) = settings.token_file.as_ref().filter(|_| !self.ignore_token) {
-            let bytes = read(path, "token file")?;
-            let token = std::str::from_utf8(&bytes)
-                .map_err(|_| CliError::config(format!("{} is not text", path.display())))?
-                .trim()
-                .to_owned();
-            if token.is_empty() {
-                return Err(CliError::config(format!("{} is empty", path.display())));
-            }
-            return Ok(Method::Token(Zeroizing::new(token)));
-        }
-        if let Some(path) = &settings.pkcs12 {
-            let bytes = read(path, "PKCS#12 file")?;
-            let password = password().unwrap_or_default();
-            let credentials = Credentials::from_pkcs12(&bytes, &password)
-                .map_err(|e| CliError::config(format!("{}: {e}", path.display())))?;
-            return Ok(Method::Xades(Box::new(credentials)));
-        }
-        if let Some(cert) = &settings.cert {
-            return Ok(Method::Xades(Box::new(load_certificate(
-                cert,
-                settings.key.as_deref(),
-            )?)));
+        if settings.pkcs12.is_some() || settings.cert.is_some() {
+            return Ok(Method::Xades(Box::new(self.certificate_credentials()?)));
         }
         if let Some(id) = &settings.test_cert {
             return Ok(Method::TestCert(TestIdentity::parse(id)?));

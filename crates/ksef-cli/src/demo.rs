@@ -1,7 +1,7 @@
 //! `ksef demo`: the whole story end to end — by default on the embedded emulator, with no
 //! credentials and no network.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +19,7 @@ use serde_json::json;
 
 use crate::commands::Ctx;
 use crate::error::{CliError, CliResult};
+use crate::files::write_atomic;
 use crate::output::Report;
 
 /// Options of `ksef demo`.
@@ -87,10 +88,6 @@ impl Progress for Bar {
         self.0
             .set_message(format!("parts uploaded: {done}/{total}"));
     }
-}
-
-fn write(path: &Path, bytes: &[u8]) -> CliResult {
-    crate::files::write_atomic(path, bytes)
 }
 
 /// Runs the demo and fills `report`.
@@ -182,7 +179,7 @@ pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult
             .upo_by_ksef_number(&accepted.ksef_number)
             .await
             .map_err(CliError::from)?;
-        write(
+        write_atomic(
             &options
                 .out
                 .join("upo")
@@ -197,7 +194,7 @@ pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult
         .await
         .map_err(CliError::from)?;
     for page in &pages {
-        write(
+        write_atomic(
             &options
                 .out
                 .join("upo")
@@ -238,7 +235,7 @@ pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult
             &nip,
             &format!("DEMO/BATCH/{n:04}"),
         );
-        write(&batch_dir.join(format!("DEMO-{n:04}.xml")), &xml)?;
+        write_atomic(&batch_dir.join(format!("DEMO-{n:04}.xml")), &xml)?;
     }
     let sources = crate::files::xml_files_in(&batch_dir)?
         .into_iter()
@@ -306,7 +303,7 @@ pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult
         let png = ksef::crypto::qr::render::render_png(&url, Some(first), &Default::default())
             .map_err(|e| CliError::failure(e.to_string()))?;
         let path = options.out.join("qr").join(format!("{first}.png"));
-        write(&path, &png)?;
+        write_atomic(&path, &png)?;
         report.line(format!("KOD I QR code:   {} ({url})", path.display()));
         report.field(
             "qr",

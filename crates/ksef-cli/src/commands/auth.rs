@@ -59,31 +59,28 @@ pub enum Action {
 }
 
 fn choose(ctx: &Ctx, method: LoginMethod) -> CliResult<Method> {
-    let configured = ctx.conn.method();
-    let settings = ctx.conn.settings()?;
     match method {
-        LoginMethod::Auto => configured,
-        LoginMethod::Token => match configured {
-            Ok(m @ Method::Token(_)) => Ok(m),
-            _ => Err(CliError::config(
-                "--method token: set KSEF_TOKEN or --token-file",
-            )),
-        },
-        LoginMethod::TestCert => match &settings.test_cert {
+        LoginMethod::Auto => ctx.conn.method(),
+        LoginMethod::Token => ctx
+            .conn
+            .token()?
+            .map(Method::Token)
+            .ok_or_else(|| CliError::config("--method token: set KSEF_TOKEN or --token-file")),
+        LoginMethod::TestCert => match &ctx.conn.settings()?.test_cert {
             Some(id) => Ok(Method::TestCert(TestIdentity::parse(id)?)),
             None => Err(CliError::config(
                 "--method test-cert: give --test-cert pesel:…|nip:… (TEST environment only)",
             )),
         },
         LoginMethod::Xades => {
+            let settings = ctx.conn.settings()?;
             if settings.cert.is_none() && settings.pkcs12.is_none() {
                 return Err(CliError::config(
                     "--method xades: give --cert (and --key) or --pkcs12",
                 ));
             }
-            // Ignore a token so that the certificate is used.
-            let scoped = ctx.conn.without_token();
-            scoped.method()
+            // The certificate is used even when a KSeF token is configured too.
+            Ok(Method::Xades(Box::new(ctx.conn.certificate_credentials()?)))
         }
     }
 }
