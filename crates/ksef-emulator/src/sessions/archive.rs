@@ -284,7 +284,9 @@ mod tests {
         file.set_size(5);
         file.set_mode(0o644);
         file.set_cksum();
-        builder.append_data(&mut file, "a.xml", &b"<a/>\n"[..]).unwrap();
+        builder
+            .append_data(&mut file, "a.xml", &b"<a/>\n"[..])
+            .unwrap();
         builder.into_inner().unwrap().finish().unwrap()
     }
 
