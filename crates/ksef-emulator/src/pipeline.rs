@@ -116,7 +116,18 @@ fn trace_id() -> String {
 }
 
 /// The middleware. Wrap the API router with `axum::middleware::from_fn_with_state`.
-pub async fn pipeline(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn pipeline(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with(PREFIX) {
+        return checks(state, request, next).await;
+    }
+    let (parts, body) = request.into_parts();
+    let (body, remainder) = crate::extract::share(body);
+    let response = checks(state, Request::from_parts(parts, body), next).await;
+    remainder.drain().await;
+    response
+}
+
+async fn checks(state: AppState, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let connection = request
         .extensions()

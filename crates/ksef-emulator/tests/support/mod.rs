@@ -2,6 +2,7 @@
 //! (XAdES with a self-signed test certificate, KSeF token) and response-schema validation.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod malformed;
 pub mod schema;
 pub mod seed;
 
