@@ -244,6 +244,19 @@ impl Harness {
         context_type: &str,
         context_value: &str,
     ) -> Result<String, Value> {
+        self.login_ksef_token_skewed(token, context_type, context_value, 0)
+            .await
+    }
+
+    /// Like [`Harness::login_ksef_token`] with the encrypted timestamp off the challenge's by
+    /// `skew_ms` (a client whose clock is wrong).
+    pub async fn login_ksef_token_skewed(
+        &self,
+        token: &str,
+        context_type: &str,
+        context_value: &str,
+        skew_ms: i64,
+    ) -> Result<String, Value> {
         let keys = self
             .call(
                 "GET",
@@ -272,7 +285,9 @@ impl Harness {
             .call("POST", "/auth/challenge", None, Value::Null)
             .await;
         let ts = challenge.body["timestampMs"].as_i64().expect("timestampMs");
-        let enc = cert.encrypt_ksef_token(token, ts).expect("encrypts");
+        let enc = cert
+            .encrypt_ksef_token(token, ts + skew_ms)
+            .expect("encrypts");
         let init = self
             .call(
                 "POST",
