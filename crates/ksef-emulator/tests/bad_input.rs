@@ -127,3 +127,73 @@ async fn every_bad_input_gets_its_documented_answer() {
         failures.join("\n")
     );
 }
+
+/// Durations that still fit an `i64` of seconds, so nothing but checked arithmetic stops them.
+const HUGE: u64 = i64::MAX as u64;
+
+/// Absurd durations in the configuration mean "practically forever", not an overflow: logins,
+/// sessions, exports and token refreshes still work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_config_durations_do_not_panic() {
+    let h = support::Harness::start(ksef_emulator::EmulatorConfig {
+        rate_limits: ksef_emulator::RateLimitMode::Off,
+        auth_processing_ms: 0,
+        access_token_ttl_secs: HUGE,
+        refresh_token_ttl_secs: HUGE,
+        operation_token_ttl_secs: HUGE,
+        challenge_ttl_secs: HUGE,
+        batch_upload_secs_per_part: HUGE,
+        export_package_ttl_secs: HUGE,
+        export_retention_secs: HUGE,
+        hwm_lag_ms: HUGE,
+        permission_processing_ms: HUGE,
+        certificate_processing_ms: HUGE,
+        token_activation_ms: HUGE,
+        ..ksef_emulator::EmulatorConfig::default()
+    })
+    .await;
+    let nip = support::nip();
+    let token = h
+        .login_person_nip(
+            &nip,
+            ksef_crypto::xades::ContextIdentifier::Nip(nip.clone()),
+        )
+        .await;
+    let key = ksef_crypto::symmetric::SymmetricKey::generate();
+    let session = open_online(&h, &token, &key).await;
+    assert!(!session.is_empty());
+    let batch = h
+        .call(
+            "POST",
+            "/sessions/batch",
+            Some(&token),
+            json!({"formCode": fa3(), "encryption": encryption(&h, &key).await,
+                   "batchFile": {"fileSize": 100, "fileHash": sha(b"x"), "compressionType": "Zip",
+                                 "fileParts": [{"ordinalNumber": 1, "fileSize": 112, "fileHash": sha(b"y")}]}}),
+        )
+        .await;
+    assert_eq!(batch.status, 201, "{:#}", batch.body);
+    let tokens = h
+        .call(
+            "POST",
+            "/tokens",
+            Some(&token),
+            json!({"permissions": ["InvoiceRead"], "description": "forever"}),
+        )
+        .await;
+    assert_eq!(tokens.status, 202, "{:#}", tokens.body);
+    let query = h
+        .call(
+            "POST",
+            "/invoices/query/metadata",
+            Some(&token),
+            json!({"subjectType": "Subject1", "dateRange": {"dateType": "PermanentStorage",
+                   "from": "2026-01-01T00:00:00Z"}}),
+        )
+        .await;
+    assert!(
+        query.status == 200 || query.status == 400,
+        "{:#}",
+        query.body
+    );
+}
