@@ -333,6 +333,24 @@ fn dropped_connection() -> Response {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_panic_becomes_a_json_500() {
+        // Outer layer: rendered at once in the legacy exception format.
+        let r = catch_panic(false)(Box::new("boom"));
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(r.headers()["content-type"], "application/json");
+        let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            v["exception"]["exceptionDetailList"][0]["exceptionCode"],
+            500
+        );
+        // Inner layer: carries the error for the pipeline to render in the requested format.
+        let r = catch_panic(true)(Box::new(String::from("boom")));
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(r.extensions().get::<EmuError>().is_some());
+    }
+
     #[test]
     fn literal_segments_win() {
         assert_eq!(

@@ -5,7 +5,7 @@
 
 pub mod archives;
 
-use ksef_crypto::csr::{DnAttributes, csr_with_p256};
+use ksef_crypto::csr::csr_with_p256;
 use ksef_crypto::symmetric::SymmetricKey;
 use ksef_crypto::xades::ContextIdentifier;
 use serde_json::{Value, json};
@@ -306,17 +306,7 @@ pub async fn csr(h: &Harness, token: &str) -> String {
         )
         .await;
     assert_eq!(data.status, 200, "{:#}", data.body);
-    let s = |k: &str| data.body.get(k).and_then(Value::as_str).map(str::to_owned);
-    let dn = DnAttributes {
-        common_name: s("commonName"),
-        country_name: s("countryName"),
-        given_name: s("givenName"),
-        surname: s("surname"),
-        serial_number: s("serialNumber"),
-        unique_identifier: s("uniqueIdentifier"),
-        organization_name: s("organizationName"),
-        organization_identifier: s("organizationIdentifier"),
-    };
+    let dn = support::dn_from(&data.body);
     csr_with_p256(&dn).expect("csr").base64()
 }
 

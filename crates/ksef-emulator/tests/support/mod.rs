@@ -313,6 +313,21 @@ impl Harness {
     }
 }
 
+/// The CSR subject for enrollment data (`GET /certificates/enrollments/data`).
+pub fn dn_from(data: &Value) -> ksef_crypto::csr::DnAttributes {
+    let s = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_owned);
+    ksef_crypto::csr::DnAttributes {
+        common_name: s("commonName"),
+        country_name: s("countryName"),
+        given_name: s("givenName"),
+        surname: s("surname"),
+        serial_number: s("serialNumber"),
+        unique_identifier: s("uniqueIdentifier"),
+        organization_name: s("organizationName"),
+        organization_identifier: s("organizationIdentifier"),
+    }
+}
+
 /// A random valid NIP (correct check digit).
 pub fn nip() -> String {
     ksef_crypto::identifiers::generate::random_nip(&mut rand::thread_rng())
