@@ -106,7 +106,7 @@ async fn run(faults: Faults) -> Vec<Seen> {
 async fn each_fault_appears_at_its_configured_rate() {
     let rate = 0.2;
     type Set = fn(&mut Faults, f64);
-    let cases: [(&str, Set, Seen); 6] = [
+    let cases: [(&str, Set, Seen); 7] = [
         (
             "internalError",
             |f, p| f.internal_error = p,
@@ -121,6 +121,11 @@ async fn each_fault_appears_at_its_configured_rate() {
             Seen::TooMany("3".into()),
         ),
         ("reset", |f, p| f.reset = p, Seen::Reset),
+        (
+            "dropAfterCommit",
+            |f, p| f.drop_after_commit = p,
+            Seen::Reset,
+        ),
     ];
     for (name, set, expected) in cases {
         let mut faults = Faults {
@@ -144,6 +149,19 @@ async fn each_fault_appears_at_its_configured_rate() {
         // Seeded: the same seed gives the same sequence.
         assert_eq!(run(faults).await, seen, "{name}: same seed, same faults");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_answer_is_late_but_whole() {
+    let h = harness(Faults {
+        slow: 1.0,
+        slow_ms: 200,
+        ..Faults::default()
+    })
+    .await;
+    let started = Instant::now();
+    assert_eq!(observe(&h).await, Seen::Ok);
+    assert!(started.elapsed() >= Duration::from_millis(200));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
