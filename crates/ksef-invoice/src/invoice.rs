@@ -86,8 +86,17 @@ impl fa3::Faktura {
         v.errors
     }
 
+    /// Business checks only: NIP and internal-identifier checksums, line values against
+    /// quantity × price, totals against the lines (VAT and correction invoices), dates in order,
+    /// currency and exchange rate together.
+    pub fn business_errors(&self) -> Vec<ValidationError> {
+        crate::business::check(self)
+    }
+
     fn validation_errors(&self) -> Vec<ValidationError> {
-        self.schema_errors()
+        let mut errors = self.schema_errors();
+        errors.extend(self.business_errors());
+        errors
     }
 }
 

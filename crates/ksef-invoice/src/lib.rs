@@ -10,12 +10,14 @@
 //! No network and no async runtime: this crate is usable on its own.
 #![forbid(unsafe_code)]
 
+mod business;
 mod datetime;
 mod decimal;
 mod error;
 mod generated;
 mod invoice;
 mod rt;
+pub mod totals;
 
 pub use datetime::DateTime;
 pub use decimal::{Decimal, DecimalError};
