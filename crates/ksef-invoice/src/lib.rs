@@ -10,12 +10,14 @@
 //! No network and no async runtime: this crate is usable on its own.
 #![forbid(unsafe_code)]
 
+pub mod builder;
 mod business;
 mod datetime;
 mod decimal;
 mod error;
 mod generated;
 mod invoice;
+mod parties;
 mod rt;
 pub mod totals;
 

@@ -836,6 +836,17 @@ impl<'s> Renderer<'s> {
         }
         let has_elements = !slots.is_empty();
         let _ = writeln!(out, "impl {name} {{");
+        for (a, rust, _) in &attrs {
+            if let Some(fixed) = &a.fixed {
+                let _ = writeln!(
+                    out,
+                    "/// The value the schema fixes for attribute `{}`.\npub const {}_FIXED: &'static str = {};",
+                    a.name,
+                    rust.trim_start_matches("r#").to_uppercase(),
+                    lit(fixed)
+                );
+            }
+        }
         let _ = writeln!(
             out,
             "pub(crate) fn read_element(node: roxmltree::Node<'_, '_>, cx: &mut crate::rt::ReadCx) -> Result<Self, crate::ParseError> {{"

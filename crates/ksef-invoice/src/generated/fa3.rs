@@ -5568,6 +5568,10 @@ pub struct KodFormularza {
 }
 
 impl KodFormularza {
+    /// The value the schema fixes for attribute `kodSystemowy`.
+    pub const KOD_SYSTEMOWY_FIXED: &'static str = "FA (3)";
+    /// The value the schema fixes for attribute `wersjaSchemy`.
+    pub const WERSJA_SCHEMY_FIXED: &'static str = "1-0E";
     pub(crate) fn read_element(
         node: roxmltree::Node<'_, '_>,
         cx: &mut crate::rt::ReadCx,
