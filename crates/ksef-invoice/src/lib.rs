@@ -19,6 +19,7 @@ mod generated;
 mod invoice;
 mod parties;
 mod rt;
+pub mod template;
 pub mod totals;
 
 pub use datetime::DateTime;
