@@ -296,23 +296,42 @@ impl FromStr for Decimal {
     }
 }
 
+impl Decimal {
+    /// Appends the decimal as written (`-12.30`) to `out`, without allocating.
+    pub(crate) fn write_to(&self, out: &mut String) {
+        let mut digits = [0u8; 40];
+        let mut n = self.mantissa.unsigned_abs();
+        let mut len = 0;
+        loop {
+            digits[len] = b'0' + (n % 10) as u8;
+            n /= 10;
+            len += 1;
+            if n == 0 {
+                break;
+            }
+        }
+        let scale = self.scale as usize;
+        while len <= scale {
+            digits[len] = b'0';
+            len += 1;
+        }
+        if self.mantissa < 0 {
+            out.push('-');
+        }
+        for i in (0..len).rev() {
+            if i + 1 == scale {
+                out.push('.');
+            }
+            out.push(char::from(digits[i]));
+        }
+    }
+}
+
 impl fmt::Display for Decimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let digits = self.mantissa.unsigned_abs().to_string();
-        let scale = self.scale as usize;
-        if self.mantissa < 0 {
-            f.write_str("-")?;
-        }
-        if scale == 0 {
-            return f.write_str(&digits);
-        }
-        let padded = if digits.len() <= scale {
-            format!("{}{digits}", "0".repeat(scale + 1 - digits.len()))
-        } else {
-            digits
-        };
-        let (i, frac) = padded.split_at(padded.len() - scale);
-        write!(f, "{i}.{frac}")
+        let mut s = String::with_capacity(24);
+        self.write_to(&mut s);
+        f.write_str(&s)
     }
 }
 

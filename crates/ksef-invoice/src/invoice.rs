@@ -60,6 +60,7 @@ impl fa3::Faktura {
         let mut w = Writer {
             out: String::with_capacity(8 * 1024),
             root_namespaces: Some(decls),
+            scratch: String::new(),
         };
         w.out
             .push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

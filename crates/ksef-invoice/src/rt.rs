@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use regex_lite::Regex;
+use regex::Regex;
 use roxmltree::Node;
 
 use crate::error::{ParseError, ParseErrorKind, Rule, ValidationError};
@@ -39,18 +39,35 @@ pub(crate) fn replace(s: &str) -> Cow<'_, str> {
 /// Path bookkeeping while reading.
 #[derive(Debug, Default)]
 pub(crate) struct ReadCx {
-    path: Vec<String>,
+    /// Element names with their 1-based position among same-named siblings.
+    path: Vec<(&'static str, usize)>,
+}
+
+/// `/Faktura/Fa/FaWiersz[2]/P_8B`; position 0 marks an attribute (`/@name`).
+fn render_path(path: &[(&'static str, usize)]) -> String {
+    let mut out = String::new();
+    for (name, i) in path {
+        out.push('/');
+        if *i == 0 {
+            out.push('@');
+        }
+        out.push_str(name);
+        if *i > 1 {
+            out.push_str(&format!("[{i}]"));
+        }
+    }
+    out
 }
 
 impl ReadCx {
-    pub(crate) fn new(root: &str) -> Self {
+    pub(crate) fn new(root: &'static str) -> Self {
         ReadCx {
-            path: vec![root.to_owned()],
+            path: vec![(root, 1)],
         }
     }
 
     fn path(&self) -> String {
-        format!("/{}", self.path.join("/"))
+        render_path(&self.path)
     }
 
     pub(crate) fn error(&self, kind: ParseErrorKind) -> ParseError {
@@ -72,7 +89,9 @@ impl ReadCx {
 pub(crate) struct Cursor<'a, 'i> {
     node: Node<'a, 'i>,
     next: Option<Node<'a, 'i>>,
-    counts: Vec<(&'a str, usize)>,
+    /// The last element name read and how many times in a row (same-named siblings are
+    /// adjacent in a valid document; the count is only used in error paths).
+    last: (&'static str, usize),
 }
 
 impl<'a, 'i> Cursor<'a, 'i> {
@@ -85,7 +104,7 @@ impl<'a, 'i> Cursor<'a, 'i> {
         let mut c = Cursor {
             node,
             next: node.first_child(),
-            counts: Vec::new(),
+            last: ("", 0),
         };
         c.skip_non_elements();
         Ok(c)
@@ -103,7 +122,13 @@ impl<'a, 'i> Cursor<'a, 'i> {
     /// Local name of the next element (elements outside the schema namespace never match).
     pub(crate) fn peek(&self) -> Option<&'a str> {
         let n = self.next?;
-        if n.tag_name().namespace() == self.node.tag_name().namespace() {
+        let (ours, theirs) = (n.tag_name().namespace(), self.node.tag_name().namespace());
+        // Namespaces are interned per document: pointer equality is the fast path.
+        let same = match (ours, theirs) {
+            (Some(a), Some(b)) => std::ptr::eq(a, b) || a == b,
+            (a, b) => a == b,
+        };
+        if same {
             Some(n.tag_name().name())
         } else {
             Some("{foreign namespace}")
@@ -121,32 +146,19 @@ impl<'a, 'i> Cursor<'a, 'i> {
         }
     }
 
-    fn index_of(&mut self, name: &'a str) -> usize {
-        match self.counts.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, k)) => {
-                *k += 1;
-                *k
-            }
-            None => {
-                self.counts.push((name, 1));
-                1
-            }
-        }
-    }
-
     fn read_one<T>(
         &mut self,
+        name: &'static str,
         node: Node<'a, 'i>,
         cx: &mut ReadCx,
         f: impl FnOnce(Node<'a, 'i>, &mut ReadCx) -> Result<T, ParseError>,
     ) -> Result<T, ParseError> {
-        let name = node.tag_name().name();
-        let i = self.index_of(name);
-        cx.path.push(if i > 1 {
-            format!("{name}[{i}]")
+        self.last = if self.last.0 == name {
+            (name, self.last.1 + 1)
         } else {
-            name.to_owned()
-        });
+            (name, 1)
+        };
+        cx.path.push(self.last);
         let v = f(node, cx)?;
         cx.path.pop();
         Ok(v)
@@ -159,7 +171,7 @@ impl<'a, 'i> Cursor<'a, 'i> {
         f: impl FnOnce(Node<'a, 'i>, &mut ReadCx) -> Result<T, ParseError>,
     ) -> Result<T, ParseError> {
         match self.take(name) {
-            Some(n) => self.read_one(n, cx, f),
+            Some(n) => self.read_one(name, n, cx, f),
             None => Err(cx.error(ParseErrorKind::Expected {
                 expected: vec![name.to_owned()],
                 found: self.peek().map(str::to_owned),
@@ -174,7 +186,7 @@ impl<'a, 'i> Cursor<'a, 'i> {
         f: impl FnOnce(Node<'a, 'i>, &mut ReadCx) -> Result<T, ParseError>,
     ) -> Result<Option<T>, ParseError> {
         match self.take(name) {
-            Some(n) => self.read_one(n, cx, f).map(Some),
+            Some(n) => self.read_one(name, n, cx, f).map(Some),
             None => Ok(None),
         }
     }
@@ -187,7 +199,7 @@ impl<'a, 'i> Cursor<'a, 'i> {
     ) -> Result<Vec<T>, ParseError> {
         let mut out = Vec::new();
         while let Some(n) = self.take(name) {
-            out.push(self.read_one(n, cx, &mut f)?);
+            out.push(self.read_one(name, n, cx, &mut f)?);
         }
         Ok(out)
     }
@@ -266,9 +278,18 @@ pub(crate) struct Writer {
     pub(crate) out: String,
     /// Namespace declarations written on the first element started (the root).
     pub(crate) root_namespaces: Option<Vec<(String, String)>>,
+    /// Reused buffer for lexical forms.
+    pub(crate) scratch: String,
 }
 
 pub(crate) fn escape_into(out: &mut String, s: &str, attribute: bool) {
+    let special = |b: &u8| {
+        matches!(b, b'&' | b'<' | b'>' | b'\r') || (attribute && matches!(b, b'"' | b'\t' | b'\n'))
+    };
+    if !s.as_bytes().iter().any(special) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -303,9 +324,11 @@ impl Writer {
     }
 
     pub(crate) fn attr<T: XmlValue>(&mut self, name: &str, value: &T) {
-        let mut s = String::new();
+        let mut s = std::mem::take(&mut self.scratch);
+        s.clear();
         value.write_lexical(&mut s);
         self.raw_attr(name, &s);
+        self.scratch = s;
     }
 
     pub(crate) fn close_start(&mut self) {
@@ -319,9 +342,11 @@ impl Writer {
     }
 
     pub(crate) fn text<T: XmlValue>(&mut self, value: &T) {
-        let mut s = String::new();
+        let mut s = std::mem::take(&mut self.scratch);
+        s.clear();
         value.write_lexical(&mut s);
         escape_into(&mut self.out, &s, false);
+        self.scratch = s;
     }
 
     pub(crate) fn leaf<T: XmlValue>(&mut self, name: &str, value: &T) {
@@ -527,9 +552,21 @@ impl XmlValue for crate::Decimal {
             .map_err(|e| format!("{s:?}: {e}"))
     }
     fn write_lexical(&self, out: &mut String) {
-        out.push_str(&self.to_string());
+        self.write_to(out);
     }
     fn check(&self, f: &Facets, v: &mut Validator) {
+        if f.patterns.is_empty()
+            && f.fixed.is_none()
+            && f.total_digits.is_none_or(|td| self.total_digits() <= td)
+            && f.fraction_digits
+                .is_none_or(|fd| self.fraction_digits() <= fd)
+            && f.min_inclusive.is_empty()
+            && f.max_inclusive.is_empty()
+            && f.min_exclusive.is_empty()
+            && f.max_exclusive.is_empty()
+        {
+            return;
+        }
         let lexical = self.to_string();
         if let Some(td) = f.total_digits
             && self.total_digits() > td
@@ -603,52 +640,44 @@ impl XmlValue for crate::DateTime {
 /// Collects validation errors with the path of the element concerned.
 #[derive(Debug)]
 pub(crate) struct Validator {
-    path: Vec<String>,
+    path: Vec<(&'static str, usize)>,
     pub(crate) errors: Vec<ValidationError>,
 }
 
 impl Validator {
-    pub(crate) fn new(root: &str) -> Self {
+    pub(crate) fn new(root: &'static str) -> Self {
         Validator {
-            path: vec![root.to_owned()],
+            path: vec![(root, 1)],
             errors: Vec::new(),
         }
     }
 
-    /// The current element path, `/Faktura/Fa/FaWiersz[2]/P_8B`.
-    pub(crate) fn path(&self) -> String {
-        format!("/{}", self.path.join("/"))
-    }
-
     pub(crate) fn error(&mut self, rule: Rule) {
-        let path = self.path();
+        let path = render_path(&self.path);
         self.errors.push(ValidationError { path, rule });
     }
 
-    pub(crate) fn enter(&mut self, name: &str) {
-        self.path.push(name.to_owned());
+    pub(crate) fn enter(&mut self, name: &'static str) {
+        self.path.push((name, 1));
     }
 
-    pub(crate) fn enter_index(&mut self, name: &str, i: usize) {
-        self.path.push(if i == 0 {
-            name.to_owned()
-        } else {
-            format!("{name}[{}]", i + 1)
-        });
+    pub(crate) fn enter_index(&mut self, name: &'static str, i: usize) {
+        self.path.push((name, i + 1));
     }
 
     pub(crate) fn leave(&mut self) {
         self.path.pop();
     }
 
-    pub(crate) fn value<T: XmlValue>(&mut self, name: &str, value: &T, f: &Facets) {
+    pub(crate) fn value<T: XmlValue>(&mut self, name: &'static str, value: &T, f: &Facets) {
         self.enter(name);
         value.check(f, self);
         self.leave();
     }
 
-    pub(crate) fn attr<T: XmlValue>(&mut self, name: &str, value: &T, f: &Facets) {
-        self.enter(&format!("@{name}"));
+    /// Checks an attribute; `name` is the attribute's name.
+    pub(crate) fn attr<T: XmlValue>(&mut self, name: &'static str, value: &T, f: &Facets) {
+        self.path.push((name, 0));
         value.check(f, self);
         self.leave();
     }
@@ -657,7 +686,13 @@ impl Validator {
         value.check(f, self);
     }
 
-    pub(crate) fn occurs(&mut self, name: &str, count: usize, min: usize, max: Option<usize>) {
+    pub(crate) fn occurs(
+        &mut self,
+        name: &'static str,
+        count: usize,
+        min: usize,
+        max: Option<usize>,
+    ) {
         if count < min || max.is_some_and(|m| count > m) {
             self.enter(name);
             self.error(Rule::Occurs {
