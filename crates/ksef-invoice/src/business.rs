@@ -123,7 +123,7 @@ fn currency(fa: &fa3::Fa, c: &mut Checks) {
         if !bucket.taxed() || *bucket == Bucket::Oss {
             continue;
         }
-        let field = bucket_field(*bucket).replace("P_13", "P_14");
+        let field = bucket.field().replace("P_13", "P_14");
         match (pln, sum.vat_pln.is_some()) {
             (true, true) => c.push(
                 format!("/Faktura/Fa/{field}W"),
@@ -161,24 +161,6 @@ fn currency(fa: &fa3::Fa, c: &mut Checks) {
                 reason: "a PLN invoice carries an exchange rate".into(),
             },
         );
-    }
-}
-
-pub(crate) fn bucket_field(b: Bucket) -> &'static str {
-    match b {
-        Bucket::Basic => "P_13_1",
-        Bucket::Reduced1 => "P_13_2",
-        Bucket::Reduced2 => "P_13_3",
-        Bucket::Taxi => "P_13_4",
-        Bucket::Oss => "P_13_5",
-        Bucket::ZeroDomestic => "P_13_6_1",
-        Bucket::ZeroWdt => "P_13_6_2",
-        Bucket::ZeroExport => "P_13_6_3",
-        Bucket::Exempt => "P_13_7",
-        Bucket::OutsideCountry => "P_13_8",
-        Bucket::Art100 => "P_13_9",
-        Bucket::ReverseCharge => "P_13_10",
-        Bucket::Margin => "P_13_11",
     }
 }
 
@@ -227,7 +209,7 @@ fn totals(fa: &fa3::Fa, c: &mut Checks) {
     for bucket in expected.buckets.keys().chain(stated.buckets.keys()) {
         let e = expected.buckets.get(bucket).unwrap_or(&zero);
         let s = stated.buckets.get(bucket).unwrap_or(&zero);
-        let field = bucket_field(*bucket);
+        let field = bucket.field();
         if e.net != s.net {
             c.push(
                 format!("/Faktura/Fa/{field}"),

@@ -68,6 +68,26 @@ impl Bucket {
         }
     }
 
+    /// The name of the bucket's net field (`P_13_1`, `P_13_6_2`, …; the tax field is the same
+    /// with `P_14`).
+    pub fn field(self) -> &'static str {
+        match self {
+            Bucket::Basic => "P_13_1",
+            Bucket::Reduced1 => "P_13_2",
+            Bucket::Reduced2 => "P_13_3",
+            Bucket::Taxi => "P_13_4",
+            Bucket::Oss => "P_13_5",
+            Bucket::ZeroDomestic => "P_13_6_1",
+            Bucket::ZeroWdt => "P_13_6_2",
+            Bucket::ZeroExport => "P_13_6_3",
+            Bucket::Exempt => "P_13_7",
+            Bucket::OutsideCountry => "P_13_8",
+            Bucket::Art100 => "P_13_9",
+            Bucket::ReverseCharge => "P_13_10",
+            Bucket::Margin => "P_13_11",
+        }
+    }
+
     /// Whether the bucket carries a tax amount (`P_14_x`).
     pub fn taxed(self) -> bool {
         matches!(
