@@ -95,3 +95,45 @@ fn new_fills_a_template_and_show_summarises_it() {
     assert_eq!(report["invoice"]["totals"][0]["field"], "P_13_1");
     assert_eq!(report["invoice"]["total"], "2051");
 }
+
+#[test]
+fn send_and_batch_refuse_schema_invalid_fa3_before_opening_a_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.xml");
+    let text = std::fs::read_to_string(sample(1))
+        .unwrap()
+        .replace("<P_12>5</P_12>", "<P_12>6</P_12>");
+    std::fs::write(&bad, text).unwrap();
+    // Nothing listens on port 9 (discard): reaching the network would fail differently.
+    for command in ["send", "batch"] {
+        let out = ksef()
+            .args(["--base-url", "http://127.0.0.1:9/v2", command])
+            .arg(&bad)
+            .args(["--out"])
+            .arg(dir.path().join("out"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{command}: {stderr}");
+        assert!(
+            stderr.contains("bad.xml: /Faktura/Fa/FaWiersz[3]/P_12"),
+            "{command}: {stderr}"
+        );
+        let out = ksef()
+            .args([
+                "--base-url",
+                "http://127.0.0.1:9/v2",
+                command,
+                "--no-validate",
+            ])
+            .arg(&bad)
+            .args(["--out"])
+            .arg(dir.path().join("out2"))
+            .output()
+            .unwrap();
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("FA(3) schema"),
+            "{command} --no-validate still validates"
+        );
+    }
+}
