@@ -12,6 +12,7 @@
 
 mod regen;
 mod test_cmd;
+mod xsd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,6 +20,7 @@ use std::process::ExitCode;
 const USAGE: &str = "\
 usage:
   cargo xtask regen [--spec PATH] [--check]   generate crates/ksef-model from the OpenAPI spec
+                                              and crates/ksef-invoice from the FA(3) XSD
                                               (default spec: ../shared/ksef-docs/open-api.json)
   cargo xtask test [CARGO TEST ARGS…]         install/check test tools, run every test (extra
                                               arguments go to `cargo test`), then run every
@@ -29,7 +31,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
     let result = match args.first().map(String::as_str) {
-        Some("regen") => parse_regen(&args[1..], &root).and_then(|o| regen::run(&root, o)),
+        Some("regen") => parse_regen(&args[1..], &root).and_then(|o| {
+            let check = o.check;
+            regen::run(&root, o)?;
+            xsd::run(&root, check)
+        }),
         Some("test") => test_cmd::run(&root, &args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

@@ -71,6 +71,8 @@ pub enum Command {
     Sync(commands::sync::Args),
     /// Makes KOD I / KOD II verification links and QR codes (PNG/SVG).
     Qr(commands::qr::Args),
+    /// FA(3) invoices offline: validate files, fill a template, show a summary.
+    Invoice(commands::invoice::Args),
     /// Manages KSeF tokens.
     Tokens(commands::tokens::Args),
     /// Grants, revokes and queries permissions.
@@ -115,6 +117,7 @@ async fn dispatch(command: Command, ctx: &Ctx, report: &mut Report) -> CliResult
         Command::Export(args) => commands::export::run(args, ctx, report).await,
         Command::Sync(args) => commands::sync::run(args, ctx, report).await,
         Command::Qr(args) => commands::qr::run(args, ctx, report).await,
+        Command::Invoice(args) => commands::invoice::run(args, report),
         Command::Tokens(args) => commands::tokens::run(args, ctx, report).await,
         Command::Permissions(args) => commands::permissions::run(args, ctx, report).await,
         Command::Certs(args) => commands::certs::run(args, ctx, report).await,

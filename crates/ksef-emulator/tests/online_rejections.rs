@@ -407,3 +407,28 @@ async fn invoice_limit_and_processing_delay() {
         (Some(200), Some(2))
     );
 }
+
+#[tokio::test]
+async fn schema_invalid_fa3_is_rejected_with_450_and_the_reasons() {
+    let (h, nip, token) = owner().await;
+    let key = SymmetricKey::generate();
+    let session = open_online(&h, &token, &key).await;
+    let xml = invoice(&nip, &unique_number("FV/XSD"), &today())
+        .replace("<P_12>23</P_12>", "<P_12>24</P_12>");
+    let (code, status) = final_code(&h, &token, &session, &key, xml.as_bytes()).await;
+    assert_eq!(code, 450, "{status}");
+    let details = status["status"]["details"].to_string();
+    assert!(details.contains("/Faktura/Fa/FaWiersz/P_12"), "{details}");
+    let xml = invoice(&nip, &unique_number("FV/XSD"), &today()).replace(
+        "<Nazwa>Nabywca S.A.</Nazwa>",
+        &format!("<Nazwa>{}</Nazwa>", "N".repeat(600)),
+    );
+    let (code, status) = final_code(&h, &token, &session, &key, xml.as_bytes()).await;
+    assert_eq!(code, 450, "{status}");
+    assert!(
+        status["status"]["details"]
+            .to_string()
+            .contains("maxLength"),
+        "{status}"
+    );
+}

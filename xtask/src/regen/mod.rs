@@ -189,7 +189,7 @@ fn sha256_hex(text: &str) -> String {
         .collect()
 }
 
-fn rustfmt(source: &str) -> Result<String, String> {
+pub(crate) fn rustfmt(source: &str) -> Result<String, String> {
     let mut child = Command::new(std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".into()))
         .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
         .stdin(Stdio::piped())
@@ -312,7 +312,7 @@ fn check(out_dir: &Path, generated: &Generated) -> Result<(), String> {
     }
 }
 
-fn diff_summary(name: &str, old: &str, new: &str) -> String {
+pub(crate) fn diff_summary(name: &str, old: &str, new: &str) -> String {
     let diff = similar::TextDiff::from_lines(old, new);
     let (mut added, mut removed) = (0, 0);
     for change in diff.iter_all_changes() {

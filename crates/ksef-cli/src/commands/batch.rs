@@ -18,7 +18,7 @@ use ksef::crypto::symmetric::SymmetricKey;
 use ksef::sending::{BatchSession, BatchSessionState};
 use serde_json::{Value, json};
 
-use super::invoice_files::{FormArg, detect_form};
+use super::invoice_files::{Fa3Check, FormArg, detect_form};
 use crate::commands::Ctx;
 use crate::error::{CliError, CliResult};
 use crate::files::{expand_inputs, safe_name, write_atomic};
@@ -55,6 +55,9 @@ pub struct Args {
     /// How long to wait for KSeF to process the session, in seconds.
     #[arg(long, default_value_t = 3600)]
     pub timeout: u64,
+    /// Do not check FA(3) files against the schema before opening the session.
+    #[arg(long)]
+    pub no_validate: bool,
 }
 
 /// Two bars on stderr: invoices packed, bytes uploaded.
@@ -145,6 +148,18 @@ async fn start(args: &Args, ctx: &Ctx, bars: &Arc<Bars>) -> CliResult<(BatchSess
     }
     let files = expand_inputs(&args.inputs)?;
     let form = form_of(&files, args.form)?;
+    if form == ksef::InvoiceForm::Fa3 && !args.no_validate {
+        // One file at a time: a batch may be far larger than memory.
+        let mut check = Fa3Check::default();
+        for f in &files {
+            let xml = std::fs::read(f)
+                .map_err(|e| CliError::config(format!("cannot read {}: {e}", f.display())))?;
+            check.add(f, &xml);
+        }
+        for w in check.finish()? {
+            eprintln!("warning: {w}");
+        }
+    }
     let spool = args.out.join("spool");
     std::fs::create_dir_all(&spool)
         .map_err(|e| CliError::failure(format!("cannot create {}: {e}", spool.display())))?;

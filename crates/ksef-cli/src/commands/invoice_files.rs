@@ -93,6 +93,48 @@ pub fn read_invoices(
     Ok((form, files))
 }
 
+/// Checks FA(3) files against the schema before a session is opened (KSeF would reject a
+/// schema-invalid invoice with code 450 after it was sent): add each file, then [`finish`]. Every
+/// bad file is named with its errors; business-rule findings (check digits, totals) do not stop
+/// sending: they come back as warnings, since KSeF does not check them.
+///
+/// [`finish`]: Fa3Check::finish
+#[derive(Debug, Default)]
+pub struct Fa3Check {
+    problems: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl Fa3Check {
+    /// Checks one file.
+    pub fn add(&mut self, path: &Path, xml: &[u8]) {
+        match ksef_invoice::Invoice::from_xml(xml) {
+            Err(e) => self.problems.push(format!("{}: {e}", path.display())),
+            Ok(invoice) => {
+                let schema = invoice.schema_errors();
+                let (list, errors) = if schema.is_empty() {
+                    (&mut self.warnings, invoice.business_errors())
+                } else {
+                    (&mut self.problems, schema)
+                };
+                list.extend(errors.iter().map(|e| format!("{}: {e}", path.display())));
+            }
+        }
+    }
+
+    /// The warnings, or an error listing every schema problem.
+    pub fn finish(self) -> CliResult<Vec<String>> {
+        if self.problems.is_empty() {
+            Ok(self.warnings)
+        } else {
+            Err(CliError::config(format!(
+                "invoice file(s) fail the FA(3) schema (nothing was sent; --no-validate skips this check):\n  {}",
+                self.problems.join("\n  ")
+            )))
+        }
+    }
+}
+
 fn settle_form(files: &[InvoiceFile]) -> CliResult<InvoiceForm> {
     let mut found: Option<(InvoiceForm, &Path)> = None;
     for file in files {

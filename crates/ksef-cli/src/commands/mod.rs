@@ -6,6 +6,7 @@ pub mod certs;
 pub mod download;
 pub mod export;
 pub mod filters;
+pub mod invoice;
 pub mod invoice_files;
 pub mod lighthouse;
 pub mod limits;

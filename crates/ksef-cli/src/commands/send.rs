@@ -13,7 +13,7 @@ use ksef::sending::SendOptions;
 use ksef::{AuthenticatedClient, OnlineSession};
 use serde_json::{Value, json};
 
-use super::invoice_files::{FormArg, InvoiceFile, read_invoices};
+use super::invoice_files::{Fa3Check, FormArg, InvoiceFile, read_invoices};
 use crate::commands::Ctx;
 use crate::error::{CliError, CliResult, ErrorKind};
 use crate::files::{expand_inputs, safe_name, write_atomic};
@@ -47,6 +47,9 @@ pub struct Args {
     /// Do not download UPOs.
     #[arg(long)]
     pub no_upo: bool,
+    /// Do not check FA(3) files against the schema before opening the session.
+    #[arg(long)]
+    pub no_validate: bool,
 }
 
 /// What became of one file.
@@ -251,6 +254,15 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
         )));
     }
     let (form, files) = read_invoices(&paths, args.form)?;
+    if form == ksef::InvoiceForm::Fa3 && !args.no_validate {
+        let mut check = Fa3Check::default();
+        for f in &files {
+            check.add(&f.path, &f.xml);
+        }
+        for w in check.finish()? {
+            report.warn(&w);
+        }
+    }
     if files.len() > ONLINE_COMFORT {
         report.warn(&format!(
             "KSeF lets online sessions send about 30 invoices a minute (180 an hour); for {} \

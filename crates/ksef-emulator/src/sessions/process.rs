@@ -97,7 +97,29 @@ pub fn evaluate(xml: &[u8], ctx: &InvoiceContext) -> Result<ParsedInvoice, Rejec
             "Data wystawienia faktury (P_1) nie może być późniejsza niż data przyjęcia dokumentu do systemu KSeF.",
         ));
     }
+    if ctx.form == Form::Fa3 {
+        schema_check(xml)?;
+    }
     Ok(parsed)
+}
+
+/// KSeF validates every FA(3) invoice against the schema and rejects a violation with 450 and
+/// the reasons; the emulator does the same with `ksef-invoice` (schema rules only: KSeF does not
+/// check totals or check digits).
+fn schema_check(xml: &[u8]) -> Result<(), Rejection> {
+    let details: Vec<String> = match ksef_invoice::Invoice::from_xml(xml) {
+        Err(e) => vec![e.to_string()],
+        Ok(invoice) => invoice
+            .schema_errors()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+    };
+    if details.is_empty() {
+        Ok(())
+    } else {
+        Err(Rejection { code: 450, details })
+    }
 }
 
 fn rejected(code: i32, details: Vec<String>) -> Status {
