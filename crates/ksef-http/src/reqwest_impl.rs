@@ -5,7 +5,8 @@ use std::time::Duration;
 use futures::TryStreamExt;
 
 use crate::transport::{
-    Body, HttpRequest, HttpResponse, ResponseBody, Transport, TransportError, TransportErrorKind,
+    Body, HttpRequest, HttpResponse, RequestKind, ResponseBody, Transport, TransportError,
+    TransportErrorKind,
 };
 
 /// Settings of [`ReqwestTransport`].
@@ -13,9 +14,12 @@ use crate::transport::{
 pub struct ReqwestConfig {
     /// Time allowed to establish a connection.
     pub connect_timeout: Duration,
-    /// Time allowed for a whole request (headers and body), `None` for no limit (large
-    /// transfers set their own).
+    /// Time allowed for a whole API call (headers and body), `None` for no limit. Transfers to
+    /// and from pre-signed storage ([`RequestKind::Transfer`]) have no total limit.
     pub timeout: Option<Duration>,
+    /// The idle timeout of every request: the longest time without a byte read from the
+    /// connection (a stalled transfer fails after it; a slow but moving one never does).
+    pub read_timeout: Duration,
     /// How long idle pooled connections are kept.
     pub pool_idle_timeout: Duration,
 }
@@ -25,6 +29,7 @@ impl Default for ReqwestConfig {
         Self {
             connect_timeout: Duration::from_secs(10),
             timeout: Some(Duration::from_secs(120)),
+            read_timeout: Duration::from_secs(120),
             pool_idle_timeout: Duration::from_secs(90),
         }
     }
@@ -35,6 +40,7 @@ impl Default for ReqwestConfig {
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    api_timeout: Option<Duration>,
 }
 
 impl ReqwestTransport {
@@ -45,23 +51,27 @@ impl ReqwestTransport {
 
     /// A transport with the given settings.
     pub fn with_config(config: &ReqwestConfig) -> Result<Self, TransportError> {
-        let mut builder = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(config.pool_idle_timeout)
+            .read_timeout(config.read_timeout)
             .redirect(reqwest::redirect::Policy::none());
-        if let Some(t) = config.timeout {
-            builder = builder.timeout(t);
-        }
         let client = builder
             .build()
-            .map_err(|e| TransportError::new(TransportErrorKind::Other, e.to_string()))?;
-        Ok(Self { client })
+            .map_err(|e| TransportError::new(TransportErrorKind::Other, describe(e)))?;
+        Ok(Self {
+            client,
+            api_timeout: config.timeout,
+        })
     }
 
-    /// Wraps an existing reqwest client (its own settings apply).
+    /// Wraps an existing reqwest client (its own settings apply; no per-call timeout is added).
     pub fn from_client(client: reqwest::Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            api_timeout: None,
+        }
     }
 }
 
@@ -81,10 +91,13 @@ fn classify(e: &reqwest::Error) -> TransportErrorKind {
     }
 }
 
-fn describe(e: &reqwest::Error) -> String {
+/// The error with its cause chain, without the URL: a pre-signed URL carries its signature
+/// (`sig=…`) in the query, which must never reach a log or an error message.
+fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
     // reqwest's Display stops at the outermost error; include the cause chain.
     let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
+    let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         message.push_str(": ");
         message.push_str(&s.to_string());
@@ -100,6 +113,9 @@ impl Transport for ReqwestTransport {
             .client
             .request(request.method, request.url)
             .headers(request.headers);
+        if let (RequestKind::Api, Some(t)) = (request.kind, self.api_timeout) {
+            builder = builder.timeout(t);
+        }
         builder = match request.body {
             Body::Empty => builder,
             Body::Bytes(b) => builder.body(b),
@@ -113,12 +129,12 @@ impl Transport for ReqwestTransport {
         let response = builder
             .send()
             .await
-            .map_err(|e| TransportError::new(classify(&e), describe(&e)))?;
+            .map_err(|e| TransportError::new(classify(&e), describe(e)))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let stream = response
             .bytes_stream()
-            .map_err(|e| std::io::Error::other(describe(&e)));
+            .map_err(|e| std::io::Error::other(describe(e)));
         Ok(HttpResponse {
             status,
             headers,

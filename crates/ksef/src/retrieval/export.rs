@@ -118,7 +118,7 @@ impl Export {
     /// Waits until the package is ready (200); the failure statuses (210 expired, 415 key
     /// error, 420 `from` beyond the HWM, 500, 550) become [`Error::ExportFailed`].
     pub async fn wait(&self, timeout: Duration) -> Result<InvoicePackage> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = crate::waiting::deadline_after(timeout);
         loop {
             let status = self
                 .client

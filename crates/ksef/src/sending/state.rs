@@ -120,13 +120,25 @@ pub(crate) struct SavedInvoice {
     pub(crate) size: u64,
 }
 
-/// One upload URL as returned by the open response (pre-signed: no token).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One upload URL as returned by the open response (pre-signed: no token). `Debug` hides the
+/// URL's signature.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct SavedUpload {
     pub(crate) ordinal: i32,
     pub(crate) method: String,
     pub(crate) url: String,
     pub(crate) headers: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for SavedUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SavedUpload")
+            .field("ordinal", &self.ordinal)
+            .field("method", &self.method)
+            .field("url", &ksef_http::redact_presigned_url(&self.url))
+            .field("headers", &self.headers)
+            .finish()
+    }
 }
 
 /// What is needed to continue a batch session in another process: the session, its key, the
@@ -179,7 +191,7 @@ fn save_json<T: Serialize>(value: &T, path: &Path) -> Result<()> {
     tmp.write_all(&json).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    crate::fsutil::sync_dir(dir).map_err(io)
 }
 
 fn load_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
