@@ -33,7 +33,7 @@ pub use retry::RetryPolicy;
 pub use throttle::{Throttle, ThrottleConfig};
 pub use token::BearerToken;
 pub use transport::{
-    Body, ByteStream, HttpRequest, HttpResponse, RequestKind, ResponseBody, Transport, TransportError,
-    TransportErrorKind,
+    Body, ByteStream, HttpRequest, HttpResponse, RequestKind, ResponseBody, Transport,
+    TransportError, TransportErrorKind,
 };
 pub use warning::{SystemWarning, parse_system_warnings};

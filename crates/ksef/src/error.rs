@@ -144,6 +144,9 @@ pub enum Error {
         /// What is wrong.
         problem: crate::retrieval::PartProblem,
     },
+    /// A downloaded export package is incomplete or inconsistent (export it again).
+    #[error("export package: {0}")]
+    ExportPackage(crate::retrieval::PackageProblem),
     /// A downloaded document does not have the hash the server announced.
     #[error("{what}: SHA-256 {actual} instead of the announced {expected}")]
     HashMismatch {
@@ -207,6 +210,14 @@ pub enum Error {
         /// The last failure.
         #[source]
         source: Box<Error>,
+    },
+    /// A paginated read was stopped because the server's pages would never end.
+    #[error("{operation}: pagination stopped: {problem}")]
+    Pagination {
+        /// The operation.
+        operation: &'static str,
+        /// What the server did.
+        problem: &'static str,
     },
     /// The server answered with something the SDK cannot use.
     #[error("unexpected answer from the server: {0}")]

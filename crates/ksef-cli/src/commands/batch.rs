@@ -122,7 +122,8 @@ fn form_of(inputs: &[PathBuf], form: FormArg) -> CliResult<ksef::InvoiceForm> {
             let first = inputs
                 .first()
                 .ok_or_else(|| CliError::config("no invoice files given"))?;
-            let head = std::fs::read(first)
+            let limit = ksef::batch::BatchLimits::default().max_invoice_with_attachments_size;
+            let head = ksef::batch::read_bounded(first, limit)
                 .map_err(|e| CliError::config(format!("cannot read {}: {e}", first.display())))?;
             detect_form(&head).ok_or_else(|| {
                 CliError::config(format!(

@@ -244,7 +244,11 @@ impl OnlineSession {
     pub async fn find_by_hash(&self, hash: &str) -> Result<Option<ReferenceNumber>> {
         let mut invoices = std::pin::pin!(self.invoices());
         while let Some(item) = invoices.try_next().await? {
-            if item.invoice_hash.as_ref().is_some_and(|h| h.as_str() == hash) {
+            if item
+                .invoice_hash
+                .as_ref()
+                .is_some_and(|h| h.as_str() == hash)
+            {
                 return Ok(Some(item.reference_number));
             }
         }
@@ -253,7 +257,11 @@ impl OnlineSession {
 
     /// Sends one invoice whose earlier send ended in [`Error::OutcomeUnknown`]: finds it in the
     /// session by hash when KSeF took it, and sends it otherwise.
-    pub async fn reconcile_invoice(&self, xml: &[u8], options: &SendOptions) -> Result<SentInvoice> {
+    pub async fn reconcile_invoice(
+        &self,
+        xml: &[u8],
+        options: &SendOptions,
+    ) -> Result<SentInvoice> {
         let hash = sha256_base64(xml);
         match self.find_by_hash(&hash).await? {
             Some(reference_number) => Ok(SentInvoice {
