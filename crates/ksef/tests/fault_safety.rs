@@ -38,10 +38,7 @@ fn reworded(n: usize) -> Vec<u8> {
 }
 
 fn faulty(faults: Faults) -> EmulatorConfig {
-    EmulatorConfig {
-        faults,
-        ..fast()
-    }
+    EmulatorConfig { faults, ..fast() }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -223,7 +223,10 @@ async fn an_incomplete_package_is_a_typed_error() {
         }
         match run(&client, &pkg, &key, &UnpackLimits::default()).await {
             Err(Error::ExportPackage(p)) => assert!(expected(&p), "{what}: {p:?}"),
-            other => panic!("{what}: expected a package error, got {:?}", other.map(|_| ())),
+            other => panic!(
+                "{what}: expected a package error, got {:?}",
+                other.map(|_| ())
+            ),
         }
     }
 }
