@@ -173,7 +173,8 @@ async fn an_incomplete_package_is_a_typed_error() {
     let x2 = format!("{k2}.xml");
     let bad_number = "5265877635-20250801-0100001AF601-00";
     let bad_file = format!("{bad_number}.xml");
-    let cases: Vec<(&str, Vec<(&str, Vec<u8>)>, fn(&P) -> bool)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, Vec<u8>)>, fn(&P) -> bool);
+    let cases: Vec<Case> = vec![
         ("no _metadata.json", vec![(&x1, b"<F/>".to_vec())], |p| {
             matches!(p, P::MissingMetadata)
         }),
