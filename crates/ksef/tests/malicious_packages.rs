@@ -174,7 +174,7 @@ async fn an_incomplete_package_is_a_typed_error() {
     let bad_number = "5265877635-20250801-0100001AF601-00";
     let bad_file = format!("{bad_number}.xml");
     type Case<'a> = (&'a str, Vec<(&'a str, Vec<u8>)>, fn(&P) -> bool);
-    let cases: Vec<Case> = vec![
+    let cases: Vec<Case<'_>> = vec![
         ("no _metadata.json", vec![(&x1, b"<F/>".to_vec())], |p| {
             matches!(p, P::MissingMetadata)
         }),
