@@ -144,7 +144,7 @@ struct Writer<'a> {
     target: &'a Path,
     limits: &'a UnpackLimits,
     total: u64,
-    seen: std::collections::HashSet<String>,
+    seen: std::collections::HashSet<PathBuf>,
     files: Vec<UnpackedFile>,
 }
 
@@ -167,10 +167,11 @@ impl<'a> Writer<'a> {
         if self.files.len() >= self.limits.max_entries {
             return Err(UnpackError::TooManyEntries(self.limits.max_entries));
         }
-        if !self.seen.insert(name.to_owned()) {
+        let path = safe_path(self.target, name)?;
+        // Names that lead to the same file (`a.xml`, `./a.xml`, `d//a.xml`) are duplicates.
+        if !self.seen.insert(path.clone()) {
             return Err(UnpackError::Duplicate(name.to_owned()));
         }
-        let path = safe_path(self.target, name)?;
         prepare_dirs(self.target, &path, name)?;
         let dir = path.parent().unwrap_or(self.target);
         let io = |p: &Path, source| UnpackError::Io {
