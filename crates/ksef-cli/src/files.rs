@@ -79,6 +79,10 @@ pub fn expand_inputs(inputs: &[String]) -> CliResult<Vec<PathBuf>> {
             if files.len() == before {
                 return Err(CliError::config(format!("{input}: no files match")));
             }
+        } else if path.exists() {
+            return Err(CliError::config(format!(
+                "{input}: not a regular file (a device, a pipe or a socket cannot be an invoice)"
+            )));
         } else {
             return Err(CliError::config(format!(
                 "{input}: no such file or directory"
