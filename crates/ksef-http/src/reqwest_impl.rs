@@ -101,9 +101,15 @@ fn classify(e: &reqwest::Error) -> TransportErrorKind {
 /// The error with its cause chain, without the URL: a pre-signed URL carries its signature
 /// (`sig=…`) in the query, which must never reach a log or an error message.
 fn describe(e: reqwest::Error) -> String {
+    let url = e
+        .url()
+        .map(|u| crate::client::redact_presigned_url(u.as_str()));
     let e = e.without_url();
     // reqwest's Display stops at the outermost error; include the cause chain.
     let mut message = e.to_string();
+    if let Some(url) = url {
+        message.push_str(&format!(" ({url})"));
+    }
     let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         message.push_str(": ");

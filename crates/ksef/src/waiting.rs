@@ -160,3 +160,22 @@ impl AuthenticatedClient {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 12, defect 7: a huge timeout (a `--timeout` of years) never panics.
+    #[test]
+    fn a_huge_timeout_saturates() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let far = deadline_after(Duration::MAX);
+            assert!(far > tokio::time::Instant::now() + Duration::from_secs(3600));
+            let _ = deadline_after(Duration::from_secs(u64::MAX));
+        });
+    }
+}

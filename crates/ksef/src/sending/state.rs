@@ -235,3 +235,42 @@ impl BatchSessionState {
         self.parts.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 12, defect 8: a saved state's `Debug` shows neither the key nor the upload URLs'
+    /// signatures.
+    #[test]
+    fn debug_hides_the_key_and_the_signatures() {
+        let key = KeyMaterial::of(&SymmetricKey::generate());
+        let secret = key.key.clone();
+        let state = BatchSessionState {
+            reference_number: "20250625-SB-2C3E6C8000-B675CF5D68-07".into(),
+            form: InvoiceForm::Fa3,
+            offline_mode: false,
+            key,
+            spool_dir: PathBuf::from("spool"),
+            tar_gz: false,
+            package: SavedDigest {
+                sha256: String::new(),
+                size: 0,
+            },
+            parts: Vec::new(),
+            invoices: Vec::new(),
+            uploads: vec![SavedUpload {
+                ordinal: 1,
+                method: "PUT".into(),
+                url: "https://storage.invalid/part-1?sv=2024&sig=SECRETSIG".into(),
+                headers: Vec::new(),
+            }],
+            uploaded: BTreeSet::new(),
+            closed: false,
+        };
+        let shown = format!("{state:?}");
+        assert!(!shown.contains("SECRETSIG"), "{shown}");
+        assert!(shown.contains("storage.invalid/part-1"));
+        assert!(!shown.contains(&secret));
+    }
+}
