@@ -158,6 +158,15 @@ fn collect_report(
     }
 }
 
+/// The files without an outcome yet, as arguments.
+fn unsettled(files: &[PathBuf], outcomes: &Outcomes) -> Vec<String> {
+    files
+        .iter()
+        .filter(|f| !outcomes.contains_key(*f))
+        .map(|f| f.display().to_string())
+        .collect()
+}
+
 /// `ksef send` over `files` until every file is settled (at most `max_runs` runs).
 pub async fn cli_send(
     chaos: &mut Chaos,
@@ -167,11 +176,7 @@ pub async fn cli_send(
 ) -> Result<Outcomes, String> {
     let mut outcomes = Outcomes::new();
     for _ in 0..max_runs {
-        let todo: Vec<String> = files
-            .iter()
-            .filter(|f| !outcomes.contains_key(*f))
-            .map(|f| f.display().to_string())
-            .collect();
+        let todo = unsettled(files, &outcomes);
         if todo.is_empty() {
             break;
         }
@@ -200,11 +205,7 @@ pub async fn cli_batch(
     let state = out.join("batch-state.json");
     let mut outcomes = Outcomes::new();
     for _ in 0..max_runs {
-        let todo: Vec<String> = files
-            .iter()
-            .filter(|f| !outcomes.contains_key(*f))
-            .map(|f| f.display().to_string())
-            .collect();
+        let todo = unsettled(files, &outcomes);
         if todo.is_empty() {
             break;
         }

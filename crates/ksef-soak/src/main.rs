@@ -1,8 +1,9 @@
 //! `ksef-soak`: the chaos soak of ksef-rs (run it with `cargo xtask soak`; see
 //! `docs/chaos-soak.md`).
 //!
-//! The emulator runs in this process with faults on (5xx HTML WAF pages and JSON 500/503,
-//! connection resets before and after the server committed, slow answers). Client processes —
+//! The emulator runs in this process with faults on (5xx HTML WAF pages and JSON 500/503, 429
+//! with `Retry-After`, connection resets before and after the server committed, slow answers,
+//! throttled pre-signed storage). Client processes —
 //! this binary as an SDK worker (`OnlineSession::send_all`), `ksef send`, `ksef batch
 //! [--resume]`, `ksef sync` — are killed at random points and run again until every invoice is
 //! settled. The final audit fails loudly on any invoice lost, duplicated or misreported, on a
@@ -28,6 +29,7 @@ use ksef_emulator::{Emulator, EmulatorConfig, Faults, RateLimitMode};
 const USAGE: &str = "\
 usage: ksef-soak run --ksef PATH --work DIR [--invoices N] [--batch-size N] [--reused N]
                      [--kills N] [--max-kill-delay-ms N] [--seed N]
+                     [--storage-bytes-per-sec N]
        ksef-soak sdk-worker --base-url URL --list FILE --results FILE";
 
 /// Settings of a soak run.
@@ -41,6 +43,7 @@ struct Options {
     kills: usize,
     max_kill_delay: Duration,
     seed: u64,
+    storage_bytes_per_sec: u64,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -53,6 +56,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         kills: 20,
         max_kill_delay: Duration::from_secs(20),
         seed: 12,
+        storage_bytes_per_sec: 1_000_000,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -70,6 +74,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--kills" => o.kills = number(value()?)? as usize,
             "--max-kill-delay-ms" => o.max_kill_delay = Duration::from_millis(number(value()?)?),
             "--seed" => o.seed = number(value()?)?,
+            "--storage-bytes-per-sec" => o.storage_bytes_per_sec = number(value()?)?,
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
@@ -79,18 +84,22 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
-/// The faults of the soak: ≥ 5 % 5xx (HTML WAF pages and JSON 500/503), ≥ 2 % connection
-/// resets before and after the server committed, slow answers.
-fn faults(seed: u64) -> Faults {
+/// The faults of the soak: ≥ 5 % 5xx (HTML WAF pages and JSON 500/503), 5 % 429 with
+/// `Retry-After`, ≥ 2 % connection resets before and after the server committed, slow answers,
+/// and pre-signed storage throttled to `storage_bytes_per_sec`.
+fn faults(seed: u64, storage_bytes_per_sec: u64) -> Faults {
     Faults {
         seed,
         internal_error: 0.02,
         unavailable: 0.02,
         waf_html: 0.02,
+        too_many_requests: 0.05,
+        retry_after_secs: 1,
         reset: 0.02,
         drop_after_commit: 0.02,
         slow: 0.01,
         slow_ms: 300,
+        storage_bytes_per_sec,
         ..Faults::default()
     }
 }
@@ -143,7 +152,7 @@ async fn run(o: Options) -> Result<bool, String> {
     std::fs::create_dir_all(o.work.join("home")).map_err(|e| e.to_string())?;
     let config = EmulatorConfig {
         rate_limits: RateLimitMode::Off,
-        faults: faults(o.seed),
+        faults: faults(o.seed, o.storage_bytes_per_sec),
         ..EmulatorConfig::default()
     };
     let emulator = Emulator::start(config)
