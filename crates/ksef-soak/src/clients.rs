@@ -34,6 +34,10 @@ pub struct Chaos {
     pub runs: usize,
     /// The longest a client runs before a planned kill.
     pub max_kill_delay: Duration,
+    /// The longest any client run may take before it is stopped and started again.
+    pub max_run: Duration,
+    /// Client runs stopped for taking longer than `max_run`.
+    pub stalled: usize,
     /// Where client stderr goes (appended).
     pub log: PathBuf,
     /// The `ksef` binary.
@@ -57,6 +61,8 @@ impl Chaos {
             kills: 0,
             runs: 0,
             max_kill_delay,
+            max_run: Duration::from_secs(600),
+            stalled: 0,
             log,
             ksef,
             env: Vec::new(),
@@ -97,7 +103,17 @@ impl Chaos {
                     return Ok(None);
                 }
             },
-            None => child.wait().await,
+            // A client that hangs (a login stuck behind faults) is stopped after `max_run` and
+            // started again, like a user would.
+            None => match tokio::time::timeout(self.max_run, child.wait()).await {
+                Ok(status) => status,
+                Err(_) => {
+                    let _ = child.kill().await;
+                    self.stalled += 1;
+                    let _ = std::fs::remove_file(&stdout);
+                    return Ok(None);
+                }
+            },
         }
         .map_err(|e| format!("client: {e}"))?;
         let text = std::fs::read_to_string(&stdout).unwrap_or_default();

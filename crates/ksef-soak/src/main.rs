@@ -191,6 +191,7 @@ async fn run(o: Options) -> Result<bool, String> {
         ("KSEF_TEST_CERT".into(), format!("nip:{}", invoices::NIP)),
         ("HOME".into(), w.join("home").display().to_string()),
     ];
+    chaos.max_run = Duration::from_secs(120).max(o.max_kill_delay * 4);
     let runs = 40;
     let mut expected = Outcomes::new();
     println!(
@@ -270,7 +271,7 @@ async fn run(o: Options) -> Result<bool, String> {
         "duplicated": a.duplicated, "misreported": a.misreported, "unsettled": a.unsettled,
         "reused": a.reused, "reusedRejected": a.reused_rejected, "stored": store.len(),
         "synced": a.synced, "syncMismatches": a.sync_mismatches, "clientRuns": chaos.runs,
-        "clientsKilled": chaos.kills, "seconds": started.elapsed().as_secs(),
+        "clientsKilled": chaos.kills, "clientsStalled": chaos.stalled, "seconds": started.elapsed().as_secs(),
         "violations": a.problems.len(),
     });
     println!(

@@ -29,6 +29,7 @@ async fn login(base_url: &str, nip: &str) -> Result<AuthenticatedClient, String>
     let client = Client::builder()
         .base_url(base_url)
         .auth_poll_interval(Duration::from_millis(50))
+        .auth_timeout(Duration::from_secs(20))
         .build()
         .map_err(|e| e.to_string())?;
     let person = person_certificate(
