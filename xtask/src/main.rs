@@ -3,7 +3,8 @@
 //! - `cargo xtask regen [--spec PATH] [--check]` generates `crates/ksef-model` from the OpenAPI spec.
 //! - `cargo xtask test [ARGS…]` makes sure the outside tools the tests need are installed, runs
 //!   the whole test suite (`cargo test --workspace ARGS…`), then every example of the `ksef`
-//!   crate and `ksef demo`, on the embedded emulator.
+//!   crate and `ksef demo`, on the embedded emulator, then a reduced chaos soak.
+//! - `cargo xtask soak [--release] [ARGS…]` runs the chaos soak (`docs/chaos-soak.md`).
 #![forbid(unsafe_code)]
 // A private binary: its items are `pub` only to be shared between its modules.
 #![allow(unreachable_pub, missing_docs)]
@@ -11,6 +12,7 @@
 #![allow(clippy::print_stdout)]
 
 mod regen;
+mod soak;
 mod test_cmd;
 mod xsd;
 
@@ -25,7 +27,12 @@ usage:
   cargo xtask test [CARGO TEST ARGS…]         install/check test tools, run every test (extra
                                               arguments go to `cargo test`), then run every
                                               example in crates/ksef/examples and `ksef demo`
-                                              on the embedded emulator (KSEF_BASE_URL unset)";
+                                              on the embedded emulator (KSEF_BASE_URL unset),
+                                              then a reduced chaos soak
+  cargo xtask soak [--release] [ARGS…]        the chaos soak (docs/chaos-soak.md): 10,000
+                                              invoices online and 10,000 in batches by default;
+                                              --invoices N, --batch-size N, --reused N,
+                                              --kills N, --max-kill-delay-ms N, --seed N";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,6 +44,7 @@ fn main() -> ExitCode {
             xsd::run(&root, check)
         }),
         Some("test") => test_cmd::run(&root, &args[1..]),
+        Some("soak") => soak::run(&root, &args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

@@ -8,7 +8,7 @@
 //! After the test suite passes it runs every example of the `ksef` crate
 //! (`crates/ksef/examples/*.rs`, found by listing the directory) and then `ksef demo`, all on the
 //! embedded emulator: `KSEF_BASE_URL` is removed from their environment so that they never talk
-//! to a real server.
+//! to a real server. Last comes a reduced chaos soak ([`crate::soak::REDUCED`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,11 +31,13 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         return Err(format!("tests failed ({status})"));
     }
     run_examples(root)?;
-    run_demo(root)
+    run_demo(root)?;
+    println!("running the reduced chaos soak");
+    crate::soak::soak(root, false, crate::soak::REDUCED)
 }
 
 /// A `cargo` command in the workspace root, without `KSEF_BASE_URL` in its environment.
-fn cargo(root: &Path) -> Command {
+pub fn cargo(root: &Path) -> Command {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command.current_dir(root).env_remove("KSEF_BASE_URL");
@@ -95,7 +97,7 @@ fn run_examples(root: &Path) -> Result<(), String> {
 }
 
 /// The target directory cargo uses (`CARGO_TARGET_DIR` or `target/` in the workspace).
-fn target_dir(root: &Path) -> PathBuf {
+pub fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|dir| {

@@ -51,16 +51,45 @@ impl InvoiceSource {
     pub fn read(&self) -> Result<Bytes, BatchError> {
         match &self.data {
             InvoiceData::Bytes(b) => Ok(b.clone()),
-            InvoiceData::File(path) => {
-                std::fs::read(path)
-                    .map(Bytes::from)
-                    .map_err(|source| BatchError::ReadInvoice {
-                        path: path.clone(),
-                        source,
-                    })
-            }
+            InvoiceData::File(path) => read_bounded(
+                path,
+                BatchLimits::default().max_invoice_with_attachments_size,
+            )
+            .map(Bytes::from)
+            .map_err(|source| BatchError::ReadInvoice {
+                path: path.clone(),
+                source,
+            }),
         }
     }
+}
+
+/// Reads a file of at most `limit` bytes. Anything else is an error before a byte is held in
+/// memory: a path that is not a regular file (a device such as `/dev/zero`, a FIFO, a
+/// directory) or a file larger than `limit` (a 20 GB file given by mistake).
+pub fn read_bounded(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let too_large = |size: u64| {
+        Error::new(
+            ErrorKind::InvalidData,
+            format!("{size} bytes or more, larger than the {limit}-byte limit of an invoice"),
+        )
+    };
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        // The file grew while it was read.
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Checks an invoice the way KSeF will: UTF-8 without BOM, well-formed XML without processing

@@ -20,7 +20,7 @@ pub mod unpack;
 pub mod upload;
 
 pub use error::{BatchError, InvoiceProblem};
-pub use invoice::{InvoiceData, InvoiceSource, check_invoice};
+pub use invoice::{InvoiceData, InvoiceSource, check_invoice, read_bounded};
 pub use limits::BatchLimits;
 pub use package::{Compression, PackageBuilder, PackagedInvoice, PreparedPackage};
 pub use progress::{NoProgress, Progress};

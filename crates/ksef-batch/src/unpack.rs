@@ -144,7 +144,7 @@ struct Writer<'a> {
     target: &'a Path,
     limits: &'a UnpackLimits,
     total: u64,
-    seen: std::collections::HashSet<String>,
+    seen: std::collections::HashSet<PathBuf>,
     files: Vec<UnpackedFile>,
 }
 
@@ -167,10 +167,11 @@ impl<'a> Writer<'a> {
         if self.files.len() >= self.limits.max_entries {
             return Err(UnpackError::TooManyEntries(self.limits.max_entries));
         }
-        if !self.seen.insert(name.to_owned()) {
+        let path = safe_path(self.target, name)?;
+        // Names that lead to the same file (`a.xml`, `./a.xml`, `d//a.xml`) are duplicates.
+        if !self.seen.insert(path.clone()) {
             return Err(UnpackError::Duplicate(name.to_owned()));
         }
-        let path = safe_path(self.target, name)?;
         prepare_dirs(self.target, &path, name)?;
         let dir = path.parent().unwrap_or(self.target);
         let io = |p: &Path, source| UnpackError::Io {
@@ -254,19 +255,61 @@ pub fn unpack_zip(
     Ok(writer.files)
 }
 
+/// The most bytes the tar reader may consume between two entries: headers, GNU long names,
+/// PAX extended headers and padding. The `tar` crate reads long-name and PAX bodies wholly into
+/// memory, so an unbounded one would be a memory bomb.
+pub const TAR_HEADER_BUDGET: u64 = 1 << 20;
+
+/// A reader over the decompressed tar stream with a byte allowance that the unpacking loop sets:
+/// [`TAR_HEADER_BUDGET`] while the next entry's headers are read, unbounded while an entry's
+/// body (capped by the writer's own limits) is copied out. Reading past the allowance fails.
+struct BudgetReader<R> {
+    inner: R,
+    allowance: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for BudgetReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::sync::atomic::Ordering;
+        let left = self.allowance.load(Ordering::Relaxed);
+        if left == 0 && !buf.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("an entry header (GNU long name or PAX) exceeds {TAR_HEADER_BUDGET} bytes"),
+            ));
+        }
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        if left != u64::MAX {
+            self.allowance.store(left - n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
 /// Unpacks a tar.gz stream into `target`.
 pub fn unpack_tar_gz(
     reader: impl Read,
     target: &Path,
     limits: &UnpackLimits,
 ) -> Result<Vec<UnpackedFile>, UnpackError> {
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
+    use std::sync::atomic::Ordering;
+    let allowance = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(TAR_HEADER_BUDGET));
+    let mut archive = tar::Archive::new(BudgetReader {
+        inner: flate2::read::GzDecoder::new(reader),
+        allowance: allowance.clone(),
+    });
     let mut writer = Writer::new(target, limits)?;
-    for entry in archive
+    let mut entries = archive
         .entries()
-        .map_err(|e| UnpackError::Archive(e.to_string()))?
-    {
+        .map_err(|e| UnpackError::Archive(e.to_string()))?;
+    loop {
+        allowance.store(TAR_HEADER_BUDGET, Ordering::Relaxed);
+        let Some(entry) = entries.next() else {
+            break;
+        };
         let entry = entry.map_err(|e| UnpackError::Archive(e.to_string()))?;
+        allowance.store(u64::MAX, Ordering::Relaxed);
         let name = entry
             .path()
             .map_err(|e| UnpackError::Archive(e.to_string()))?

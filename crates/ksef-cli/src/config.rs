@@ -69,6 +69,10 @@ pub struct ConnectionArgs {
         help_heading = "Connection"
     )]
     pub base_url: Option<String>,
+    /// Allow a plain http:// --base-url on a host other than this machine (tokens and invoices
+    /// then travel unencrypted; only behind a trusted TLS-terminating proxy).
+    #[arg(long, global = true, help_heading = "Connection")]
+    pub allow_insecure_http: bool,
     /// The context to work in: a NIP.
     #[arg(long, global = true, env = "KSEF_NIP", help_heading = "Connection")]
     pub nip: Option<String>,

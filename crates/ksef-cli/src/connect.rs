@@ -182,6 +182,7 @@ impl Connection {
         let env = self.environment()?;
         Client::builder()
             .environment(env)
+            .allow_insecure_http(self.args.allow_insecure_http)
             .user_agent(concat!("ksef-cli/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(CliError::from)

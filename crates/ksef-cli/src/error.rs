@@ -129,7 +129,7 @@ impl From<ksef::Error> for CliError {
             | E::SessionFailed { .. }
             | E::ExportFailed { .. }
             | E::OperationFailed { .. } => ErrorKind::Rejected,
-            E::Timeout { .. } => ErrorKind::Unreachable,
+            E::Timeout { .. } | E::OutcomeUnknown { .. } => ErrorKind::Unreachable,
             E::InvalidInput(_) => ErrorKind::Config,
             E::Batch(b) => batch_kind(b),
             _ => ErrorKind::Failure,

@@ -42,7 +42,8 @@ fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> CliResult {
     tmp.write_all(bytes).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    // The rename is durable only once the directory is synced.
+    ksef::fsutil::sync_dir(&dir).map_err(fail)
 }
 
 fn has_glob(text: &str) -> bool {
@@ -79,6 +80,10 @@ pub fn expand_inputs(inputs: &[String]) -> CliResult<Vec<PathBuf>> {
             if files.len() == before {
                 return Err(CliError::config(format!("{input}: no files match")));
             }
+        } else if path.exists() {
+            return Err(CliError::config(format!(
+                "{input}: not a regular file (a device, a pipe or a socket cannot be an invoice)"
+            )));
         } else {
             return Err(CliError::config(format!(
                 "{input}: no such file or directory"

@@ -13,7 +13,7 @@ use crate::error::{ApiError, Error, parse_error_body};
 use crate::retry::{RetryPolicy, is_safe_to_repeat, retry_after};
 use crate::throttle::{Throttle, ThrottleConfig};
 use crate::token::BearerToken;
-use crate::transport::{Body, HttpRequest, HttpResponse, Transport};
+use crate::transport::{Body, HttpRequest, HttpResponse, RequestKind, Transport};
 use crate::warning::{SystemWarning, parse_system_warnings};
 
 /// A decoded success response with its metadata.
@@ -30,8 +30,8 @@ pub struct ApiResponse<T> {
 }
 
 /// A request to a pre-signed URL (batch part upload, UPO or export part download): absolute,
-/// sent without the bearer token and not rate limited.
-#[derive(Debug)]
+/// sent without the bearer token and not rate limited. `Debug` hides the URL's query (its
+/// signature).
 pub struct PresignedRequest {
     /// The method (e.g. `PUT` for uploads, `GET` for downloads).
     pub method: Method,
@@ -41,6 +41,27 @@ pub struct PresignedRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Body,
+}
+
+impl std::fmt::Debug for PresignedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PresignedRequest")
+            .field("method", &self.method)
+            .field("url", &redact_presigned_url(&self.url))
+            .field("headers", &self.headers)
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+/// A pre-signed URL fit for logs, errors and `Debug`: scheme, host and path, with the query
+/// (which carries the signature, `sig=…`, and the other grant parameters) replaced by
+/// `?[redacted]`.
+pub fn redact_presigned_url(url: &str) -> String {
+    match url.split_once('?') {
+        Some((base, _)) => format!("{base}?[redacted]"),
+        None => url.to_owned(),
+    }
 }
 
 /// Builder of [`HttpClient`].
@@ -344,6 +365,7 @@ impl HttpClient {
                 } else {
                     Body::Bytes(body.clone())
                 },
+                kind: RequestKind::Api,
             };
             let can_retry = attempt < policy.max_attempts;
             match self.inner.transport.send(request).await {
@@ -454,12 +476,15 @@ impl HttpClient {
                 url: url.clone(),
                 headers: headers.clone(),
                 body: current,
+                kind: RequestKind::Transfer,
             };
             let outcome = self.inner.transport.send(req).await;
             body = replay;
             match outcome {
-                Ok(resp) if resp.status < 400 => return Ok(resp),
+                Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp),
                 Ok(resp) => {
+                    // A redirect is a failure too: storage never redirects a pre-signed
+                    // transfer, and an upload "answered" by a 3xx did not store the part.
                     let err = read_error(OP, resp).await;
                     if can_retry && err.is_transient() {
                         tokio::time::sleep(

@@ -159,6 +159,21 @@ impl Error {
         }
     }
 
+    /// Whether a non-idempotent call that failed with this error may nevertheless have been
+    /// received — and committed — by KSeF, so that its outcome is unknown until reconciled:
+    /// a transport failure after the request may have left (timeout, reset), any 5xx (a plain
+    /// 500/503 from the API, a gateway's 502/504 or an HTML page in front of it may all come
+    /// after the API committed), or a 2xx whose body could not be decoded. A 4xx, a 429 and a
+    /// request that never left are definite: nothing was done.
+    pub fn may_have_reached_server(&self) -> bool {
+        match self {
+            Error::Transport { source, .. } => source.may_have_been_sent(),
+            Error::Api(e) => e.status >= 500,
+            Error::Decode { .. } => true,
+            Error::RateLimited { .. } | Error::InvalidRequest { .. } => false,
+        }
+    }
+
     /// The API error, when the server answered with one (including rate limiting).
     pub fn api(&self) -> Option<&ApiError> {
         match self {

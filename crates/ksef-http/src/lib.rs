@@ -23,7 +23,9 @@ mod token;
 mod transport;
 mod warning;
 
-pub use client::{ApiResponse, HttpClient, HttpClientBuilder, PresignedRequest};
+pub use client::{
+    ApiResponse, HttpClient, HttpClientBuilder, PresignedRequest, redact_presigned_url,
+};
 pub use error::{ApiError, Error, ExceptionDetail, Problem, parse_error_body};
 #[cfg(feature = "reqwest")]
 pub use reqwest_impl::{ReqwestConfig, ReqwestTransport};
@@ -31,7 +33,7 @@ pub use retry::RetryPolicy;
 pub use throttle::{Throttle, ThrottleConfig};
 pub use token::BearerToken;
 pub use transport::{
-    Body, ByteStream, HttpRequest, HttpResponse, ResponseBody, Transport, TransportError,
-    TransportErrorKind,
+    Body, ByteStream, HttpRequest, HttpResponse, RequestKind, ResponseBody, Transport,
+    TransportError, TransportErrorKind,
 };
 pub use warning::{SystemWarning, parse_system_warnings};

@@ -284,6 +284,7 @@ impl CaptureTransport {
 #[async_trait::async_trait]
 impl Transport for CaptureTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let kind = request.kind;
         let recorded = record(request).await?;
         let forward = HttpRequest {
             method: recorded.method.clone(),
@@ -294,6 +295,7 @@ impl Transport for CaptureTransport {
             } else {
                 Body::Bytes(recorded.body.clone())
             },
+            kind,
         };
         let outcome = match self.inner.send(forward).await {
             Ok(resp) => {

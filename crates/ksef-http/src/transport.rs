@@ -60,6 +60,18 @@ impl fmt::Debug for Body {
     }
 }
 
+/// What a request is, for the transport's time limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RequestKind {
+    /// An API call: bounded by the transport's per-request total timeout.
+    #[default]
+    Api,
+    /// A transfer to or from pre-signed storage (a batch part upload, an export part download):
+    /// no total time limit — a 100 MB part on a slow link may take many minutes — only the
+    /// transport's idle (read) timeout, which fires when no byte moves for that long.
+    Transfer,
+}
+
 /// One HTTP request.
 #[derive(Debug)]
 pub struct HttpRequest {
@@ -71,6 +83,8 @@ pub struct HttpRequest {
     pub headers: HeaderMap,
     /// The body.
     pub body: Body,
+    /// Which time limits apply.
+    pub kind: RequestKind,
 }
 
 /// The body of a response: a stream of chunks that can also be collected.
@@ -182,6 +196,12 @@ impl TransportError {
             self.kind,
             TransportErrorKind::Connect | TransportErrorKind::Request
         )
+    }
+
+    /// Whether the request may have reached the server (the opposite of
+    /// [`TransportError::certainly_not_sent`]).
+    pub fn may_have_been_sent(&self) -> bool {
+        !self.certainly_not_sent()
     }
 
     /// Whether trying again may help.

@@ -121,7 +121,7 @@ impl Client {
         let auth_token = BearerToken::new(started.authentication_token.token.clone());
         let reference = started.reference_number.clone();
         let (interval, timeout) = self.auth_timing();
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = crate::waiting::deadline_after(timeout);
         loop {
             let status = self
                 .execute_with_token(

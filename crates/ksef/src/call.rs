@@ -58,18 +58,23 @@ where
     /// Every item of every page, following continuation tokens or page offsets; each page is
     /// one request (rate limited like any other). Unless a page size was set with
     /// [`Call::with`], the largest the API allows is asked for, to need the fewest requests.
+    ///
+    /// A server that repeats a continuation token, announces more results after an empty page,
+    /// or goes on past 100,000 pages ends the stream with [`crate::Error::Pagination`]
+    /// instead of looping forever.
     pub fn items(self) -> impl Stream<Item = Result<O::Item>> + Send + 'static {
         let mut request = self.request;
         request.use_largest_pages();
-        let state = Some((self.exec, request));
+        let state = Some((self.exec, request, PageGuard::default()));
         futures::stream::try_unfold(state, |state| async move {
-            let Some((exec, mut request)) = state else {
+            let Some((exec, mut request, mut guard)) = state else {
                 return Ok::<_, crate::Error>(None);
             };
             let response = exec.run(&request).await?.value;
             let (items, info) = O::into_page(response);
             let next = if request.advance(&info) {
-                Some((exec, request))
+                guard.check(O::META.name, &info, items.is_empty())?;
+                Some((exec, request, guard))
             } else {
                 None
             };
@@ -79,6 +84,42 @@ where
             )))
         })
         .try_flatten()
+    }
+}
+
+/// The most pages one paginated read follows (far beyond any real result set).
+pub(crate) const MAX_PAGES: usize = 100_000;
+
+/// What a paginated read has seen, to stop a server that never ends.
+#[derive(Default)]
+struct PageGuard {
+    tokens: std::collections::HashSet<String>,
+    pages: usize,
+}
+
+impl PageGuard {
+    fn check(
+        &mut self,
+        operation: &'static str,
+        info: &ksef_model::catalogue::PageInfo,
+        empty: bool,
+    ) -> Result<()> {
+        self.pages += 1;
+        let problem = if self.pages >= MAX_PAGES {
+            Some("more pages than any result set can have")
+        } else if empty {
+            Some("an empty page announces more results")
+        } else if let Some(token) = info.continuation_token.as_ref().filter(|t| !t.is_empty())
+            && !self.tokens.insert(token.clone())
+        {
+            Some("the server repeated a continuation token")
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(crate::Error::Pagination { operation, problem }),
+            None => Ok(()),
+        }
     }
 }
 

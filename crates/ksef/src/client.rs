@@ -36,9 +36,43 @@ pub struct ClientBuilder {
     http: ksef_http::HttpClientBuilder,
     auth_poll_interval: Duration,
     auth_timeout: Duration,
+    allow_insecure_http: bool,
+}
+
+/// Whether `url` may be used: `https`, or plain `http` to a loopback host (the local
+/// emulator), or plain `http` anywhere when the caller opted in.
+fn check_scheme(url: &url::Url, allow_insecure_http: bool) -> Result<()> {
+    if url.scheme() != "http" || allow_insecure_http {
+        return Ok(());
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if loopback {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "refusing plain http:// to {}: tokens and invoices would travel unencrypted; use \
+             https://, or opt in explicitly (ClientBuilder::allow_insecure_http, \
+             ksef --allow-insecure-http)",
+            url.host_str().unwrap_or("?")
+        )))
+    }
 }
 
 impl ClientBuilder {
+    /// Allows a plain `http://` API root on a host other than loopback (a TLS-terminating
+    /// proxy on a trusted network). Off by default: such a URL is refused by
+    /// [`ClientBuilder::build`]. Loopback hosts (`127.0.0.1`, `::1`, `localhost`: the local
+    /// emulator) never need it.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
     /// The environment (default: TEST).
     pub fn environment(mut self, environment: Environment) -> Self {
         self.environment = environment;
@@ -90,9 +124,10 @@ impl ClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<Client> {
-        self.environment.parsed_api_url().map_err(|e| {
+        let url = self.environment.parsed_api_url().map_err(|e| {
             Error::InvalidInput(format!("bad API URL {:?}: {e}", self.environment.api_url()))
         })?;
+        check_scheme(&url, self.allow_insecure_http)?;
         let http = self.http.base_url(self.environment.api_url()).build()?;
         Ok(Client {
             inner: Arc::new(ClientInner {
@@ -119,6 +154,7 @@ impl Client {
             http: HttpClient::builder(),
             auth_poll_interval: Duration::from_secs(1),
             auth_timeout: Duration::from_secs(120),
+            allow_insecure_http: false,
         }
     }
 

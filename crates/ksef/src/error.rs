@@ -144,6 +144,9 @@ pub enum Error {
         /// What is wrong.
         problem: crate::retrieval::PartProblem,
     },
+    /// A downloaded export package is incomplete or inconsistent (export it again).
+    #[error("export package: {0}")]
+    ExportPackage(crate::retrieval::PackageProblem),
     /// A downloaded document does not have the hash the server announced.
     #[error("{what}: SHA-256 {actual} instead of the announced {expected}")]
     HashMismatch {
@@ -191,6 +194,31 @@ pub enum Error {
         /// What holds it.
         what: &'static str,
     },
+    /// A call that changes state in KSeF failed in a way that does not tell whether KSeF
+    /// received and committed it (see [`ksef_http::Error::may_have_reached_server`]), and the
+    /// SDK could not reconcile it. Nothing is known to be lost or duplicated: follow it up with
+    /// the fields here (the session's invoices by hash, the session status) before sending
+    /// again.
+    #[error("the outcome of {operation} is unknown{}{}: {source}", .session_reference.as_ref().map(|s| format!(" (session {s}")).map(|s| s + ")").unwrap_or_default(), .invoice_hash.as_ref().map(|h| format!(" for the invoice with SHA-256 {h}")).unwrap_or_default())]
+    OutcomeUnknown {
+        /// The operation (catalogue name).
+        operation: &'static str,
+        /// The session the call was made in.
+        session_reference: Option<String>,
+        /// SHA-256 (base64) of the invoice that was being sent, to find it in the session.
+        invoice_hash: Option<String>,
+        /// The last failure.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A paginated read was stopped because the server's pages would never end.
+    #[error("{operation}: pagination stopped: {problem}")]
+    Pagination {
+        /// The operation.
+        operation: &'static str,
+        /// What the server did.
+        problem: &'static str,
+    },
     /// The server answered with something the SDK cannot use.
     #[error("unexpected answer from the server: {0}")]
     Unexpected(String),
@@ -227,6 +255,16 @@ impl Error {
     /// Whether the server's error list contains `code`.
     pub fn has_code(&self, code: i64) -> bool {
         self.api().is_some_and(|e| e.has_code(code))
+    }
+
+    /// Whether a state-changing call that failed with this error may nevertheless have been
+    /// committed by KSeF (the rule lives in [`ksef_http::Error::may_have_reached_server`]).
+    pub fn may_have_reached_server(&self) -> bool {
+        match self {
+            Error::Http(e) => e.may_have_reached_server(),
+            Error::OutcomeUnknown { .. } => true,
+            _ => false,
+        }
     }
 }
 

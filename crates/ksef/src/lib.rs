@@ -17,6 +17,7 @@ mod call;
 mod client;
 mod environment;
 mod error;
+pub mod fsutil;
 mod keys;
 pub mod retrieval;
 pub mod sending;

@@ -17,6 +17,15 @@ const FIRST_POLL: Duration = Duration::from_millis(200);
 const MAX_POLL: Duration = Duration::from_secs(2);
 
 /// Polls `step` until it yields a value; `None` means "not yet".
+/// `timeout` from now, saturating: a huge timeout means "wait indefinitely", never a panic
+/// (a deadline past what the clock can represent is replaced by one about 30 years ahead).
+pub(crate) fn deadline_after(timeout: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(Duration::from_secs(30 * 365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
 async fn poll<T, F, Fut>(
     operation: &'static str,
     reference: &ReferenceNumber,
@@ -27,7 +36,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<T>>>,
 {
-    let deadline = tokio::time::Instant::now() + timeout;
+    let deadline = crate::waiting::deadline_after(timeout);
     let mut delay = FIRST_POLL;
     loop {
         if let Some(done) = step().await? {
@@ -149,5 +158,24 @@ impl AuthenticatedClient {
             }
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 12, defect 7: a huge timeout (a `--timeout` of years) never panics.
+    #[test]
+    fn a_huge_timeout_saturates() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let far = deadline_after(Duration::MAX);
+            assert!(far > tokio::time::Instant::now() + Duration::from_secs(3600));
+            let _ = deadline_after(Duration::from_secs(u64::MAX));
+        });
     }
 }

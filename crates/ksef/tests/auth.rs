@@ -59,7 +59,7 @@ fn tokens(valid_until: &str) -> Value {
 
 fn client(replay: &Arc<ReplayTransport>) -> Client {
     Client::builder()
-        .base_url("http://ksef.invalid/v2")
+        .base_url("https://ksef.invalid/v2")
         .transport(replay.clone())
         .throttle(ThrottleConfig {
             enabled: false,

@@ -25,6 +25,38 @@ fn zip_with(entries: &[(&str, &[u8])], symlink: Option<(&str, &str)>) -> Vec<u8>
     zip.finish().unwrap().into_inner()
 }
 
+/// A valid KSeF number of the test NIP (day `n`).
+fn number(n: u8) -> String {
+    let nip = ksef::crypto::identifiers::Nip::parse("5265877635").unwrap();
+    let day = time::Date::from_calendar_date(2025, time::Month::August, n).unwrap();
+    ksef::crypto::identifiers::KsefNumber::new(&nip, day, [1, 0, 0, 0x1A, 0xF6, n])
+        .unwrap()
+        .as_str()
+        .to_owned()
+}
+
+/// `_metadata.json` listing `numbers`.
+fn metadata(numbers: &[&str]) -> Vec<u8> {
+    let invoices: Vec<serde_json::Value> = numbers
+        .iter()
+        .map(|k| {
+            serde_json::json!({
+                "ksefNumber": k, "invoiceNumber": "FV/1", "issueDate": "2025-08-26",
+                "invoicingDate": "2025-08-26T10:00:00Z", "acquisitionDate": "2025-08-26T10:00:01Z",
+                "permanentStorageDate": "2025-08-26T10:00:02Z",
+                "seller": {"nip": "5265877635"},
+                "buyer": {"identifier": {"type": "Nip", "value": "7352765225"}},
+                "netAmount": 100.0, "grossAmount": 123.0, "vatAmount": 23.0, "currency": "PLN",
+                "invoicingMode": "Online", "invoiceType": "Vat",
+                "formCode": {"systemCode": "FA (3)", "schemaVersion": "1-0E", "value": "FA"},
+                "isSelfInvoicing": false, "hasAttachment": false,
+                "invoiceHash": "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="
+            })
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({ "invoices": invoices })).unwrap()
+}
+
 fn part(ordinal: i32, plain: &[u8], encrypted: &[u8]) -> InvoicePackagePart {
     let p = FileDigest::of(plain);
     let e = FileDigest::of(encrypted);
@@ -111,10 +143,11 @@ fn one_part(plain: &[u8], key: &SymmetricKey) -> (Client, InvoicePackage) {
 #[tokio::test]
 async fn a_good_package_in_two_parts_unpacks() {
     let key = SymmetricKey::generate();
+    let k = number(26);
     let plain = zip_with(
         &[
-            ("5265877635-20250826-0100001AF629-AF.xml", b"<Faktura/>"),
-            ("_metadata.json", br#"{"invoices":[]}"#),
+            (&format!("{k}.xml"), b"<Faktura/>"),
+            ("_metadata.json", &metadata(&[&k])),
         ],
         None,
     );
@@ -126,7 +159,126 @@ async fn a_good_package_in_two_parts_unpacks() {
         .await
         .unwrap();
     assert_eq!(contents.files.len(), 1);
-    assert!(contents.metadata.is_empty());
+    assert_eq!(contents.metadata.len(), 1);
+}
+
+/// Issue 12, defect 2: a package is complete only when `_metadata.json` lists exactly the
+/// announced invoices, each with a valid KSeF number and its file; anything else is a typed
+/// error (so that sync never advances past it).
+#[tokio::test]
+async fn an_incomplete_package_is_a_typed_error() {
+    use ksef::retrieval::PackageProblem as P;
+    let (k1, k2) = (number(1), number(2));
+    let x1 = format!("{k1}.xml");
+    let x2 = format!("{k2}.xml");
+    let bad_number = "5265877635-20250801-0100001AF601-00";
+    let bad_file = format!("{bad_number}.xml");
+    type Case<'a> = (&'a str, Vec<(&'a str, Vec<u8>)>, fn(&P) -> bool);
+    let cases: Vec<Case<'_>> = vec![
+        ("no _metadata.json", vec![(&x1, b"<F/>".to_vec())], |p| {
+            matches!(p, P::MissingMetadata)
+        }),
+        (
+            "short _metadata.json",
+            vec![
+                (&x1, b"<F/>".to_vec()),
+                (&x2, b"<F/>".to_vec()),
+                ("_metadata.json", metadata(&[&k1])),
+            ],
+            |p| matches!(p, P::CountMismatch { metadata: 1, .. }),
+        ),
+        (
+            "metadata not JSON",
+            vec![(&x1, b"<F/>".to_vec()), ("_metadata.json", b"{".to_vec())],
+            |p| matches!(p, P::BadMetadata(_)),
+        ),
+        (
+            "a listed invoice without its file",
+            vec![
+                (&x1, b"<F/>".to_vec()),
+                ("other.xml", b"<F/>".to_vec()),
+                ("_metadata.json", metadata(&[&k1, &k2])),
+            ],
+            |p| matches!(p, P::MissingFile(_)),
+        ),
+        (
+            "an invalid KSeF number",
+            vec![
+                (&bad_file, b"<F/>".to_vec()),
+                (&x2, b"<F/>".to_vec()),
+                ("_metadata.json", metadata(&[bad_number, &k2])),
+            ],
+            |p| matches!(p, P::InvalidKsefNumber { .. }),
+        ),
+    ];
+    for (what, entries, expected) in cases {
+        let key = SymmetricKey::generate();
+        let refs: Vec<(&str, &[u8])> = entries.iter().map(|(n, d)| (*n, d.as_slice())).collect();
+        let plain = zip_with(&refs, None);
+        let encrypted = key.encrypt(&plain);
+        let client = serve(vec![encrypted.clone()]);
+        let mut pkg = package(vec![part(1, &plain, &encrypted)]);
+        pkg.invoice_count = 2;
+        if what == "no _metadata.json" {
+            pkg.invoice_count = 1;
+        }
+        match run(&client, &pkg, &key, &UnpackLimits::default()).await {
+            Err(Error::ExportPackage(p)) => assert!(expected(&p), "{what}: {p:?}"),
+            other => panic!(
+                "{what}: expected a package error, got {:?}",
+                other.map(|_| ())
+            ),
+        }
+    }
+}
+
+/// A storage that streams zeros without end.
+#[derive(Debug)]
+struct EndlessStorage;
+
+#[async_trait::async_trait]
+impl ksef::http::Transport for EndlessStorage {
+    async fn send(
+        &self,
+        _: ksef::http::HttpRequest,
+    ) -> Result<ksef::http::HttpResponse, ksef::http::TransportError> {
+        let chunk = bytes::Bytes::from(vec![0u8; 64 * 1024]);
+        let stream = futures::stream::repeat_with(move || Ok(chunk.clone()));
+        Ok(ksef::http::HttpResponse {
+            status: 200,
+            headers: Default::default(),
+            body: ksef::http::ResponseBody::from_stream(Box::pin(stream)),
+        })
+    }
+}
+
+/// Issue 12, defect 7: a part longer than announced stops the download at once (an endless
+/// body would otherwise fill the disk).
+#[tokio::test]
+async fn a_part_longer_than_announced_is_refused_at_once() {
+    let key = SymmetricKey::generate();
+    let plain = zip_with(&[("_metadata.json", &metadata(&[]))], None);
+    let encrypted = key.encrypt(&plain);
+    let client = Client::builder()
+        .base_url("https://ksef.invalid/v2")
+        .transport(Arc::new(EndlessStorage))
+        .build()
+        .unwrap();
+    let pkg = package(vec![part(1, &plain, &encrypted)]);
+    let limits = UnpackLimits::default();
+    let outcome = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        run(&client, &pkg, &key, &limits),
+    )
+    .await
+    .expect("the download stops by itself");
+    match outcome {
+        Err(Error::ExportPart {
+            problem: PartProblem::EncryptedSize { expected, actual },
+            ..
+        }) => assert!(actual > expected),
+        other => panic!("expected a size error, got {:?}", other.map(|_| ())),
+    }
 }
 
 #[tokio::test]

@@ -6,6 +6,10 @@
 //! `ksef batch --resume <out>/batch-state.json` logs in again, uploads only the missing parts
 //! and finishes the session. A new batch refuses to start while such a state file exists, so
 //! the same invoices are not sent twice by accident.
+//!
+//! An invoice KSeF rejects as a duplicate (440) is reported "already in KSeF" only when the
+//! original stored in KSeF has this file's SHA-256; a different invoice reusing the number is
+//! a rejection (exit code 5).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -53,7 +57,7 @@ pub struct Args {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub parallel: u16,
     /// How long to wait for KSeF to process the session, in seconds.
-    #[arg(long, default_value_t = 3600)]
+    #[arg(value_parser = crate::commands::timeout_secs(), long, default_value_t = 3600)]
     pub timeout: u64,
     /// Do not check FA(3) files against the schema before opening the session.
     #[arg(long)]
@@ -121,7 +125,8 @@ fn form_of(inputs: &[PathBuf], form: FormArg) -> CliResult<ksef::InvoiceForm> {
             let first = inputs
                 .first()
                 .ok_or_else(|| CliError::config("no invoice files given"))?;
-            let head = std::fs::read(first)
+            let limit = ksef::batch::BatchLimits::default().max_invoice_with_attachments_size;
+            let head = ksef::batch::read_bounded(first, limit)
                 .map_err(|e| CliError::config(format!("cannot read {}: {e}", first.display())))?;
             detect_form(&head).ok_or_else(|| {
                 CliError::config(format!(
@@ -265,6 +270,22 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
             Err(e) => report.warn(&format!("session UPO not available: {e}")),
         }
     }
+    // A 440 is "already in KSeF" only when the original has this file's hash (the SDK's
+    // duplicate check); otherwise the file was rejected.
+    let mut same_as_original = std::collections::HashMap::new();
+    for invoice in &invoices {
+        let check = batch
+            .client()
+            .check_duplicate_status(&invoice.status, None)
+            .await
+            .map_err(|e| resume_hint(e.into()))?;
+        if let Some(ksef::sending::DuplicateCheck::SameInvoice { ksef_number, .. }) = check {
+            same_as_original.insert(
+                invoice.status.reference_number.as_str().to_owned(),
+                ksef_number.as_str().to_owned(),
+            );
+        }
+    }
     batch.finish()?;
 
     let mut list = Vec::new();
@@ -276,11 +297,7 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
             .name
             .clone()
             .unwrap_or_else(|| s.reference_number.as_str().to_owned());
-        let original = s
-            .status
-            .extensions
-            .as_ref()
-            .and_then(|e| e.get("originalKsefNumber").cloned().flatten());
+        let original = same_as_original.get(s.reference_number.as_str());
         match (s.status.code, original) {
             (200, _) => list.push(json!({"name": name, "status": "accepted", "ksefNumber": s.ksef_number.as_ref().map(|k| k.as_str())})),
             (440, Some(original)) => {

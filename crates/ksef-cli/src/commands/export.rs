@@ -43,7 +43,7 @@ pub struct Args {
     #[arg(long)]
     pub only_metadata: bool,
     /// Longest wait for KSeF to prepare one package, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    #[arg(value_parser = crate::commands::timeout_secs(), long, value_name = "SECONDS", default_value_t = 600)]
     pub timeout: u64,
     /// Package parts downloaded at once.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]

@@ -91,6 +91,10 @@ pub enum When {
     Ago(time::Duration),
 }
 
+/// The longest span before now that `--from 90d`-style arguments accept (KSeF holds invoices
+/// for 10 years).
+const MAX_SPAN: time::Duration = time::Duration::days(3660);
+
 /// Parses `2026-11-20T08:00:00Z` (RFC 3339; no offset = Polish time), `2026-11-20` (a day in
 /// Polish time) or a span before now: `90m`, `24h`, `7d`, `2w`.
 pub fn parse_when(text: &str) -> Result<When, String> {
@@ -114,6 +118,12 @@ pub fn parse_when(text: &str) -> Result<When, String> {
             _ => None,
         };
         if let Some(span) = span {
+            if span > MAX_SPAN {
+                return Err(format!(
+                    "{text:?} reaches back more than {} days; give a date instead",
+                    MAX_SPAN.whole_days()
+                ));
+            }
             return Ok(When::Ago(span));
         }
     }

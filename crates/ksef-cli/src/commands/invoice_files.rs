@@ -27,7 +27,12 @@ pub enum FormArg {
 
 /// The form declared by an invoice, if recognisable.
 pub fn detect_form(xml: &[u8]) -> Option<InvoiceForm> {
-    let text = std::str::from_utf8(xml.get(..4096.min(xml.len()))?).ok()?;
+    let head = xml.get(..4096.min(xml.len()))?;
+    // The cut at 4096 bytes may split a character: read the valid start.
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(head.get(..e.valid_up_to())?).ok()?,
+    };
     let start = text.find("kodSystemowy=\"")? + "kodSystemowy=\"".len();
     let end = start + text.get(start..)?.find('"')?;
     match text.get(start..end)? {
@@ -68,7 +73,7 @@ pub fn read_invoices(
     let mut files = Vec::with_capacity(paths.len());
     let mut problems = Vec::new();
     for path in paths {
-        let xml = std::fs::read(path)
+        let xml = ksef::batch::read_bounded(path, limits.max_invoice_with_attachments_size)
             .map_err(|e| CliError::config(format!("cannot read {}: {e}", path.display())))?;
         if let Err(problem) = ksef::batch::check_invoice(&xml, &limits) {
             problems.push(format!("{}: {problem}", path.display()));
@@ -173,5 +178,26 @@ mod tests {
         assert_eq!(detect_form(rr), Some(InvoiceForm::FaRr1));
         assert_eq!(detect_form(b"<x/>"), None);
         assert_eq!(detect_form(&[0xff, 0xfe]), None);
+    }
+
+    #[test]
+    fn detects_the_form_when_byte_4096_splits_a_character() {
+        let fa3 = include_bytes!("../../../../fixtures/invoices/fa3-basic.xml");
+        let text = std::str::from_utf8(fa3).unwrap();
+        let at = text.find("</Naglowek>").unwrap() + "</Naglowek>".len();
+        // Pad with a comment of 'ż' (2 bytes) so that byte 4096 falls inside one.
+        let mut padded = text[..at].to_owned();
+        padded.push_str("<!--");
+        while padded.len() < 4095 {
+            padded.push('a');
+        }
+        if padded.len() == 4096 {
+            padded.pop();
+        }
+        padded.push('ż');
+        padded.push_str("-->");
+        padded.push_str(&text[at..]);
+        assert!(!padded.is_char_boundary(4096));
+        assert_eq!(detect_form(padded.as_bytes()), Some(InvoiceForm::Fa3));
     }
 }

@@ -31,3 +31,12 @@ pub struct Ctx {
     /// The output format.
     pub format: Format,
 }
+
+/// The longest wait any `--timeout` accepts, in seconds (7 days): longer waits are a typo, and
+/// a bound keeps every deadline computed from it representable.
+pub const MAX_TIMEOUT_SECS: u64 = 7 * 24 * 3600;
+
+/// The parser of every `--timeout` in seconds: 1 to [`MAX_TIMEOUT_SECS`].
+pub fn timeout_secs() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
+}

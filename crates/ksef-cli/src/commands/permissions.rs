@@ -58,7 +58,7 @@ pub struct RevokeArgs {
     #[arg(long)]
     pub wait: bool,
     /// How long --wait waits, in seconds.
-    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    #[arg(value_parser = crate::commands::timeout_secs(), long, default_value_t = 120, value_name = "SECONDS")]
     pub timeout: u64,
 }
 
@@ -71,7 +71,7 @@ pub struct StatusArgs {
     #[arg(long)]
     pub wait: bool,
     /// How long --wait waits, in seconds.
-    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    #[arg(value_parser = crate::commands::timeout_secs(), long, default_value_t = 120, value_name = "SECONDS")]
     pub timeout: u64,
 }
 
@@ -82,7 +82,7 @@ pub struct WaitArgs {
     #[arg(long)]
     pub wait: bool,
     /// How long --wait waits, in seconds.
-    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    #[arg(value_parser = crate::commands::timeout_secs(), long, default_value_t = 120, value_name = "SECONDS")]
     pub timeout: u64,
 }
 

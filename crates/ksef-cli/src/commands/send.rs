@@ -1,9 +1,13 @@
 //! `ksef send`: invoice files → one online session → KSeF numbers and UPOs.
 //!
 //! Every file is checked before the session opens (nothing is sent when one is bad). Sending the
-//! same file again is safe: KSeF recognises the duplicate by its hash (status 440) and the
-//! command reports the KSeF number it already has — so a run interrupted for any reason can
-//! simply be repeated.
+//! same file again is safe: KSeF rejects the repeat as a duplicate (status 440) naming the
+//! original, and the command reports it as "already in KSeF" with the original's KSeF number —
+//! but only when the original stored in KSeF has exactly this file's SHA-256 (the SDK's
+//! duplicate check). KSeF detects duplicates by business data (seller NIP, invoice kind,
+//! invoice number), so a *different* file reusing an invoice number also gets 440: that is a
+//! rejection (exit code 5, named in the report), never "already sent". A run interrupted for
+//! any reason can therefore simply be repeated.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -35,7 +39,7 @@ pub struct Args {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
     /// How long to wait for each invoice's result and for the session UPO, in seconds.
-    #[arg(long, default_value_t = 300)]
+    #[arg(value_parser = crate::commands::timeout_secs(), long, default_value_t = 300)]
     pub timeout: u64,
     /// The invoices were issued in an offline mode (they carry KOD II).
     #[arg(long)]
@@ -105,11 +109,35 @@ async fn send_one(
     };
     let timeout = Duration::from_secs(args.timeout);
     let result = async {
-        let sent = online.send_invoice_with(&file.xml, &options).await?;
+        let sent = match online.send_invoice_with(&file.xml, &options).await {
+            // The SDK could not tell whether KSeF took it: settle it once more by hash.
+            Err(ksef::Error::OutcomeUnknown { .. }) => {
+                online.reconcile_invoice(&file.xml, &options).await?
+            }
+            other => other?,
+        };
         online.wait_for_invoice(&sent, timeout).await
     }
     .await;
     match result {
+        Ok(accepted) if accepted.was_duplicate_of_own_send => {
+            let ksef_number = accepted.ksef_number.as_str().to_owned();
+            let original_session = accepted
+                .status
+                .status
+                .extensions
+                .as_ref()
+                .and_then(|e| e.get("originalSessionReferenceNumber").cloned().flatten());
+            let upo = match (original_session, args.no_upo) {
+                (Some(original), false) => {
+                    save_upo(online, session, &ksef_number, Some(&original), upo_dir)
+                        .await
+                        .ok()
+                }
+                _ => None,
+            };
+            Outcome::Duplicate { ksef_number, upo }
+        }
         Ok(accepted) => {
             let ksef_number = accepted.ksef_number.as_str().to_owned();
             let upo = if args.no_upo {
@@ -129,20 +157,6 @@ async fn send_one(
                 reference: accepted.reference_number.as_str().to_owned(),
                 upo,
             }
-        }
-        Err(ksef::Error::Rejected(rejected))
-            if rejected.code == 440 && rejected.original_ksef_number.is_some() =>
-        {
-            let ksef_number = rejected.original_ksef_number.clone().unwrap_or_default();
-            let upo = match (&rejected.original_session_reference_number, args.no_upo) {
-                (Some(original), false) => {
-                    save_upo(online, session, &ksef_number, Some(original), upo_dir)
-                        .await
-                        .ok()
-                }
-                _ => None,
-            };
-            Outcome::Duplicate { ksef_number, upo }
         }
         Err(e) => Outcome::Failed(CliError::from(e)),
     }

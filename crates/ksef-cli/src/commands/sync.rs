@@ -62,7 +62,7 @@ pub struct Args {
     #[arg(long, value_name = "MINUTES", value_parser = clap::value_parser!(u64).range(1..=1440))]
     pub watch: Option<u64>,
     /// Longest wait for KSeF to prepare one export package, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    #[arg(value_parser = crate::commands::timeout_secs(), long, value_name = "SECONDS", default_value_t = 600)]
     pub timeout: u64,
     /// Package parts downloaded at once.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]

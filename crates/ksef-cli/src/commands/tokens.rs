@@ -43,7 +43,7 @@ pub enum Action {
         #[arg(long)]
         wait: bool,
         /// How long --wait waits, in seconds.
-        #[arg(long, default_value_t = 60)]
+        #[arg(value_parser = crate::commands::timeout_secs(), long, default_value_t = 60)]
         timeout: u64,
     },
 }
@@ -104,7 +104,7 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub wait: bool,
     /// How long --wait waits, in seconds.
-    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    #[arg(value_parser = crate::commands::timeout_secs(), long, default_value_t = 60, value_name = "SECONDS")]
     pub timeout: u64,
 }
 

@@ -28,7 +28,7 @@ pub struct Args {
     pub out: PathBuf,
     /// Session UPO: how long to wait for it (a session's UPO exists once it is closed and
     /// processed), in seconds.
-    #[arg(long, default_value_t = 60)]
+    #[arg(value_parser = crate::commands::timeout_secs(), long, default_value_t = 60)]
     pub timeout: u64,
 }
 

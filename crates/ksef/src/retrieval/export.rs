@@ -118,7 +118,7 @@ impl Export {
     /// Waits until the package is ready (200); the failure statuses (210 expired, 415 key
     /// error, 420 `from` beyond the HWM, 500, 550) become [`Error::ExportFailed`].
     pub async fn wait(&self, timeout: Duration) -> Result<InvoicePackage> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = crate::waiting::deadline_after(timeout);
         loop {
             let status = self
                 .client
@@ -193,11 +193,25 @@ async fn fetch_part(
     let path = dir.join(format!("part-{:03}.aes", part.ordinal_number));
     let mut file = BufWriter::new(std::fs::File::create(&path).map_err(io_err)?);
     let mut hasher = ksef_crypto::symmetric::Sha256Hasher::new();
+    let announced = u64::try_from(part.encrypted_part_size).unwrap_or(0);
+    let mut received = 0u64;
     let mut stream = response.body.into_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| {
             Error::Unexpected(format!("part {} download: {e}", part.ordinal_number))
         })?;
+        // Stop as soon as the part outgrows its announced size (a hostile or broken server
+        // must not fill the disk).
+        received = received.saturating_add(chunk.len() as u64);
+        if received > announced {
+            return Err(Error::ExportPart {
+                ordinal: part.ordinal_number,
+                problem: PartProblem::EncryptedSize {
+                    expected: announced,
+                    actual: received,
+                },
+            });
+        }
         hasher.update(&chunk);
         file.write_all(&chunk).map_err(io_err)?;
     }
@@ -276,28 +290,99 @@ pub async fn download_package(
     .await
     .map_err(|e| Error::Unexpected(format!("unpacking stopped: {e}")))??;
     drop(work);
-    let (meta, files): (Vec<UnpackedFile>, Vec<UnpackedFile>) = unpacked
-        .into_iter()
-        .partition(|f| f.name == "_metadata.json");
-    let metadata = match meta.first() {
-        Some(m) => {
-            #[derive(serde::Deserialize)]
-            struct MetadataFile {
-                invoices: Vec<InvoiceMetadata>,
-            }
-            let bytes = std::fs::read(&m.path).map_err(io_err)?;
-            let _ = std::fs::remove_file(&m.path);
-            serde_json::from_slice::<MetadataFile>(&bytes)
-                .map_err(|e| Error::Unexpected(format!("bad _metadata.json: {e}")))?
-                .invoices
-        }
-        None => Vec::new(),
-    };
+    let (meta, files): (Vec<UnpackedFile>, Vec<UnpackedFile>) =
+        unpacked.into_iter().partition(|f| f.name == METADATA_FILE);
+    let metadata = read_metadata(meta.first())?;
+    check_contents(package, &metadata, &files)?;
     Ok(ExportContents {
         package: package.clone(),
         files,
         metadata,
     })
+}
+
+/// The name of the metadata file in an export package.
+const METADATA_FILE: &str = "_metadata.json";
+
+/// Reads `_metadata.json` (and removes it from the target); a package without one is an error.
+fn read_metadata(file: Option<&UnpackedFile>) -> Result<Vec<InvoiceMetadata>> {
+    #[derive(serde::Deserialize)]
+    struct MetadataFile {
+        invoices: Vec<InvoiceMetadata>,
+    }
+    let file = file.ok_or(Error::ExportPackage(PackageProblem::MissingMetadata))?;
+    let bytes = std::fs::read(&file.path).map_err(io_err)?;
+    let _ = std::fs::remove_file(&file.path);
+    serde_json::from_slice::<MetadataFile>(&bytes)
+        .map(|m| m.invoices)
+        .map_err(|e| Error::ExportPackage(PackageProblem::BadMetadata(e.to_string())))
+}
+
+/// A package is complete only when `_metadata.json` lists exactly `invoiceCount` invoices, each
+/// with a valid KSeF number and its `{ksefNumber}.xml`, and there is no other file.
+fn check_contents(
+    package: &InvoicePackage,
+    metadata: &[InvoiceMetadata],
+    files: &[UnpackedFile],
+) -> Result<()> {
+    let fail = |p| Err(Error::ExportPackage(p));
+    let announced = u64::try_from(package.invoice_count).unwrap_or(u64::MAX);
+    if metadata.len() as u64 != announced || files.len() as u64 != announced {
+        return fail(PackageProblem::CountMismatch {
+            announced: package.invoice_count,
+            metadata: metadata.len(),
+            files: files.len(),
+        });
+    }
+    let names: std::collections::HashSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    for m in metadata {
+        let number = m.ksef_number.as_str();
+        if let Err(e) = ksef_crypto::identifiers::KsefNumber::parse(number) {
+            return fail(PackageProblem::InvalidKsefNumber {
+                ksef_number: number.to_owned(),
+                reason: e.to_string(),
+            });
+        }
+        if !names.contains(format!("{number}.xml").as_str()) {
+            return fail(PackageProblem::MissingFile(format!("{number}.xml")));
+        }
+    }
+    Ok(())
+}
+
+/// Why a downloaded export package is not complete (the window must be exported again).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PackageProblem {
+    /// There is no `_metadata.json`.
+    #[error("the package has no _metadata.json")]
+    MissingMetadata,
+    /// `_metadata.json` cannot be read.
+    #[error("bad _metadata.json: {0}")]
+    BadMetadata(String),
+    /// The counts of the status, the metadata and the invoice files differ.
+    #[error(
+        "the status announces {announced} invoice(s), _metadata.json lists {metadata}, the package holds {files} file(s)"
+    )]
+    CountMismatch {
+        /// `invoiceCount` of the status.
+        announced: i64,
+        /// Entries of `_metadata.json`.
+        metadata: usize,
+        /// Invoice files in the package.
+        files: usize,
+    },
+    /// A KSeF number in the metadata is not valid (it would become a file name).
+    #[error("invalid KSeF number {ksef_number:?} in _metadata.json: {reason}")]
+    InvalidKsefNumber {
+        /// The text as received.
+        ksef_number: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// An invoice of the metadata has no file.
+    #[error("_metadata.json lists an invoice without its file {0}")]
+    MissingFile(String),
 }
 
 fn decrypt_parts(

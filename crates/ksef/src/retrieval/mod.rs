@@ -4,6 +4,6 @@ mod export;
 mod query;
 mod sync;
 
-pub use export::{Export, ExportContents, PartProblem, download_package};
+pub use export::{Export, ExportContents, PackageProblem, PartProblem, download_package};
 pub use query::DownloadedInvoice;
 pub use sync::{IncrementalSync, SyncOptions, SyncState, SyncedInvoice};

@@ -259,6 +259,9 @@ impl IncrementalSync {
                 let json = serde_json::to_vec_pretty(meta)
                     .map_err(|e| Error::Unexpected(e.to_string()))?;
                 write_atomic(&subject_dir.join(format!("{number}.json")), &json)?;
+                std::fs::File::open(&file.path)
+                    .and_then(|f| f.sync_all())
+                    .map_err(io)?;
                 std::fs::rename(&file.path, &path).map_err(io)?;
                 self.state.seen.insert(number);
                 new.push(SyncedInvoice {
@@ -281,6 +284,8 @@ impl IncrementalSync {
                     ));
                 }
             };
+            // The files are durable before the state that records them.
+            crate::fsutil::sync_dir(&subject_dir).map_err(io)?;
             self.state.points.insert(key.clone(), next);
             self.state
                 .last_run
@@ -310,6 +315,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .map_err(io)?;
     std::io::Write::write_all(&mut tmp, bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
 }

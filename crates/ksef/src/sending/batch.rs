@@ -23,8 +23,8 @@ use super::state::{
 use crate::client::AuthenticatedClient;
 use crate::error::{Error, Result};
 
-/// A batch session: the prepared package, the open session and what was uploaded.
-#[derive(Debug)]
+/// A batch session: the prepared package, the open session and what was uploaded. `Debug`
+/// shows the upload URLs without their signatures.
 pub struct BatchSession {
     client: AuthenticatedClient,
     reference: ReferenceNumber,
@@ -32,6 +32,23 @@ pub struct BatchSession {
     requests: Vec<PartUploadRequest>,
     state: Arc<Mutex<BatchSessionState>>,
     state_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for BatchSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let urls: Vec<String> = self
+            .requests
+            .iter()
+            .map(|r| ksef_http::redact_presigned_url(&r.url))
+            .collect();
+        f.debug_struct("BatchSession")
+            .field("reference", &self.reference)
+            .field("package", &self.package)
+            .field("upload_urls", &urls)
+            .field("state", &self.state)
+            .field("state_file", &self.state_file)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The final status of a batch session.
@@ -255,6 +272,11 @@ impl BatchSession {
         &self.reference
     }
 
+    /// The logged-in client the session runs on.
+    pub fn client(&self) -> &AuthenticatedClient {
+        &self.client
+    }
+
     /// The prepared package.
     pub fn package(&self) -> &PreparedPackage {
         &self.package
@@ -300,23 +322,54 @@ impl BatchSession {
     }
 
     /// `POST /sessions/batch/{ref}/close`: closes the session; KSeF starts processing.
+    ///
+    /// Safe to call again after a close whose answer was lost (a crash, a reset, a 5xx): the
+    /// session status is read first, and a session already past "open" (status 150 or later)
+    /// counts as closed — as does a close answered with 21180 ("the session status does not
+    /// allow the operation") for such a session.
     pub async fn close(&self) -> Result<()> {
         if self.state().closed {
             return Ok(());
         }
-        self.client
+        if self.state().uploaded.len() == self.package.parts().len() && self.left_open().await? {
+            tracing::info!(session = %self.reference, "batch session already closed (an earlier close was answered too late)");
+            return self.update(|s| s.closed = true);
+        }
+        let closed = self
+            .client
             .sessions()
             .batch()
             .close(self.reference.clone())
             .send()
-            .await?;
+            .await;
+        match closed {
+            Ok(_) => {}
+            Err(e) if e.has_code(21180) || e.may_have_reached_server() => {
+                if !self.left_open().await? {
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
         self.update(|s| s.closed = true)
+    }
+
+    /// Whether the session has left the open status (code 150 or later: closed, processing,
+    /// processed or failed).
+    async fn left_open(&self) -> Result<bool> {
+        let status = self
+            .client
+            .sessions()
+            .status(self.reference.clone())
+            .send()
+            .await?;
+        Ok(status.status.code >= 150)
     }
 
     /// Waits until processing ends: `Ok` for status 200, [`Error::SessionFailed`] for the
     /// failure statuses (405, 415, 420, 430, 435, 440, 445, 500).
     pub async fn wait_for_completion(&self, timeout: Duration) -> Result<BatchStatus> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = crate::waiting::deadline_after(timeout);
         loop {
             let status = self
                 .client

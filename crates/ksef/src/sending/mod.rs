@@ -3,20 +3,29 @@
 //!
 //! ## Duplicate safety
 //!
-//! A send whose answer is lost (timeout or reset after the request may have reached KSeF) is
-//! never repeated blindly by the transport. [`OnlineSession::send_invoice`] repeats it itself,
-//! with the same bytes: if the first attempt was in fact accepted, KSeF rejects the repeat as a
-//! duplicate (status 440) naming the original KSeF number, and [`OnlineSession::wait_for_invoice`]
-//! resolves that to the original — but only after checking that the original carries *our*
-//! invoice hash. Any other duplicate is a typed error ([`InvoiceRejected`]); nothing is ever
-//! created twice silently and nothing is reported accepted that was not.
+//! A send whose answer is lost (timeout or reset after the request may have reached KSeF, a
+//! 5xx, a 2xx that cannot be read — [`ksef_http::Error::may_have_reached_server`]) is never
+//! repeated blindly by the transport. [`OnlineSession::send_invoice`] first looks for the invoice
+//! among the session's invoices by its SHA-256 and sends again only when KSeF does not hold it;
+//! when that cannot be settled the result is [`crate::Error::OutcomeUnknown`], carrying the
+//! session and the hash to reconcile with ([`OnlineSession::reconcile_invoice`]).
+//!
+//! KSeF recognises duplicates by business data (seller NIP, invoice kind, invoice number), not
+//! by content, and rejects them with status 440 naming the original. A 440 counts as "already
+//! delivered" only when the original stored in KSeF has exactly this file's SHA-256
+//! ([`crate::AuthenticatedClient::check_duplicate`], the one place of that rule, used by
+//! [`OnlineSession::wait_for_invoice`] and the CLI). A different invoice reusing a number is a
+//! rejection ([`InvoiceRejected`]): nothing is ever created twice silently and nothing is
+//! reported accepted that KSeF does not hold.
 
 mod batch;
+mod duplicate;
 mod form;
 mod online;
 mod state;
 
 pub use batch::{BatchOutcome, BatchSession, BatchStatus, NamedInvoiceStatus};
+pub use duplicate::DuplicateCheck;
 pub use form::InvoiceForm;
 pub use online::{AcceptedInvoice, InvoiceRejected, OnlineSession, SendOptions, SentInvoice};
 pub use state::{BatchSessionState, OnlineSessionState, SentRecord};
@@ -73,7 +82,7 @@ pub(crate) async fn session_upo_pages(
     reference: &ksef_model::ReferenceNumber,
     timeout: std::time::Duration,
 ) -> crate::Result<Vec<UpoPage>> {
-    let deadline = tokio::time::Instant::now() + timeout;
+    let deadline = crate::waiting::deadline_after(timeout);
     let poll = std::time::Duration::from_millis(500);
     loop {
         let status = client.sessions().status(reference.clone()).send().await?;

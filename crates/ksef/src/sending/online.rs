@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use ksef_crypto::symmetric::{SymmetricKey, sha256_base64};
-use ksef_model::catalogue::RawBody;
+use ksef_model::catalogue::{Operation as _, RawBody};
+use ksef_model::operations::PostSessionsOnlineByReferenceNumberInvoices;
 use ksef_model::rt::Base64Data;
 use ksef_model::{
     KsefNumber, OpenOnlineSessionRequest, ReferenceNumber, SendInvoiceRequest,
     SessionInvoiceStatusResponse, Sha256HashBase64,
 };
 
+use super::duplicate::DuplicateCheck;
 use super::form::InvoiceForm;
 use super::state::{KeyMaterial, OnlineSessionState, SentRecord};
 use crate::client::AuthenticatedClient;
@@ -132,11 +134,9 @@ impl AuthenticatedClient {
     }
 }
 
-fn transport_may_have_reached(e: &Error) -> bool {
-    matches!(e, Error::Http(ksef_http::Error::Transport { source, .. }) if !source.certainly_not_sent())
-        || e.api()
-            .is_some_and(|a| matches!(a.status, 502 | 504) || (a.html && a.status >= 500))
-}
+/// Attempts of one invoice send whose answers are lost (each followed by a look for the invoice
+/// among the session's invoices before the next).
+const SEND_ATTEMPTS: u32 = 3;
 
 impl OnlineSession {
     /// The session reference number.
@@ -197,15 +197,36 @@ impl OnlineSession {
                 .send(self.reference.clone(), body.clone())
                 .send()
         };
-        let response = match send().await {
-            Err(e) if transport_may_have_reached(&e) => {
-                tracing::warn!(session = %self.reference, error = %e, "send answer lost; repeating once (a duplicate is resolved by hash)");
-                send().await?
+        let mut attempt = 0;
+        let reference = loop {
+            attempt += 1;
+            let lost = match send().await {
+                Ok(response) => break response.reference_number,
+                Err(e) if e.may_have_reached_server() => e,
+                Err(e) => return Err(e),
+            };
+            // KSeF may hold the invoice although the answer was lost: look for it by hash
+            // before sending again (a repeat that KSeF did take would be a 440 duplicate, which
+            // `wait_for_invoice` resolves by hash too — see the module docs).
+            tracing::warn!(session = %self.reference, attempt, error = %lost, "send answer lost; looking for the invoice in the session");
+            let unknown = |source: Error| Error::OutcomeUnknown {
+                operation: PostSessionsOnlineByReferenceNumberInvoices::META.name,
+                session_reference: Some(self.reference.as_str().to_owned()),
+                invoice_hash: Some(plain_hash.clone()),
+                source: Box::new(source),
+            };
+            match self.find_by_hash(&plain_hash).await {
+                Ok(Some(found)) => break found,
+                Ok(None) if attempt < SEND_ATTEMPTS => continue,
+                Ok(None) => return Err(unknown(lost)),
+                Err(lookup) => {
+                    tracing::warn!(error = %lookup, "cannot list the session's invoices");
+                    return Err(unknown(lost));
+                }
             }
-            other => other?,
         };
         let sent = SentInvoice {
-            reference_number: response.reference_number,
+            reference_number: reference,
             invoice_hash: plain_hash,
         };
         self.sent
@@ -216,6 +237,39 @@ impl OnlineSession {
                 invoice_hash: sent.invoice_hash.clone(),
             });
         Ok(sent)
+    }
+
+    /// The reference number of the session's invoice with SHA-256 `hash`, if KSeF holds one
+    /// (the reconciliation of an [`Error::OutcomeUnknown`] send).
+    pub async fn find_by_hash(&self, hash: &str) -> Result<Option<ReferenceNumber>> {
+        let mut invoices = std::pin::pin!(self.invoices());
+        while let Some(item) = invoices.try_next().await? {
+            if item
+                .invoice_hash
+                .as_ref()
+                .is_some_and(|h| h.as_str() == hash)
+            {
+                return Ok(Some(item.reference_number));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Sends one invoice whose earlier send ended in [`Error::OutcomeUnknown`]: finds it in the
+    /// session by hash when KSeF took it, and sends it otherwise.
+    pub async fn reconcile_invoice(
+        &self,
+        xml: &[u8],
+        options: &SendOptions,
+    ) -> Result<SentInvoice> {
+        let hash = sha256_base64(xml);
+        match self.find_by_hash(&hash).await? {
+            Some(reference_number) => Ok(SentInvoice {
+                reference_number,
+                invoice_hash: hash,
+            }),
+            None => self.send_invoice_with(xml, options).await,
+        }
     }
 
     /// Sends every invoice and waits for each result, `concurrency` at a time (the client's
@@ -251,14 +305,15 @@ impl OnlineSession {
     }
 
     /// Waits until the invoice has a final status: `Ok` with its KSeF number (status 200, or a
-    /// 440 duplicate of an invoice with the same hash sent in this session), otherwise
+    /// 440 duplicate whose original — from this session or an earlier one — is stored with the
+    /// same SHA-256 as this invoice; see [`AuthenticatedClient::check_duplicate`]), otherwise
     /// `Err(Error::Rejected(InvoiceRejected))` with the code, description and details.
     pub async fn wait_for_invoice(
         &self,
         sent: &SentInvoice,
         timeout: Duration,
     ) -> Result<AcceptedInvoice> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = crate::waiting::deadline_after(timeout);
         loop {
             let status = self.invoice_status(&sent.reference_number).await?;
             match status.status.code {
@@ -304,40 +359,26 @@ impl OnlineSession {
             original_session_reference_number: get("originalSessionReferenceNumber"),
         };
         if code == 440
-            && let Some(original) = rejected.original_ksef_number.clone()
-            && rejected.original_session_reference_number.as_deref()
-                == Some(self.reference.as_str())
+            && let Some(check) = self
+                .client
+                .check_duplicate_status(&status, Some(&sent.invoice_hash))
+                .await?
         {
-            // The original is in this session: accept only if it carries our hash.
-            let mut invoices = std::pin::pin!(
-                self.client
-                    .sessions()
-                    .invoices(self.reference.clone())
-                    .items()
-            );
-            while let Some(item) = invoices.try_next().await? {
-                let same_number = item
-                    .ksef_number
-                    .as_ref()
-                    .is_some_and(|k| k.as_str() == original);
-                if same_number {
-                    if item
-                        .invoice_hash
-                        .as_ref()
-                        .is_some_and(|h| h.as_str() == sent.invoice_hash)
-                    {
-                        tracing::info!(ksef_number = %original, "duplicate of our own earlier send: resolved to the original");
-                        return Ok(AcceptedInvoice {
-                            ksef_number: item
-                                .ksef_number
-                                .clone()
-                                .ok_or_else(|| Error::Unexpected("no KSeF number".into()))?,
-                            reference_number: item.reference_number.clone(),
-                            was_duplicate_of_own_send: true,
-                            status: item,
-                        });
-                    }
-                    break;
+            match check {
+                DuplicateCheck::SameInvoice { ksef_number, .. } => {
+                    tracing::info!(ksef_number = %ksef_number, "duplicate of an invoice we delivered before (same hash): resolved to the original");
+                    return Ok(AcceptedInvoice {
+                        ksef_number,
+                        reference_number: sent.reference_number.clone(),
+                        was_duplicate_of_own_send: true,
+                        status,
+                    });
+                }
+                DuplicateCheck::DifferentInvoice {
+                    original_ksef_number,
+                    ..
+                } => {
+                    tracing::warn!(original = %original_ksef_number, "440: the number belongs to a different invoice; this one was rejected");
                 }
             }
         }
@@ -389,16 +430,37 @@ impl OnlineSession {
     }
 
     /// `POST /sessions/online/{ref}/close`: closes the session; KSeF then prepares the session UPO.
+    ///
+    /// The session counts as closed only once KSeF confirmed it: after a failure `close` may be
+    /// called again. A close whose answer was lost is confirmed through the session status (a
+    /// session past status 100 is closed; 21180 answers a close of such a session).
     pub async fn close(&self) -> Result<()> {
-        if self.closed.swap(true, Ordering::SeqCst) {
+        if self.closed.load(Ordering::SeqCst) {
             return Ok(());
         }
-        self.client
+        let result = self
+            .client
             .sessions()
             .online()
             .close(self.reference.clone())
             .send()
-            .await?;
+            .await;
+        match result {
+            Ok(_) => {}
+            Err(e) if e.has_code(21180) || e.may_have_reached_server() => {
+                let status = self
+                    .client
+                    .sessions()
+                    .status(self.reference.clone())
+                    .send()
+                    .await?;
+                if status.status.code < 150 {
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        self.closed.store(true, Ordering::SeqCst);
         tracing::info!(session = %self.reference, "online session closed");
         Ok(())
     }

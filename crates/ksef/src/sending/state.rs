@@ -120,13 +120,25 @@ pub(crate) struct SavedInvoice {
     pub(crate) size: u64,
 }
 
-/// One upload URL as returned by the open response (pre-signed: no token).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One upload URL as returned by the open response (pre-signed: no token). `Debug` hides the
+/// URL's signature.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct SavedUpload {
     pub(crate) ordinal: i32,
     pub(crate) method: String,
     pub(crate) url: String,
     pub(crate) headers: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for SavedUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SavedUpload")
+            .field("ordinal", &self.ordinal)
+            .field("method", &self.method)
+            .field("url", &ksef_http::redact_presigned_url(&self.url))
+            .field("headers", &self.headers)
+            .finish()
+    }
 }
 
 /// What is needed to continue a batch session in another process: the session, its key, the
@@ -179,7 +191,7 @@ fn save_json<T: Serialize>(value: &T, path: &Path) -> Result<()> {
     tmp.write_all(&json).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    crate::fsutil::sync_dir(dir).map_err(io)
 }
 
 fn load_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
@@ -221,5 +233,44 @@ impl BatchSessionState {
     /// How many parts the package has.
     pub fn parts_total(&self) -> usize {
         self.parts.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 12, defect 8: a saved state's `Debug` shows neither the key nor the upload URLs'
+    /// signatures.
+    #[test]
+    fn debug_hides_the_key_and_the_signatures() {
+        let key = KeyMaterial::of(&SymmetricKey::generate());
+        let secret = key.key.clone();
+        let state = BatchSessionState {
+            reference_number: "20250625-SB-2C3E6C8000-B675CF5D68-07".into(),
+            form: InvoiceForm::Fa3,
+            offline_mode: false,
+            key,
+            spool_dir: PathBuf::from("spool"),
+            tar_gz: false,
+            package: SavedDigest {
+                sha256: String::new(),
+                size: 0,
+            },
+            parts: Vec::new(),
+            invoices: Vec::new(),
+            uploads: vec![SavedUpload {
+                ordinal: 1,
+                method: "PUT".into(),
+                url: "https://storage.invalid/part-1?sv=2024&sig=SECRETSIG".into(),
+                headers: Vec::new(),
+            }],
+            uploaded: BTreeSet::new(),
+            closed: false,
+        };
+        let shown = format!("{state:?}");
+        assert!(!shown.contains("SECRETSIG"), "{shown}");
+        assert!(shown.contains("storage.invalid/part-1"));
+        assert!(!shown.contains(&secret));
     }
 }

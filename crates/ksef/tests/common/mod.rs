@@ -13,7 +13,7 @@ use ksef::{AuthenticatedClient, Client};
 use serde_json::{Value, json};
 
 /// The API root used by every test client.
-pub(crate) const BASE: &str = "http://ksef.invalid/v2";
+pub(crate) const BASE: &str = "https://ksef.invalid/v2";
 
 /// The official OpenAPI spec (`KSEF_OPENAPI_SPEC`, or `shared/ksef-docs/open-api.json` next to
 /// the workspace, where `cargo xtask regen` reads it). Fails loudly when it is missing.

@@ -49,7 +49,7 @@ pub struct EnrollArgs {
     #[arg(long)]
     pub wait: bool,
     /// How long --wait waits, in seconds.
-    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    #[arg(value_parser = crate::commands::timeout_secs(), long, default_value_t = 300, value_name = "SECONDS")]
     pub timeout: u64,
 }
 
