@@ -49,6 +49,9 @@ pub struct ExportPackage {
     pub expires: OffsetDateTime,
     /// The parts.
     pub parts: Vec<ExportPart>,
+    /// The archive format (states saved before 2.9 hold ZIP packages).
+    #[serde(default)]
+    pub compression: package::Compression,
 }
 
 /// An export operation (`/invoices/exports/{referenceNumber}`).
