@@ -35,6 +35,7 @@ mod retrieval;
 mod router;
 mod routes;
 mod sessions;
+mod state;
 pub mod storage;
 mod store;
 

@@ -38,6 +38,13 @@ pub struct SessionLimits {
     pub online: SessionKindLimits,
     /// Batch sessions.
     pub batch: SessionKindLimits,
+    /// Invoices per collective identifier (API 2.9; states saved before have the default).
+    #[serde(default = "default_collective_max_invoices")]
+    pub collective_max_invoices: u32,
+}
+
+fn default_collective_max_invoices() -> u32 {
+    crate::state::collective::DEFAULT_MAX_INVOICES
 }
 
 /// Certificate limits of a subject.
@@ -84,6 +91,7 @@ pub fn effective_session_limits(
     SessionLimits {
         online: kind,
         batch: kind,
+        collective_max_invoices: default_collective_max_invoices(),
     }
 }
 
@@ -137,7 +145,11 @@ async fn context_limits(
     Extension(caller): Extension<Caller>,
 ) -> Json<Value> {
     let l = effective_session_limits(&state.store(), state.config(), &check::context_of(&caller));
-    Json(json!({"onlineSession": kind_json(&l.online), "batchSession": kind_json(&l.batch)}))
+    Json(json!({
+        "onlineSession": kind_json(&l.online),
+        "batchSession": kind_json(&l.batch),
+        "collectiveIdentifier": {"maxInvoices": l.collective_max_invoices},
+    }))
 }
 
 async fn subject_limits(
@@ -153,7 +165,7 @@ async fn subject_limits(
     }))
 }
 
-/// The twelve groups of `EffectiveApiRateLimits`.
+/// The thirteen groups of `ApiRateLimitsOverride` (what `/testdata/rate-limits` sets).
 const GROUPS: &[&str] = &[
     "onlineSession",
     "batchSession",
@@ -166,7 +178,17 @@ const GROUPS: &[&str] = &[
     "invoiceExport",
     "invoiceExportStatus",
     "invoiceDownload",
+    "collectiveIdentifier",
     "other",
+];
+
+/// The groups `GET /rate-limits` reports beyond [`GROUPS`] (API 2.9): closing sessions, the
+/// anonymous operations and the per-IP global limit.
+const REPORTED_ONLY: &[&str] = &[
+    "onlineSessionClose",
+    "batchSessionClose",
+    ksef_model::catalogue::ANONYMOUS_GROUP,
+    ksef_model::catalogue::GLOBAL_GROUP,
 ];
 
 fn who(caller: &Caller) -> String {
@@ -179,13 +201,20 @@ async fn rate_limits(
 ) -> Json<Value> {
     let who = who(&caller);
     let mut out = serde_json::Map::new();
-    for group in GROUPS {
+    for group in GROUPS.iter().chain(REPORTED_ONLY) {
+        // No limit in a window is reported as -1, as the spec's example does.
         let [s, m, h] = state
             .limiter()
             .effective(group, &who)
             .or_else(|| crate::limiter::spec_group_limits(group))
             .unwrap_or([u32::MAX; 3])
-            .map(|n| i32::try_from(n).unwrap_or(i32::MAX));
+            .map(|n| {
+                if n == u32::MAX {
+                    -1
+                } else {
+                    i32::try_from(n).unwrap_or(i32::MAX)
+                }
+            });
         out.insert(
             (*group).to_owned(),
             json!({"perSecond": s, "perMinute": m, "perHour": h}),
@@ -215,9 +244,11 @@ async fn set_session(
     Extension(caller): Extension<Caller>,
     ApiJson(body): ApiJson<Value>,
 ) -> EmuResult<()> {
+    let collective = check::req_int(&body, "/collectiveIdentifier/maxInvoices", 2, 5000)?;
     let limits = SessionLimits {
         online: session_kind(&body, "onlineSession")?,
         batch: session_kind(&body, "batchSession")?,
+        collective_max_invoices: u32::try_from(collective).unwrap_or(2),
     };
     state
         .store()

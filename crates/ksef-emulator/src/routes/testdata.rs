@@ -245,15 +245,8 @@ async fn remove_person(
     Ok(())
 }
 
-const TESTDATA_PERMISSIONS: &[&str] = &[
-    "InvoiceRead",
-    "InvoiceWrite",
-    "Introspection",
-    "CredentialsRead",
-    "CredentialsManage",
-    "EnforcementOperations",
-    "SubunitManage",
-];
+/// The spec's values (generated).
+const TESTDATA_PERMISSIONS: &[&str] = ksef_model::TestDataPermissionType::KNOWN;
 
 async fn grant_permissions(
     State(state): State<AppState>,

@@ -106,6 +106,44 @@ pub fn routes() -> Router<AppState> {
             "/certificates/{certificateSerialNumber}/revoke",
             post(revoke),
         )
+        .route(
+            "/testdata/certificates/{serialNumber}",
+            axum::routing::put(update_for_tests),
+        )
+}
+
+/// `PUT /testdata/certificates/{serialNumber}` (TEST): moves the end of validity of one of the
+/// subject's certificates earlier (never later), e.g. to try expiry.
+async fn update_for_tests(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(serial): Path<String>,
+    crate::extract::ApiJson(request): crate::extract::ApiJson<
+        ksef_model::TestDataUpdateCertificateRequest,
+    >,
+) -> EmuResult<()> {
+    check_serial(&serial, "serialNumber")?;
+    let subject = check::subject_of(&caller);
+    let mut store = state.store();
+    let cert = store
+        .certificates
+        .certificates
+        .get_mut(&serial)
+        .filter(|c| c.subject == subject)
+        .ok_or_else(|| {
+            EmuError::bad_request(
+                25008,
+                "Certyfikat o podanym numerze seryjnym nie istnieje.",
+                [],
+            )
+        })?;
+    if request.valid_to > cert.valid_to {
+        return Err(EmuError::validation(
+            "'validTo' nie może być późniejsze niż obecna data ważności certyfikatu.",
+        ));
+    }
+    cert.valid_to = request.valid_to;
+    Ok(())
 }
 
 /// `(enrollments used, active certificates)` of `subject`.

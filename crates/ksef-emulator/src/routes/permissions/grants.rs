@@ -100,15 +100,8 @@ fn unsupported_context(caller: &Caller, allowed: &[&str]) -> EmuResult<()> {
     }
 }
 
-const PERSON_PERMISSIONS: &[&str] = &[
-    "CredentialsManage",
-    "CredentialsRead",
-    "InvoiceWrite",
-    "InvoiceRead",
-    "Introspection",
-    "SubunitManage",
-    "EnforcementOperations",
-];
+/// The spec's values (generated).
+const PERSON_PERMISSIONS: &[&str] = ksef_model::PersonPermissionType::KNOWN;
 
 const PERSON_DETAILS: &[&str] = &[
     "PersonByIdentifier",
@@ -180,7 +173,7 @@ pub(super) async fn entities(
         let p = check::req_enum(
             &body,
             &format!("/permissions/{i}/type"),
-            &["InvoiceWrite", "InvoiceRead"],
+            ksef_model::EntityPermissionType::KNOWN,
         )?;
         let can_delegate =
             check::opt_bool(&body, &format!("/permissions/{i}/canDelegate"))?.unwrap_or(false);
@@ -260,7 +253,7 @@ pub(super) async fn indirect(
     let permissions = check::enum_list(
         &body,
         "/permissions",
-        &["InvoiceRead", "InvoiceWrite"],
+        ksef_model::IndirectPermissionType::KNOWN,
         true,
     )?;
     let description = check::req_str(&body, "/description", 5, 256)?;
@@ -383,7 +376,7 @@ pub(super) async fn eu_entities(
     let permissions = check::enum_list(
         &body,
         "/permissions",
-        &["InvoiceWrite", "InvoiceRead"],
+        ksef_model::EuEntityPermissionType::KNOWN,
         true,
     )?;
     let description = check::req_str(&body, "/description", 5, 256)?;
