@@ -168,22 +168,22 @@ pub struct Store {
     pub next_invoice_sequence: u64,
     /// Invoice exports by reference number.
     #[serde(default)]
-    pub exports: BTreeMap<String, crate::retrieval::ExportRecord>,
+    pub exports: BTreeMap<String, crate::state::exports::ExportRecord>,
     /// Online and batch sessions with their invoices.
     #[serde(default)]
-    pub sessions: crate::sessions::model::SessionStore,
+    pub sessions: crate::state::sessions::SessionStore,
     /// Test data: subjects, persons, attachment permissions, blocked contexts.
     #[serde(default)]
-    pub testdata: crate::routes::testdata::TestData,
+    pub testdata: crate::state::testdata::TestData,
     /// Asynchronous permission operations by reference number.
     #[serde(default)]
-    pub permission_operations: crate::routes::permissions::PermissionOperations,
+    pub permission_operations: crate::state::permissions::PermissionOperations,
     /// Overridden session and subject limits (`/testdata/limits/...`).
     #[serde(default)]
-    pub limits: crate::routes::limits::LimitOverrides,
+    pub limits: crate::state::limits::LimitOverrides,
     /// KSeF certificates and their enrollments.
     #[serde(default)]
-    pub certificates: crate::routes::certificates::CertificateStore,
+    pub certificates: crate::state::certificates::CertificateStore,
     /// Collective identifiers by number (API 2.9).
     #[serde(default)]
     pub collective: crate::state::collective::CollectiveStore,

@@ -6,33 +6,7 @@ use std::io::{Cursor, Write};
 use ksef_crypto::symmetric::SymmetricKey;
 use ksef_model::InvoiceMetadata;
 
-/// Archive format of a package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum Compression {
-    #[default]
-    /// ZIP with deflate (the default).
-    Zip,
-    /// A gzip-compressed tar archive.
-    TarGz,
-}
-
-impl Compression {
-    /// The compression as the spec names it (`InvoicePackage.compressionType`).
-    pub fn wire(self) -> ksef_model::CompressionType {
-        match self {
-            Compression::Zip => ksef_model::CompressionType::Zip,
-            Compression::TarGz => ksef_model::CompressionType::TarGz,
-        }
-    }
-
-    /// The file extension of the archive.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Compression::Zip => "zip",
-            Compression::TarGz => "tar.gz",
-        }
-    }
-}
+pub use crate::state::exports::Compression;
 
 /// Limits of the package builder.
 #[derive(Debug, Clone, Copy)]

@@ -21,9 +21,9 @@ use crate::error::{EmuError, EmuResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::pipeline::Caller;
 use crate::routes::check;
-use crate::routes::limits::effective_session_limits;
 use crate::sessions::common::{continuation_token, parse_continuation};
 use crate::state::collective::{self, GenerateError, Member, Payment, QueryFilter};
+use crate::state::limits::effective_session_limits;
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {

@@ -10,7 +10,7 @@ use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::retrieval::filter::{is_subject, visible_to};
+use crate::state::invoices::{is_subject, visible_to};
 use crate::store::{Ident, Store};
 
 /// How many collective identifiers of one context an invoice may belong to (71002 beyond).

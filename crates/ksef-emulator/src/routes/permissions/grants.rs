@@ -7,12 +7,13 @@ use axum::{Extension, Json};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{Change, author_of, new_permission_id, start_operation};
+use super::{Change, start_operation};
 use crate::app::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiJson;
 use crate::pipeline::Caller;
 use crate::routes::check;
+use crate::state::permissions::new_permission_id;
 use crate::store::{GrantRecord, Ident};
 
 type Accepted = EmuResult<(StatusCode, Json<Value>)>;
@@ -132,7 +133,7 @@ pub(super) async fn persons(
         ));
     }
     let context = check::context_of(&caller);
-    let author = author_of(&state.store(), &caller);
+    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
     let grants = permissions
         .iter()
         .map(|p| {
@@ -167,7 +168,7 @@ pub(super) async fn entities(
         .filter(|l| !l.is_empty())
         .ok_or_else(|| EmuError::validation("'permissions' jest wymagane."))?;
     let context = check::context_of(&caller);
-    let author = author_of(&state.store(), &caller);
+    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
     let mut grants = Vec::new();
     for i in 0..list.len() {
         let p = check::req_enum(
@@ -217,7 +218,7 @@ pub(super) async fn authorizations(
     let description = check::req_str(&body, "/description", 5, 256)?;
     let full_name = check::req_str(&body, "/subjectDetails/fullName", 5, 90)?;
     let context = check::context_of(&caller);
-    let author = author_of(&state.store(), &caller);
+    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
     let grant = record(
         &context,
         &subject,
@@ -266,7 +267,7 @@ pub(super) async fn indirect(
     } else {
         target.clone()
     };
-    let author = author_of(&state.store(), &caller);
+    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
     let grants = permissions
         .iter()
         .map(|p| {
@@ -308,7 +309,7 @@ pub(super) async fn subunits(
             "'subunitName' jest wymagane dla identyfikatora wewnętrznego.",
         ));
     }
-    let author = author_of(&state.store(), &caller);
+    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
     let grant = record(
         &subunit,
         &subject,
@@ -348,7 +349,7 @@ pub(super) async fn eu_entities_administration(
             "Identyfikator NipVatUe nie zawiera NIP bieżącego kontekstu.",
         ));
     }
-    let author = author_of(&state.store(), &caller);
+    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
     let grant = record(
         &eu_context,
         &subject,
@@ -382,7 +383,7 @@ pub(super) async fn eu_entities(
     let description = check::req_str(&body, "/description", 5, 256)?;
     let details = person_details(&body, EU_DETAILS)?;
     let context = check::context_of(&caller);
-    let author = author_of(&state.store(), &caller);
+    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
     let grants = permissions
         .iter()
         .map(|p| {

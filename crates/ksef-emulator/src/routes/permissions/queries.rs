@@ -112,7 +112,7 @@ pub(super) async fn personal(
     let permission_state = check::opt_enum(&body, "/permissionState", &["Active", "Inactive"])?;
     page.checked()?;
     let store = state.store();
-    let me = super::author_of(&store, &caller);
+    let me = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
     let current = check::context_of(&caller);
     let items = store
         .grants
