@@ -99,6 +99,17 @@ impl crate::rt::ToParam for Ip4Address {
     }
 }
 
+impl crate::rt::Validate for Ip4Address {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// `Ip4Range`
 ///
 /// Constraints (checked by [`Ip4Range::new`], not when decoding a response): matches `^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])-((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$`.
@@ -189,6 +200,17 @@ impl TryFrom<&str> for Ip4Range {
 impl crate::rt::ToParam for Ip4Range {
     fn to_param(&self) -> String {
         self.0.clone()
+    }
+}
+
+impl crate::rt::Validate for Ip4Range {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
     }
 }
 
@@ -285,6 +307,17 @@ impl crate::rt::ToParam for Ip4Mask {
     }
 }
 
+impl crate::rt::Validate for Ip4Mask {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// `AllowedIps`
 ///
 /// Spec schema: `AllowedIps`.
@@ -311,6 +344,26 @@ pub struct AllowedIps {
     pub ip4_masks: Option<Vec<Ip4Mask>>,
 }
 
+impl crate::rt::Validate for AllowedIps {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/ip4Addresses");
+        self.ip4_addresses.validate_at(&at, out);
+        let at = format!("{pointer}/ip4Ranges");
+        self.ip4_ranges.validate_at(&at, out);
+        let at = format!("{pointer}/ip4Masks");
+        self.ip4_masks.validate_at(&at, out);
+    }
+}
+
+impl AllowedIps {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `AmountType`
 ///
 /// Spec schema: `AmountType`.
@@ -324,6 +377,17 @@ pub enum AmountType {
     Vat,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for AmountType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl AmountType {
@@ -422,6 +486,26 @@ impl ApiError {
     }
 }
 
+impl crate::rt::Validate for ApiError {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/code");
+        self.code.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/details");
+        self.details.validate_at(&at, out);
+    }
+}
+
+impl ApiError {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `ApiRateLimitValuesOverride`
 ///
 /// Spec schema: `ApiRateLimitValuesOverride`.
@@ -446,6 +530,26 @@ impl ApiRateLimitValuesOverride {
             per_minute,
             per_hour,
         }
+    }
+}
+
+impl crate::rt::Validate for ApiRateLimitValuesOverride {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/perSecond");
+        self.per_second.validate_at(&at, out);
+        let at = format!("{pointer}/perMinute");
+        self.per_minute.validate_at(&at, out);
+        let at = format!("{pointer}/perHour");
+        self.per_hour.validate_at(&at, out);
+    }
+}
+
+impl ApiRateLimitValuesOverride {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -530,6 +634,46 @@ impl ApiRateLimitsOverride {
     }
 }
 
+impl crate::rt::Validate for ApiRateLimitsOverride {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/onlineSession");
+        self.online_session.validate_at(&at, out);
+        let at = format!("{pointer}/batchSession");
+        self.batch_session.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceSend");
+        self.invoice_send.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceStatus");
+        self.invoice_status.validate_at(&at, out);
+        let at = format!("{pointer}/sessionList");
+        self.session_list.validate_at(&at, out);
+        let at = format!("{pointer}/sessionInvoiceList");
+        self.session_invoice_list.validate_at(&at, out);
+        let at = format!("{pointer}/sessionMisc");
+        self.session_misc.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceMetadata");
+        self.invoice_metadata.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceExport");
+        self.invoice_export.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceExportStatus");
+        self.invoice_export_status.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceDownload");
+        self.invoice_download.validate_at(&at, out);
+        let at = format!("{pointer}/collectiveIdentifier");
+        self.collective_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/other");
+        self.other.validate_at(&at, out);
+    }
+}
+
+impl ApiRateLimitsOverride {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `AttachmentPermissionGrantRequest`
 ///
 /// Spec schema: `AttachmentPermissionGrantRequest`.
@@ -543,6 +687,22 @@ impl AttachmentPermissionGrantRequest {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(nip: Nip) -> Self {
         Self { nip }
+    }
+}
+
+impl crate::rt::Validate for AttachmentPermissionGrantRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/nip");
+        self.nip.validate_at(&at, out);
+    }
+}
+
+impl AttachmentPermissionGrantRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -570,6 +730,24 @@ impl AttachmentPermissionRevokeRequest {
             nip,
             expected_end_date: None,
         }
+    }
+}
+
+impl crate::rt::Validate for AttachmentPermissionRevokeRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/nip");
+        self.nip.validate_at(&at, out);
+        let at = format!("{pointer}/expectedEndDate");
+        self.expected_end_date.validate_at(&at, out);
+    }
+}
+
+impl AttachmentPermissionRevokeRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -608,6 +786,28 @@ impl AuthenticationChallengeResponse {
     }
 }
 
+impl crate::rt::Validate for AuthenticationChallengeResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/challenge");
+        self.challenge.validate_at(&at, out);
+        let at = format!("{pointer}/timestamp");
+        self.timestamp.validate_at(&at, out);
+        let at = format!("{pointer}/timestampMs");
+        self.timestamp_ms.validate_at(&at, out);
+        let at = format!("{pointer}/clientIp");
+        self.client_ip.validate_at(&at, out);
+    }
+}
+
+impl AuthenticationChallengeResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `AuthenticationContextIdentifier`
 ///
 /// Spec schema: `AuthenticationContextIdentifier`.
@@ -626,6 +826,24 @@ impl AuthenticationContextIdentifier {
     }
 }
 
+impl crate::rt::Validate for AuthenticationContextIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl AuthenticationContextIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `AuthenticationContextIdentifierType`
 ///
 /// Spec schema: `AuthenticationContextIdentifierType`.
@@ -641,6 +859,17 @@ pub enum AuthenticationContextIdentifierType {
     PeppolId,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for AuthenticationContextIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl AuthenticationContextIdentifierType {
@@ -735,6 +964,24 @@ impl AuthenticationInitResponse {
             reference_number,
             authentication_token,
         }
+    }
+}
+
+impl crate::rt::Validate for AuthenticationInitResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+        let at = format!("{pointer}/authenticationToken");
+        self.authentication_token.validate_at(&at, out);
+    }
+}
+
+impl AuthenticationInitResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -843,6 +1090,38 @@ impl AuthenticationListItem {
     }
 }
 
+impl crate::rt::Validate for AuthenticationListItem {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/startDate");
+        self.start_date.validate_at(&at, out);
+        let at = format!("{pointer}/authenticationMethod");
+        self.authentication_method.validate_at(&at, out);
+        let at = format!("{pointer}/authenticationMethodInfo");
+        self.authentication_method_info.validate_at(&at, out);
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/isTokenRedeemed");
+        self.is_token_redeemed.validate_at(&at, out);
+        let at = format!("{pointer}/lastTokenRefreshDate");
+        self.last_token_refresh_date.validate_at(&at, out);
+        let at = format!("{pointer}/refreshTokenValidUntil");
+        self.refresh_token_valid_until.validate_at(&at, out);
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+        let at = format!("{pointer}/isCurrent");
+        self.is_current.validate_at(&at, out);
+    }
+}
+
+impl AuthenticationListItem {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `AuthenticationListResponse`
 ///
 /// Spec schema: `AuthenticationListResponse`.
@@ -866,6 +1145,24 @@ impl AuthenticationListResponse {
             continuation_token: None,
             items,
         }
+    }
+}
+
+impl crate::rt::Validate for AuthenticationListResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/continuationToken");
+        self.continuation_token.validate_at(&at, out);
+        let at = format!("{pointer}/items");
+        self.items.validate_at(&at, out);
+    }
+}
+
+impl AuthenticationListResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -899,6 +1196,17 @@ pub enum AuthenticationMethod {
     PeppolSignature,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for AuthenticationMethod {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl AuthenticationMethod {
@@ -1009,6 +1317,17 @@ pub enum AuthenticationMethodCategory {
     Unknown(String),
 }
 
+impl crate::rt::Validate for AuthenticationMethodCategory {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
+}
+
 impl AuthenticationMethodCategory {
     /// Every value this version of the model knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] =
@@ -1113,6 +1432,26 @@ impl AuthenticationMethodInfo {
     }
 }
 
+impl crate::rt::Validate for AuthenticationMethodInfo {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/category");
+        self.category.validate_at(&at, out);
+        let at = format!("{pointer}/code");
+        self.code.validate_at(&at, out);
+        let at = format!("{pointer}/displayName");
+        self.display_name.validate_at(&at, out);
+    }
+}
+
+impl AuthenticationMethodInfo {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `AuthenticationOperationStatusResponse`
 ///
 /// Spec schema: `AuthenticationOperationStatusResponse`.
@@ -1214,6 +1553,34 @@ impl AuthenticationOperationStatusResponse {
     }
 }
 
+impl crate::rt::Validate for AuthenticationOperationStatusResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/startDate");
+        self.start_date.validate_at(&at, out);
+        let at = format!("{pointer}/authenticationMethod");
+        self.authentication_method.validate_at(&at, out);
+        let at = format!("{pointer}/authenticationMethodInfo");
+        self.authentication_method_info.validate_at(&at, out);
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/isTokenRedeemed");
+        self.is_token_redeemed.validate_at(&at, out);
+        let at = format!("{pointer}/lastTokenRefreshDate");
+        self.last_token_refresh_date.validate_at(&at, out);
+        let at = format!("{pointer}/refreshTokenValidUntil");
+        self.refresh_token_valid_until.validate_at(&at, out);
+    }
+}
+
+impl AuthenticationOperationStatusResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `AuthenticationTokenRefreshResponse`
 ///
 /// Spec schema: `AuthenticationTokenRefreshResponse`.
@@ -1228,6 +1595,22 @@ impl AuthenticationTokenRefreshResponse {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(access_token: TokenInfo) -> Self {
         Self { access_token }
+    }
+}
+
+impl crate::rt::Validate for AuthenticationTokenRefreshResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/accessToken");
+        self.access_token.validate_at(&at, out);
+    }
+}
+
+impl AuthenticationTokenRefreshResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -1254,6 +1637,17 @@ pub enum AuthenticationTokenStatus {
     Failed,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for AuthenticationTokenStatus {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl AuthenticationTokenStatus {
@@ -1356,6 +1750,24 @@ impl AuthenticationTokensResponse {
     }
 }
 
+impl crate::rt::Validate for AuthenticationTokensResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/accessToken");
+        self.access_token.validate_at(&at, out);
+        let at = format!("{pointer}/refreshToken");
+        self.refresh_token.validate_at(&at, out);
+    }
+}
+
+impl AuthenticationTokensResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `AuthorizationPolicy`
 ///
 /// Spec schema: `AuthorizationPolicy`.
@@ -1368,6 +1780,22 @@ pub struct AuthorizationPolicy {
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_ips: Option<AllowedIps>,
+}
+
+impl crate::rt::Validate for AuthorizationPolicy {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/allowedIps");
+        self.allowed_ips.validate_at(&at, out);
+    }
+}
+
+impl AuthorizationPolicy {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
 }
 
 /// `BadRequestProblemDetails`
@@ -1416,6 +1844,34 @@ impl BadRequestProblemDetails {
     }
 }
 
+impl crate::rt::Validate for BadRequestProblemDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/title");
+        self.title.validate_at(&at, out);
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/instance");
+        self.instance.validate_at(&at, out);
+        let at = format!("{pointer}/detail");
+        self.detail.validate_at(&at, out);
+        let at = format!("{pointer}/errors");
+        self.errors.validate_at(&at, out);
+        let at = format!("{pointer}/timestamp");
+        self.timestamp.validate_at(&at, out);
+        let at = format!("{pointer}/traceId");
+        self.trace_id.validate_at(&at, out);
+    }
+}
+
+impl BadRequestProblemDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `BatchFileInfo`
 ///
 /// Spec schema: `BatchFileInfo`.
@@ -1459,6 +1915,36 @@ impl BatchFileInfo {
     }
 }
 
+impl crate::rt::Validate for BatchFileInfo {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/fileSize");
+        crate::rt::validate::check_number(
+            self.file_size as f64,
+            Some((1.0, false)),
+            Some((5000000000.0, false)),
+            &at,
+            out,
+        );
+        self.file_size.validate_at(&at, out);
+        let at = format!("{pointer}/fileHash");
+        self.file_hash.validate_at(&at, out);
+        let at = format!("{pointer}/compressionType");
+        self.compression_type.validate_at(&at, out);
+        let at = format!("{pointer}/fileParts");
+        crate::rt::validate::check_items(self.file_parts.len(), Some(1), Some(50), &at, out);
+        self.file_parts.validate_at(&at, out);
+    }
+}
+
+impl BatchFileInfo {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `BatchFilePartInfo`
 ///
 /// Spec schema: `BatchFilePartInfo`.
@@ -1487,6 +1973,40 @@ impl BatchFilePartInfo {
             file_size,
             file_hash,
         }
+    }
+}
+
+impl crate::rt::Validate for BatchFilePartInfo {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/ordinalNumber");
+        crate::rt::validate::check_number(
+            self.ordinal_number as f64,
+            Some((1.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.ordinal_number.validate_at(&at, out);
+        let at = format!("{pointer}/fileSize");
+        crate::rt::validate::check_number(
+            self.file_size as f64,
+            Some((1.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.file_size.validate_at(&at, out);
+        let at = format!("{pointer}/fileHash");
+        self.file_hash.validate_at(&at, out);
+    }
+}
+
+impl BatchFilePartInfo {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -1527,6 +2047,48 @@ impl BatchSessionContextLimitsOverride {
     }
 }
 
+impl crate::rt::Validate for BatchSessionContextLimitsOverride {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/maxInvoiceSizeInMB");
+        crate::rt::validate::check_number(
+            self.max_invoice_size_in_mb as f64,
+            Some((0.0, false)),
+            Some((5.0, false)),
+            &at,
+            out,
+        );
+        self.max_invoice_size_in_mb.validate_at(&at, out);
+        let at = format!("{pointer}/maxInvoiceWithAttachmentSizeInMB");
+        crate::rt::validate::check_number(
+            self.max_invoice_with_attachment_size_in_mb as f64,
+            Some((0.0, false)),
+            Some((10.0, false)),
+            &at,
+            out,
+        );
+        self.max_invoice_with_attachment_size_in_mb
+            .validate_at(&at, out);
+        let at = format!("{pointer}/maxInvoices");
+        crate::rt::validate::check_number(
+            self.max_invoices as f64,
+            Some((0.0, false)),
+            Some((100000.0, false)),
+            &at,
+            out,
+        );
+        self.max_invoices.validate_at(&at, out);
+    }
+}
+
+impl BatchSessionContextLimitsOverride {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `BatchSessionEffectiveContextLimits`
 ///
 /// Spec schema: `BatchSessionEffectiveContextLimits`.
@@ -1564,6 +2126,48 @@ impl BatchSessionEffectiveContextLimits {
     }
 }
 
+impl crate::rt::Validate for BatchSessionEffectiveContextLimits {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/maxInvoiceSizeInMB");
+        crate::rt::validate::check_number(
+            self.max_invoice_size_in_mb as f64,
+            Some((0.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.max_invoice_size_in_mb.validate_at(&at, out);
+        let at = format!("{pointer}/maxInvoiceWithAttachmentSizeInMB");
+        crate::rt::validate::check_number(
+            self.max_invoice_with_attachment_size_in_mb as f64,
+            Some((0.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.max_invoice_with_attachment_size_in_mb
+            .validate_at(&at, out);
+        let at = format!("{pointer}/maxInvoices");
+        crate::rt::validate::check_number(
+            self.max_invoices as f64,
+            Some((0.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.max_invoices.validate_at(&at, out);
+    }
+}
+
+impl BatchSessionEffectiveContextLimits {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `BlockContextAuthenticationRequest`
 ///
 /// Spec schema: `BlockContextAuthenticationRequest`.
@@ -1576,6 +2180,22 @@ pub struct BlockContextAuthenticationRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub context_identifier: Option<TestDataAuthenticationContextIdentifier>,
+}
+
+impl crate::rt::Validate for BlockContextAuthenticationRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+    }
+}
+
+impl BlockContextAuthenticationRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
 }
 
 /// | Wartość | Opis |
@@ -1598,6 +2218,17 @@ pub enum BuyerIdentifierType {
     None,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for BuyerIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl BuyerIdentifierType {
@@ -1686,6 +2317,22 @@ pub struct CertificateEffectiveSubjectLimits {
     pub max_certificates: Option<i32>,
 }
 
+impl crate::rt::Validate for CertificateEffectiveSubjectLimits {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/maxCertificates");
+        self.max_certificates.validate_at(&at, out);
+    }
+}
+
+impl CertificateEffectiveSubjectLimits {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `CertificateEnrollmentDataResponse`
 ///
 /// Spec schema: `CertificateEnrollmentDataResponse`.
@@ -1746,6 +2393,36 @@ impl CertificateEnrollmentDataResponse {
             organization_name: None,
             organization_identifier: None,
         }
+    }
+}
+
+impl crate::rt::Validate for CertificateEnrollmentDataResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/commonName");
+        self.common_name.validate_at(&at, out);
+        let at = format!("{pointer}/countryName");
+        self.country_name.validate_at(&at, out);
+        let at = format!("{pointer}/givenName");
+        self.given_name.validate_at(&at, out);
+        let at = format!("{pointer}/surname");
+        self.surname.validate_at(&at, out);
+        let at = format!("{pointer}/serialNumber");
+        self.serial_number.validate_at(&at, out);
+        let at = format!("{pointer}/uniqueIdentifier");
+        self.unique_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/organizationName");
+        self.organization_name.validate_at(&at, out);
+        let at = format!("{pointer}/organizationIdentifier");
+        self.organization_identifier.validate_at(&at, out);
+    }
+}
+
+impl CertificateEnrollmentDataResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -1841,6 +2518,17 @@ impl crate::rt::ToParam for CertificateSerialNumber {
     }
 }
 
+impl crate::rt::Validate for CertificateSerialNumber {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// `CertificateEnrollmentStatusResponse`
 ///
 /// Spec schema: `CertificateEnrollmentStatusResponse`.
@@ -1882,6 +2570,26 @@ impl CertificateEnrollmentStatusResponse {
     }
 }
 
+impl crate::rt::Validate for CertificateEnrollmentStatusResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/requestDate");
+        self.request_date.validate_at(&at, out);
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/certificateSerialNumber");
+        self.certificate_serial_number.validate_at(&at, out);
+    }
+}
+
+impl CertificateEnrollmentStatusResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `CertificateLimit`
 ///
 /// Spec schema: `CertificateLimit`.
@@ -1897,6 +2605,24 @@ impl CertificateLimit {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(remaining: i32, limit: i32) -> Self {
         Self { remaining, limit }
+    }
+}
+
+impl crate::rt::Validate for CertificateLimit {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/remaining");
+        self.remaining.validate_at(&at, out);
+        let at = format!("{pointer}/limit");
+        self.limit.validate_at(&at, out);
+    }
+}
+
+impl CertificateLimit {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -1926,6 +2652,26 @@ impl CertificateLimitsResponse {
             enrollment,
             certificate,
         }
+    }
+}
+
+impl crate::rt::Validate for CertificateLimitsResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/canRequest");
+        self.can_request.validate_at(&at, out);
+        let at = format!("{pointer}/enrollment");
+        self.enrollment.validate_at(&at, out);
+        let at = format!("{pointer}/certificate");
+        self.certificate.validate_at(&at, out);
+    }
+}
+
+impl CertificateLimitsResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -2011,6 +2757,41 @@ impl CertificateListItem {
     }
 }
 
+impl crate::rt::Validate for CertificateListItem {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/certificateSerialNumber");
+        self.certificate_serial_number.validate_at(&at, out);
+        let at = format!("{pointer}/name");
+        crate::rt::validate::check_length(&self.name, None, Some(100), &at, out);
+        self.name.validate_at(&at, out);
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/commonName");
+        self.common_name.validate_at(&at, out);
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/subjectIdentifier");
+        self.subject_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/validFrom");
+        self.valid_from.validate_at(&at, out);
+        let at = format!("{pointer}/validTo");
+        self.valid_to.validate_at(&at, out);
+        let at = format!("{pointer}/lastUseDate");
+        self.last_use_date.validate_at(&at, out);
+        let at = format!("{pointer}/requestDate");
+        self.request_date.validate_at(&at, out);
+    }
+}
+
+impl CertificateListItem {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// | Wartość | Opis |
 /// | --- | --- |
 /// | Active | Certyfikat jest aktywny i może zostać użyty do uwierzytelnienia lub realizacji operacji w trybie offline (w zależności od typu certyfikatu). |
@@ -2031,6 +2812,17 @@ pub enum CertificateListItemStatus {
     Expired,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for CertificateListItemStatus {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl CertificateListItemStatus {
@@ -2122,6 +2914,17 @@ pub enum CertificateRevocationReason {
     KeyCompromise,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for CertificateRevocationReason {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl CertificateRevocationReason {
@@ -2219,6 +3022,25 @@ impl CertificateSubjectIdentifier {
     }
 }
 
+impl crate::rt::Validate for CertificateSubjectIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(64), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl CertificateSubjectIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `CertificateSubjectIdentifierType`
 ///
 /// Spec schema: `CertificateSubjectIdentifierType`.
@@ -2232,6 +3054,17 @@ pub enum CertificateSubjectIdentifierType {
     Fingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for CertificateSubjectIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl CertificateSubjectIdentifierType {
@@ -2318,6 +3151,25 @@ pub struct CertificateSubjectLimitsOverride {
         skip_serializing_if = "Option::is_none"
     )]
     pub max_certificates: Option<i32>,
+}
+
+impl crate::rt::Validate for CertificateSubjectLimitsOverride {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/maxCertificates");
+        if let Some(v) = &self.max_certificates {
+            crate::rt::validate::check_number(*v as f64, Some((0.0, false)), None, &at, out);
+        }
+        self.max_certificates.validate_at(&at, out);
+    }
+}
+
+impl CertificateSubjectLimitsOverride {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
 }
 
 /// Unikalny challenge.
@@ -2413,6 +3265,17 @@ impl crate::rt::ToParam for Challenge {
     }
 }
 
+impl crate::rt::Validate for Challenge {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// `CheckAttachmentPermissionStatusResponse`
 ///
 /// Spec schema: `CheckAttachmentPermissionStatusResponse`.
@@ -2436,6 +3299,24 @@ pub struct CheckAttachmentPermissionStatusResponse {
     pub revoked_date: Option<time::OffsetDateTime>,
 }
 
+impl crate::rt::Validate for CheckAttachmentPermissionStatusResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/isAttachmentAllowed");
+        self.is_attachment_allowed.validate_at(&at, out);
+        let at = format!("{pointer}/revokedDate");
+        self.revoked_date.validate_at(&at, out);
+    }
+}
+
+impl CheckAttachmentPermissionStatusResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `CollectiveIdentifierContextLimitsOverride`
 ///
 /// Spec schema: `CollectiveIdentifierContextLimitsOverride`.
@@ -2455,6 +3336,29 @@ impl CollectiveIdentifierContextLimitsOverride {
     }
 }
 
+impl crate::rt::Validate for CollectiveIdentifierContextLimitsOverride {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/maxInvoices");
+        crate::rt::validate::check_number(
+            self.max_invoices as f64,
+            Some((2.0, false)),
+            Some((5000.0, false)),
+            &at,
+            out,
+        );
+        self.max_invoices.validate_at(&at, out);
+    }
+}
+
+impl CollectiveIdentifierContextLimitsOverride {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `CollectiveIdentifierEffectiveContextLimits`
 ///
 /// Spec schema: `CollectiveIdentifierEffectiveContextLimits`.
@@ -2471,6 +3375,29 @@ impl CollectiveIdentifierEffectiveContextLimits {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(max_invoices: i32) -> Self {
         Self { max_invoices }
+    }
+}
+
+impl crate::rt::Validate for CollectiveIdentifierEffectiveContextLimits {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/maxInvoices");
+        crate::rt::validate::check_number(
+            self.max_invoices as f64,
+            Some((2.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.max_invoices.validate_at(&at, out);
+    }
+}
+
+impl CollectiveIdentifierEffectiveContextLimits {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -2505,6 +3432,29 @@ impl CollectiveIdentifierInvoice {
     }
 }
 
+impl crate::rt::Validate for CollectiveIdentifierInvoice {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/ksefNumber");
+        self.ksef_number.validate_at(&at, out);
+        let at = format!("{pointer}/payment");
+        self.payment.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        if let Some(v) = &self.description {
+            crate::rt::validate::check_length(v, None, Some(512), &at, out);
+        }
+        self.description.validate_at(&at, out);
+    }
+}
+
+impl CollectiveIdentifierInvoice {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `CollectiveIdentifierInvoicePayment`
 ///
 /// Spec schema: `CollectiveIdentifierInvoicePayment`.
@@ -2520,6 +3470,24 @@ impl CollectiveIdentifierInvoicePayment {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(amount: f64, currency: CurrencyCode) -> Self {
         Self { amount, currency }
+    }
+}
+
+impl crate::rt::Validate for CollectiveIdentifierInvoicePayment {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/amount");
+        self.amount.validate_at(&at, out);
+        let at = format!("{pointer}/currency");
+        self.currency.validate_at(&at, out);
+    }
+}
+
+impl CollectiveIdentifierInvoicePayment {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -2539,6 +3507,22 @@ impl CollectiveIdentifierInvoicesQueryRequest {
         Self {
             collective_identifier_numbers,
         }
+    }
+}
+
+impl crate::rt::Validate for CollectiveIdentifierInvoicesQueryRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/collectiveIdentifierNumbers");
+        self.collective_identifier_numbers.validate_at(&at, out);
+    }
+}
+
+impl CollectiveIdentifierInvoicesQueryRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -2565,6 +3549,24 @@ impl CollectiveIdentifierInvoicesQueryResponse {
             continuation_token: None,
             invoices,
         }
+    }
+}
+
+impl crate::rt::Validate for CollectiveIdentifierInvoicesQueryResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/continuationToken");
+        self.continuation_token.validate_at(&at, out);
+        let at = format!("{pointer}/invoices");
+        self.invoices.validate_at(&at, out);
+    }
+}
+
+impl CollectiveIdentifierInvoicesQueryResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -2611,6 +3613,33 @@ impl CollectiveIdentifierInvoicesQueryResponseItem {
     }
 }
 
+impl crate::rt::Validate for CollectiveIdentifierInvoicesQueryResponseItem {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/ksefNumber");
+        self.ksef_number.validate_at(&at, out);
+        let at = format!("{pointer}/collectiveIdentifierNumber");
+        self.collective_identifier_number.validate_at(&at, out);
+        let at = format!("{pointer}/payment");
+        self.payment.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        if let Some(v) = &self.description {
+            crate::rt::validate::check_length(v, None, Some(512), &at, out);
+        }
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/detailsHidden");
+        self.details_hidden.validate_at(&at, out);
+    }
+}
+
+impl CollectiveIdentifierInvoicesQueryResponseItem {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `CollectiveIdentifierInvoicesQueryResponseItemPayment`
 ///
 /// Spec schema: `CollectiveIdentifierInvoicesQueryResponseItemPayment`.
@@ -2628,6 +3657,25 @@ impl CollectiveIdentifierInvoicesQueryResponseItemPayment {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(amount: f64, currency: String) -> Self {
         Self { amount, currency }
+    }
+}
+
+impl crate::rt::Validate for CollectiveIdentifierInvoicesQueryResponseItemPayment {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/amount");
+        self.amount.validate_at(&at, out);
+        let at = format!("{pointer}/currency");
+        crate::rt::validate::check_length(&self.currency, Some(3), Some(3), &at, out);
+        self.currency.validate_at(&at, out);
+    }
+}
+
+impl CollectiveIdentifierInvoicesQueryResponseItemPayment {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -2657,6 +3705,24 @@ impl CollectiveIdentifiersByKsefNumberQueryResponse {
             continuation_token: None,
             collective_identifiers,
         }
+    }
+}
+
+impl crate::rt::Validate for CollectiveIdentifiersByKsefNumberQueryResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/continuationToken");
+        self.continuation_token.validate_at(&at, out);
+        let at = format!("{pointer}/collectiveIdentifiers");
+        self.collective_identifiers.validate_at(&at, out);
+    }
+}
+
+impl CollectiveIdentifiersByKsefNumberQueryResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -2690,6 +3756,33 @@ impl CollectiveIdentifiersByKsefNumberQueryResponseItem {
             created_in_current_context,
             date_created,
         }
+    }
+}
+
+impl crate::rt::Validate for CollectiveIdentifiersByKsefNumberQueryResponseItem {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/collectiveIdentifierNumber");
+        crate::rt::validate::check_length(
+            &self.collective_identifier_number,
+            Some(35),
+            Some(35),
+            &at,
+            out,
+        );
+        self.collective_identifier_number.validate_at(&at, out);
+        let at = format!("{pointer}/createdInCurrentContext");
+        self.created_in_current_context.validate_at(&at, out);
+        let at = format!("{pointer}/dateCreated");
+        self.date_created.validate_at(&at, out);
+    }
+}
+
+impl CollectiveIdentifiersByKsefNumberQueryResponseItem {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -2751,6 +3844,32 @@ impl CollectiveIdentifiersQueryRequest {
     }
 }
 
+impl crate::rt::Validate for CollectiveIdentifiersQueryRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/collectiveIdentifierNumber");
+        self.collective_identifier_number.validate_at(&at, out);
+        let at = format!("{pointer}/dateCreatedFrom");
+        self.date_created_from.validate_at(&at, out);
+        let at = format!("{pointer}/dateCreatedTo");
+        self.date_created_to.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceCountFrom");
+        self.invoice_count_from.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceCountTo");
+        self.invoice_count_to.validate_at(&at, out);
+        let at = format!("{pointer}/createdInCurrentContext");
+        self.created_in_current_context.validate_at(&at, out);
+    }
+}
+
+impl CollectiveIdentifiersQueryRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `CollectiveIdentifiersQueryResponse`
 ///
 /// Spec schema: `CollectiveIdentifiersQueryResponse`.
@@ -2775,6 +3894,24 @@ impl CollectiveIdentifiersQueryResponse {
             continuation_token: None,
             collective_identifiers,
         }
+    }
+}
+
+impl crate::rt::Validate for CollectiveIdentifiersQueryResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/continuationToken");
+        self.continuation_token.validate_at(&at, out);
+        let at = format!("{pointer}/collectiveIdentifiers");
+        self.collective_identifiers.validate_at(&at, out);
+    }
+}
+
+impl CollectiveIdentifiersQueryResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -2818,6 +3955,42 @@ impl CollectiveIdentifiersQueryResponseItem {
     }
 }
 
+impl crate::rt::Validate for CollectiveIdentifiersQueryResponseItem {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/collectiveIdentifierNumber");
+        crate::rt::validate::check_length(
+            &self.collective_identifier_number,
+            Some(35),
+            Some(35),
+            &at,
+            out,
+        );
+        self.collective_identifier_number.validate_at(&at, out);
+        let at = format!("{pointer}/dateCreated");
+        self.date_created.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceCount");
+        crate::rt::validate::check_number(
+            self.invoice_count as f64,
+            Some((0.0, true)),
+            None,
+            &at,
+            out,
+        );
+        self.invoice_count.validate_at(&at, out);
+        let at = format!("{pointer}/createdInCurrentContext");
+        self.created_in_current_context.validate_at(&at, out);
+    }
+}
+
+impl CollectiveIdentifiersQueryResponseItem {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// | Wartość | Opis |
 /// | --- | --- |
 /// | InProgress | Sesja aktywna. |
@@ -2838,6 +4011,17 @@ pub enum CommonSessionStatus {
     Cancelled,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for CommonSessionStatus {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl CommonSessionStatus {
@@ -2923,6 +4107,17 @@ pub enum CompressionType {
     TarGz,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for CompressionType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl CompressionType {
@@ -3374,6 +4569,17 @@ pub enum CurrencyCode {
     Sle,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for CurrencyCode {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl CurrencyCode {
@@ -3857,6 +5063,26 @@ impl EffectiveApiRateLimitValues {
     }
 }
 
+impl crate::rt::Validate for EffectiveApiRateLimitValues {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/perSecond");
+        self.per_second.validate_at(&at, out);
+        let at = format!("{pointer}/perMinute");
+        self.per_minute.validate_at(&at, out);
+        let at = format!("{pointer}/perHour");
+        self.per_hour.validate_at(&at, out);
+    }
+}
+
+impl EffectiveApiRateLimitValues {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EffectiveApiRateLimits`
 ///
 /// Spec schema: `EffectiveApiRateLimits`.
@@ -3956,6 +5182,54 @@ impl EffectiveApiRateLimits {
     }
 }
 
+impl crate::rt::Validate for EffectiveApiRateLimits {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/onlineSession");
+        self.online_session.validate_at(&at, out);
+        let at = format!("{pointer}/onlineSessionClose");
+        self.online_session_close.validate_at(&at, out);
+        let at = format!("{pointer}/batchSession");
+        self.batch_session.validate_at(&at, out);
+        let at = format!("{pointer}/batchSessionClose");
+        self.batch_session_close.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceSend");
+        self.invoice_send.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceStatus");
+        self.invoice_status.validate_at(&at, out);
+        let at = format!("{pointer}/sessionList");
+        self.session_list.validate_at(&at, out);
+        let at = format!("{pointer}/sessionInvoiceList");
+        self.session_invoice_list.validate_at(&at, out);
+        let at = format!("{pointer}/sessionMisc");
+        self.session_misc.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceMetadata");
+        self.invoice_metadata.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceExport");
+        self.invoice_export.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceExportStatus");
+        self.invoice_export_status.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceDownload");
+        self.invoice_download.validate_at(&at, out);
+        let at = format!("{pointer}/collectiveIdentifier");
+        self.collective_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/other");
+        self.other.validate_at(&at, out);
+        let at = format!("{pointer}/anonymous");
+        self.anonymous.validate_at(&at, out);
+        let at = format!("{pointer}/global");
+        self.global.validate_at(&at, out);
+    }
+}
+
+impl EffectiveApiRateLimits {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EffectiveContextLimits`
 ///
 /// Spec schema: `EffectiveContextLimits`.
@@ -3987,6 +5261,26 @@ impl EffectiveContextLimits {
     }
 }
 
+impl crate::rt::Validate for EffectiveContextLimits {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/onlineSession");
+        self.online_session.validate_at(&at, out);
+        let at = format!("{pointer}/batchSession");
+        self.batch_session.validate_at(&at, out);
+        let at = format!("{pointer}/collectiveIdentifier");
+        self.collective_identifier.validate_at(&at, out);
+    }
+}
+
+impl EffectiveContextLimits {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EffectiveSubjectLimits`
 ///
 /// Spec schema: `EffectiveSubjectLimits`.
@@ -3998,6 +5292,24 @@ pub struct EffectiveSubjectLimits {
     /// `certificate`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateEffectiveSubjectLimits>,
+}
+
+impl crate::rt::Validate for EffectiveSubjectLimits {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/enrollment");
+        self.enrollment.validate_at(&at, out);
+        let at = format!("{pointer}/certificate");
+        self.certificate.validate_at(&at, out);
+    }
+}
+
+impl EffectiveSubjectLimits {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
 }
 
 /// `EncryptionInfo`
@@ -4035,6 +5347,26 @@ impl EncryptionInfo {
             initialization_vector,
             public_key_id: None,
         }
+    }
+}
+
+impl crate::rt::Validate for EncryptionInfo {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/encryptedSymmetricKey");
+        self.encrypted_symmetric_key.validate_at(&at, out);
+        let at = format!("{pointer}/initializationVector");
+        self.initialization_vector.validate_at(&at, out);
+        let at = format!("{pointer}/publicKeyId");
+        self.public_key_id.validate_at(&at, out);
+    }
+}
+
+impl EncryptionInfo {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -4129,6 +5461,17 @@ impl crate::rt::ToParam for CertificateName {
     }
 }
 
+impl crate::rt::Validate for CertificateName {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// `EnrollCertificateRequest`
 ///
 /// Spec schema: `EnrollCertificateRequest`.
@@ -4175,6 +5518,28 @@ impl EnrollCertificateRequest {
     }
 }
 
+impl crate::rt::Validate for EnrollCertificateRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/certificateName");
+        self.certificate_name.validate_at(&at, out);
+        let at = format!("{pointer}/certificateType");
+        self.certificate_type.validate_at(&at, out);
+        let at = format!("{pointer}/csr");
+        self.csr.validate_at(&at, out);
+        let at = format!("{pointer}/validFrom");
+        self.valid_from.validate_at(&at, out);
+    }
+}
+
+impl EnrollCertificateRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EnrollCertificateResponse`
 ///
 /// Spec schema: `EnrollCertificateResponse`.
@@ -4198,6 +5563,24 @@ impl EnrollCertificateResponse {
     }
 }
 
+impl crate::rt::Validate for EnrollCertificateResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+        let at = format!("{pointer}/timestamp");
+        self.timestamp.validate_at(&at, out);
+    }
+}
+
+impl EnrollCertificateResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EnrollmentEffectiveSubjectLimits`
 ///
 /// Spec schema: `EnrollmentEffectiveSubjectLimits`.
@@ -4210,6 +5593,22 @@ pub struct EnrollmentEffectiveSubjectLimits {
         skip_serializing_if = "Option::is_none"
     )]
     pub max_enrollments: Option<i32>,
+}
+
+impl crate::rt::Validate for EnrollmentEffectiveSubjectLimits {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/maxEnrollments");
+        self.max_enrollments.validate_at(&at, out);
+    }
+}
+
+impl EnrollmentEffectiveSubjectLimits {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
 }
 
 /// `EnrollmentSubjectLimitsOverride`
@@ -4226,6 +5625,25 @@ pub struct EnrollmentSubjectLimitsOverride {
         skip_serializing_if = "Option::is_none"
     )]
     pub max_enrollments: Option<i32>,
+}
+
+impl crate::rt::Validate for EnrollmentSubjectLimitsOverride {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/maxEnrollments");
+        if let Some(v) = &self.max_enrollments {
+            crate::rt::validate::check_number(*v as f64, Some((0.0, false)), None, &at, out);
+        }
+        self.max_enrollments.validate_at(&at, out);
+    }
+}
+
+impl EnrollmentSubjectLimitsOverride {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
 }
 
 /// `EntityAuthorizationGrant`
@@ -4302,6 +5720,37 @@ impl EntityAuthorizationGrant {
     }
 }
 
+impl crate::rt::Validate for EntityAuthorizationGrant {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/id");
+        self.id.validate_at(&at, out);
+        let at = format!("{pointer}/authorIdentifier");
+        self.author_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/authorizedEntityIdentifier");
+        self.authorized_entity_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/authorizingEntityIdentifier");
+        self.authorizing_entity_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/authorizationScope");
+        self.authorization_scope.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/subjectEntityDetails");
+        self.subject_entity_details.validate_at(&at, out);
+        let at = format!("{pointer}/startDate");
+        self.start_date.validate_at(&at, out);
+    }
+}
+
+impl EntityAuthorizationGrant {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EntityAuthorizationPermissionType`
 ///
 /// Spec schema: `EntityAuthorizationPermissionType`.
@@ -4317,6 +5766,17 @@ pub enum EntityAuthorizationPermissionType {
     PefInvoicing,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EntityAuthorizationPermissionType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EntityAuthorizationPermissionType {
@@ -4436,6 +5896,29 @@ impl EntityAuthorizationPermissionsGrantRequest {
     }
 }
 
+impl crate::rt::Validate for EntityAuthorizationPermissionsGrantRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectIdentifier");
+        self.subject_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/permission");
+        self.permission.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/subjectDetails");
+        self.subject_details.validate_at(&at, out);
+    }
+}
+
+impl EntityAuthorizationPermissionsGrantRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EntityAuthorizationPermissionsQueryRequest`
 ///
 /// Spec schema: `EntityAuthorizationPermissionsQueryRequest`.
@@ -4490,6 +5973,28 @@ impl EntityAuthorizationPermissionsQueryRequest {
     }
 }
 
+impl crate::rt::Validate for EntityAuthorizationPermissionsQueryRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/authorizingIdentifier");
+        self.authorizing_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/authorizedIdentifier");
+        self.authorized_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/queryType");
+        self.query_type.validate_at(&at, out);
+        let at = format!("{pointer}/permissionTypes");
+        self.permission_types.validate_at(&at, out);
+    }
+}
+
+impl EntityAuthorizationPermissionsQueryRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// Identyfikator podmiotu uprawnianego.
 /// | Type | Value |
 /// | --- | --- |
@@ -4514,6 +6019,25 @@ impl EntityAuthorizationPermissionsSubjectIdentifier {
     }
 }
 
+impl crate::rt::Validate for EntityAuthorizationPermissionsSubjectIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(9), Some(10), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl EntityAuthorizationPermissionsSubjectIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EntityAuthorizationPermissionsSubjectIdentifierType`
 ///
 /// Spec schema: `EntityAuthorizationPermissionsSubjectIdentifierType`.
@@ -4525,6 +6049,17 @@ pub enum EntityAuthorizationPermissionsSubjectIdentifierType {
     PeppolId,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EntityAuthorizationPermissionsSubjectIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EntityAuthorizationPermissionsSubjectIdentifierType {
@@ -4620,6 +6155,25 @@ impl EntityAuthorizationsAuthorIdentifier {
     }
 }
 
+impl crate::rt::Validate for EntityAuthorizationsAuthorIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(64), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl EntityAuthorizationsAuthorIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EntityAuthorizationsAuthorIdentifierType`
 ///
 /// Spec schema: `EntityAuthorizationsAuthorIdentifierType`.
@@ -4633,6 +6187,17 @@ pub enum EntityAuthorizationsAuthorIdentifierType {
     Fingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EntityAuthorizationsAuthorIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EntityAuthorizationsAuthorIdentifierType {
@@ -4729,6 +6294,25 @@ impl EntityAuthorizationsAuthorizedEntityIdentifier {
     }
 }
 
+impl crate::rt::Validate for EntityAuthorizationsAuthorizedEntityIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(9), Some(10), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl EntityAuthorizationsAuthorizedEntityIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EntityAuthorizationsAuthorizedEntityIdentifierType`
 ///
 /// Spec schema: `EntityAuthorizationsAuthorizedEntityIdentifierType`.
@@ -4740,6 +6324,17 @@ pub enum EntityAuthorizationsAuthorizedEntityIdentifierType {
     PeppolId,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EntityAuthorizationsAuthorizedEntityIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EntityAuthorizationsAuthorizedEntityIdentifierType {
@@ -4833,6 +6428,25 @@ impl EntityAuthorizationsAuthorizingEntityIdentifier {
     }
 }
 
+impl crate::rt::Validate for EntityAuthorizationsAuthorizingEntityIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(10), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl EntityAuthorizationsAuthorizingEntityIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EntityAuthorizationsAuthorizingEntityIdentifierType`
 ///
 /// Spec schema: `EntityAuthorizationsAuthorizingEntityIdentifierType`.
@@ -4842,6 +6456,17 @@ pub enum EntityAuthorizationsAuthorizingEntityIdentifierType {
     Nip,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EntityAuthorizationsAuthorizingEntityIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EntityAuthorizationsAuthorizingEntityIdentifierType {
@@ -4933,6 +6558,26 @@ impl EntityByFingerprintDetails {
     }
 }
 
+impl crate::rt::Validate for EntityByFingerprintDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/fullName");
+        crate::rt::validate::check_length(&self.full_name, None, Some(100), &at, out);
+        self.full_name.validate_at(&at, out);
+        let at = format!("{pointer}/address");
+        crate::rt::validate::check_length(&self.address, None, Some(512), &at, out);
+        self.address.validate_at(&at, out);
+    }
+}
+
+impl EntityByFingerprintDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EntityDetails`
 ///
 /// Spec schema: `EntityDetails`.
@@ -4949,6 +6594,23 @@ impl EntityDetails {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(full_name: String) -> Self {
         Self { full_name }
+    }
+}
+
+impl crate::rt::Validate for EntityDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/fullName");
+        crate::rt::validate::check_length(&self.full_name, Some(5), Some(90), &at, out);
+        self.full_name.validate_at(&at, out);
+    }
+}
+
+impl EntityDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -4975,6 +6637,24 @@ impl EntityPermission {
             r#type,
             can_delegate: None,
         }
+    }
+}
+
+impl crate::rt::Validate for EntityPermission {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/canDelegate");
+        self.can_delegate.validate_at(&at, out);
+    }
+}
+
+impl EntityPermission {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -5028,6 +6708,33 @@ impl EntityPermissionItem {
     }
 }
 
+impl crate::rt::Validate for EntityPermissionItem {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/id");
+        self.id.validate_at(&at, out);
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/permissionScope");
+        self.permission_scope.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/startDate");
+        self.start_date.validate_at(&at, out);
+        let at = format!("{pointer}/canDelegate");
+        self.can_delegate.validate_at(&at, out);
+    }
+}
+
+impl EntityPermissionItem {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EntityPermissionItemScope`
 ///
 /// Spec schema: `EntityPermissionItemScope`.
@@ -5041,6 +6748,17 @@ pub enum EntityPermissionItemScope {
     CollectiveIdentifierManage,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EntityPermissionItemScope {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EntityPermissionItemScope {
@@ -5127,6 +6845,17 @@ pub enum EntityPermissionType {
     CollectiveIdentifierManage,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EntityPermissionType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EntityPermissionType {
@@ -5224,6 +6953,25 @@ impl EntityPermissionsContextIdentifier {
     }
 }
 
+impl crate::rt::Validate for EntityPermissionsContextIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(16), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl EntityPermissionsContextIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EntityPermissionsContextIdentifierType`
 ///
 /// Spec schema: `EntityPermissionsContextIdentifierType`.
@@ -5235,6 +6983,17 @@ pub enum EntityPermissionsContextIdentifierType {
     InternalId,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EntityPermissionsContextIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EntityPermissionsContextIdentifierType {
@@ -5344,6 +7103,29 @@ impl EntityPermissionsGrantRequest {
     }
 }
 
+impl crate::rt::Validate for EntityPermissionsGrantRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectIdentifier");
+        self.subject_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/permissions");
+        self.permissions.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/subjectDetails");
+        self.subject_details.validate_at(&at, out);
+    }
+}
+
+impl EntityPermissionsGrantRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EntityPermissionsQueryRequest`
 ///
 /// Spec schema: `EntityPermissionsQueryRequest`.
@@ -5360,6 +7142,22 @@ pub struct EntityPermissionsQueryRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub context_identifier: Option<EntityPermissionsContextIdentifier>,
+}
+
+impl crate::rt::Validate for EntityPermissionsQueryRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+    }
+}
+
+impl EntityPermissionsQueryRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
 }
 
 /// Identyfikator podmiotu.
@@ -5385,6 +7183,25 @@ impl EntityPermissionsSubjectIdentifier {
     }
 }
 
+impl crate::rt::Validate for EntityPermissionsSubjectIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(10), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl EntityPermissionsSubjectIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EntityPermissionsSubjectIdentifierType`
 ///
 /// Spec schema: `EntityPermissionsSubjectIdentifierType`.
@@ -5394,6 +7211,17 @@ pub enum EntityPermissionsSubjectIdentifierType {
     Nip,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EntityPermissionsSubjectIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EntityPermissionsSubjectIdentifierType {
@@ -5485,6 +7313,25 @@ impl EntityPermissionsSubordinateEntityIdentifier {
     }
 }
 
+impl crate::rt::Validate for EntityPermissionsSubordinateEntityIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(10), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl EntityPermissionsSubordinateEntityIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EntityPermissionsSubordinateEntityIdentifierType`
 ///
 /// Spec schema: `EntityPermissionsSubordinateEntityIdentifierType`.
@@ -5494,6 +7341,17 @@ pub enum EntityPermissionsSubordinateEntityIdentifierType {
     Nip,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EntityPermissionsSubordinateEntityIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EntityPermissionsSubordinateEntityIdentifierType {
@@ -5604,6 +7462,29 @@ impl EntityRole {
     }
 }
 
+impl crate::rt::Validate for EntityRole {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/parentEntityIdentifier");
+        self.parent_entity_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/role");
+        self.role.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/startDate");
+        self.start_date.validate_at(&at, out);
+    }
+}
+
+impl EntityRole {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EntityRoleType`
 ///
 /// Spec schema: `EntityRoleType`.
@@ -5623,6 +7504,17 @@ pub enum EntityRoleType {
     VatGroupSubUnit,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EntityRoleType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EntityRoleType {
@@ -5731,6 +7623,25 @@ impl EntityRolesParentEntityIdentifier {
     }
 }
 
+impl crate::rt::Validate for EntityRolesParentEntityIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(10), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl EntityRolesParentEntityIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EntityRolesParentEntityIdentifierType`
 ///
 /// Spec schema: `EntityRolesParentEntityIdentifierType`.
@@ -5740,6 +7651,17 @@ pub enum EntityRolesParentEntityIdentifierType {
     Nip,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EntityRolesParentEntityIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EntityRolesParentEntityIdentifierType {
@@ -5821,6 +7743,17 @@ pub enum EntitySubjectByFingerprintDetailsType {
     Unknown(String),
 }
 
+impl crate::rt::Validate for EntitySubjectByFingerprintDetailsType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
+}
+
 impl EntitySubjectByFingerprintDetailsType {
     /// Every value this version of the model knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &["EntityByFingerprint"];
@@ -5898,6 +7831,17 @@ pub enum EntitySubjectByIdentifierDetailsType {
     EntityByIdentifier,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EntitySubjectByIdentifierDetailsType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EntitySubjectByIdentifierDetailsType {
@@ -5980,6 +7924,17 @@ pub enum EntitySubjectDetailsType {
     EntityByFingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EntitySubjectDetailsType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EntitySubjectDetailsType {
@@ -6076,6 +8031,25 @@ impl EuEntityAdministrationPermissionsContextIdentifier {
     }
 }
 
+impl crate::rt::Validate for EuEntityAdministrationPermissionsContextIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(15), Some(25), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl EuEntityAdministrationPermissionsContextIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EuEntityAdministrationPermissionsContextIdentifierType`
 ///
 /// Spec schema: `EuEntityAdministrationPermissionsContextIdentifierType`.
@@ -6085,6 +8059,17 @@ pub enum EuEntityAdministrationPermissionsContextIdentifierType {
     NipVatUe,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EuEntityAdministrationPermissionsContextIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EuEntityAdministrationPermissionsContextIdentifierType {
@@ -6209,6 +8194,34 @@ impl EuEntityAdministrationPermissionsGrantRequest {
     }
 }
 
+impl crate::rt::Validate for EuEntityAdministrationPermissionsGrantRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectIdentifier");
+        self.subject_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/euEntityName");
+        crate::rt::validate::check_length(&self.eu_entity_name, Some(5), Some(256), &at, out);
+        self.eu_entity_name.validate_at(&at, out);
+        let at = format!("{pointer}/subjectDetails");
+        self.subject_details.validate_at(&at, out);
+        let at = format!("{pointer}/euEntityDetails");
+        self.eu_entity_details.validate_at(&at, out);
+    }
+}
+
+impl EuEntityAdministrationPermissionsGrantRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// Identyfikator podmiotu uprawnionego.
 /// | Type | Value |
 /// | --- | --- |
@@ -6235,6 +8248,25 @@ impl EuEntityAdministrationPermissionsSubjectIdentifier {
     }
 }
 
+impl crate::rt::Validate for EuEntityAdministrationPermissionsSubjectIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(64), Some(64), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl EuEntityAdministrationPermissionsSubjectIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EuEntityAdministrationPermissionsSubjectIdentifierType`
 ///
 /// Spec schema: `EuEntityAdministrationPermissionsSubjectIdentifierType`.
@@ -6244,6 +8276,17 @@ pub enum EuEntityAdministrationPermissionsSubjectIdentifierType {
     Fingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EuEntityAdministrationPermissionsSubjectIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EuEntityAdministrationPermissionsSubjectIdentifierType {
@@ -6332,6 +8375,26 @@ impl EuEntityDetails {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(full_name: String, address: String) -> Self {
         Self { full_name, address }
+    }
+}
+
+impl crate::rt::Validate for EuEntityDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/fullName");
+        crate::rt::validate::check_length(&self.full_name, None, Some(100), &at, out);
+        self.full_name.validate_at(&at, out);
+        let at = format!("{pointer}/address");
+        crate::rt::validate::check_length(&self.address, None, Some(512), &at, out);
+        self.address.validate_at(&at, out);
+    }
+}
+
+impl EuEntityDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -6425,6 +8488,51 @@ impl EuEntityPermission {
     }
 }
 
+impl crate::rt::Validate for EuEntityPermission {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/id");
+        self.id.validate_at(&at, out);
+        let at = format!("{pointer}/authorIdentifier");
+        self.author_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/vatUeIdentifier");
+        self.vat_ue_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/euEntityName");
+        crate::rt::validate::check_length(&self.eu_entity_name, Some(5), Some(256), &at, out);
+        self.eu_entity_name.validate_at(&at, out);
+        let at = format!("{pointer}/authorizedFingerprintIdentifier");
+        crate::rt::validate::check_length(
+            &self.authorized_fingerprint_identifier,
+            Some(64),
+            Some(64),
+            &at,
+            out,
+        );
+        self.authorized_fingerprint_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/permissionScope");
+        self.permission_scope.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/subjectPersonDetails");
+        self.subject_person_details.validate_at(&at, out);
+        let at = format!("{pointer}/subjectEntityDetails");
+        self.subject_entity_details.validate_at(&at, out);
+        let at = format!("{pointer}/euEntityDetails");
+        self.eu_entity_details.validate_at(&at, out);
+        let at = format!("{pointer}/startDate");
+        self.start_date.validate_at(&at, out);
+    }
+}
+
+impl EuEntityPermission {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EuEntityPermissionSubjectDetails`
 ///
 /// Spec schema: `EuEntityPermissionSubjectDetails`.
@@ -6476,6 +8584,28 @@ impl EuEntityPermissionSubjectDetails {
     }
 }
 
+impl crate::rt::Validate for EuEntityPermissionSubjectDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectDetailsType");
+        self.subject_details_type.validate_at(&at, out);
+        let at = format!("{pointer}/personByFpWithId");
+        self.person_by_fp_with_id.validate_at(&at, out);
+        let at = format!("{pointer}/personByFpNoId");
+        self.person_by_fp_no_id.validate_at(&at, out);
+        let at = format!("{pointer}/entityByFp");
+        self.entity_by_fp.validate_at(&at, out);
+    }
+}
+
+impl EuEntityPermissionSubjectDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// | Wartość | Opis |
 /// | --- | --- |
 /// | PersonByFingerprintWithIdentifier | Osoba fizyczna posługująca się certyfikatem niezawierającym identyfikatora NIP ani PESEL, ale mająca NIP lub PESEL. |
@@ -6493,6 +8623,17 @@ pub enum EuEntityPermissionSubjectDetailsType {
     EntityByFingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EuEntityPermissionSubjectDetailsType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EuEntityPermissionSubjectDetailsType {
@@ -6580,6 +8721,17 @@ pub enum EuEntityPermissionType {
     InvoiceRead,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EuEntityPermissionType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EuEntityPermissionType {
@@ -6675,6 +8827,25 @@ impl EuEntityPermissionsAuthorIdentifier {
     }
 }
 
+impl crate::rt::Validate for EuEntityPermissionsAuthorIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(64), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl EuEntityPermissionsAuthorIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EuEntityPermissionsAuthorIdentifierType`
 ///
 /// Spec schema: `EuEntityPermissionsAuthorIdentifierType`.
@@ -6688,6 +8859,17 @@ pub enum EuEntityPermissionsAuthorIdentifierType {
     Fingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EuEntityPermissionsAuthorIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EuEntityPermissionsAuthorIdentifierType {
@@ -6799,6 +8981,29 @@ impl EuEntityPermissionsGrantRequest {
     }
 }
 
+impl crate::rt::Validate for EuEntityPermissionsGrantRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectIdentifier");
+        self.subject_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/permissions");
+        self.permissions.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/subjectDetails");
+        self.subject_details.validate_at(&at, out);
+    }
+}
+
+impl EuEntityPermissionsGrantRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EuEntityPermissionsQueryPermissionType`
 ///
 /// Spec schema: `EuEntityPermissionsQueryPermissionType`.
@@ -6814,6 +9019,17 @@ pub enum EuEntityPermissionsQueryPermissionType {
     Introspection,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EuEntityPermissionsQueryPermissionType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EuEntityPermissionsQueryPermissionType {
@@ -6986,6 +9202,17 @@ impl crate::rt::ToParam for VatUeIdentifier {
     }
 }
 
+impl crate::rt::Validate for VatUeIdentifier {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// `EuEntityPermissionsQueryRequest`
 ///
 /// Spec schema: `EuEntityPermissionsQueryRequest`.
@@ -7014,6 +9241,26 @@ pub struct EuEntityPermissionsQueryRequest {
     pub permission_types: Option<Vec<EuEntityPermissionsQueryPermissionType>>,
 }
 
+impl crate::rt::Validate for EuEntityPermissionsQueryRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/vatUeIdentifier");
+        self.vat_ue_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/authorizedFingerprintIdentifier");
+        self.authorized_fingerprint_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/permissionTypes");
+        self.permission_types.validate_at(&at, out);
+    }
+}
+
+impl EuEntityPermissionsQueryRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// Identyfikator podmiotu uprawnianego.
 /// | Type | Value |
 /// | --- | --- |
@@ -7037,6 +9284,25 @@ impl EuEntityPermissionsSubjectIdentifier {
     }
 }
 
+impl crate::rt::Validate for EuEntityPermissionsSubjectIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(64), Some(64), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl EuEntityPermissionsSubjectIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `EuEntityPermissionsSubjectIdentifierType`
 ///
 /// Spec schema: `EuEntityPermissionsSubjectIdentifierType`.
@@ -7046,6 +9312,17 @@ pub enum EuEntityPermissionsSubjectIdentifierType {
     Fingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for EuEntityPermissionsSubjectIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl EuEntityPermissionsSubjectIdentifierType {
@@ -7138,6 +9415,26 @@ pub struct ExceptionDetails {
     pub details: Option<Vec<String>>,
 }
 
+impl crate::rt::Validate for ExceptionDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/exceptionCode");
+        self.exception_code.validate_at(&at, out);
+        let at = format!("{pointer}/exceptionDescription");
+        self.exception_description.validate_at(&at, out);
+        let at = format!("{pointer}/details");
+        self.details.validate_at(&at, out);
+    }
+}
+
+impl ExceptionDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `ExceptionInfo`
 ///
 /// Spec schema: `ExceptionInfo`.
@@ -7187,6 +9484,32 @@ pub struct ExceptionInfo {
     pub timestamp: Option<time::OffsetDateTime>,
 }
 
+impl crate::rt::Validate for ExceptionInfo {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/exceptionDetailList");
+        self.exception_detail_list.validate_at(&at, out);
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+        let at = format!("{pointer}/serviceCode");
+        self.service_code.validate_at(&at, out);
+        let at = format!("{pointer}/serviceCtx");
+        self.service_ctx.validate_at(&at, out);
+        let at = format!("{pointer}/serviceName");
+        self.service_name.validate_at(&at, out);
+        let at = format!("{pointer}/timestamp");
+        self.timestamp.validate_at(&at, out);
+    }
+}
+
+impl ExceptionInfo {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `ExceptionResponse`
 ///
 /// Spec schema: `ExceptionResponse`.
@@ -7197,6 +9520,22 @@ pub struct ExceptionResponse {
     /// `exception`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception: Option<ExceptionInfo>,
+}
+
+impl crate::rt::Validate for ExceptionResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/exception");
+        self.exception.validate_at(&at, out);
+    }
+}
+
+impl ExceptionResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
 }
 
 /// `ExportInvoicesResponse`
@@ -7213,6 +9552,22 @@ impl ExportInvoicesResponse {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(reference_number: ReferenceNumber) -> Self {
         Self { reference_number }
+    }
+}
+
+impl crate::rt::Validate for ExportInvoicesResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+    }
+}
+
+impl ExportInvoicesResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -7280,6 +9635,36 @@ impl ForbiddenProblemDetails {
     }
 }
 
+impl crate::rt::Validate for ForbiddenProblemDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/title");
+        self.title.validate_at(&at, out);
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/detail");
+        self.detail.validate_at(&at, out);
+        let at = format!("{pointer}/instance");
+        self.instance.validate_at(&at, out);
+        let at = format!("{pointer}/reasonCode");
+        self.reason_code.validate_at(&at, out);
+        let at = format!("{pointer}/security");
+        self.security.validate_at(&at, out);
+        let at = format!("{pointer}/traceId");
+        self.trace_id.validate_at(&at, out);
+        let at = format!("{pointer}/timestamp");
+        self.timestamp.validate_at(&at, out);
+    }
+}
+
+impl ForbiddenProblemDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `FormCode`
 ///
 /// Spec schema: `FormCode`.
@@ -7306,6 +9691,26 @@ impl FormCode {
     }
 }
 
+impl crate::rt::Validate for FormCode {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/systemCode");
+        self.system_code.validate_at(&at, out);
+        let at = format!("{pointer}/schemaVersion");
+        self.schema_version.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl FormCode {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `GenerateCollectiveIdentifierRequest`
 ///
 /// Spec schema: `GenerateCollectiveIdentifierRequest`.
@@ -7321,6 +9726,23 @@ impl GenerateCollectiveIdentifierRequest {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(invoices: Vec<CollectiveIdentifierInvoice>) -> Self {
         Self { invoices }
+    }
+}
+
+impl crate::rt::Validate for GenerateCollectiveIdentifierRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/invoices");
+        crate::rt::validate::check_items(self.invoices.len(), Some(2), None, &at, out);
+        self.invoices.validate_at(&at, out);
+    }
+}
+
+impl GenerateCollectiveIdentifierRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -7361,6 +9783,29 @@ impl GenerateCollectiveIdentifierResponse {
     }
 }
 
+impl crate::rt::Validate for GenerateCollectiveIdentifierResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/collectiveIdentifierNumber");
+        crate::rt::validate::check_length(
+            &self.collective_identifier_number,
+            Some(35),
+            Some(35),
+            &at,
+            out,
+        );
+        self.collective_identifier_number.validate_at(&at, out);
+    }
+}
+
+impl GenerateCollectiveIdentifierResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `GenerateTokenRequest`
 ///
 /// Spec schema: `GenerateTokenRequest`.
@@ -7381,6 +9826,25 @@ impl GenerateTokenRequest {
             permissions,
             description,
         }
+    }
+}
+
+impl crate::rt::Validate for GenerateTokenRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/permissions");
+        self.permissions.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+    }
+}
+
+impl GenerateTokenRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -7414,6 +9878,25 @@ impl std::fmt::Debug for GenerateTokenResponse {
             .field("reference_number", &self.reference_number)
             .field("token", &"[redacted]")
             .finish()
+    }
+}
+
+impl crate::rt::Validate for GenerateTokenResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+        let at = format!("{pointer}/token");
+        crate::rt::validate::check_length(&self.token, None, Some(160), &at, out);
+        self.token.validate_at(&at, out);
+    }
+}
+
+impl GenerateTokenResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -7459,6 +9942,32 @@ impl GoneProblemDetails {
     }
 }
 
+impl crate::rt::Validate for GoneProblemDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/title");
+        self.title.validate_at(&at, out);
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/instance");
+        self.instance.validate_at(&at, out);
+        let at = format!("{pointer}/detail");
+        self.detail.validate_at(&at, out);
+        let at = format!("{pointer}/timestamp");
+        self.timestamp.validate_at(&at, out);
+        let at = format!("{pointer}/traceId");
+        self.trace_id.validate_at(&at, out);
+    }
+}
+
+impl GoneProblemDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// Dane dokumentu tożsamości osoby fizycznej.
 ///
 /// Spec schema: `IdDocument`.
@@ -7489,6 +9998,29 @@ impl IdDocument {
     }
 }
 
+impl crate::rt::Validate for IdDocument {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        crate::rt::validate::check_length(&self.r#type, None, Some(20), &at, out);
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/number");
+        crate::rt::validate::check_length(&self.number, None, Some(20), &at, out);
+        self.number.validate_at(&at, out);
+        let at = format!("{pointer}/country");
+        crate::rt::validate::check_length(&self.country, Some(2), Some(2), &at, out);
+        self.country.validate_at(&at, out);
+    }
+}
+
+impl IdDocument {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `IndirectPermissionType`
 ///
 /// Spec schema: `IndirectPermissionType`.
@@ -7502,6 +10034,17 @@ pub enum IndirectPermissionType {
     CollectiveIdentifierManage,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for IndirectPermissionType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl IndirectPermissionType {
@@ -7629,6 +10172,31 @@ impl IndirectPermissionsGrantRequest {
     }
 }
 
+impl crate::rt::Validate for IndirectPermissionsGrantRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectIdentifier");
+        self.subject_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/targetIdentifier");
+        self.target_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/permissions");
+        self.permissions.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/subjectDetails");
+        self.subject_details.validate_at(&at, out);
+    }
+}
+
+impl IndirectPermissionsGrantRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// Identyfikator osoby fizycznej.
 /// | Type | Value |
 /// | --- | --- |
@@ -7654,6 +10222,25 @@ impl IndirectPermissionsSubjectIdentifier {
     }
 }
 
+impl crate::rt::Validate for IndirectPermissionsSubjectIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(64), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl IndirectPermissionsSubjectIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `IndirectPermissionsSubjectIdentifierType`
 ///
 /// Spec schema: `IndirectPermissionsSubjectIdentifierType`.
@@ -7667,6 +10254,17 @@ pub enum IndirectPermissionsSubjectIdentifierType {
     Fingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for IndirectPermissionsSubjectIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl IndirectPermissionsSubjectIdentifierType {
@@ -7768,6 +10366,27 @@ impl IndirectPermissionsTargetIdentifier {
     }
 }
 
+impl crate::rt::Validate for IndirectPermissionsTargetIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        if let Some(v) = &self.value {
+            crate::rt::validate::check_length(v, Some(10), Some(16), &at, out);
+        }
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl IndirectPermissionsTargetIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `IndirectPermissionsTargetIdentifierType`
 ///
 /// Spec schema: `IndirectPermissionsTargetIdentifierType`.
@@ -7781,6 +10400,17 @@ pub enum IndirectPermissionsTargetIdentifierType {
     InternalId,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for IndirectPermissionsTargetIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl IndirectPermissionsTargetIdentifierType {
@@ -7901,6 +10531,30 @@ impl InitTokenAuthenticationRequest {
     }
 }
 
+impl crate::rt::Validate for InitTokenAuthenticationRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/challenge");
+        self.challenge.validate_at(&at, out);
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/encryptedToken");
+        self.encrypted_token.validate_at(&at, out);
+        let at = format!("{pointer}/publicKeyId");
+        self.public_key_id.validate_at(&at, out);
+        let at = format!("{pointer}/authorizationPolicy");
+        self.authorization_policy.validate_at(&at, out);
+    }
+}
+
+impl InitTokenAuthenticationRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// Identyfikator wewnętrzny, składający się z numeru NIP i 5 cyfr.
 ///
 /// Spec schema: `InternalId`.
@@ -7994,6 +10648,17 @@ impl crate::rt::ToParam for InternalId {
     }
 }
 
+impl crate::rt::Validate for InternalId {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// `InvoiceExportRequest`
 ///
 /// Spec schema: `InvoiceExportRequest`.
@@ -8030,6 +10695,28 @@ impl InvoiceExportRequest {
             filters,
             compression_type: None,
         }
+    }
+}
+
+impl crate::rt::Validate for InvoiceExportRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/encryption");
+        self.encryption.validate_at(&at, out);
+        let at = format!("{pointer}/onlyMetadata");
+        self.only_metadata.validate_at(&at, out);
+        let at = format!("{pointer}/filters");
+        self.filters.validate_at(&at, out);
+        let at = format!("{pointer}/compressionType");
+        self.compression_type.validate_at(&at, out);
+    }
+}
+
+impl InvoiceExportRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -8081,6 +10768,28 @@ impl InvoiceExportStatusResponse {
             package_expiration_date: None,
             package: None,
         }
+    }
+}
+
+impl crate::rt::Validate for InvoiceExportStatusResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/completedDate");
+        self.completed_date.validate_at(&at, out);
+        let at = format!("{pointer}/packageExpirationDate");
+        self.package_expiration_date.validate_at(&at, out);
+        let at = format!("{pointer}/package");
+        self.package.validate_at(&at, out);
+    }
+}
+
+impl InvoiceExportStatusResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -8242,6 +10951,64 @@ impl InvoiceMetadata {
     }
 }
 
+impl crate::rt::Validate for InvoiceMetadata {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/ksefNumber");
+        self.ksef_number.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceNumber");
+        crate::rt::validate::check_length(&self.invoice_number, None, Some(256), &at, out);
+        self.invoice_number.validate_at(&at, out);
+        let at = format!("{pointer}/issueDate");
+        self.issue_date.validate_at(&at, out);
+        let at = format!("{pointer}/invoicingDate");
+        self.invoicing_date.validate_at(&at, out);
+        let at = format!("{pointer}/acquisitionDate");
+        self.acquisition_date.validate_at(&at, out);
+        let at = format!("{pointer}/permanentStorageDate");
+        self.permanent_storage_date.validate_at(&at, out);
+        let at = format!("{pointer}/seller");
+        self.seller.validate_at(&at, out);
+        let at = format!("{pointer}/buyer");
+        self.buyer.validate_at(&at, out);
+        let at = format!("{pointer}/netAmount");
+        self.net_amount.validate_at(&at, out);
+        let at = format!("{pointer}/grossAmount");
+        self.gross_amount.validate_at(&at, out);
+        let at = format!("{pointer}/vatAmount");
+        self.vat_amount.validate_at(&at, out);
+        let at = format!("{pointer}/currency");
+        crate::rt::validate::check_length(&self.currency, Some(3), Some(3), &at, out);
+        self.currency.validate_at(&at, out);
+        let at = format!("{pointer}/invoicingMode");
+        self.invoicing_mode.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceType");
+        self.invoice_type.validate_at(&at, out);
+        let at = format!("{pointer}/formCode");
+        self.form_code.validate_at(&at, out);
+        let at = format!("{pointer}/isSelfInvoicing");
+        self.is_self_invoicing.validate_at(&at, out);
+        let at = format!("{pointer}/hasAttachment");
+        self.has_attachment.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceHash");
+        self.invoice_hash.validate_at(&at, out);
+        let at = format!("{pointer}/hashOfCorrectedInvoice");
+        self.hash_of_corrected_invoice.validate_at(&at, out);
+        let at = format!("{pointer}/thirdSubjects");
+        self.third_subjects.validate_at(&at, out);
+        let at = format!("{pointer}/authorizedSubject");
+        self.authorized_subject.validate_at(&at, out);
+    }
+}
+
+impl InvoiceMetadata {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `InvoiceMetadataAuthorizedSubject`
 ///
 /// Spec schema: `InvoiceMetadataAuthorizedSubject`.
@@ -8271,6 +11038,29 @@ impl InvoiceMetadataAuthorizedSubject {
             name: None,
             role,
         }
+    }
+}
+
+impl crate::rt::Validate for InvoiceMetadataAuthorizedSubject {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/nip");
+        self.nip.validate_at(&at, out);
+        let at = format!("{pointer}/name");
+        if let Some(v) = &self.name {
+            crate::rt::validate::check_length(v, None, Some(512), &at, out);
+        }
+        self.name.validate_at(&at, out);
+        let at = format!("{pointer}/role");
+        self.role.validate_at(&at, out);
+    }
+}
+
+impl InvoiceMetadataAuthorizedSubject {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -8304,6 +11094,27 @@ impl InvoiceMetadataBuyer {
     }
 }
 
+impl crate::rt::Validate for InvoiceMetadataBuyer {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/identifier");
+        self.identifier.validate_at(&at, out);
+        let at = format!("{pointer}/name");
+        if let Some(v) = &self.name {
+            crate::rt::validate::check_length(v, None, Some(512), &at, out);
+        }
+        self.name.validate_at(&at, out);
+    }
+}
+
+impl InvoiceMetadataBuyer {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `InvoiceMetadataBuyerIdentifier`
 ///
 /// Spec schema: `InvoiceMetadataBuyerIdentifier`.
@@ -8334,6 +11145,27 @@ impl InvoiceMetadataBuyerIdentifier {
     }
 }
 
+impl crate::rt::Validate for InvoiceMetadataBuyerIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        if let Some(v) = &self.value {
+            crate::rt::validate::check_length(v, None, Some(50), &at, out);
+        }
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl InvoiceMetadataBuyerIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `InvoiceMetadataSeller`
 ///
 /// Spec schema: `InvoiceMetadataSeller`.
@@ -8352,6 +11184,27 @@ impl InvoiceMetadataSeller {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(nip: Nip) -> Self {
         Self { nip, name: None }
+    }
+}
+
+impl crate::rt::Validate for InvoiceMetadataSeller {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/nip");
+        self.nip.validate_at(&at, out);
+        let at = format!("{pointer}/name");
+        if let Some(v) = &self.name {
+            crate::rt::validate::check_length(v, None, Some(512), &at, out);
+        }
+        self.name.validate_at(&at, out);
+    }
+}
+
+impl InvoiceMetadataSeller {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -8403,6 +11256,29 @@ impl InvoiceMetadataThirdSubject {
     }
 }
 
+impl crate::rt::Validate for InvoiceMetadataThirdSubject {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/identifier");
+        self.identifier.validate_at(&at, out);
+        let at = format!("{pointer}/name");
+        if let Some(v) = &self.name {
+            crate::rt::validate::check_length(v, None, Some(512), &at, out);
+        }
+        self.name.validate_at(&at, out);
+        let at = format!("{pointer}/role");
+        self.role.validate_at(&at, out);
+    }
+}
+
+impl InvoiceMetadataThirdSubject {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// Identyfikator podmiotu trzeciego.
 /// | Type | Value |
 /// | --- | --- |
@@ -8438,6 +11314,27 @@ impl InvoiceMetadataThirdSubjectIdentifier {
             r#type,
             value: None,
         }
+    }
+}
+
+impl crate::rt::Validate for InvoiceMetadataThirdSubjectIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        if let Some(v) = &self.value {
+            crate::rt::validate::check_length(v, None, Some(50), &at, out);
+        }
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl InvoiceMetadataThirdSubjectIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -8530,6 +11427,46 @@ impl InvoicePackage {
     }
 }
 
+impl crate::rt::Validate for InvoicePackage {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/invoiceCount");
+        crate::rt::validate::check_number(
+            self.invoice_count as f64,
+            Some((0.0, false)),
+            Some((10000.0, false)),
+            &at,
+            out,
+        );
+        self.invoice_count.validate_at(&at, out);
+        let at = format!("{pointer}/size");
+        crate::rt::validate::check_number(self.size as f64, Some((0.0, false)), None, &at, out);
+        self.size.validate_at(&at, out);
+        let at = format!("{pointer}/parts");
+        self.parts.validate_at(&at, out);
+        let at = format!("{pointer}/isTruncated");
+        self.is_truncated.validate_at(&at, out);
+        let at = format!("{pointer}/lastIssueDate");
+        self.last_issue_date.validate_at(&at, out);
+        let at = format!("{pointer}/lastInvoicingDate");
+        self.last_invoicing_date.validate_at(&at, out);
+        let at = format!("{pointer}/lastPermanentStorageDate");
+        self.last_permanent_storage_date.validate_at(&at, out);
+        let at = format!("{pointer}/permanentStorageHwmDate");
+        self.permanent_storage_hwm_date.validate_at(&at, out);
+        let at = format!("{pointer}/compressionType");
+        self.compression_type.validate_at(&at, out);
+    }
+}
+
+impl InvoicePackage {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `InvoicePackagePart`
 ///
 /// Spec schema: `InvoicePackagePart`.
@@ -8604,6 +11541,60 @@ impl InvoicePackagePart {
     }
 }
 
+impl crate::rt::Validate for InvoicePackagePart {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/ordinalNumber");
+        crate::rt::validate::check_number(
+            self.ordinal_number as f64,
+            Some((1.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.ordinal_number.validate_at(&at, out);
+        let at = format!("{pointer}/partName");
+        crate::rt::validate::check_length(&self.part_name, None, Some(100), &at, out);
+        self.part_name.validate_at(&at, out);
+        let at = format!("{pointer}/method");
+        self.method.validate_at(&at, out);
+        let at = format!("{pointer}/url");
+        self.url.validate_at(&at, out);
+        let at = format!("{pointer}/partSize");
+        crate::rt::validate::check_number(
+            self.part_size as f64,
+            Some((1.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.part_size.validate_at(&at, out);
+        let at = format!("{pointer}/partHash");
+        self.part_hash.validate_at(&at, out);
+        let at = format!("{pointer}/encryptedPartSize");
+        crate::rt::validate::check_number(
+            self.encrypted_part_size as f64,
+            Some((1.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.encrypted_part_size.validate_at(&at, out);
+        let at = format!("{pointer}/encryptedPartHash");
+        self.encrypted_part_hash.validate_at(&at, out);
+        let at = format!("{pointer}/expirationDate");
+        self.expiration_date.validate_at(&at, out);
+    }
+}
+
+impl InvoicePackagePart {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `InvoicePermissionType`
 ///
 /// Spec schema: `InvoicePermissionType`.
@@ -8619,6 +11610,17 @@ pub enum InvoicePermissionType {
     PefInvoicing,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for InvoicePermissionType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl InvoicePermissionType {
@@ -8724,6 +11726,26 @@ impl InvoiceQueryAmount {
     }
 }
 
+impl crate::rt::Validate for InvoiceQueryAmount {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/from");
+        self.from.validate_at(&at, out);
+        let at = format!("{pointer}/to");
+        self.to.validate_at(&at, out);
+    }
+}
+
+impl InvoiceQueryAmount {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `InvoiceQueryBuyerIdentifier`
 ///
 /// Spec schema: `InvoiceQueryBuyerIdentifier`.
@@ -8751,6 +11773,27 @@ impl InvoiceQueryBuyerIdentifier {
             r#type,
             value: None,
         }
+    }
+}
+
+impl crate::rt::Validate for InvoiceQueryBuyerIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        if let Some(v) = &self.value {
+            crate::rt::validate::check_length(v, None, Some(50), &at, out);
+        }
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl InvoiceQueryBuyerIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -8802,6 +11845,29 @@ impl InvoiceQueryDateRange {
     }
 }
 
+impl crate::rt::Validate for InvoiceQueryDateRange {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/dateType");
+        self.date_type.validate_at(&at, out);
+        let at = format!("{pointer}/from");
+        self.from.validate_at(&at, out);
+        let at = format!("{pointer}/to");
+        self.to.validate_at(&at, out);
+        let at = format!("{pointer}/restrictToPermanentStorageHwmDate");
+        self.restrict_to_permanent_storage_hwm_date
+            .validate_at(&at, out);
+    }
+}
+
+impl InvoiceQueryDateRange {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// | Wartość | Opis |
 /// | --- | --- |
 /// | Issue | Data wystawienia faktury. |
@@ -8819,6 +11885,17 @@ pub enum InvoiceQueryDateType {
     PermanentStorage,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for InvoiceQueryDateType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl InvoiceQueryDateType {
@@ -9031,6 +12108,49 @@ impl InvoiceQueryFilters {
     }
 }
 
+impl crate::rt::Validate for InvoiceQueryFilters {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectType");
+        self.subject_type.validate_at(&at, out);
+        let at = format!("{pointer}/dateRange");
+        self.date_range.validate_at(&at, out);
+        let at = format!("{pointer}/ksefNumber");
+        self.ksef_number.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceNumber");
+        if let Some(v) = &self.invoice_number {
+            crate::rt::validate::check_length(v, None, Some(256), &at, out);
+        }
+        self.invoice_number.validate_at(&at, out);
+        let at = format!("{pointer}/amount");
+        self.amount.validate_at(&at, out);
+        let at = format!("{pointer}/sellerNip");
+        self.seller_nip.validate_at(&at, out);
+        let at = format!("{pointer}/buyerIdentifier");
+        self.buyer_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/currencyCodes");
+        self.currency_codes.validate_at(&at, out);
+        let at = format!("{pointer}/invoicingMode");
+        self.invoicing_mode.validate_at(&at, out);
+        let at = format!("{pointer}/isSelfInvoicing");
+        self.is_self_invoicing.validate_at(&at, out);
+        let at = format!("{pointer}/formType");
+        self.form_type.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceTypes");
+        self.invoice_types.validate_at(&at, out);
+        let at = format!("{pointer}/hasAttachment");
+        self.has_attachment.validate_at(&at, out);
+    }
+}
+
+impl InvoiceQueryFilters {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// | Wartość | Opis |
 /// | --- | --- |
 /// | FA | Faktura VAT |
@@ -9048,6 +12168,17 @@ pub enum InvoiceQueryFormType {
     FaRr,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for InvoiceQueryFormType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl InvoiceQueryFormType {
@@ -9140,6 +12271,17 @@ pub enum InvoiceQuerySubjectType {
     SubjectAuthorized,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for InvoiceQuerySubjectType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl InvoiceQuerySubjectType {
@@ -9247,6 +12389,29 @@ impl InvoiceStatusInfo {
     }
 }
 
+impl crate::rt::Validate for InvoiceStatusInfo {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/code");
+        self.code.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(1), None, &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/details");
+        self.details.validate_at(&at, out);
+        let at = format!("{pointer}/extensions");
+        self.extensions.validate_at(&at, out);
+    }
+}
+
+impl InvoiceStatusInfo {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// | Wartość | Opis |
 /// | --- | --- |
 /// | Vat | (FA) Podstawowa |
@@ -9291,6 +12456,17 @@ pub enum InvoiceType {
     KorVatRr,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for InvoiceType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl InvoiceType {
@@ -9397,6 +12573,17 @@ pub enum InvoicingMode {
     Unknown(String),
 }
 
+impl crate::rt::Validate for InvoicingMode {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
+}
+
 impl InvoicingMode {
     /// Every value this version of the model knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &["Online", "Offline"];
@@ -9479,6 +12666,17 @@ pub enum KsefCertificateType {
     Offline,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for KsefCertificateType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl KsefCertificateType {
@@ -9644,6 +12842,17 @@ impl crate::rt::ToParam for KsefNumber {
     }
 }
 
+impl crate::rt::Validate for KsefNumber {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// 10 cyfrowy numer NIP.
 ///
 /// Spec schema: `Nip`.
@@ -9733,6 +12942,17 @@ impl TryFrom<&str> for Nip {
 impl crate::rt::ToParam for Nip {
     fn to_param(&self) -> String {
         self.0.clone()
+    }
+}
+
+impl crate::rt::Validate for Nip {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
     }
 }
 
@@ -9831,6 +13051,17 @@ impl crate::rt::ToParam for NipVatUe {
     }
 }
 
+impl crate::rt::Validate for NipVatUe {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// `OnlineSessionContextLimitsOverride`
 ///
 /// Spec schema: `OnlineSessionContextLimitsOverride`.
@@ -9868,6 +13099,48 @@ impl OnlineSessionContextLimitsOverride {
     }
 }
 
+impl crate::rt::Validate for OnlineSessionContextLimitsOverride {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/maxInvoiceSizeInMB");
+        crate::rt::validate::check_number(
+            self.max_invoice_size_in_mb as f64,
+            Some((0.0, false)),
+            Some((5.0, false)),
+            &at,
+            out,
+        );
+        self.max_invoice_size_in_mb.validate_at(&at, out);
+        let at = format!("{pointer}/maxInvoiceWithAttachmentSizeInMB");
+        crate::rt::validate::check_number(
+            self.max_invoice_with_attachment_size_in_mb as f64,
+            Some((0.0, false)),
+            Some((10.0, false)),
+            &at,
+            out,
+        );
+        self.max_invoice_with_attachment_size_in_mb
+            .validate_at(&at, out);
+        let at = format!("{pointer}/maxInvoices");
+        crate::rt::validate::check_number(
+            self.max_invoices as f64,
+            Some((0.0, false)),
+            Some((100000.0, false)),
+            &at,
+            out,
+        );
+        self.max_invoices.validate_at(&at, out);
+    }
+}
+
+impl OnlineSessionContextLimitsOverride {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `OnlineSessionEffectiveContextLimits`
 ///
 /// Spec schema: `OnlineSessionEffectiveContextLimits`.
@@ -9902,6 +13175,48 @@ impl OnlineSessionEffectiveContextLimits {
             max_invoice_with_attachment_size_in_mb,
             max_invoices,
         }
+    }
+}
+
+impl crate::rt::Validate for OnlineSessionEffectiveContextLimits {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/maxInvoiceSizeInMB");
+        crate::rt::validate::check_number(
+            self.max_invoice_size_in_mb as f64,
+            Some((0.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.max_invoice_size_in_mb.validate_at(&at, out);
+        let at = format!("{pointer}/maxInvoiceWithAttachmentSizeInMB");
+        crate::rt::validate::check_number(
+            self.max_invoice_with_attachment_size_in_mb as f64,
+            Some((0.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.max_invoice_with_attachment_size_in_mb
+            .validate_at(&at, out);
+        let at = format!("{pointer}/maxInvoices");
+        crate::rt::validate::check_number(
+            self.max_invoices as f64,
+            Some((0.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.max_invoices.validate_at(&at, out);
+    }
+}
+
+impl OnlineSessionEffectiveContextLimits {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -9948,6 +13263,28 @@ impl OpenBatchSessionRequest {
     }
 }
 
+impl crate::rt::Validate for OpenBatchSessionRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/formCode");
+        self.form_code.validate_at(&at, out);
+        let at = format!("{pointer}/batchFile");
+        self.batch_file.validate_at(&at, out);
+        let at = format!("{pointer}/encryption");
+        self.encryption.validate_at(&at, out);
+        let at = format!("{pointer}/offlineMode");
+        self.offline_mode.validate_at(&at, out);
+    }
+}
+
+impl OpenBatchSessionRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `OpenBatchSessionResponse`
 ///
 /// Spec schema: `OpenBatchSessionResponse`.
@@ -9991,6 +13328,24 @@ impl OpenBatchSessionResponse {
     }
 }
 
+impl crate::rt::Validate for OpenBatchSessionResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+        let at = format!("{pointer}/partUploadRequests");
+        self.part_upload_requests.validate_at(&at, out);
+    }
+}
+
+impl OpenBatchSessionResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `OpenOnlineSessionRequest`
 ///
 /// Spec schema: `OpenOnlineSessionRequest`.
@@ -10022,6 +13377,24 @@ impl OpenOnlineSessionRequest {
     }
 }
 
+impl crate::rt::Validate for OpenOnlineSessionRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/formCode");
+        self.form_code.validate_at(&at, out);
+        let at = format!("{pointer}/encryption");
+        self.encryption.validate_at(&at, out);
+    }
+}
+
+impl OpenOnlineSessionRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `OpenOnlineSessionResponse`
 ///
 /// Spec schema: `OpenOnlineSessionResponse`.
@@ -10042,6 +13415,24 @@ impl OpenOnlineSessionResponse {
             reference_number,
             valid_until,
         }
+    }
+}
+
+impl crate::rt::Validate for OpenOnlineSessionResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+        let at = format!("{pointer}/validUntil");
+        self.valid_until.validate_at(&at, out);
+    }
+}
+
+impl OpenOnlineSessionResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -10068,6 +13459,17 @@ pub enum OwnerPermissionScope {
     CollectiveIdentifierManage,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for OwnerPermissionScope {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl OwnerPermissionScope {
@@ -10194,6 +13596,35 @@ impl PartUploadRequest {
     }
 }
 
+impl crate::rt::Validate for PartUploadRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/ordinalNumber");
+        crate::rt::validate::check_number(
+            self.ordinal_number as f64,
+            Some((1.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.ordinal_number.validate_at(&at, out);
+        let at = format!("{pointer}/method");
+        self.method.validate_at(&at, out);
+        let at = format!("{pointer}/url");
+        self.url.validate_at(&at, out);
+        let at = format!("{pointer}/headers");
+        self.headers.validate_at(&at, out);
+    }
+}
+
+impl PartUploadRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// Identyfikator dostawcy usług Peppol.
 ///
 /// Spec schema: `PeppolId`.
@@ -10287,6 +13718,17 @@ impl crate::rt::ToParam for PeppolId {
     }
 }
 
+impl crate::rt::Validate for PeppolId {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// `PeppolProvider`
 ///
 /// Spec schema: `PeppolProvider`.
@@ -10311,6 +13753,27 @@ impl PeppolProvider {
             name,
             date_created,
         }
+    }
+}
+
+impl crate::rt::Validate for PeppolProvider {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/id");
+        self.id.validate_at(&at, out);
+        let at = format!("{pointer}/name");
+        crate::rt::validate::check_length(&self.name, None, Some(256), &at, out);
+        self.name.validate_at(&at, out);
+        let at = format!("{pointer}/dateCreated");
+        self.date_created.validate_at(&at, out);
+    }
+}
+
+impl PeppolProvider {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -10407,6 +13870,17 @@ impl crate::rt::ToParam for PermissionId {
     }
 }
 
+impl crate::rt::Validate for PermissionId {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// `PermissionState`
 ///
 /// Spec schema: `PermissionState`.
@@ -10418,6 +13892,17 @@ pub enum PermissionState {
     Inactive,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PermissionState {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PermissionState {
@@ -10511,6 +13996,26 @@ impl PermissionsEuEntityDetails {
     }
 }
 
+impl crate::rt::Validate for PermissionsEuEntityDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/fullName");
+        crate::rt::validate::check_length(&self.full_name, None, Some(100), &at, out);
+        self.full_name.validate_at(&at, out);
+        let at = format!("{pointer}/address");
+        crate::rt::validate::check_length(&self.address, None, Some(512), &at, out);
+        self.address.validate_at(&at, out);
+    }
+}
+
+impl PermissionsEuEntityDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PermissionsOperationResponse`
 ///
 /// Spec schema: `PermissionsOperationResponse`.
@@ -10525,6 +14030,22 @@ impl PermissionsOperationResponse {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(reference_number: ReferenceNumber) -> Self {
         Self { reference_number }
+    }
+}
+
+impl crate::rt::Validate for PermissionsOperationResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+    }
+}
+
+impl PermissionsOperationResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -10553,6 +14074,22 @@ impl PermissionsOperationStatusResponse {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(status: StatusInfo) -> Self {
         Self { status }
+    }
+}
+
+impl crate::rt::Validate for PermissionsOperationStatusResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+    }
+}
+
+impl PermissionsOperationStatusResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -10593,6 +14130,30 @@ impl PermissionsSubjectEntityByFingerprintDetails {
     }
 }
 
+impl crate::rt::Validate for PermissionsSubjectEntityByFingerprintDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectDetailsType");
+        self.subject_details_type.validate_at(&at, out);
+        let at = format!("{pointer}/fullName");
+        crate::rt::validate::check_length(&self.full_name, None, Some(100), &at, out);
+        self.full_name.validate_at(&at, out);
+        let at = format!("{pointer}/address");
+        if let Some(v) = &self.address {
+            crate::rt::validate::check_length(v, None, Some(512), &at, out);
+        }
+        self.address.validate_at(&at, out);
+    }
+}
+
+impl PermissionsSubjectEntityByFingerprintDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PermissionsSubjectEntityByIdentifierDetails`
 ///
 /// Spec schema: `PermissionsSubjectEntityByIdentifierDetails`.
@@ -10621,6 +14182,25 @@ impl PermissionsSubjectEntityByIdentifierDetails {
             subject_details_type,
             full_name,
         }
+    }
+}
+
+impl crate::rt::Validate for PermissionsSubjectEntityByIdentifierDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectDetailsType");
+        self.subject_details_type.validate_at(&at, out);
+        let at = format!("{pointer}/fullName");
+        crate::rt::validate::check_length(&self.full_name, None, Some(100), &at, out);
+        self.full_name.validate_at(&at, out);
+    }
+}
+
+impl PermissionsSubjectEntityByIdentifierDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -10656,6 +14236,30 @@ impl PermissionsSubjectEntityDetails {
             full_name,
             address: None,
         }
+    }
+}
+
+impl crate::rt::Validate for PermissionsSubjectEntityDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectDetailsType");
+        self.subject_details_type.validate_at(&at, out);
+        let at = format!("{pointer}/fullName");
+        crate::rt::validate::check_length(&self.full_name, None, Some(100), &at, out);
+        self.full_name.validate_at(&at, out);
+        let at = format!("{pointer}/address");
+        if let Some(v) = &self.address {
+            crate::rt::validate::check_length(v, None, Some(512), &at, out);
+        }
+        self.address.validate_at(&at, out);
+    }
+}
+
+impl PermissionsSubjectEntityDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -10720,6 +14324,34 @@ impl PermissionsSubjectPersonByFingerprintDetails {
             birth_date: None,
             id_document: None,
         }
+    }
+}
+
+impl crate::rt::Validate for PermissionsSubjectPersonByFingerprintDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectDetailsType");
+        self.subject_details_type.validate_at(&at, out);
+        let at = format!("{pointer}/firstName");
+        crate::rt::validate::check_length(&self.first_name, Some(2), Some(30), &at, out);
+        self.first_name.validate_at(&at, out);
+        let at = format!("{pointer}/lastName");
+        crate::rt::validate::check_length(&self.last_name, Some(2), Some(81), &at, out);
+        self.last_name.validate_at(&at, out);
+        let at = format!("{pointer}/personIdentifier");
+        self.person_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/birthDate");
+        self.birth_date.validate_at(&at, out);
+        let at = format!("{pointer}/idDocument");
+        self.id_document.validate_at(&at, out);
+    }
+}
+
+impl PermissionsSubjectPersonByFingerprintDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -10788,6 +14420,34 @@ impl PermissionsSubjectPersonDetails {
     }
 }
 
+impl crate::rt::Validate for PermissionsSubjectPersonDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectDetailsType");
+        self.subject_details_type.validate_at(&at, out);
+        let at = format!("{pointer}/firstName");
+        crate::rt::validate::check_length(&self.first_name, Some(2), Some(30), &at, out);
+        self.first_name.validate_at(&at, out);
+        let at = format!("{pointer}/lastName");
+        crate::rt::validate::check_length(&self.last_name, Some(2), Some(81), &at, out);
+        self.last_name.validate_at(&at, out);
+        let at = format!("{pointer}/personIdentifier");
+        self.person_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/birthDate");
+        self.birth_date.validate_at(&at, out);
+        let at = format!("{pointer}/idDocument");
+        self.id_document.validate_at(&at, out);
+    }
+}
+
+impl PermissionsSubjectPersonDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonByFingerprintWithIdentifierDetails`
 ///
 /// Spec schema: `PersonByFingerprintWithIdentifierDetails`.
@@ -10815,6 +14475,28 @@ impl PersonByFingerprintWithIdentifierDetails {
             last_name,
             identifier,
         }
+    }
+}
+
+impl crate::rt::Validate for PersonByFingerprintWithIdentifierDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/firstName");
+        crate::rt::validate::check_length(&self.first_name, Some(2), Some(30), &at, out);
+        self.first_name.validate_at(&at, out);
+        let at = format!("{pointer}/lastName");
+        crate::rt::validate::check_length(&self.last_name, Some(2), Some(81), &at, out);
+        self.last_name.validate_at(&at, out);
+        let at = format!("{pointer}/identifier");
+        self.identifier.validate_at(&at, out);
+    }
+}
+
+impl PersonByFingerprintWithIdentifierDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -10855,6 +14537,30 @@ impl PersonByFingerprintWithoutIdentifierDetails {
             birth_date,
             id_document,
         }
+    }
+}
+
+impl crate::rt::Validate for PersonByFingerprintWithoutIdentifierDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/firstName");
+        crate::rt::validate::check_length(&self.first_name, Some(2), Some(30), &at, out);
+        self.first_name.validate_at(&at, out);
+        let at = format!("{pointer}/lastName");
+        crate::rt::validate::check_length(&self.last_name, Some(2), Some(81), &at, out);
+        self.last_name.validate_at(&at, out);
+        let at = format!("{pointer}/birthDate");
+        self.birth_date.validate_at(&at, out);
+        let at = format!("{pointer}/idDocument");
+        self.id_document.validate_at(&at, out);
+    }
+}
+
+impl PersonByFingerprintWithoutIdentifierDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -10905,6 +14611,33 @@ impl PersonCreateRequest {
     }
 }
 
+impl crate::rt::Validate for PersonCreateRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/nip");
+        self.nip.validate_at(&at, out);
+        let at = format!("{pointer}/pesel");
+        self.pesel.validate_at(&at, out);
+        let at = format!("{pointer}/isBailiff");
+        self.is_bailiff.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/isDeceased");
+        self.is_deceased.validate_at(&at, out);
+        let at = format!("{pointer}/createdDate");
+        self.created_date.validate_at(&at, out);
+    }
+}
+
+impl PersonCreateRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonDetails`
 ///
 /// Spec schema: `PersonDetails`.
@@ -10932,6 +14665,26 @@ impl PersonDetails {
     }
 }
 
+impl crate::rt::Validate for PersonDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/firstName");
+        crate::rt::validate::check_length(&self.first_name, Some(2), Some(30), &at, out);
+        self.first_name.validate_at(&at, out);
+        let at = format!("{pointer}/lastName");
+        crate::rt::validate::check_length(&self.last_name, Some(2), Some(81), &at, out);
+        self.last_name.validate_at(&at, out);
+    }
+}
+
+impl PersonDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonIdentifier`
 ///
 /// Spec schema: `PersonIdentifier`.
@@ -10952,6 +14705,25 @@ impl PersonIdentifier {
     }
 }
 
+impl crate::rt::Validate for PersonIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(11), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl PersonIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// Typ identyfikatora osoby fizycznej.
 ///
 /// Spec schema: `PersonIdentifierType`.
@@ -10963,6 +14735,17 @@ pub enum PersonIdentifierType {
     Nip,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonIdentifierType {
@@ -11142,6 +14925,45 @@ impl PersonPermission {
     }
 }
 
+impl crate::rt::Validate for PersonPermission {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/id");
+        self.id.validate_at(&at, out);
+        let at = format!("{pointer}/authorizedIdentifier");
+        self.authorized_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/targetIdentifier");
+        self.target_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/authorIdentifier");
+        self.author_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/permissionScope");
+        self.permission_scope.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/subjectPersonDetails");
+        self.subject_person_details.validate_at(&at, out);
+        let at = format!("{pointer}/subjectEntityDetails");
+        self.subject_entity_details.validate_at(&at, out);
+        let at = format!("{pointer}/permissionState");
+        self.permission_state.validate_at(&at, out);
+        let at = format!("{pointer}/startDate");
+        self.start_date.validate_at(&at, out);
+        let at = format!("{pointer}/canDelegate");
+        self.can_delegate.validate_at(&at, out);
+    }
+}
+
+impl PersonPermission {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonPermissionScope`
 ///
 /// Spec schema: `PersonPermissionScope`.
@@ -11165,6 +14987,17 @@ pub enum PersonPermissionScope {
     CollectiveIdentifierManage,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonPermissionScope {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonPermissionScope {
@@ -11307,6 +15140,28 @@ impl PersonPermissionSubjectDetails {
     }
 }
 
+impl crate::rt::Validate for PersonPermissionSubjectDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectDetailsType");
+        self.subject_details_type.validate_at(&at, out);
+        let at = format!("{pointer}/personById");
+        self.person_by_id.validate_at(&at, out);
+        let at = format!("{pointer}/personByFpWithId");
+        self.person_by_fp_with_id.validate_at(&at, out);
+        let at = format!("{pointer}/personByFpNoId");
+        self.person_by_fp_no_id.validate_at(&at, out);
+    }
+}
+
+impl PersonPermissionSubjectDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// | Wartość | Opis |
 /// | --- | --- |
 /// | PersonByIdentifier | Osoba fizyczna posługująca się Profilem Zaufanym lub certyfikatem zawierającym identyfikator NIP lub PESEL. |
@@ -11324,6 +15179,17 @@ pub enum PersonPermissionSubjectDetailsType {
     PersonByFingerprintWithoutIdentifier,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonPermissionSubjectDetailsType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonPermissionSubjectDetailsType {
@@ -11423,6 +15289,17 @@ pub enum PersonPermissionType {
     CollectiveIdentifierManage,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonPermissionType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonPermissionType {
@@ -11544,6 +15421,27 @@ impl PersonPermissionsAuthorIdentifier {
     }
 }
 
+impl crate::rt::Validate for PersonPermissionsAuthorIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        if let Some(v) = &self.value {
+            crate::rt::validate::check_length(v, Some(10), Some(64), &at, out);
+        }
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl PersonPermissionsAuthorIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonPermissionsAuthorIdentifierType`
 ///
 /// Spec schema: `PersonPermissionsAuthorIdentifierType`.
@@ -11559,6 +15457,17 @@ pub enum PersonPermissionsAuthorIdentifierType {
     System,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonPermissionsAuthorIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonPermissionsAuthorIdentifierType {
@@ -11658,6 +15567,25 @@ impl PersonPermissionsAuthorizedIdentifier {
     }
 }
 
+impl crate::rt::Validate for PersonPermissionsAuthorizedIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(64), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl PersonPermissionsAuthorizedIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonPermissionsAuthorizedIdentifierType`
 ///
 /// Spec schema: `PersonPermissionsAuthorizedIdentifierType`.
@@ -11671,6 +15599,17 @@ pub enum PersonPermissionsAuthorizedIdentifierType {
     Fingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonPermissionsAuthorizedIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonPermissionsAuthorizedIdentifierType {
@@ -11767,6 +15706,25 @@ impl PersonPermissionsContextIdentifier {
     }
 }
 
+impl crate::rt::Validate for PersonPermissionsContextIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(16), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl PersonPermissionsContextIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonPermissionsContextIdentifierType`
 ///
 /// Spec schema: `PersonPermissionsContextIdentifierType`.
@@ -11778,6 +15736,17 @@ pub enum PersonPermissionsContextIdentifierType {
     InternalId,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonPermissionsContextIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonPermissionsContextIdentifierType {
@@ -11889,6 +15858,29 @@ impl PersonPermissionsGrantRequest {
     }
 }
 
+impl crate::rt::Validate for PersonPermissionsGrantRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectIdentifier");
+        self.subject_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/permissions");
+        self.permissions.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/subjectDetails");
+        self.subject_details.validate_at(&at, out);
+    }
+}
+
+impl PersonPermissionsGrantRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonPermissionsQueryRequest`
 ///
 /// Spec schema: `PersonPermissionsQueryRequest`.
@@ -11984,6 +15976,34 @@ impl PersonPermissionsQueryRequest {
     }
 }
 
+impl crate::rt::Validate for PersonPermissionsQueryRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/authorIdentifier");
+        self.author_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/authorizedIdentifier");
+        self.authorized_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/targetIdentifier");
+        self.target_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/permissionTypes");
+        self.permission_types.validate_at(&at, out);
+        let at = format!("{pointer}/permissionState");
+        self.permission_state.validate_at(&at, out);
+        let at = format!("{pointer}/queryType");
+        self.query_type.validate_at(&at, out);
+    }
+}
+
+impl PersonPermissionsQueryRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonPermissionsQueryType`
 ///
 /// Spec schema: `PersonPermissionsQueryType`.
@@ -11995,6 +16015,17 @@ pub enum PersonPermissionsQueryType {
     PermissionsGrantedInCurrentContext,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonPermissionsQueryType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonPermissionsQueryType {
@@ -12093,6 +16124,25 @@ impl PersonPermissionsSubjectIdentifier {
     }
 }
 
+impl crate::rt::Validate for PersonPermissionsSubjectIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(64), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl PersonPermissionsSubjectIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonPermissionsSubjectIdentifierType`
 ///
 /// Spec schema: `PersonPermissionsSubjectIdentifierType`.
@@ -12106,6 +16156,17 @@ pub enum PersonPermissionsSubjectIdentifierType {
     Fingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonPermissionsSubjectIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonPermissionsSubjectIdentifierType {
@@ -12207,6 +16268,27 @@ impl PersonPermissionsTargetIdentifier {
     }
 }
 
+impl crate::rt::Validate for PersonPermissionsTargetIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        if let Some(v) = &self.value {
+            crate::rt::validate::check_length(v, Some(10), Some(16), &at, out);
+        }
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl PersonPermissionsTargetIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonPermissionsTargetIdentifierType`
 ///
 /// Spec schema: `PersonPermissionsTargetIdentifierType`.
@@ -12220,6 +16302,17 @@ pub enum PersonPermissionsTargetIdentifierType {
     InternalId,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonPermissionsTargetIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonPermissionsTargetIdentifierType {
@@ -12308,6 +16401,22 @@ impl PersonRemoveRequest {
     }
 }
 
+impl crate::rt::Validate for PersonRemoveRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/nip");
+        self.nip.validate_at(&at, out);
+    }
+}
+
+impl PersonRemoveRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// | Wartość | Opis |
 /// | --- | --- |
 /// | PersonByFingerprintWithIdentifier | Osoba fizyczna posługująca się certyfikatem niezawierającym identyfikatora NIP ani PESEL, ale mająca NIP lub PESEL. |
@@ -12322,6 +16431,17 @@ pub enum PersonSubjectByFingerprintDetailsType {
     PersonByFingerprintWithoutIdentifier,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonSubjectByFingerprintDetailsType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonSubjectByFingerprintDetailsType {
@@ -12412,6 +16532,17 @@ pub enum PersonSubjectDetailsType {
     PersonByFingerprintWithoutIdentifier,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonSubjectDetailsType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonSubjectDetailsType {
@@ -12586,6 +16717,43 @@ impl PersonalPermission {
     }
 }
 
+impl crate::rt::Validate for PersonalPermission {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/id");
+        self.id.validate_at(&at, out);
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/authorizedIdentifier");
+        self.authorized_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/targetIdentifier");
+        self.target_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/permissionScope");
+        self.permission_scope.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/subjectPersonDetails");
+        self.subject_person_details.validate_at(&at, out);
+        let at = format!("{pointer}/subjectEntityDetails");
+        self.subject_entity_details.validate_at(&at, out);
+        let at = format!("{pointer}/permissionState");
+        self.permission_state.validate_at(&at, out);
+        let at = format!("{pointer}/startDate");
+        self.start_date.validate_at(&at, out);
+        let at = format!("{pointer}/canDelegate");
+        self.can_delegate.validate_at(&at, out);
+    }
+}
+
+impl PersonalPermission {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonalPermissionScope`
 ///
 /// Spec schema: `PersonalPermissionScope`.
@@ -12611,6 +16779,17 @@ pub enum PersonalPermissionScope {
     CollectiveIdentifierManage,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonalPermissionScope {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonalPermissionScope {
@@ -12732,6 +16911,17 @@ pub enum PersonalPermissionType {
     Unknown(String),
 }
 
+impl crate::rt::Validate for PersonalPermissionType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
+}
+
 impl PersonalPermissionType {
     /// Every value this version of the model knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &[
@@ -12847,6 +17037,25 @@ impl PersonalPermissionsAuthorizedIdentifier {
     }
 }
 
+impl crate::rt::Validate for PersonalPermissionsAuthorizedIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(64), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl PersonalPermissionsAuthorizedIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonalPermissionsAuthorizedIdentifierType`
 ///
 /// Spec schema: `PersonalPermissionsAuthorizedIdentifierType`.
@@ -12860,6 +17069,17 @@ pub enum PersonalPermissionsAuthorizedIdentifierType {
     Fingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonalPermissionsAuthorizedIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonalPermissionsAuthorizedIdentifierType {
@@ -12956,6 +17176,25 @@ impl PersonalPermissionsContextIdentifier {
     }
 }
 
+impl crate::rt::Validate for PersonalPermissionsContextIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(16), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl PersonalPermissionsContextIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonalPermissionsContextIdentifierType`
 ///
 /// Spec schema: `PersonalPermissionsContextIdentifierType`.
@@ -12967,6 +17206,17 @@ pub enum PersonalPermissionsContextIdentifierType {
     InternalId,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonalPermissionsContextIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonalPermissionsContextIdentifierType {
@@ -13085,6 +17335,28 @@ pub struct PersonalPermissionsQueryRequest {
     pub permission_state: Option<PermissionState>,
 }
 
+impl crate::rt::Validate for PersonalPermissionsQueryRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/targetIdentifier");
+        self.target_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/permissionTypes");
+        self.permission_types.validate_at(&at, out);
+        let at = format!("{pointer}/permissionState");
+        self.permission_state.validate_at(&at, out);
+    }
+}
+
+impl PersonalPermissionsQueryRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// Identyfikator podmiotu docelowego dla uprawnień selektywnych nadanych pośrednio.
 /// | Type | Value |
 /// | --- | --- |
@@ -13114,6 +17386,27 @@ impl PersonalPermissionsTargetIdentifier {
     }
 }
 
+impl crate::rt::Validate for PersonalPermissionsTargetIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        if let Some(v) = &self.value {
+            crate::rt::validate::check_length(v, Some(10), Some(16), &at, out);
+        }
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl PersonalPermissionsTargetIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `PersonalPermissionsTargetIdentifierType`
 ///
 /// Spec schema: `PersonalPermissionsTargetIdentifierType`.
@@ -13127,6 +17420,17 @@ pub enum PersonalPermissionsTargetIdentifierType {
     InternalId,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PersonalPermissionsTargetIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PersonalPermissionsTargetIdentifierType {
@@ -13293,6 +17597,17 @@ impl crate::rt::ToParam for Pesel {
     }
 }
 
+impl crate::rt::Validate for Pesel {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// `PublicKeyCertificate`
 ///
 /// Spec schema: `PublicKeyCertificate`.
@@ -13343,6 +17658,32 @@ impl PublicKeyCertificate {
     }
 }
 
+impl crate::rt::Validate for PublicKeyCertificate {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/certificate");
+        self.certificate.validate_at(&at, out);
+        let at = format!("{pointer}/certificateId");
+        self.certificate_id.validate_at(&at, out);
+        let at = format!("{pointer}/publicKeyId");
+        self.public_key_id.validate_at(&at, out);
+        let at = format!("{pointer}/validFrom");
+        self.valid_from.validate_at(&at, out);
+        let at = format!("{pointer}/validTo");
+        self.valid_to.validate_at(&at, out);
+        let at = format!("{pointer}/usage");
+        self.usage.validate_at(&at, out);
+    }
+}
+
+impl PublicKeyCertificate {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// | Wartość | Opis |
 /// | --- | --- |
 /// | KsefTokenEncryption | Szyfrowanie tokenów KSeF przesyłanych w trakcie procesu uwierzytelniania. |
@@ -13357,6 +17698,17 @@ pub enum PublicKeyCertificateUsage {
     SymmetricKeyEncryption,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for PublicKeyCertificateUsage {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl PublicKeyCertificateUsage {
@@ -13470,6 +17822,30 @@ pub struct QueryCertificatesRequest {
     pub expires_after: Option<time::OffsetDateTime>,
 }
 
+impl crate::rt::Validate for QueryCertificatesRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/certificateSerialNumber");
+        self.certificate_serial_number.validate_at(&at, out);
+        let at = format!("{pointer}/name");
+        self.name.validate_at(&at, out);
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/expiresAfter");
+        self.expires_after.validate_at(&at, out);
+    }
+}
+
+impl QueryCertificatesRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `QueryCertificatesResponse`
 ///
 /// Spec schema: `QueryCertificatesResponse`.
@@ -13489,6 +17865,24 @@ impl QueryCertificatesResponse {
             certificates,
             has_more,
         }
+    }
+}
+
+impl crate::rt::Validate for QueryCertificatesResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/certificates");
+        self.certificates.validate_at(&at, out);
+        let at = format!("{pointer}/hasMore");
+        self.has_more.validate_at(&at, out);
+    }
+}
+
+impl QueryCertificatesResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -13515,6 +17909,24 @@ impl QueryEntityAuthorizationPermissionsResponse {
     }
 }
 
+impl crate::rt::Validate for QueryEntityAuthorizationPermissionsResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/authorizationGrants");
+        self.authorization_grants.validate_at(&at, out);
+        let at = format!("{pointer}/hasMore");
+        self.has_more.validate_at(&at, out);
+    }
+}
+
+impl QueryEntityAuthorizationPermissionsResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `QueryEntityPermissionsResponse`
 ///
 /// Spec schema: `QueryEntityPermissionsResponse`.
@@ -13537,6 +17949,24 @@ impl QueryEntityPermissionsResponse {
     }
 }
 
+impl crate::rt::Validate for QueryEntityPermissionsResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/permissions");
+        self.permissions.validate_at(&at, out);
+        let at = format!("{pointer}/hasMore");
+        self.has_more.validate_at(&at, out);
+    }
+}
+
+impl QueryEntityPermissionsResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `QueryEntityRolesResponse`
 ///
 /// Spec schema: `QueryEntityRolesResponse`.
@@ -13553,6 +17983,24 @@ impl QueryEntityRolesResponse {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(roles: Vec<EntityRole>, has_more: bool) -> Self {
         Self { roles, has_more }
+    }
+}
+
+impl crate::rt::Validate for QueryEntityRolesResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/roles");
+        self.roles.validate_at(&at, out);
+        let at = format!("{pointer}/hasMore");
+        self.has_more.validate_at(&at, out);
+    }
+}
+
+impl QueryEntityRolesResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -13575,6 +18023,24 @@ impl QueryEuEntityPermissionsResponse {
             permissions,
             has_more,
         }
+    }
+}
+
+impl crate::rt::Validate for QueryEuEntityPermissionsResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/permissions");
+        self.permissions.validate_at(&at, out);
+        let at = format!("{pointer}/hasMore");
+        self.has_more.validate_at(&at, out);
+    }
+}
+
+impl QueryEuEntityPermissionsResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -13623,6 +18089,28 @@ impl QueryInvoicesMetadataResponse {
     }
 }
 
+impl crate::rt::Validate for QueryInvoicesMetadataResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/hasMore");
+        self.has_more.validate_at(&at, out);
+        let at = format!("{pointer}/isTruncated");
+        self.is_truncated.validate_at(&at, out);
+        let at = format!("{pointer}/permanentStorageHwmDate");
+        self.permanent_storage_hwm_date.validate_at(&at, out);
+        let at = format!("{pointer}/invoices");
+        self.invoices.validate_at(&at, out);
+    }
+}
+
+impl QueryInvoicesMetadataResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `QueryPeppolProvidersResponse`
 ///
 /// Spec schema: `QueryPeppolProvidersResponse`.
@@ -13646,6 +18134,24 @@ impl QueryPeppolProvidersResponse {
     }
 }
 
+impl crate::rt::Validate for QueryPeppolProvidersResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/peppolProviders");
+        self.peppol_providers.validate_at(&at, out);
+        let at = format!("{pointer}/hasMore");
+        self.has_more.validate_at(&at, out);
+    }
+}
+
+impl QueryPeppolProvidersResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `QueryPersonPermissionsResponse`
 ///
 /// Spec schema: `QueryPersonPermissionsResponse`.
@@ -13665,6 +18171,24 @@ impl QueryPersonPermissionsResponse {
             permissions,
             has_more,
         }
+    }
+}
+
+impl crate::rt::Validate for QueryPersonPermissionsResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/permissions");
+        self.permissions.validate_at(&at, out);
+        let at = format!("{pointer}/hasMore");
+        self.has_more.validate_at(&at, out);
+    }
+}
+
+impl QueryPersonPermissionsResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -13698,6 +18222,26 @@ impl QueryPersonalPermissionsResponse {
     }
 }
 
+impl crate::rt::Validate for QueryPersonalPermissionsResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/permissions");
+        self.permissions.validate_at(&at, out);
+        let at = format!("{pointer}/ownerPermissions");
+        self.owner_permissions.validate_at(&at, out);
+        let at = format!("{pointer}/hasMore");
+        self.has_more.validate_at(&at, out);
+    }
+}
+
+impl QueryPersonalPermissionsResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `QuerySubordinateEntityRolesResponse`
 ///
 /// Spec schema: `QuerySubordinateEntityRolesResponse`.
@@ -13714,6 +18258,24 @@ impl QuerySubordinateEntityRolesResponse {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(roles: Vec<SubordinateEntityRole>, has_more: bool) -> Self {
         Self { roles, has_more }
+    }
+}
+
+impl crate::rt::Validate for QuerySubordinateEntityRolesResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/roles");
+        self.roles.validate_at(&at, out);
+        let at = format!("{pointer}/hasMore");
+        self.has_more.validate_at(&at, out);
+    }
+}
+
+impl QuerySubordinateEntityRolesResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -13736,6 +18298,24 @@ impl QuerySubunitPermissionsResponse {
             permissions,
             has_more,
         }
+    }
+}
+
+impl crate::rt::Validate for QuerySubunitPermissionsResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/permissions");
+        self.permissions.validate_at(&at, out);
+        let at = format!("{pointer}/hasMore");
+        self.has_more.validate_at(&at, out);
+    }
+}
+
+impl QuerySubunitPermissionsResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -13762,6 +18342,24 @@ impl QueryTokensResponse {
             continuation_token: None,
             tokens,
         }
+    }
+}
+
+impl crate::rt::Validate for QueryTokensResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/continuationToken");
+        self.continuation_token.validate_at(&at, out);
+        let at = format!("{pointer}/tokens");
+        self.tokens.validate_at(&at, out);
+    }
+}
+
+impl QueryTokensResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -13840,6 +18438,39 @@ impl QueryTokensResponseItem {
     }
 }
 
+impl crate::rt::Validate for QueryTokensResponseItem {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+        let at = format!("{pointer}/authorIdentifier");
+        self.author_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/requestedPermissions");
+        self.requested_permissions.validate_at(&at, out);
+        let at = format!("{pointer}/dateCreated");
+        self.date_created.validate_at(&at, out);
+        let at = format!("{pointer}/lastUseDate");
+        self.last_use_date.validate_at(&at, out);
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/statusDetails");
+        self.status_details.validate_at(&at, out);
+    }
+}
+
+impl QueryTokensResponseItem {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `QueryType`
 ///
 /// Spec schema: `QueryType`.
@@ -13851,6 +18482,17 @@ pub enum QueryType {
     Received,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for QueryType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl QueryType {
@@ -14014,6 +18656,17 @@ impl crate::rt::ToParam for ReferenceNumber {
     }
 }
 
+impl crate::rt::Validate for ReferenceNumber {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// `RetrieveCertificatesListItem`
 ///
 /// Spec schema: `RetrieveCertificatesListItem`.
@@ -14055,6 +18708,28 @@ impl RetrieveCertificatesListItem {
     }
 }
 
+impl crate::rt::Validate for RetrieveCertificatesListItem {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/certificate");
+        self.certificate.validate_at(&at, out);
+        let at = format!("{pointer}/certificateName");
+        self.certificate_name.validate_at(&at, out);
+        let at = format!("{pointer}/certificateSerialNumber");
+        self.certificate_serial_number.validate_at(&at, out);
+        let at = format!("{pointer}/certificateType");
+        self.certificate_type.validate_at(&at, out);
+    }
+}
+
+impl RetrieveCertificatesListItem {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `RetrieveCertificatesRequest`
 ///
 /// Spec schema: `RetrieveCertificatesRequest`.
@@ -14076,6 +18751,29 @@ impl RetrieveCertificatesRequest {
     }
 }
 
+impl crate::rt::Validate for RetrieveCertificatesRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/certificateSerialNumbers");
+        crate::rt::validate::check_items(
+            self.certificate_serial_numbers.len(),
+            Some(1),
+            Some(10),
+            &at,
+            out,
+        );
+        self.certificate_serial_numbers.validate_at(&at, out);
+    }
+}
+
+impl RetrieveCertificatesRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `RetrieveCertificatesResponse`
 ///
 /// Spec schema: `RetrieveCertificatesResponse`.
@@ -14089,6 +18787,22 @@ impl RetrieveCertificatesResponse {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(certificates: Vec<RetrieveCertificatesListItem>) -> Self {
         Self { certificates }
+    }
+}
+
+impl crate::rt::Validate for RetrieveCertificatesResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/certificates");
+        self.certificates.validate_at(&at, out);
+    }
+}
+
+impl RetrieveCertificatesResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -14114,6 +18828,22 @@ pub struct RevokeCertificateRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub revocation_reason: Option<CertificateRevocationReason>,
+}
+
+impl crate::rt::Validate for RevokeCertificateRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/revocationReason");
+        self.revocation_reason.validate_at(&at, out);
+    }
+}
+
+impl RevokeCertificateRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
 }
 
 /// `SendInvoiceRequest`
@@ -14179,6 +18909,48 @@ impl SendInvoiceRequest {
     }
 }
 
+impl crate::rt::Validate for SendInvoiceRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/invoiceHash");
+        self.invoice_hash.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceSize");
+        crate::rt::validate::check_number(
+            self.invoice_size as f64,
+            Some((1.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.invoice_size.validate_at(&at, out);
+        let at = format!("{pointer}/encryptedInvoiceHash");
+        self.encrypted_invoice_hash.validate_at(&at, out);
+        let at = format!("{pointer}/encryptedInvoiceSize");
+        crate::rt::validate::check_number(
+            self.encrypted_invoice_size as f64,
+            Some((1.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.encrypted_invoice_size.validate_at(&at, out);
+        let at = format!("{pointer}/encryptedInvoiceContent");
+        self.encrypted_invoice_content.validate_at(&at, out);
+        let at = format!("{pointer}/offlineMode");
+        self.offline_mode.validate_at(&at, out);
+        let at = format!("{pointer}/hashOfCorrectedInvoice");
+        self.hash_of_corrected_invoice.validate_at(&at, out);
+    }
+}
+
+impl SendInvoiceRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SendInvoiceResponse`
 ///
 /// Spec schema: `SendInvoiceResponse`.
@@ -14193,6 +18965,22 @@ impl SendInvoiceResponse {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(reference_number: ReferenceNumber) -> Self {
         Self { reference_number }
+    }
+}
+
+impl crate::rt::Validate for SendInvoiceResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+    }
+}
+
+impl SendInvoiceResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -14334,6 +19122,59 @@ impl SessionInvoiceStatusResponse {
     }
 }
 
+impl crate::rt::Validate for SessionInvoiceStatusResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/ordinalNumber");
+        crate::rt::validate::check_number(
+            self.ordinal_number as f64,
+            Some((1.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.ordinal_number.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceNumber");
+        if let Some(v) = &self.invoice_number {
+            crate::rt::validate::check_length(v, None, Some(256), &at, out);
+        }
+        self.invoice_number.validate_at(&at, out);
+        let at = format!("{pointer}/ksefNumber");
+        self.ksef_number.validate_at(&at, out);
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceHash");
+        self.invoice_hash.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceFileName");
+        if let Some(v) = &self.invoice_file_name {
+            crate::rt::validate::check_length(v, None, Some(128), &at, out);
+        }
+        self.invoice_file_name.validate_at(&at, out);
+        let at = format!("{pointer}/acquisitionDate");
+        self.acquisition_date.validate_at(&at, out);
+        let at = format!("{pointer}/invoicingDate");
+        self.invoicing_date.validate_at(&at, out);
+        let at = format!("{pointer}/permanentStorageDate");
+        self.permanent_storage_date.validate_at(&at, out);
+        let at = format!("{pointer}/upoDownloadUrl");
+        self.upo_download_url.validate_at(&at, out);
+        let at = format!("{pointer}/upoDownloadUrlExpirationDate");
+        self.upo_download_url_expiration_date.validate_at(&at, out);
+        let at = format!("{pointer}/invoicingMode");
+        self.invoicing_mode.validate_at(&at, out);
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+    }
+}
+
+impl SessionInvoiceStatusResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SessionInvoicesResponse`
 ///
 /// Spec schema: `SessionInvoicesResponse`.
@@ -14357,6 +19198,24 @@ impl SessionInvoicesResponse {
             continuation_token: None,
             invoices,
         }
+    }
+}
+
+impl crate::rt::Validate for SessionInvoicesResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/continuationToken");
+        self.continuation_token.validate_at(&at, out);
+        let at = format!("{pointer}/invoices");
+        self.invoices.validate_at(&at, out);
+    }
+}
+
+impl SessionInvoicesResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -14460,6 +19319,45 @@ impl SessionStatusResponse {
     }
 }
 
+impl crate::rt::Validate for SessionStatusResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/dateCreated");
+        self.date_created.validate_at(&at, out);
+        let at = format!("{pointer}/dateUpdated");
+        self.date_updated.validate_at(&at, out);
+        let at = format!("{pointer}/validUntil");
+        self.valid_until.validate_at(&at, out);
+        let at = format!("{pointer}/upo");
+        self.upo.validate_at(&at, out);
+        let at = format!("{pointer}/invoiceCount");
+        if let Some(v) = &self.invoice_count {
+            crate::rt::validate::check_number(*v as f64, Some((0.0, false)), None, &at, out);
+        }
+        self.invoice_count.validate_at(&at, out);
+        let at = format!("{pointer}/successfulInvoiceCount");
+        if let Some(v) = &self.successful_invoice_count {
+            crate::rt::validate::check_number(*v as f64, Some((0.0, false)), None, &at, out);
+        }
+        self.successful_invoice_count.validate_at(&at, out);
+        let at = format!("{pointer}/failedInvoiceCount");
+        if let Some(v) = &self.failed_invoice_count {
+            crate::rt::validate::check_number(*v as f64, Some((0.0, false)), None, &at, out);
+        }
+        self.failed_invoice_count.validate_at(&at, out);
+    }
+}
+
+impl SessionStatusResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// | Wartość | Opis |
 /// | --- | --- |
 /// | Online | Wysyłka interaktywna (pojedyncze faktury). |
@@ -14474,6 +19372,17 @@ pub enum SessionType {
     Batch,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for SessionType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl SessionType {
@@ -14570,6 +19479,24 @@ impl SessionsQueryResponse {
     }
 }
 
+impl crate::rt::Validate for SessionsQueryResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/continuationToken");
+        self.continuation_token.validate_at(&at, out);
+        let at = format!("{pointer}/sessions");
+        self.sessions.validate_at(&at, out);
+    }
+}
+
+impl SessionsQueryResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SessionsQueryResponseItem`
 ///
 /// Spec schema: `SessionsQueryResponseItem`.
@@ -14635,6 +19562,57 @@ impl SessionsQueryResponseItem {
     }
 }
 
+impl crate::rt::Validate for SessionsQueryResponseItem {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/dateCreated");
+        self.date_created.validate_at(&at, out);
+        let at = format!("{pointer}/dateUpdated");
+        self.date_updated.validate_at(&at, out);
+        let at = format!("{pointer}/validUntil");
+        self.valid_until.validate_at(&at, out);
+        let at = format!("{pointer}/totalInvoiceCount");
+        crate::rt::validate::check_number(
+            self.total_invoice_count as f64,
+            Some((0.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.total_invoice_count.validate_at(&at, out);
+        let at = format!("{pointer}/successfulInvoiceCount");
+        crate::rt::validate::check_number(
+            self.successful_invoice_count as f64,
+            Some((0.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.successful_invoice_count.validate_at(&at, out);
+        let at = format!("{pointer}/failedInvoiceCount");
+        crate::rt::validate::check_number(
+            self.failed_invoice_count as f64,
+            Some((0.0, false)),
+            None,
+            &at,
+            out,
+        );
+        self.failed_invoice_count.validate_at(&at, out);
+    }
+}
+
+impl SessionsQueryResponseItem {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SetRateLimitsRequest`
 ///
 /// Spec schema: `SetRateLimitsRequest`.
@@ -14649,6 +19627,22 @@ impl SetRateLimitsRequest {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(rate_limits: ApiRateLimitsOverride) -> Self {
         Self { rate_limits }
+    }
+}
+
+impl crate::rt::Validate for SetRateLimitsRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/rateLimits");
+        self.rate_limits.validate_at(&at, out);
+    }
+}
+
+impl SetRateLimitsRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -14683,6 +19677,26 @@ impl SetSessionLimitsRequest {
     }
 }
 
+impl crate::rt::Validate for SetSessionLimitsRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/onlineSession");
+        self.online_session.validate_at(&at, out);
+        let at = format!("{pointer}/batchSession");
+        self.batch_session.validate_at(&at, out);
+        let at = format!("{pointer}/collectiveIdentifier");
+        self.collective_identifier.validate_at(&at, out);
+    }
+}
+
+impl SetSessionLimitsRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SetSubjectLimitsRequest`
 ///
 /// Spec schema: `SetSubjectLimitsRequest`.
@@ -14701,6 +19715,26 @@ pub struct SetSubjectLimitsRequest {
     /// `certificate`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateSubjectLimitsOverride>,
+}
+
+impl crate::rt::Validate for SetSubjectLimitsRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectIdentifierType");
+        self.subject_identifier_type.validate_at(&at, out);
+        let at = format!("{pointer}/enrollment");
+        self.enrollment.validate_at(&at, out);
+        let at = format!("{pointer}/certificate");
+        self.certificate.validate_at(&at, out);
+    }
+}
+
+impl SetSubjectLimitsRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
 }
 
 /// SHA-256 w Base64.
@@ -14806,6 +19840,17 @@ impl crate::rt::ToParam for Sha256HashBase64 {
     }
 }
 
+impl crate::rt::Validate for Sha256HashBase64 {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// | Wartość | Opis |
 /// | --- | --- |
 /// | Asc | Sortowanie rosnąco. |
@@ -14820,6 +19865,17 @@ pub enum SortOrder {
     Desc,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for SortOrder {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl SortOrder {
@@ -14917,6 +19973,27 @@ impl StatusInfo {
     }
 }
 
+impl crate::rt::Validate for StatusInfo {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/code");
+        self.code.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(1), None, &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/details");
+        self.details.validate_at(&at, out);
+    }
+}
+
+impl StatusInfo {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SubjectCreateRequest`
 ///
 /// Spec schema: `SubjectCreateRequest`.
@@ -14958,6 +20035,31 @@ impl SubjectCreateRequest {
     }
 }
 
+impl crate::rt::Validate for SubjectCreateRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectNip");
+        self.subject_nip.validate_at(&at, out);
+        let at = format!("{pointer}/subjectType");
+        self.subject_type.validate_at(&at, out);
+        let at = format!("{pointer}/subunits");
+        self.subunits.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/createdDate");
+        self.created_date.validate_at(&at, out);
+    }
+}
+
+impl SubjectCreateRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SubjectIdentifierType`
 ///
 /// Spec schema: `SubjectIdentifierType`.
@@ -14971,6 +20073,17 @@ pub enum SubjectIdentifierType {
     Fingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for SubjectIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl SubjectIdentifierType {
@@ -15060,6 +20173,22 @@ impl SubjectRemoveRequest {
     }
 }
 
+impl crate::rt::Validate for SubjectRemoveRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectNip");
+        self.subject_nip.validate_at(&at, out);
+    }
+}
+
+impl SubjectRemoveRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SubjectType`
 ///
 /// Spec schema: `SubjectType`.
@@ -15073,6 +20202,17 @@ pub enum SubjectType {
     Jst,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for SubjectType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl SubjectType {
@@ -15184,6 +20324,29 @@ impl SubordinateEntityRole {
     }
 }
 
+impl crate::rt::Validate for SubordinateEntityRole {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subordinateEntityIdentifier");
+        self.subordinate_entity_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/role");
+        self.role.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/startDate");
+        self.start_date.validate_at(&at, out);
+    }
+}
+
+impl SubordinateEntityRole {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SubordinateEntityRoleType`
 ///
 /// Spec schema: `SubordinateEntityRoleType`.
@@ -15195,6 +20358,17 @@ pub enum SubordinateEntityRoleType {
     VatGroupSubUnit,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for SubordinateEntityRoleType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl SubordinateEntityRoleType {
@@ -15282,6 +20456,22 @@ pub struct SubordinateEntityRolesQueryRequest {
     pub subordinate_entity_identifier: Option<EntityPermissionsSubordinateEntityIdentifier>,
 }
 
+impl crate::rt::Validate for SubordinateEntityRolesQueryRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subordinateEntityIdentifier");
+        self.subordinate_entity_identifier.validate_at(&at, out);
+    }
+}
+
+impl SubordinateEntityRolesQueryRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// Identyfikator podmiotu podrzędnego.
 /// | Type | Value |
 /// | --- | --- |
@@ -15305,6 +20495,25 @@ impl SubordinateRoleSubordinateEntityIdentifier {
     }
 }
 
+impl crate::rt::Validate for SubordinateRoleSubordinateEntityIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(10), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl SubordinateRoleSubordinateEntityIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SubordinateRoleSubordinateEntityIdentifierType`
 ///
 /// Spec schema: `SubordinateRoleSubordinateEntityIdentifierType`.
@@ -15314,6 +20523,17 @@ pub enum SubordinateRoleSubordinateEntityIdentifierType {
     Nip,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for SubordinateRoleSubordinateEntityIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl SubordinateRoleSubordinateEntityIdentifierType {
@@ -15406,6 +20626,25 @@ impl Subunit {
     }
 }
 
+impl crate::rt::Validate for Subunit {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectNip");
+        self.subject_nip.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+    }
+}
+
+impl Subunit {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SubunitPermission`
 ///
 /// Spec schema: `SubunitPermission`.
@@ -15489,6 +20728,42 @@ impl SubunitPermission {
     }
 }
 
+impl crate::rt::Validate for SubunitPermission {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/id");
+        self.id.validate_at(&at, out);
+        let at = format!("{pointer}/authorizedIdentifier");
+        self.authorized_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/subunitIdentifier");
+        self.subunit_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/authorIdentifier");
+        self.author_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/permissionScope");
+        self.permission_scope.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/subjectPersonDetails");
+        self.subject_person_details.validate_at(&at, out);
+        let at = format!("{pointer}/subunitName");
+        if let Some(v) = &self.subunit_name {
+            crate::rt::validate::check_length(v, Some(5), Some(256), &at, out);
+        }
+        self.subunit_name.validate_at(&at, out);
+        let at = format!("{pointer}/startDate");
+        self.start_date.validate_at(&at, out);
+    }
+}
+
+impl SubunitPermission {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SubunitPermissionScope`
 ///
 /// Spec schema: `SubunitPermissionScope`.
@@ -15498,6 +20773,17 @@ pub enum SubunitPermissionScope {
     CredentialsManage,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for SubunitPermissionScope {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl SubunitPermissionScope {
@@ -15591,6 +20877,25 @@ impl SubunitPermissionsAuthorIdentifier {
     }
 }
 
+impl crate::rt::Validate for SubunitPermissionsAuthorIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(64), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl SubunitPermissionsAuthorIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SubunitPermissionsAuthorIdentifierType`
 ///
 /// Spec schema: `SubunitPermissionsAuthorIdentifierType`.
@@ -15604,6 +20909,17 @@ pub enum SubunitPermissionsAuthorIdentifierType {
     Fingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for SubunitPermissionsAuthorIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl SubunitPermissionsAuthorIdentifierType {
@@ -15701,6 +21017,25 @@ impl SubunitPermissionsAuthorizedIdentifier {
     }
 }
 
+impl crate::rt::Validate for SubunitPermissionsAuthorizedIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(64), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl SubunitPermissionsAuthorizedIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// Identyfikator podmiotu podrzędnego.
 /// | Type | Value |
 /// | --- | --- |
@@ -15725,6 +21060,25 @@ impl SubunitPermissionsContextIdentifier {
     }
 }
 
+impl crate::rt::Validate for SubunitPermissionsContextIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(16), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl SubunitPermissionsContextIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SubunitPermissionsContextIdentifierType`
 ///
 /// Spec schema: `SubunitPermissionsContextIdentifierType`.
@@ -15736,6 +21090,17 @@ pub enum SubunitPermissionsContextIdentifierType {
     Nip,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for SubunitPermissionsContextIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl SubunitPermissionsContextIdentifierType {
@@ -15862,6 +21227,34 @@ impl SubunitPermissionsGrantRequest {
     }
 }
 
+impl crate::rt::Validate for SubunitPermissionsGrantRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subjectIdentifier");
+        self.subject_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/subunitName");
+        if let Some(v) = &self.subunit_name {
+            crate::rt::validate::check_length(v, Some(5), Some(256), &at, out);
+        }
+        self.subunit_name.validate_at(&at, out);
+        let at = format!("{pointer}/subjectDetails");
+        self.subject_details.validate_at(&at, out);
+    }
+}
+
+impl SubunitPermissionsGrantRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SubunitPermissionsQueryRequest`
 ///
 /// Spec schema: `SubunitPermissionsQueryRequest`.
@@ -15878,6 +21271,22 @@ pub struct SubunitPermissionsQueryRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub subunit_identifier: Option<SubunitPermissionsSubunitIdentifier>,
+}
+
+impl crate::rt::Validate for SubunitPermissionsQueryRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/subunitIdentifier");
+        self.subunit_identifier.validate_at(&at, out);
+    }
+}
+
+impl SubunitPermissionsQueryRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
 }
 
 /// Identyfikator podmiotu lub osoby fizycznej.
@@ -15905,6 +21314,25 @@ impl SubunitPermissionsSubjectIdentifier {
     }
 }
 
+impl crate::rt::Validate for SubunitPermissionsSubjectIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(64), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl SubunitPermissionsSubjectIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SubunitPermissionsSubjectIdentifierType`
 ///
 /// Spec schema: `SubunitPermissionsSubjectIdentifierType`.
@@ -15918,6 +21346,17 @@ pub enum SubunitPermissionsSubjectIdentifierType {
     Fingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for SubunitPermissionsSubjectIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl SubunitPermissionsSubjectIdentifierType {
@@ -16014,6 +21453,25 @@ impl SubunitPermissionsSubunitIdentifier {
     }
 }
 
+impl crate::rt::Validate for SubunitPermissionsSubunitIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(16), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl SubunitPermissionsSubunitIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `SubunitPermissionsSubunitIdentifierType`
 ///
 /// Spec schema: `SubunitPermissionsSubunitIdentifierType`.
@@ -16025,6 +21483,17 @@ pub enum SubunitPermissionsSubunitIdentifierType {
     Nip,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for SubunitPermissionsSubunitIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl SubunitPermissionsSubunitIdentifierType {
@@ -16194,6 +21663,17 @@ impl crate::rt::ToParam for SystemWarning {
     }
 }
 
+impl crate::rt::Validate for SystemWarning {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Err(e) = self.validate() {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: e.reason,
+            });
+        }
+    }
+}
+
 /// `TestDataAuthenticationContextIdentifier`
 ///
 /// Spec schema: `TestDataAuthenticationContextIdentifier`.
@@ -16212,6 +21692,24 @@ impl TestDataAuthenticationContextIdentifier {
     }
 }
 
+impl crate::rt::Validate for TestDataAuthenticationContextIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/value");
+        self.value.validate_at(&at, out);
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+    }
+}
+
+impl TestDataAuthenticationContextIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `TestDataAuthenticationContextIdentifierType`
 ///
 /// Spec schema: `TestDataAuthenticationContextIdentifierType`.
@@ -16227,6 +21725,17 @@ pub enum TestDataAuthenticationContextIdentifierType {
     PeppolId,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for TestDataAuthenticationContextIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl TestDataAuthenticationContextIdentifierType {
@@ -16321,6 +21830,25 @@ impl TestDataAuthorizedIdentifier {
     }
 }
 
+impl crate::rt::Validate for TestDataAuthorizedIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(64), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl TestDataAuthorizedIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `TestDataAuthorizedIdentifierType`
 ///
 /// Spec schema: `TestDataAuthorizedIdentifierType`.
@@ -16334,6 +21862,17 @@ pub enum TestDataAuthorizedIdentifierType {
     Fingerprint,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for TestDataAuthorizedIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl TestDataAuthorizedIdentifierType {
@@ -16426,6 +21965,25 @@ impl TestDataContextIdentifier {
     }
 }
 
+impl crate::rt::Validate for TestDataContextIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        crate::rt::validate::check_length(&self.value, Some(10), Some(10), &at, out);
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl TestDataContextIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `TestDataContextIdentifierType`
 ///
 /// Spec schema: `TestDataContextIdentifierType`.
@@ -16435,6 +21993,17 @@ pub enum TestDataContextIdentifierType {
     Nip,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for TestDataContextIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl TestDataContextIdentifierType {
@@ -16527,6 +22096,25 @@ impl TestDataPermission {
     }
 }
 
+impl crate::rt::Validate for TestDataPermission {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/permissionType");
+        self.permission_type.validate_at(&at, out);
+    }
+}
+
+impl TestDataPermission {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `TestDataPermissionType`
 ///
 /// Spec schema: `TestDataPermissionType`.
@@ -16550,6 +22138,17 @@ pub enum TestDataPermissionType {
     CollectiveIdentifierManage,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for TestDataPermissionType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl TestDataPermissionType {
@@ -16671,6 +22270,26 @@ impl TestDataPermissionsGrantRequest {
     }
 }
 
+impl crate::rt::Validate for TestDataPermissionsGrantRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/authorizedIdentifier");
+        self.authorized_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/permissions");
+        self.permissions.validate_at(&at, out);
+    }
+}
+
+impl TestDataPermissionsGrantRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `TestDataPermissionsRevokeRequest`
 ///
 /// Spec schema: `TestDataPermissionsRevokeRequest`.
@@ -16697,6 +22316,24 @@ impl TestDataPermissionsRevokeRequest {
     }
 }
 
+impl crate::rt::Validate for TestDataPermissionsRevokeRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/authorizedIdentifier");
+        self.authorized_identifier.validate_at(&at, out);
+    }
+}
+
+impl TestDataPermissionsRevokeRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `TestDataUpdateCertificateRequest`
 ///
 /// Spec schema: `TestDataUpdateCertificateRequest`.
@@ -16711,6 +22348,22 @@ impl TestDataUpdateCertificateRequest {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(valid_to: time::OffsetDateTime) -> Self {
         Self { valid_to }
+    }
+}
+
+impl crate::rt::Validate for TestDataUpdateCertificateRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/validTo");
+        self.valid_to.validate_at(&at, out);
+    }
+}
+
+impl TestDataUpdateCertificateRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -16737,6 +22390,17 @@ pub enum ThirdSubjectIdentifierType {
     None,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for ThirdSubjectIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl ThirdSubjectIdentifierType {
@@ -16832,6 +22496,17 @@ pub enum TokenAuthorIdentifierType {
     Unknown(String),
 }
 
+impl crate::rt::Validate for TokenAuthorIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
+}
+
 impl TokenAuthorIdentifierType {
     /// Every value this version of the model knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &["Nip", "Pesel", "Fingerprint"];
@@ -16925,6 +22600,24 @@ impl TokenAuthorIdentifierTypeIdentifier {
     }
 }
 
+impl crate::rt::Validate for TokenAuthorIdentifierTypeIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl TokenAuthorIdentifierTypeIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// | Wartość | Opis |
 /// | --- | --- |
 /// | Nip | NIP. |
@@ -16945,6 +22638,17 @@ pub enum TokenContextIdentifierType {
     PeppolId,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for TokenContextIdentifierType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl TokenContextIdentifierType {
@@ -17043,6 +22747,24 @@ impl TokenContextIdentifierTypeIdentifier {
     }
 }
 
+impl crate::rt::Validate for TokenContextIdentifierTypeIdentifier {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/type");
+        self.r#type.validate_at(&at, out);
+        let at = format!("{pointer}/value");
+        self.value.validate_at(&at, out);
+    }
+}
+
+impl TokenContextIdentifierTypeIdentifier {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `TokenInfo`
 ///
 /// Spec schema: `TokenInfo`.
@@ -17073,6 +22795,24 @@ impl std::fmt::Debug for TokenInfo {
     }
 }
 
+impl crate::rt::Validate for TokenInfo {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/token");
+        self.token.validate_at(&at, out);
+        let at = format!("{pointer}/validUntil");
+        self.valid_until.validate_at(&at, out);
+    }
+}
+
+impl TokenInfo {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `TokenPermissionType`
 ///
 /// Spec schema: `TokenPermissionType`.
@@ -17096,6 +22836,17 @@ pub enum TokenPermissionType {
     CollectiveIdentifierManage,
     /// A value this version of the model does not know, kept as received.
     Unknown(String),
+}
+
+impl crate::rt::Validate for TokenPermissionType {
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        if let Self::Unknown(value) = self {
+            out.push(crate::rt::Invalid {
+                pointer: pointer.to_owned(),
+                reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
+            });
+        }
+    }
 }
 
 impl TokenPermissionType {
@@ -17262,6 +23013,39 @@ impl TokenStatusResponse {
     }
 }
 
+impl crate::rt::Validate for TokenStatusResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+        let at = format!("{pointer}/authorIdentifier");
+        self.author_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        crate::rt::validate::check_length(&self.description, Some(5), Some(256), &at, out);
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/requestedPermissions");
+        self.requested_permissions.validate_at(&at, out);
+        let at = format!("{pointer}/dateCreated");
+        self.date_created.validate_at(&at, out);
+        let at = format!("{pointer}/lastUseDate");
+        self.last_use_date.validate_at(&at, out);
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/statusDetails");
+        self.status_details.validate_at(&at, out);
+    }
+}
+
+impl TokenStatusResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `TooManyRequestsProblemDetails`
 ///
 /// Spec schema: `TooManyRequestsProblemDetails`.
@@ -17304,6 +23088,32 @@ impl TooManyRequestsProblemDetails {
     }
 }
 
+impl crate::rt::Validate for TooManyRequestsProblemDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/title");
+        self.title.validate_at(&at, out);
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/instance");
+        self.instance.validate_at(&at, out);
+        let at = format!("{pointer}/detail");
+        self.detail.validate_at(&at, out);
+        let at = format!("{pointer}/timestamp");
+        self.timestamp.validate_at(&at, out);
+        let at = format!("{pointer}/traceId");
+        self.trace_id.validate_at(&at, out);
+    }
+}
+
+impl TooManyRequestsProblemDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// Informacje o błędzie związanym z przekroczeniem limitu żądań.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TooManyRequestsResponseStatus {
@@ -17326,6 +23136,26 @@ impl TooManyRequestsResponseStatus {
     }
 }
 
+impl crate::rt::Validate for TooManyRequestsResponseStatus {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/code");
+        self.code.validate_at(&at, out);
+        let at = format!("{pointer}/description");
+        self.description.validate_at(&at, out);
+        let at = format!("{pointer}/details");
+        self.details.validate_at(&at, out);
+    }
+}
+
+impl TooManyRequestsResponseStatus {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `TooManyRequestsResponse`
 ///
 /// Spec schema: `TooManyRequestsResponse`.
@@ -17341,6 +23171,22 @@ impl TooManyRequestsResponse {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(status: TooManyRequestsResponseStatus) -> Self {
         Self { status }
+    }
+}
+
+impl crate::rt::Validate for TooManyRequestsResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+    }
+}
+
+impl TooManyRequestsResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
 
@@ -17385,6 +23231,32 @@ impl UnauthorizedProblemDetails {
     }
 }
 
+impl crate::rt::Validate for UnauthorizedProblemDetails {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/title");
+        self.title.validate_at(&at, out);
+        let at = format!("{pointer}/status");
+        self.status.validate_at(&at, out);
+        let at = format!("{pointer}/detail");
+        self.detail.validate_at(&at, out);
+        let at = format!("{pointer}/instance");
+        self.instance.validate_at(&at, out);
+        let at = format!("{pointer}/traceId");
+        self.trace_id.validate_at(&at, out);
+        let at = format!("{pointer}/timestamp");
+        self.timestamp.validate_at(&at, out);
+    }
+}
+
+impl UnauthorizedProblemDetails {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `UnblockContextAuthenticationRequest`
 ///
 /// Spec schema: `UnblockContextAuthenticationRequest`.
@@ -17397,6 +23269,22 @@ pub struct UnblockContextAuthenticationRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub context_identifier: Option<TestDataAuthenticationContextIdentifier>,
+}
+
+impl crate::rt::Validate for UnblockContextAuthenticationRequest {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/contextIdentifier");
+        self.context_identifier.validate_at(&at, out);
+    }
+}
+
+impl UnblockContextAuthenticationRequest {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
 }
 
 /// `UpoPageResponse`
@@ -17438,6 +23326,26 @@ impl UpoPageResponse {
     }
 }
 
+impl crate::rt::Validate for UpoPageResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/referenceNumber");
+        self.reference_number.validate_at(&at, out);
+        let at = format!("{pointer}/downloadUrl");
+        self.download_url.validate_at(&at, out);
+        let at = format!("{pointer}/downloadUrlExpirationDate");
+        self.download_url_expiration_date.validate_at(&at, out);
+    }
+}
+
+impl UpoPageResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
+    }
+}
+
 /// `UpoResponse`
 ///
 /// Spec schema: `UpoResponse`.
@@ -17451,5 +23359,21 @@ impl UpoResponse {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(pages: Vec<UpoPageResponse>) -> Self {
         Self { pages }
+    }
+}
+
+impl crate::rt::Validate for UpoResponse {
+    #[allow(clippy::cast_precision_loss)]
+    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
+        let at = format!("{pointer}/pages");
+        self.pages.validate_at(&at, out);
+    }
+}
+
+impl UpoResponse {
+    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,
+    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.
+    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {
+        crate::rt::Validate::check_constraints(self)
     }
 }
