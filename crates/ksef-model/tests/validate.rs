@@ -78,3 +78,19 @@ fn numeric_bounds_and_string_lengths() {
     // Nothing to complain about in an empty optional query.
     QueryCertificatesRequest::default().validate().unwrap();
 }
+
+#[test]
+fn request_bodies_are_checked_by_operation_name() {
+    use ksef_model::registry::validate_request_body;
+    let body = json!({"invoices": [{"ksefNumber": "5265877635-20250826-0100001AF629-AF"}]});
+    let e = validate_request_body("post_collective_identifiers", &body)
+        .expect("a JSON body")
+        .unwrap_err();
+    assert_eq!(pointers(&e), ["/invoices"]);
+    let e = validate_request_body("post_collective_identifiers", &json!({}))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(pointers(&e), [""]);
+    assert!(e.to_string().contains("invoices"), "{e}");
+    assert!(validate_request_body("get_sessions", &json!({})).is_none());
+}

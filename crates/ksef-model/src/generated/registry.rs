@@ -1485,6 +1485,125 @@ pub fn round_trip_request_body(
     })
 }
 
+fn validated<T: serde::de::DeserializeOwned + crate::rt::Validate>(
+    value: &serde_json::Value,
+) -> Result<(), crate::rt::ValidationError> {
+    let typed: T = T::deserialize(value).map_err(|e| crate::rt::ValidationError {
+        violations: vec![crate::rt::Invalid {
+            pointer: String::new(),
+            reason: e.to_string(),
+        }],
+    })?;
+    crate::rt::Validate::check_constraints(&typed)
+}
+
+/// Checks `value` as the JSON request body of the named operation: it must decode into the
+/// operation's body type (shape, required fields) and pass the type's `validate()` (the spec's
+/// constraints, violations named by JSON pointer; a body that does not decode is one violation
+/// at `""`). `None` when the operation does not exist or has no JSON body.
+pub fn validate_request_body(
+    operation: &str,
+    value: &serde_json::Value,
+) -> Option<Result<(), crate::rt::ValidationError>> {
+    Some(match operation {
+        "post_certificates_enrollments" => validated::<types::EnrollCertificateRequest>(value),
+        "post_certificates_retrieve" => validated::<types::RetrieveCertificatesRequest>(value),
+        "post_certificates_by_certificate_serial_number_revoke" => {
+            validated::<types::RevokeCertificateRequest>(value)
+        }
+        "post_certificates_query" => validated::<types::QueryCertificatesRequest>(value),
+        "put_testdata_certificates_by_serial_number" => {
+            validated::<types::TestDataUpdateCertificateRequest>(value)
+        }
+        "post_testdata_subject" => validated::<types::SubjectCreateRequest>(value),
+        "post_testdata_subject_remove" => validated::<types::SubjectRemoveRequest>(value),
+        "post_testdata_person" => validated::<types::PersonCreateRequest>(value),
+        "post_testdata_person_remove" => validated::<types::PersonRemoveRequest>(value),
+        "post_testdata_permissions" => validated::<types::TestDataPermissionsGrantRequest>(value),
+        "post_testdata_permissions_revoke" => {
+            validated::<types::TestDataPermissionsRevokeRequest>(value)
+        }
+        "post_testdata_attachment" => validated::<types::AttachmentPermissionGrantRequest>(value),
+        "post_testdata_attachment_revoke" => {
+            validated::<types::AttachmentPermissionRevokeRequest>(value)
+        }
+        "post_testdata_context_block" => {
+            validated::<types::BlockContextAuthenticationRequest>(value)
+        }
+        "post_testdata_context_unblock" => {
+            validated::<types::UnblockContextAuthenticationRequest>(value)
+        }
+        "post_collective_identifiers" => {
+            validated::<types::GenerateCollectiveIdentifierRequest>(value)
+        }
+        "post_collective_identifiers_query" => {
+            validated::<types::CollectiveIdentifiersQueryRequest>(value)
+        }
+        "post_collective_identifiers_invoices" => {
+            validated::<types::CollectiveIdentifierInvoicesQueryRequest>(value)
+        }
+        "post_testdata_limits_context_session" => {
+            validated::<types::SetSessionLimitsRequest>(value)
+        }
+        "post_testdata_limits_subject_certificate" => {
+            validated::<types::SetSubjectLimitsRequest>(value)
+        }
+        "post_testdata_rate_limits" => validated::<types::SetRateLimitsRequest>(value),
+        "post_permissions_persons_grants" => {
+            validated::<types::PersonPermissionsGrantRequest>(value)
+        }
+        "post_permissions_entities_grants" => {
+            validated::<types::EntityPermissionsGrantRequest>(value)
+        }
+        "post_permissions_authorizations_grants" => {
+            validated::<types::EntityAuthorizationPermissionsGrantRequest>(value)
+        }
+        "post_permissions_indirect_grants" => {
+            validated::<types::IndirectPermissionsGrantRequest>(value)
+        }
+        "post_permissions_subunits_grants" => {
+            validated::<types::SubunitPermissionsGrantRequest>(value)
+        }
+        "post_permissions_eu_entities_administration_grants" => {
+            validated::<types::EuEntityAdministrationPermissionsGrantRequest>(value)
+        }
+        "post_permissions_eu_entities_grants" => {
+            validated::<types::EuEntityPermissionsGrantRequest>(value)
+        }
+        "post_invoices_query_metadata" => validated::<types::InvoiceQueryFilters>(value),
+        "post_invoices_exports" => validated::<types::InvoiceExportRequest>(value),
+        "post_tokens" => validated::<types::GenerateTokenRequest>(value),
+        "post_auth_ksef_token" => validated::<types::InitTokenAuthenticationRequest>(value),
+        "post_sessions_online" => validated::<types::OpenOnlineSessionRequest>(value),
+        "post_sessions_online_by_reference_number_invoices" => {
+            validated::<types::SendInvoiceRequest>(value)
+        }
+        "post_sessions_batch" => validated::<types::OpenBatchSessionRequest>(value),
+        "post_permissions_query_personal_grants" => {
+            validated::<types::PersonalPermissionsQueryRequest>(value)
+        }
+        "post_permissions_query_persons_grants" => {
+            validated::<types::PersonPermissionsQueryRequest>(value)
+        }
+        "post_permissions_query_subunits_grants" => {
+            validated::<types::SubunitPermissionsQueryRequest>(value)
+        }
+        "post_permissions_query_entities_grants" => {
+            validated::<types::EntityPermissionsQueryRequest>(value)
+        }
+        "post_permissions_query_subordinate_entities_roles" => {
+            validated::<types::SubordinateEntityRolesQueryRequest>(value)
+        }
+        "post_permissions_query_authorizations_grants" => {
+            validated::<types::EntityAuthorizationPermissionsQueryRequest>(value)
+        }
+        "post_permissions_query_eu_entities_grants" => {
+            validated::<types::EuEntityPermissionsQueryRequest>(value)
+        }
+        _ => return None,
+    })
+}
+
 /// Decodes `value` as the JSON success response of the named operation (through
 /// [`Operation::decode_response`]) and encodes it again. `None` when the operation does not
 /// exist or its success response is not JSON.
