@@ -12,7 +12,6 @@ pub struct AppState {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
 struct Inner {
     config: EmulatorConfig,
     keys: MinistryKeys,
@@ -23,13 +22,32 @@ struct Inner {
     faults: crate::faults::FaultGenerator,
     blobs: crate::storage::BlobStore,
     closed_uploads: Mutex<std::collections::HashSet<String>>,
+    /// Held while the state is saved, so saves never overlap.
+    save_lock: Mutex<()>,
     /// Bumped on every store lock: the persistence task saves when it changed.
     generation: std::sync::atomic::AtomicU64,
+}
+
+/// Shows the settings and counters, never the token-signing secret nor the stored token secrets.
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .field("keys", &self.keys)
+            .field("jwt_secret", &"[redacted]")
+            .field("public_url", &self.public_url)
+            .field(
+                "generation",
+                &self.generation.load(std::sync::atomic::Ordering::Relaxed),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl AppState {
     /// Creates the state (generates or reuses the Ministry keys).
     pub fn new(config: EmulatorConfig, store: Store) -> Result<Self, String> {
+        let config = config.bounded();
         let keys = MinistryKeys::new(config.rsa_bits)?;
         let jwt_secret: [u8; 32] = rand::random();
         let faults = crate::faults::FaultGenerator::new(config.faults.clone());
@@ -45,6 +63,7 @@ impl AppState {
                 faults,
                 blobs: crate::storage::BlobStore::default(),
                 closed_uploads: Mutex::new(std::collections::HashSet::new()),
+                save_lock: Mutex::new(()),
                 generation: std::sync::atomic::AtomicU64::new(0),
             }),
         })
@@ -71,6 +90,14 @@ impl AppState {
     /// Locks the store without marking it as possibly changed (for the persistence task).
     pub(crate) fn store_unmarked(&self) -> MutexGuard<'_, Store> {
         self.inner.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The turn of one save of the state (see `persist::save`).
+    pub(crate) fn save_lock(&self) -> MutexGuard<'_, ()> {
+        self.inner
+            .save_lock
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// A counter that changes whenever the store may have changed.

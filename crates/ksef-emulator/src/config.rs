@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// How the emulator enforces the published request limits.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -17,8 +17,11 @@ pub enum RateLimitMode {
     Off,
 }
 
-/// Fault injection, for testing how clients recover. Probabilities are per request, from 0 to 1.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// Fault injection, for testing how clients recover. Probabilities are per request to an API
+/// operation, from 0 to 1; at most one fault is drawn per request, so their sum should stay at
+/// or below 1. In a JSON configuration the names are camelCase (`tooManyRequests`,
+/// `storageBytesPerSec` …), as on the command line (`--fault tooManyRequests=0.05`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Faults {
     /// Seed of the fault generator (the same seed gives the same sequence of decisions).
@@ -31,15 +34,23 @@ pub struct Faults {
     pub unavailable: f64,
     /// Probability of a WAF-style HTML 503 page.
     pub waf_html: f64,
-    /// Probability of a connection reset before the request is processed.
+    /// Probability of a 429 with a `Retry-After` header (of `retry_after_secs`), in the API's
+    /// error format, without processing.
+    pub too_many_requests: f64,
+    /// `Retry-After` of an injected 429 in seconds (default 1).
+    pub retry_after_secs: u64,
+    /// Probability of a connection reset (a TCP `RST`) before the request is processed.
     pub reset: f64,
     /// Probability of a slow response (by `slow_ms`).
     pub slow: f64,
     /// Delay of a slow response in milliseconds.
     pub slow_ms: u64,
-    /// Probability that the request is processed and committed but the connection is dropped
-    /// before the response (the case that tests duplicate safety).
+    /// Probability that the request is processed and committed but the connection is reset
+    /// (a TCP `RST`) instead of answering (the case that tests duplicate safety).
     pub drop_after_commit: f64,
+    /// Throttle of the pre-signed storage URLs (batch part uploads, export part and UPO
+    /// downloads) in bytes per second, per transfer; 0 (default): full speed.
+    pub storage_bytes_per_sec: u64,
     /// Operation names (from the catalogue, e.g.
     /// `post_sessions_online_by_reference_number_invoices`) the faults apply to; empty: all.
     pub operations: Vec<String>,
@@ -53,10 +64,13 @@ impl Default for Faults {
             bad_gateway: 0.0,
             unavailable: 0.0,
             waf_html: 0.0,
+            too_many_requests: 0.0,
+            retry_after_secs: 1,
             reset: 0.0,
             slow: 0.0,
             slow_ms: 2000,
             drop_after_commit: 0.0,
+            storage_bytes_per_sec: 0,
             operations: Vec::new(),
         }
     }
@@ -69,6 +83,7 @@ impl Faults {
             + self.bad_gateway
             + self.unavailable
             + self.waf_html
+            + self.too_many_requests
             + self.reset
             + self.slow
             + self.drop_after_commit
@@ -191,7 +206,46 @@ impl Default for EmulatorConfig {
     }
 }
 
+/// The longest duration the emulator accepts in its settings: about 100 years. Longer values
+/// are cut to it, so that adding them to the clock can never leave the representable dates.
+pub const MAX_DURATION_SECS: u64 = 100 * 365 * 24 * 3600;
+
 impl EmulatorConfig {
+    /// The settings with every duration cut to [`MAX_DURATION_SECS`] (milliseconds to its
+    /// thousandfold). The emulator applies this at start, so a huge value in a configuration
+    /// file means "practically forever" instead of an overflow.
+    pub fn bounded(mut self) -> Self {
+        let max_ms = MAX_DURATION_SECS * 1000;
+        for secs in [
+            &mut self.access_token_ttl_secs,
+            &mut self.refresh_token_ttl_secs,
+            &mut self.operation_token_ttl_secs,
+            &mut self.challenge_ttl_secs,
+            &mut self.batch_upload_secs_per_part,
+            &mut self.export_package_ttl_secs,
+            &mut self.export_retention_secs,
+            &mut self.faults.retry_after_secs,
+        ] {
+            *secs = (*secs).min(MAX_DURATION_SECS);
+        }
+        for ms in [
+            &mut self.auth_processing_ms,
+            &mut self.invoice_processing_ms,
+            &mut self.download_delay_ms,
+            &mut self.batch_processing_ms,
+            &mut self.hwm_lag_ms,
+            &mut self.export_processing_ms,
+            &mut self.persist_interval_ms,
+            &mut self.token_activation_ms,
+            &mut self.permission_processing_ms,
+            &mut self.certificate_processing_ms,
+            &mut self.faults.slow_ms,
+        ] {
+            *ms = (*ms).min(max_ms);
+        }
+        self
+    }
+
     /// Reads a JSON configuration file (every field optional).
     pub fn from_json_file(path: &std::path::Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)

@@ -47,3 +47,54 @@ where
         }
     }
 }
+
+/// The unread rest of a request body, taken back after the handler answered (see [`share`]).
+#[derive(Debug, Clone)]
+pub struct Remainder(std::sync::Arc<tokio::sync::Mutex<Option<axum::body::BodyDataStream>>>);
+
+/// Most bytes of an unread request body that are read and discarded after an early answer.
+const DRAIN_CAP: u64 = 256 * 1024 * 1024;
+/// How long discarding an unread request body may take.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Splits a request body into the body handed to the handler and a [`Remainder`] for the
+/// pipeline. A handler (or extractor) that answers before reading the whole body — an oversized
+/// body, a rejection — leaves the rest in the remainder, which [`Remainder::drain`] reads
+/// and discards, so the client finishes sending and reads the answer instead of seeing its
+/// upload cut off ("broken pipe").
+pub fn share(body: axum::body::Body) -> (axum::body::Body, Remainder) {
+    use futures::StreamExt as _;
+    let shared = std::sync::Arc::new(tokio::sync::Mutex::new(Some(body.into_data_stream())));
+    let remainder = Remainder(shared.clone());
+    let stream = futures::stream::unfold(shared, |shared| async move {
+        let next = {
+            let mut guard = shared.lock().await;
+            match guard.as_mut() {
+                Some(stream) => stream.next().await,
+                None => None,
+            }
+        };
+        next.map(|item| (item, shared))
+    });
+    (axum::body::Body::from_stream(stream), remainder)
+}
+
+impl Remainder {
+    /// Reads and discards what the handler left unread (at most 256 MiB, for at most 30 s).
+    pub async fn drain(self) {
+        use futures::StreamExt as _;
+        let Some(mut stream) = self.0.lock().await.take() else {
+            return;
+        };
+        let discard = async {
+            let mut seen: u64 = 0;
+            while let Some(Ok(chunk)) = stream.next().await {
+                seen = seen.saturating_add(chunk.len() as u64);
+                if seen > DRAIN_CAP {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(DRAIN_TIME, discard).await;
+    }
+}

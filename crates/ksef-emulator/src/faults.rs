@@ -20,11 +20,14 @@ pub enum Fault {
     Unavailable,
     /// Answer a WAF-style HTML 503 page without processing.
     WafHtml,
-    /// Drop the connection without processing.
+    /// Answer 429 with `Retry-After` without processing.
+    TooManyRequests,
+    /// Reset the connection without processing.
     Reset,
     /// Delay the response.
     Slow,
-    /// Process the request, then drop the connection instead of answering.
+    /// Process the request (its effect is committed), then reset the connection instead of
+    /// answering.
     DropAfterCommit,
 }
 
@@ -50,6 +53,16 @@ impl FaultGenerator {
         self.config.slow_ms
     }
 
+    /// The `Retry-After` of an injected 429, in seconds.
+    pub fn retry_after_secs(&self) -> u64 {
+        self.config.retry_after_secs
+    }
+
+    /// The throttle of pre-signed storage transfers in bytes per second (0: none).
+    pub fn storage_bytes_per_sec(&self) -> u64 {
+        self.config.storage_bytes_per_sec
+    }
+
     /// Draws the fault for the next request to operation `op`.
     pub fn draw(&self, op: &str) -> Fault {
         let c = &self.config;
@@ -62,6 +75,7 @@ impl FaultGenerator {
             (c.bad_gateway, Fault::BadGateway),
             (c.unavailable, Fault::Unavailable),
             (c.waf_html, Fault::WafHtml),
+            (c.too_many_requests, Fault::TooManyRequests),
             (c.reset, Fault::Reset),
             (c.slow, Fault::Slow),
             (c.drop_after_commit, Fault::DropAfterCommit),

@@ -22,6 +22,7 @@ mod app;
 pub mod cli;
 mod clock;
 pub mod config;
+mod conn;
 mod error;
 mod extract;
 mod faults;
@@ -99,10 +100,11 @@ impl Emulator {
         let app = router::app(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<SocketAddr>();
-            let server = axum::serve(listener, service).with_graceful_shutdown(async {
-                let _ = rx.await;
-            });
+            let service = app.into_make_service_with_connect_info::<conn::Connection>();
+            let server = axum::serve(conn::ResetListener(listener), service)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                });
             if let Err(e) = server.await {
                 tracing::error!(error = %e, "emulator server failed");
             }

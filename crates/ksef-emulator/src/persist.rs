@@ -25,27 +25,47 @@ pub fn load(dir: &Path) -> Result<Store, String> {
     }
 }
 
+/// Writes `bytes` to `path` atomically: a uniquely named temporary file in the same directory
+/// (owner-only permissions, `0600` on Unix), flushed to disk, renamed over `path`, and the
+/// directory flushed so the rename itself survives a crash.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    {
-        use std::io::Write as _;
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
+    use std::io::Write as _;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".state-")
+        .suffix(".tmp")
+        .tempfile_in(&parent)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    sync_dir(&parent)
 }
 
-/// Saves the whole store now (no-op without a data directory).
+/// Flushes a directory's entries (after a rename into it). Not possible on Windows.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Saves the whole store now (no-op without a data directory). Saves never overlap: the
+/// background task's save and the shutdown save take turns, so the last one to finish wrote
+/// the newest state.
 pub fn save(state: &AppState) -> Result<(), String> {
     let Some(dir) = state.config().data_dir.clone() else {
         return Ok(());
     };
+    let _turn = state.save_lock();
     let bytes = {
         let store = state.store_unmarked();
         serde_json::to_vec(&*store).map_err(|e| format!("cannot serialise the state: {e}"))?

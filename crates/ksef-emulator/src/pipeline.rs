@@ -1,7 +1,10 @@
 //! The request pipeline every API call goes through, driven by the operation catalogue:
 //! operation lookup (404/405), fault injection, token validation (401), permission checks
 //! (403 `missing-permissions`), request limits (429 + `Retry-After`), error rendering in the
-//! requested format, and `X-System-Warning`.
+//! requested format, and `X-System-Warning`. Whatever a handler or an extractor refuses without
+//! an [`EmuError`] (axum's plain-text rejections of bodies, query strings and paths, an
+//! oversized body) becomes the API's 400/21405, so every 4xx of an operation is one the spec
+//! documents for it; a panic becomes a JSON 500 (see [`catch_panic`]).
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;
@@ -16,6 +19,7 @@ use ksef_model::operations::OPERATIONS;
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::conn::Connection;
 use crate::error::EmuError;
 use crate::faults::Fault;
 use crate::jwt::{Claims, TokenKind};
@@ -112,8 +116,26 @@ fn trace_id() -> String {
 }
 
 /// The middleware. Wrap the API router with `axum::middleware::from_fn_with_state`.
-pub async fn pipeline(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn pipeline(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with(PREFIX) {
+        return checks(state, request, next).await;
+    }
+    let (parts, body) = request.into_parts();
+    let (body, remainder) = crate::extract::share(body);
+    let response = checks(state, Request::from_parts(parts, body), next).await;
+    remainder.drain().await;
+    response
+}
+
+async fn checks(state: AppState, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
+    let connection = request
+        .extensions()
+        .get::<ConnectInfo<Connection>>()
+        .map(|c| c.0.clone());
+    if let Some(c) = &connection {
+        request.extensions_mut().insert(ConnectInfo(c.addr));
+    }
     let problem = request
         .headers()
         .get("x-error-format")
@@ -159,7 +181,14 @@ pub async fn pipeline(State(state): State<AppState>, mut request: Request, next:
             );
             return r;
         }
-        Fault::Reset => return dropped_connection(),
+        Fault::TooManyRequests => {
+            let seconds = state.faults().retry_after_secs();
+            return finish(EmuError::too_many_requests(
+                seconds,
+                format!("Przekroczono limit żądań. Spróbuj ponownie po {seconds} sekundach."),
+            ));
+        }
+        Fault::Reset => return reset(connection.as_ref()),
         Fault::Slow => {
             tokio::time::sleep(std::time::Duration::from_millis(state.faults().slow_ms())).await
         }
@@ -215,7 +244,11 @@ pub async fn pipeline(State(state): State<AppState>, mut request: Request, next:
 
     let mut response = next.run(request).await;
     if fault == Fault::DropAfterCommit {
-        return dropped_connection();
+        // The handler has run: whatever it changed is committed. The answer is lost.
+        return reset(connection.as_ref());
+    }
+    if response.status().is_client_error() && response.extensions().get::<EmuError>().is_none() {
+        response = rejection(response).await;
     }
     if response.status().is_success()
         && let Some(warning) = &state.config().system_warning
@@ -233,6 +266,59 @@ fn render_error(response: Response, path: &str, problem: bool) -> Response {
     }
 }
 
+/// A 4xx that did not come from the emulator's own checks (an extractor's plain-text rejection
+/// of the body, the query string or the path; axum's 413 for an oversized body) as the API's
+/// validation error 400/21405, keeping the reason as its detail.
+async fn rejection(response: Response) -> Response {
+    let status = response.status();
+    let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "Treść żądania przekracza dopuszczalny rozmiar.".to_owned()
+    } else {
+        let bytes = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+        if text.is_empty() {
+            format!("Nieprawidłowe żądanie ({status}).")
+        } else {
+            text
+        }
+    };
+    EmuError::validation(detail).into_response()
+}
+
+/// What a panic in a handler (inner layer) or in the pipeline (outer layer) answers: a 500 in
+/// the API's error format instead of a dropped connection. `inner` leaves the rendering to the
+/// pipeline, which knows the request's error format.
+pub fn catch_panic(
+    inner: bool,
+) -> impl Fn(Box<dyn std::any::Any + Send + 'static>) -> Response + Clone + Send + Sync + 'static {
+    move |panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("?");
+        tracing::error!(panic = what, "a request handler panicked");
+        let e = EmuError::internal("Wewnętrzny błąd serwera (emulator).");
+        if inner {
+            e.into_response()
+        } else {
+            e.render("", false, &trace_id())
+        }
+    }
+}
+
+/// Resets the request's connection (a real TCP reset when it came through the emulator's
+/// listener); elsewhere (a service called directly) a body that fails at once.
+fn reset(connection: Option<&Connection>) -> Response {
+    if let Some(c) = connection {
+        c.reset();
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    dropped_connection()
+}
+
 /// A response whose body fails at once: the connection is closed without a complete answer.
 fn dropped_connection() -> Response {
     let stream = futures::stream::once(async {
@@ -246,6 +332,24 @@ fn dropped_connection() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_panic_becomes_a_json_500() {
+        // Outer layer: rendered at once in the legacy exception format.
+        let r = catch_panic(false)(Box::new("boom"));
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(r.headers()["content-type"], "application/json");
+        let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            v["exception"]["exceptionDetailList"][0]["exceptionCode"],
+            500
+        );
+        // Inner layer: carries the error for the pipeline to render in the requested format.
+        let r = catch_panic(true)(Box::new(String::from("boom")));
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(r.extensions().get::<EmuError>().is_some());
+    }
 
     #[test]
     fn literal_segments_win() {

@@ -2,6 +2,7 @@
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
+use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::app::AppState;
 use crate::routes;
@@ -26,7 +27,9 @@ pub fn app(state: AppState) -> Router {
         .nest(crate::pipeline::PREFIX, api)
         .merge(crate::storage::routes())
         .fallback(fallback)
+        .layer(CatchPanicLayer::custom(crate::pipeline::catch_panic(true)))
         .layer(from_fn_with_state(state.clone(), crate::pipeline::pipeline))
+        .layer(CatchPanicLayer::custom(crate::pipeline::catch_panic(false)))
         .with_state(state)
 }
 

@@ -91,16 +91,56 @@ pub fn sha256_b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
 }
 
+/// Largest upload: batch parts are up to 100 MB before encryption (+16 B of padding).
+const MAX_UPLOAD: usize = 100_000_016;
+
 /// The storage routes (mounted at the root, not under `/v2`).
 pub fn routes() -> Router<AppState> {
-    // Batch parts are up to 100 MB before encryption (+16 B of padding); axum's default body
-    // limit (2 MB) would refuse them.
-    Router::new()
-        .route(
-            &format!("{STORAGE_PREFIX}/{{*key}}"),
-            get(download).put(upload),
-        )
-        .layer(axum::extract::DefaultBodyLimit::max(100_000_016))
+    Router::new().route(
+        &format!("{STORAGE_PREFIX}/{{*key}}"),
+        get(download).put(upload),
+    )
+}
+
+/// Waits until `moved` bytes have taken at least `moved / rate` seconds since `started`
+/// (no wait without a rate).
+async fn throttle(rate: u64, moved: usize, started: tokio::time::Instant) {
+    if rate == 0 {
+        return;
+    }
+    let due = std::time::Duration::from_secs_f64(moved as f64 / rate as f64);
+    tokio::time::sleep_until(started + due).await;
+}
+
+/// The size of the slices a throttled download is sent in: about a tenth of a second's worth.
+fn slice_len(rate: u64) -> usize {
+    usize::try_from(rate / 10)
+        .unwrap_or(usize::MAX)
+        .clamp(1024, 1 << 20)
+}
+
+/// A blob's bytes as a response body, sent at `rate` bytes per second (0: at once).
+fn throttled_body(bytes: Bytes, rate: u64) -> axum::body::Body {
+    if rate == 0 {
+        return axum::body::Body::from(bytes);
+    }
+    let slice = slice_len(rate);
+    let started = tokio::time::Instant::now();
+    let stream = futures::stream::unfold(0usize, move |sent| {
+        let bytes = bytes.clone();
+        async move {
+            if sent >= bytes.len() {
+                return None;
+            }
+            let end = sent.saturating_add(slice).min(bytes.len());
+            throttle(rate, sent, started).await;
+            Some((
+                Ok::<_, std::convert::Infallible>(bytes.slice(sent..end)),
+                end,
+            ))
+        }
+    });
+    axum::body::Body::from_stream(stream)
 }
 
 #[derive(Debug, Deserialize)]
@@ -157,7 +197,11 @@ async fn download(
     match state.blobs().get(&key) {
         Some(blob) => {
             let hash = sha256_b64(&blob.bytes);
-            let mut r = (StatusCode::OK, blob.bytes).into_response();
+            let len = blob.bytes.len();
+            let body = throttled_body(blob.bytes, state.faults().storage_bytes_per_sec());
+            let mut r = (StatusCode::OK, body).into_response();
+            r.headers_mut()
+                .insert(axum::http::header::CONTENT_LENGTH, HeaderValue::from(len));
             if let Ok(v) = HeaderValue::from_str(&blob.content_type) {
                 r.headers_mut().insert(axum::http::header::CONTENT_TYPE, v);
             }
@@ -179,7 +223,7 @@ async fn upload(
     Path(key): Path<String>,
     Query(q): Query<Signed>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
     if let Err(r) = check(&state, "PUT", &key, &q) {
         return *r;
@@ -198,6 +242,10 @@ async fn upload(
             "Uploads to this location are closed.",
         );
     }
+    let body = match receive(body, state.faults().storage_bytes_per_sec()).await {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
     state.blobs().put(
         &key,
         Blob {
@@ -206,4 +254,32 @@ async fn upload(
         },
     );
     StatusCode::CREATED.into_response()
+}
+
+/// Reads an upload of at most [`MAX_UPLOAD`] bytes as it arrives, at `rate` bytes per second
+/// at most (0: as fast as it comes).
+async fn receive(body: axum::body::Body, rate: u64) -> Result<Bytes, Box<Response>> {
+    use futures::StreamExt as _;
+    let started = tokio::time::Instant::now();
+    let mut stream = body.into_data_stream();
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            Box::new(storage_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidInput",
+                &format!("The request body could not be read: {e}"),
+            ))
+        })?;
+        if buf.len().saturating_add(chunk.len()) > MAX_UPLOAD {
+            return Err(Box::new(storage_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestBodyTooLarge",
+                "The request body is too large.",
+            )));
+        }
+        buf.extend_from_slice(&chunk);
+        throttle(rate, buf.len(), started).await;
+    }
+    Ok(buf.freeze())
 }

@@ -88,8 +88,8 @@ pub struct AuthOperation {
     pub ksef_token_reference: Option<String>,
 }
 
-/// A KSeF token (`/tokens`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A KSeF token (`/tokens`). `Debug` shows everything but the secret.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct KsefTokenRecord {
     /// Reference number.
     pub reference: String,
@@ -109,6 +109,22 @@ pub struct KsefTokenRecord {
     pub created: OffsetDateTime,
     /// Last use for authentication.
     pub last_use: Option<OffsetDateTime>,
+}
+
+impl std::fmt::Debug for KsefTokenRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KsefTokenRecord")
+            .field("reference", &self.reference)
+            .field("secret", &"[redacted]")
+            .field("context", &self.context)
+            .field("author", &self.author)
+            .field("permissions", &self.permissions)
+            .field("description", &self.description)
+            .field("status", &self.status)
+            .field("created", &self.created)
+            .field("last_use", &self.last_use)
+            .finish()
+    }
 }
 
 /// A granted permission (through the permission endpoints or test data).

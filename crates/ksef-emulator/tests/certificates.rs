@@ -9,21 +9,7 @@ use ksef_crypto::credentials::Certificate;
 use ksef_crypto::csr::{DnAttributes, csr_with_p256};
 use ksef_crypto::xades::ContextIdentifier;
 use serde_json::{Value, json};
-use support::{Harness, nip};
-
-fn dn_from(data: &Value) -> DnAttributes {
-    let s = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_owned);
-    DnAttributes {
-        common_name: s("commonName"),
-        country_name: s("countryName"),
-        given_name: s("givenName"),
-        surname: s("surname"),
-        serial_number: s("serialNumber"),
-        unique_identifier: s("uniqueIdentifier"),
-        organization_name: s("organizationName"),
-        organization_identifier: s("organizationIdentifier"),
-    }
-}
+use support::{Harness, dn_from, nip};
 
 async fn enroll(h: &Harness, token: &str, dn: &DnAttributes, kind: &str) -> support::Reply {
     let csr = csr_with_p256(dn).expect("csr");

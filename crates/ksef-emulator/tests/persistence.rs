@@ -182,3 +182,65 @@ async fn an_export_interrupted_by_a_restart_is_cancelled() {
     h.emulator.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saved_state_is_private_whole_and_secrets_stay_out_of_debug() {
+    let dir = temp_dir();
+    let h = Harness::start(EmulatorConfig {
+        persist_interval_ms: 10,
+        ..config(&dir)
+    })
+    .await;
+    let me = support::nip();
+    let token = h
+        .login_person_nip(&me, ContextIdentifier::Nip(me.clone()))
+        .await;
+    let created = h
+        .call(
+            "POST",
+            "/tokens",
+            Some(&token),
+            json!({"permissions": ["InvoiceRead"], "description": "secret keeper"}),
+        )
+        .await;
+    assert_eq!(created.status, 202, "{:#}", created.body);
+    let secret = created.body["token"].as_str().expect("token").to_owned();
+    // Changes while the background task saves every 10 ms.
+    for _ in 0..50 {
+        let r = h.call("POST", "/auth/challenge", None, Value::Null).await;
+        assert_eq!(r.status, 200);
+    }
+
+    // Debug shows neither the token-signing secret nor KSeF token secrets.
+    let state = h.emulator.state();
+    let debug = format!("{state:?} {:?}", state.store().ksef_tokens);
+    assert!(!debug.contains(&secret), "a KSeF token secret in Debug");
+    assert!(
+        !debug.contains(&format!("{:?}", state.jwt_secret())),
+        "the HMAC secret in Debug"
+    );
+    assert!(debug.contains("[redacted]"));
+
+    h.emulator.shutdown().await;
+    let path = dir.join("state.json");
+    let saved: Value = serde_json::from_slice(&std::fs::read(&path).expect("state.json"))
+        .expect("state.json is whole JSON");
+    assert!(saved.is_object());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "state.json mode {:o}", mode & 0o777);
+    }
+    let leftovers: Vec<String> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -13,8 +13,9 @@ use crate::symmetric::SymmetricKey;
 /// An RSA private key that unwraps AES keys and decrypts KSeF tokens (RSA-OAEP, SHA-256,
 /// MGF1-SHA-256, empty label). Zeroized on drop; `Debug` shows no key material.
 ///
-/// Private-key RSA operations here are not hardened against timing side channels
-/// (RUSTSEC-2023-0071); use it for emulators and tests, not as a production server.
+/// Decryption is blinded with fresh randomness each time, but the `rsa` crate's private-key
+/// operations are still not fully hardened against timing side channels (RUSTSEC-2023-0071);
+/// use it for emulators and tests, not as a production server.
 #[derive(Clone)]
 pub struct RsaDecryptionKey {
     key: RsaPrivateKey,
@@ -113,10 +114,10 @@ impl RsaDecryptionKey {
         Ok(public_key_id(&self.public_key_spki_der()?))
     }
 
-    /// RSA-OAEP decryption (the result is zeroized on drop).
+    /// RSA-OAEP decryption, blinded with fresh randomness (the result is zeroized on drop).
     pub fn decrypt_oaep(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, PublicKeyError> {
         self.key
-            .decrypt(Oaep::new::<Sha256>(), ciphertext)
+            .decrypt_blinded(&mut OsRng, Oaep::new::<Sha256>(), ciphertext)
             .map(Zeroizing::new)
             .map_err(|_| PublicKeyError::Decrypt)
     }

@@ -56,14 +56,16 @@ fn add_months(t: PrimitiveDateTime, months: u8) -> Option<PrimitiveDateTime> {
 }
 
 /// The documented 3-month maximum, "in UTC or in Europe/Warsaw": the range is accepted when it
-/// fits by either calendar.
+/// fits by either calendar. A limit past the last representable date (9999-12-31) admits every
+/// `to`.
 fn within_three_months(from: OffsetDateTime, to: OffsetDateTime) -> bool {
-    let utc = from.to_offset(UtcOffset::UTC);
-    let by_utc = add_months(PrimitiveDateTime::new(utc.date(), utc.time()), 3)
-        .is_some_and(|limit| to <= limit.assume_utc());
-    let warsaw = from.to_offset(ksef_model::rt::datetime::warsaw_offset_at(from));
-    let by_warsaw = add_months(PrimitiveDateTime::new(warsaw.date(), warsaw.time()), 3)
-        .is_some_and(|limit| {
+    let by_utc = from.checked_to_offset(UtcOffset::UTC).is_none_or(|utc| {
+        add_months(PrimitiveDateTime::new(utc.date(), utc.time()), 3)
+            .is_none_or(|limit| to <= limit.assume_utc())
+    });
+    let warsaw = ksef_model::rt::datetime::to_warsaw(from);
+    let by_warsaw =
+        add_months(PrimitiveDateTime::new(warsaw.date(), warsaw.time()), 3).is_none_or(|limit| {
             to <= limit.assume_offset(ksef_model::rt::datetime::warsaw_offset_for_local(limit))
         });
     by_utc || by_warsaw
@@ -190,8 +192,7 @@ pub fn validate(
 }
 
 fn warsaw_date(t: OffsetDateTime) -> Date {
-    t.to_offset(ksef_model::rt::datetime::warsaw_offset_at(t))
-        .date()
+    ksef_model::rt::datetime::to_warsaw(t).date()
 }
 
 fn in_range(c: &Criteria, meta: &InvoiceMetadata) -> bool {

@@ -82,7 +82,7 @@ async fn list_sessions(
             item
         })
         .collect();
-    let next = offset + items.len();
+    let next = offset.saturating_add(items.len());
     let mut response = AuthenticationListResponse::new(items);
     response.continuation_token = (next < ops.len()).then(|| next.to_string());
     Ok(Json(response))

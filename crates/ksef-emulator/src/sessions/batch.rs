@@ -106,7 +106,10 @@ fn declaration(
                 hash: p.file_hash.as_str().to_owned(),
             })
             .collect(),
-        upload_deadline: now + per_part * count,
+        upload_deadline: per_part
+            .checked_mul(count)
+            .and_then(|d| now.checked_add(d))
+            .unwrap_or(time::PrimitiveDateTime::MAX.assume_utc()),
         offline_mode: body.offline_mode.unwrap_or(false),
     })
 }

@@ -10,6 +10,7 @@ use crate::sessions::invoice::{Form, ParsedInvoice, Rejection, invoice_status_de
 use crate::sessions::model::{BatchDeclaration, SessionInvoice, SessionKey, SessionKind, Status};
 use crate::sessions::process::{self, InvoiceContext};
 use crate::storage::sha256_b64;
+use ksef_crypto::symmetric::Sha256Hasher;
 
 /// A failure of the whole session: status code and details.
 type SessionFailure = (i32, Vec<String>);
@@ -31,13 +32,21 @@ struct Job {
     invoice_limit: u64,
 }
 
-fn decrypt_package(job: &Job) -> Result<Vec<u8>, SessionFailure> {
+/// The decrypted package, spilled to an anonymous temporary file as it is decrypted.
+fn decrypt_package(job: &Job) -> Result<std::fs::File, SessionFailure> {
+    use std::io::{Seek as _, Write as _};
     let key = job
         .key
         .as_ref()
         .and_then(SessionKey::to_key)
         .ok_or_else(|| (415, Vec::new()))?;
-    let mut package = Vec::new();
+    let declared = u64::try_from(job.decl.file_size).unwrap_or(0);
+    let io_failure = |e: std::io::Error| (500, vec![format!("Błąd zapisu paczki: {e}")]);
+    let mut package = PackageWriter {
+        file: tempfile::tempfile().map_err(io_failure)?,
+        hasher: Sha256Hasher::new(),
+        cap: declared,
+    };
     for (decl, blob) in job.decl.parts.iter().zip(&job.parts) {
         let Some(blob) = blob else {
             return Err((405, vec![format!("Brak części '{}' paczki.", decl.ordinal)]));
@@ -51,36 +60,78 @@ fn decrypt_package(job: &Job) -> Result<Vec<u8>, SessionFailure> {
                 )],
             ));
         }
-        let plain = key.decrypt(blob).map_err(|_| {
-            (
+        let mut writer = key.decrypting_writer(&mut package);
+        let decrypted = writer
+            .write_all(blob)
+            .and_then(|()| writer.finish().map(drop));
+        if let Err(e) = decrypted {
+            if e.kind() == std::io::ErrorKind::FileTooLarge {
+                return Err(size_mismatch());
+            }
+            return Err((
                 435,
                 vec![format!(
                     "Nie udało się odszyfrować części '{}'.",
                     decl.ordinal
                 )],
-            )
-        })?;
-        package.extend_from_slice(&plain);
+            ));
+        }
     }
-    if i64::try_from(package.len()).ok() != Some(job.decl.file_size) {
-        return Err((
-            405,
-            vec!["Rozmiar paczki nie zgadza się z zadeklarowanym (fileSize).".into()],
-        ));
+    let PackageWriter {
+        mut file, hasher, ..
+    } = package;
+    let digest = hasher.finish();
+    if digest.size != declared {
+        return Err(size_mismatch());
     }
-    if sha256_b64(&package) != job.decl.file_hash {
+    if digest.sha256_base64() != job.decl.file_hash {
         return Err((
             405,
             vec!["Skrót paczki nie zgadza się z zadeklarowanym (fileHash).".into()],
         ));
     }
-    Ok(package)
+    file.flush().map_err(io_failure)?;
+    file.rewind().map_err(io_failure)?;
+    Ok(file)
+}
+
+fn size_mismatch() -> SessionFailure {
+    (
+        405,
+        vec!["Rozmiar paczki nie zgadza się z zadeklarowanym (fileSize).".into()],
+    )
+}
+
+/// Writes decrypted package bytes to a file, hashing them and refusing more than the declared
+/// size (`FileTooLarge`).
+struct PackageWriter {
+    file: std::fs::File,
+    hasher: Sha256Hasher,
+    cap: u64,
+}
+
+impl std::io::Write for PackageWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.hasher.size().saturating_add(buf.len() as u64) > self.cap {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                "more than the declared package size",
+            ));
+        }
+        let n = self.file.write(buf)?;
+        self.hasher.update(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 fn check_package(job: &Job) -> Result<Vec<Checked>, SessionFailure> {
     let package = decrypt_package(job)?;
     let entries =
-        archive::unpack(&package, &job.decl.compression, job.limits).map_err(|e| match e {
+        archive::unpack(package, &job.decl.compression, job.limits).map_err(|e| match e {
             ArchiveError::TooManyEntries(n) => {
                 (420, vec![format!("Paczka zawiera więcej niż {n} faktur.")])
             }

@@ -162,8 +162,8 @@ pub async fn list_sessions(
     let total = found.len();
     let page: Vec<_> = found.into_iter().skip(offset).take(size).collect();
     let mut r = SessionsQueryResponse::new(page);
-    if offset + size < total {
-        r.continuation_token = Some(continuation_token(offset + size));
+    if offset.saturating_add(size) < total {
+        r.continuation_token = Some(continuation_token(offset.saturating_add(size)));
     }
     Ok(Json(r))
 }

@@ -95,6 +95,12 @@ fn admit(
     reference: &str,
     body: &SendInvoiceRequest,
 ) -> EmuResult<Admitted> {
+    if body.invoice_size < 1 || body.encrypted_invoice_size < 1 {
+        // The spec's `minimum: 1` for both sizes.
+        return Err(EmuError::validation(
+            "Pola invoiceSize i encryptedInvoiceSize muszą wynosić co najmniej 1.",
+        ));
+    }
     let now = OffsetDateTime::now_utc();
     let store = state.store();
     let session = store

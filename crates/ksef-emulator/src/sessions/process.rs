@@ -402,7 +402,5 @@ pub fn finish_when_processed(state: AppState, reference: String) {
 
 /// The calendar date in Poland at `instant` (invoice dates are Polish dates, instants are UTC).
 fn warsaw_date(instant: time::OffsetDateTime) -> time::Date {
-    instant
-        .to_offset(ksef_model::rt::datetime::warsaw_offset_at(instant))
-        .date()
+    ksef_model::rt::datetime::to_warsaw(instant).date()
 }

@@ -224,8 +224,8 @@ fn list(
             .map(|i| invoice_status(state, s, i))
             .collect();
         let mut r = SessionInvoicesResponse::new(page);
-        if offset + size < matching.len() {
-            r.continuation_token = Some(continuation_token(offset + size));
+        if offset.saturating_add(size) < matching.len() {
+            r.continuation_token = Some(continuation_token(offset.saturating_add(size)));
         }
         Ok(Json(r))
     })

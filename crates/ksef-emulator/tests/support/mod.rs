@@ -2,6 +2,7 @@
 //! (XAdES with a self-signed test certificate, KSeF token) and response-schema validation.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod malformed;
 pub mod schema;
 pub mod seed;
 
@@ -243,6 +244,19 @@ impl Harness {
         context_type: &str,
         context_value: &str,
     ) -> Result<String, Value> {
+        self.login_ksef_token_skewed(token, context_type, context_value, 0)
+            .await
+    }
+
+    /// Like [`Harness::login_ksef_token`] with the encrypted timestamp off the challenge's by
+    /// `skew_ms` (a client whose clock is wrong).
+    pub async fn login_ksef_token_skewed(
+        &self,
+        token: &str,
+        context_type: &str,
+        context_value: &str,
+        skew_ms: i64,
+    ) -> Result<String, Value> {
         let keys = self
             .call(
                 "GET",
@@ -271,7 +285,9 @@ impl Harness {
             .call("POST", "/auth/challenge", None, Value::Null)
             .await;
         let ts = challenge.body["timestampMs"].as_i64().expect("timestampMs");
-        let enc = cert.encrypt_ksef_token(token, ts).expect("encrypts");
+        let enc = cert
+            .encrypt_ksef_token(token, ts + skew_ms)
+            .expect("encrypts");
         let init = self
             .call(
                 "POST",
@@ -294,6 +310,21 @@ impl Harness {
             .expect("op token")
             .to_owned();
         self.finish(&reference, &op_token).await
+    }
+}
+
+/// The CSR subject for enrollment data (`GET /certificates/enrollments/data`).
+pub fn dn_from(data: &Value) -> ksef_crypto::csr::DnAttributes {
+    let s = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_owned);
+    ksef_crypto::csr::DnAttributes {
+        common_name: s("commonName"),
+        country_name: s("countryName"),
+        given_name: s("givenName"),
+        surname: s("surname"),
+        serial_number: s("serialNumber"),
+        unique_identifier: s("uniqueIdentifier"),
+        organization_name: s("organizationName"),
+        organization_identifier: s("organizationIdentifier"),
     }
 }
 

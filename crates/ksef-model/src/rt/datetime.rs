@@ -46,8 +46,13 @@ pub fn format_date_time(value: &OffsetDateTime) -> String {
     // with seconds; fall back to UTC (then the ISO form) rather than panicking.
     value
         .format(&Rfc3339)
-        .or_else(|_| value.to_offset(UtcOffset::UTC).format(&Rfc3339))
-        .unwrap_or_else(|_| value.to_string())
+        .ok()
+        .or_else(|| {
+            value
+                .checked_to_offset(UtcOffset::UTC)
+                .and_then(|utc| utc.format(&Rfc3339).ok())
+        })
+        .unwrap_or_else(|| value.to_string())
 }
 
 /// Parses a `YYYY-MM-DD` date.
@@ -71,7 +76,11 @@ pub fn format_date(value: &Date) -> String {
 
 /// The Europe/Warsaw offset in force at a UTC instant.
 pub fn warsaw_offset_at(utc: OffsetDateTime) -> UtcOffset {
-    let utc = utc.to_offset(UtcOffset::UTC);
+    // An instant whose UTC reading falls outside the supported years (e.g. 9999-12-31T23:00-05:00)
+    // is far from any switch: winter time.
+    let Some(utc) = utc.checked_to_offset(UtcOffset::UTC) else {
+        return CET;
+    };
     let year = utc.year();
     let start = summer_time_switch(year, Month::March);
     let end = summer_time_switch(year, Month::October);
@@ -79,6 +88,15 @@ pub fn warsaw_offset_at(utc: OffsetDateTime) -> UtcOffset {
         (Some(start), Some(end)) if utc >= start && utc < end => CEST,
         _ => CET,
     }
+}
+
+/// The same instant read on the Polish wall clock (Europe/Warsaw). An instant whose Polish
+/// reading falls outside the supported years (after 9999-12-31 local time) is returned unchanged
+/// rather than panicking.
+pub fn to_warsaw(instant: OffsetDateTime) -> OffsetDateTime {
+    instant
+        .checked_to_offset(warsaw_offset_at(instant))
+        .unwrap_or(instant)
 }
 
 /// The Europe/Warsaw offset for a local wall-clock time. In the autumn hour that occurs twice the
@@ -231,5 +249,20 @@ mod tests {
             "2026-02-01"
         );
         assert!(parse_date("2026-02-30").is_err());
+    }
+
+    #[test]
+    fn extreme_instants_do_not_panic() {
+        // Year 10000 in UTC: no summer time, no panic, unchanged where Poland's reading would
+        // leave the supported years.
+        let late = parse_date_time("9999-12-31T23:00:00-05:00").unwrap();
+        assert_eq!(warsaw_offset_at(late), CET);
+        assert_eq!(to_warsaw(late), late);
+        assert!(!format_date_time(&late).is_empty());
+        let last = datetime!(9999-12-31 23:59:59 UTC);
+        assert_eq!(to_warsaw(last), last);
+        let early = datetime!(0000-01-01 00:00:00 +01:00);
+        assert_eq!(warsaw_offset_at(early), CET);
+        assert_eq!(to_warsaw(early).offset(), CET);
     }
 }

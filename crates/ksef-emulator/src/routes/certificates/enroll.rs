@@ -197,7 +197,9 @@ pub(super) async fn enroll(
     let ca = ca::ca().map_err(EmuError::internal)?;
     let now = OffsetDateTime::now_utc();
     let from = valid_from.unwrap_or(now);
-    let to = from + time::Duration::days(730);
+    let to = from
+        .checked_add(time::Duration::days(730))
+        .ok_or_else(|| EmuError::validation("'validFrom' wykracza poza obsługiwany zakres dat."))?;
     let (serial_bytes, serial) = ca::new_serial();
     let cert = ca
         .issue(
@@ -231,7 +233,7 @@ pub(super) async fn enroll(
     let subject = check::subject_of(&caller);
     let reference = crate::ids::reference_number("CE", now);
     let delay = i64::try_from(state.config().certificate_processing_ms).unwrap_or(0);
-    let ready_at = now + time::Duration::milliseconds(delay);
+    let ready_at = now.saturating_add(time::Duration::milliseconds(delay));
     let mut store = state.store();
     let limits = crate::state::limits::effective_subject_limits(&store, &subject);
     let (enrollments, active) = usage(&store, &subject);
