@@ -453,7 +453,7 @@ pub fn render_registry(schema_names: &[(String, String)], ops: &[Op]) -> String 
         }
     }
     out.push_str("        _ => return None,\n    })\n}\n\n");
-    out.push_str("fn validated<T: serde::de::DeserializeOwned + crate::rt::Validate>(value: &serde_json::Value) -> Result<(), crate::rt::ValidationError> {\n    let typed: T = T::deserialize(value).map_err(|e| crate::rt::ValidationError { violations: vec![crate::rt::Invalid { pointer: String::new(), reason: e.to_string() }] })?;\n    crate::rt::Validate::check_constraints(&typed)\n}\n\n");
+    out.push_str("fn validated<T: serde::de::DeserializeOwned + crate::rt::Validate>(value: &serde_json::Value) -> Result<(), crate::rt::ValidationError> {\n    let typed: T = T::deserialize(value).map_err(|e| crate::rt::ValidationError { violations: vec![crate::rt::Invalid { pointer: String::new(), rule: crate::rt::Rule::Shape, reason: e.to_string() }] })?;\n    crate::rt::Validate::check_constraints(&typed)\n}\n\n");
     out.push_str("/// Checks `value` as the JSON request body of the named operation: it must decode into the\n/// operation's body type (shape, required fields) and pass the type's `validate()` (the spec's\n/// constraints, violations named by JSON pointer; a body that does not decode is one violation\n/// at `\"\"`). `None` when the operation does not exist or has no JSON body.\npub fn validate_request_body(operation: &str, value: &serde_json::Value) -> Option<Result<(), crate::rt::ValidationError>> {\n    Some(match operation {\n");
     for op in ops {
         if let Some(b) = op.request.as_ref().filter(|b| b.kind == "Json") {

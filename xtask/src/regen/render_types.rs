@@ -307,7 +307,7 @@ fn render_enum(d: &TypeDef, values: &[String]) -> String {
     out.push_str("}\n\n");
     let _ = writeln!(
         out,
-        "impl crate::rt::Validate for {name} {{\n    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {{\n        if let Self::{catch_all}(value) = self {{\n            out.push(crate::rt::Invalid {{ pointer: pointer.to_owned(), reason: format!(\"{{value:?}} is not one of: {{}}\", Self::KNOWN.join(\", \")) }});\n        }}\n    }}\n}}\n"
+        "impl crate::rt::Validate for {name} {{\n    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {{\n        // The service reads enumerations regardless of case (the spec's own examples send\n        // `nip`): only a value that matches no known one in any case is refused.\n        if let Self::{catch_all}(value) = self\n            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))\n        {{\n            out.push(crate::rt::Invalid {{ pointer: pointer.to_owned(), rule: crate::rt::Rule::Enumeration, reason: format!(\"{{value:?}} is not one of: {{}}\", Self::KNOWN.join(\", \")) }});\n        }}\n    }}\n}}\n"
     );
     let _ = writeln!(out, "impl {name} {{");
     out.push_str("    /// Every value this version of the model knows, as sent on the wire.\n");
@@ -485,7 +485,7 @@ fn render_newtype(d: &TypeDef, c: &StrConstraints) -> String {
     );
     let _ = writeln!(
         out,
-        "\nimpl crate::rt::Validate for {name} {{\n    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {{\n        if let Err(e) = self.validate() {{\n            out.push(crate::rt::Invalid {{ pointer: pointer.to_owned(), reason: e.reason }});\n        }}\n    }}\n}}"
+        "\nimpl crate::rt::Validate for {name} {{\n    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {{\n        if let Err(e) = self.validate() {{\n            out.push(crate::rt::Invalid {{ pointer: pointer.to_owned(), rule: crate::rt::Rule::Pattern, reason: e.reason }});\n        }}\n    }}\n}}"
     );
     out
 }

@@ -1491,6 +1491,7 @@ fn validated<T: serde::de::DeserializeOwned + crate::rt::Validate>(
     let typed: T = T::deserialize(value).map_err(|e| crate::rt::ValidationError {
         violations: vec![crate::rt::Invalid {
             pointer: String::new(),
+            rule: crate::rt::Rule::Shape,
             reason: e.to_string(),
         }],
     })?;

@@ -104,6 +104,7 @@ impl crate::rt::Validate for Ip4Address {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -208,6 +209,7 @@ impl crate::rt::Validate for Ip4Range {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -312,6 +314,7 @@ impl crate::rt::Validate for Ip4Mask {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -381,9 +384,14 @@ pub enum AmountType {
 
 impl crate::rt::Validate for AmountType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -863,9 +871,14 @@ pub enum AuthenticationContextIdentifierType {
 
 impl crate::rt::Validate for AuthenticationContextIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -1200,9 +1213,14 @@ pub enum AuthenticationMethod {
 
 impl crate::rt::Validate for AuthenticationMethod {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -1319,9 +1337,14 @@ pub enum AuthenticationMethodCategory {
 
 impl crate::rt::Validate for AuthenticationMethodCategory {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -1641,9 +1664,14 @@ pub enum AuthenticationTokenStatus {
 
 impl crate::rt::Validate for AuthenticationTokenStatus {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -2222,9 +2250,14 @@ pub enum BuyerIdentifierType {
 
 impl crate::rt::Validate for BuyerIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -2523,6 +2556,7 @@ impl crate::rt::Validate for CertificateSerialNumber {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -2816,9 +2850,14 @@ pub enum CertificateListItemStatus {
 
 impl crate::rt::Validate for CertificateListItemStatus {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -2918,9 +2957,14 @@ pub enum CertificateRevocationReason {
 
 impl crate::rt::Validate for CertificateRevocationReason {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -3058,9 +3102,14 @@ pub enum CertificateSubjectIdentifierType {
 
 impl crate::rt::Validate for CertificateSubjectIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -3270,6 +3319,7 @@ impl crate::rt::Validate for Challenge {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -4015,9 +4065,14 @@ pub enum CommonSessionStatus {
 
 impl crate::rt::Validate for CommonSessionStatus {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -4111,9 +4166,14 @@ pub enum CompressionType {
 
 impl crate::rt::Validate for CompressionType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -4573,9 +4633,14 @@ pub enum CurrencyCode {
 
 impl crate::rt::Validate for CurrencyCode {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -5466,6 +5531,7 @@ impl crate::rt::Validate for CertificateName {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -5770,9 +5836,14 @@ pub enum EntityAuthorizationPermissionType {
 
 impl crate::rt::Validate for EntityAuthorizationPermissionType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -6053,9 +6124,14 @@ pub enum EntityAuthorizationPermissionsSubjectIdentifierType {
 
 impl crate::rt::Validate for EntityAuthorizationPermissionsSubjectIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -6191,9 +6267,14 @@ pub enum EntityAuthorizationsAuthorIdentifierType {
 
 impl crate::rt::Validate for EntityAuthorizationsAuthorIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -6328,9 +6409,14 @@ pub enum EntityAuthorizationsAuthorizedEntityIdentifierType {
 
 impl crate::rt::Validate for EntityAuthorizationsAuthorizedEntityIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -6460,9 +6546,14 @@ pub enum EntityAuthorizationsAuthorizingEntityIdentifierType {
 
 impl crate::rt::Validate for EntityAuthorizationsAuthorizingEntityIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -6752,9 +6843,14 @@ pub enum EntityPermissionItemScope {
 
 impl crate::rt::Validate for EntityPermissionItemScope {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -6849,9 +6945,14 @@ pub enum EntityPermissionType {
 
 impl crate::rt::Validate for EntityPermissionType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -6987,9 +7088,14 @@ pub enum EntityPermissionsContextIdentifierType {
 
 impl crate::rt::Validate for EntityPermissionsContextIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -7215,9 +7321,14 @@ pub enum EntityPermissionsSubjectIdentifierType {
 
 impl crate::rt::Validate for EntityPermissionsSubjectIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -7345,9 +7456,14 @@ pub enum EntityPermissionsSubordinateEntityIdentifierType {
 
 impl crate::rt::Validate for EntityPermissionsSubordinateEntityIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -7508,9 +7624,14 @@ pub enum EntityRoleType {
 
 impl crate::rt::Validate for EntityRoleType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -7655,9 +7776,14 @@ pub enum EntityRolesParentEntityIdentifierType {
 
 impl crate::rt::Validate for EntityRolesParentEntityIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -7745,9 +7871,14 @@ pub enum EntitySubjectByFingerprintDetailsType {
 
 impl crate::rt::Validate for EntitySubjectByFingerprintDetailsType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -7835,9 +7966,14 @@ pub enum EntitySubjectByIdentifierDetailsType {
 
 impl crate::rt::Validate for EntitySubjectByIdentifierDetailsType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -7928,9 +8064,14 @@ pub enum EntitySubjectDetailsType {
 
 impl crate::rt::Validate for EntitySubjectDetailsType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -8063,9 +8204,14 @@ pub enum EuEntityAdministrationPermissionsContextIdentifierType {
 
 impl crate::rt::Validate for EuEntityAdministrationPermissionsContextIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -8280,9 +8426,14 @@ pub enum EuEntityAdministrationPermissionsSubjectIdentifierType {
 
 impl crate::rt::Validate for EuEntityAdministrationPermissionsSubjectIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -8627,9 +8778,14 @@ pub enum EuEntityPermissionSubjectDetailsType {
 
 impl crate::rt::Validate for EuEntityPermissionSubjectDetailsType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -8725,9 +8881,14 @@ pub enum EuEntityPermissionType {
 
 impl crate::rt::Validate for EuEntityPermissionType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -8863,9 +9024,14 @@ pub enum EuEntityPermissionsAuthorIdentifierType {
 
 impl crate::rt::Validate for EuEntityPermissionsAuthorIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -9023,9 +9189,14 @@ pub enum EuEntityPermissionsQueryPermissionType {
 
 impl crate::rt::Validate for EuEntityPermissionsQueryPermissionType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -9207,6 +9378,7 @@ impl crate::rt::Validate for VatUeIdentifier {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -9316,9 +9488,14 @@ pub enum EuEntityPermissionsSubjectIdentifierType {
 
 impl crate::rt::Validate for EuEntityPermissionsSubjectIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -10038,9 +10215,14 @@ pub enum IndirectPermissionType {
 
 impl crate::rt::Validate for IndirectPermissionType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -10258,9 +10440,14 @@ pub enum IndirectPermissionsSubjectIdentifierType {
 
 impl crate::rt::Validate for IndirectPermissionsSubjectIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -10404,9 +10591,14 @@ pub enum IndirectPermissionsTargetIdentifierType {
 
 impl crate::rt::Validate for IndirectPermissionsTargetIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -10653,6 +10845,7 @@ impl crate::rt::Validate for InternalId {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -11614,9 +11807,14 @@ pub enum InvoicePermissionType {
 
 impl crate::rt::Validate for InvoicePermissionType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -11889,9 +12087,14 @@ pub enum InvoiceQueryDateType {
 
 impl crate::rt::Validate for InvoiceQueryDateType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -12172,9 +12375,14 @@ pub enum InvoiceQueryFormType {
 
 impl crate::rt::Validate for InvoiceQueryFormType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -12275,9 +12483,14 @@ pub enum InvoiceQuerySubjectType {
 
 impl crate::rt::Validate for InvoiceQuerySubjectType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -12460,9 +12673,14 @@ pub enum InvoiceType {
 
 impl crate::rt::Validate for InvoiceType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -12575,9 +12793,14 @@ pub enum InvoicingMode {
 
 impl crate::rt::Validate for InvoicingMode {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -12670,9 +12893,14 @@ pub enum KsefCertificateType {
 
 impl crate::rt::Validate for KsefCertificateType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -12847,6 +13075,7 @@ impl crate::rt::Validate for KsefNumber {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -12950,6 +13179,7 @@ impl crate::rt::Validate for Nip {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -13056,6 +13286,7 @@ impl crate::rt::Validate for NipVatUe {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -13463,9 +13694,14 @@ pub enum OwnerPermissionScope {
 
 impl crate::rt::Validate for OwnerPermissionScope {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -13723,6 +13959,7 @@ impl crate::rt::Validate for PeppolId {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -13875,6 +14112,7 @@ impl crate::rt::Validate for PermissionId {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -13896,9 +14134,14 @@ pub enum PermissionState {
 
 impl crate::rt::Validate for PermissionState {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -14739,9 +14982,14 @@ pub enum PersonIdentifierType {
 
 impl crate::rt::Validate for PersonIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -14991,9 +15239,14 @@ pub enum PersonPermissionScope {
 
 impl crate::rt::Validate for PersonPermissionScope {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -15183,9 +15436,14 @@ pub enum PersonPermissionSubjectDetailsType {
 
 impl crate::rt::Validate for PersonPermissionSubjectDetailsType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -15293,9 +15551,14 @@ pub enum PersonPermissionType {
 
 impl crate::rt::Validate for PersonPermissionType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -15461,9 +15724,14 @@ pub enum PersonPermissionsAuthorIdentifierType {
 
 impl crate::rt::Validate for PersonPermissionsAuthorIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -15603,9 +15871,14 @@ pub enum PersonPermissionsAuthorizedIdentifierType {
 
 impl crate::rt::Validate for PersonPermissionsAuthorizedIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -15740,9 +16013,14 @@ pub enum PersonPermissionsContextIdentifierType {
 
 impl crate::rt::Validate for PersonPermissionsContextIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -16019,9 +16297,14 @@ pub enum PersonPermissionsQueryType {
 
 impl crate::rt::Validate for PersonPermissionsQueryType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -16160,9 +16443,14 @@ pub enum PersonPermissionsSubjectIdentifierType {
 
 impl crate::rt::Validate for PersonPermissionsSubjectIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -16306,9 +16594,14 @@ pub enum PersonPermissionsTargetIdentifierType {
 
 impl crate::rt::Validate for PersonPermissionsTargetIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -16435,9 +16728,14 @@ pub enum PersonSubjectByFingerprintDetailsType {
 
 impl crate::rt::Validate for PersonSubjectByFingerprintDetailsType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -16536,9 +16834,14 @@ pub enum PersonSubjectDetailsType {
 
 impl crate::rt::Validate for PersonSubjectDetailsType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -16783,9 +17086,14 @@ pub enum PersonalPermissionScope {
 
 impl crate::rt::Validate for PersonalPermissionScope {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -16913,9 +17221,14 @@ pub enum PersonalPermissionType {
 
 impl crate::rt::Validate for PersonalPermissionType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -17073,9 +17386,14 @@ pub enum PersonalPermissionsAuthorizedIdentifierType {
 
 impl crate::rt::Validate for PersonalPermissionsAuthorizedIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -17210,9 +17528,14 @@ pub enum PersonalPermissionsContextIdentifierType {
 
 impl crate::rt::Validate for PersonalPermissionsContextIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -17424,9 +17747,14 @@ pub enum PersonalPermissionsTargetIdentifierType {
 
 impl crate::rt::Validate for PersonalPermissionsTargetIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -17602,6 +17930,7 @@ impl crate::rt::Validate for Pesel {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -17702,9 +18031,14 @@ pub enum PublicKeyCertificateUsage {
 
 impl crate::rt::Validate for PublicKeyCertificateUsage {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -18486,9 +18820,14 @@ pub enum QueryType {
 
 impl crate::rt::Validate for QueryType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -18661,6 +19000,7 @@ impl crate::rt::Validate for ReferenceNumber {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -19376,9 +19716,14 @@ pub enum SessionType {
 
 impl crate::rt::Validate for SessionType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -19845,6 +20190,7 @@ impl crate::rt::Validate for Sha256HashBase64 {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -19869,9 +20215,14 @@ pub enum SortOrder {
 
 impl crate::rt::Validate for SortOrder {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -20077,9 +20428,14 @@ pub enum SubjectIdentifierType {
 
 impl crate::rt::Validate for SubjectIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -20206,9 +20562,14 @@ pub enum SubjectType {
 
 impl crate::rt::Validate for SubjectType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -20362,9 +20723,14 @@ pub enum SubordinateEntityRoleType {
 
 impl crate::rt::Validate for SubordinateEntityRoleType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -20527,9 +20893,14 @@ pub enum SubordinateRoleSubordinateEntityIdentifierType {
 
 impl crate::rt::Validate for SubordinateRoleSubordinateEntityIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -20777,9 +21148,14 @@ pub enum SubunitPermissionScope {
 
 impl crate::rt::Validate for SubunitPermissionScope {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -20913,9 +21289,14 @@ pub enum SubunitPermissionsAuthorIdentifierType {
 
 impl crate::rt::Validate for SubunitPermissionsAuthorIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -21094,9 +21475,14 @@ pub enum SubunitPermissionsContextIdentifierType {
 
 impl crate::rt::Validate for SubunitPermissionsContextIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -21350,9 +21736,14 @@ pub enum SubunitPermissionsSubjectIdentifierType {
 
 impl crate::rt::Validate for SubunitPermissionsSubjectIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -21487,9 +21878,14 @@ pub enum SubunitPermissionsSubunitIdentifierType {
 
 impl crate::rt::Validate for SubunitPermissionsSubunitIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -21668,6 +22064,7 @@ impl crate::rt::Validate for SystemWarning {
         if let Err(e) = self.validate() {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Pattern,
                 reason: e.reason,
             });
         }
@@ -21729,9 +22126,14 @@ pub enum TestDataAuthenticationContextIdentifierType {
 
 impl crate::rt::Validate for TestDataAuthenticationContextIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -21866,9 +22268,14 @@ pub enum TestDataAuthorizedIdentifierType {
 
 impl crate::rt::Validate for TestDataAuthorizedIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -21997,9 +22404,14 @@ pub enum TestDataContextIdentifierType {
 
 impl crate::rt::Validate for TestDataContextIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -22142,9 +22554,14 @@ pub enum TestDataPermissionType {
 
 impl crate::rt::Validate for TestDataPermissionType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -22394,9 +22811,14 @@ pub enum ThirdSubjectIdentifierType {
 
 impl crate::rt::Validate for ThirdSubjectIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -22498,9 +22920,14 @@ pub enum TokenAuthorIdentifierType {
 
 impl crate::rt::Validate for TokenAuthorIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -22642,9 +23069,14 @@ pub enum TokenContextIdentifierType {
 
 impl crate::rt::Validate for TokenContextIdentifierType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }
@@ -22840,9 +23272,14 @@ pub enum TokenPermissionType {
 
 impl crate::rt::Validate for TokenPermissionType {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Self::Unknown(value) = self {
+        // The service reads enumerations regardless of case (the spec's own examples send
+        // `nip`): only a value that matches no known one in any case is refused.
+        if let Self::Unknown(value) = self
+            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))
+        {
             out.push(crate::rt::Invalid {
                 pointer: pointer.to_owned(),
+                rule: crate::rt::Rule::Enumeration,
                 reason: format!("{value:?} is not one of: {}", Self::KNOWN.join(", ")),
             });
         }

@@ -8,13 +8,33 @@
 
 use std::fmt;
 
-/// One violation: where (a JSON pointer into the value) and what.
+/// One violation: where (a JSON pointer into the value), which rule and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
     /// JSON pointer of the offending field (`""` for the value itself).
     pub pointer: String,
+    /// The kind of constraint broken.
+    pub rule: Rule,
     /// What is wrong, in English.
     pub reason: String,
+}
+
+/// The kind of constraint a value breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rule {
+    /// Not the JSON shape of the type (a missing required field, a wrong JSON type).
+    Shape,
+    /// `minLength`/`maxLength` of a plain string.
+    Length,
+    /// The `pattern` or length of a constrained string type.
+    Pattern,
+    /// A value outside the enumeration.
+    Enumeration,
+    /// `minItems`/`maxItems` of an array.
+    Items,
+    /// `minimum`/`maximum` of a number.
+    Range,
 }
 
 /// A value breaks the spec's constraints; [`ValidationError::violations`] lists every one.
@@ -119,6 +139,7 @@ pub fn check_length(
     if min.is_some_and(|m| len < m) || max.is_some_and(|m| len > m) {
         out.push(Invalid {
             pointer: pointer.to_owned(),
+            rule: Rule::Length,
             reason: format!("{len} characters, {} expected", range(min, max)),
         });
     }
@@ -135,6 +156,7 @@ pub fn check_items(
     if min.is_some_and(|m| count < m) || max.is_some_and(|m| count > m) {
         out.push(Invalid {
             pointer: pointer.to_owned(),
+            rule: Rule::Items,
             reason: format!("{count} items, {} expected", range(min, max)),
         });
     }
@@ -160,6 +182,7 @@ pub fn check_number(
             .collect();
         out.push(Invalid {
             pointer: pointer.to_owned(),
+            rule: Rule::Range,
             reason: format!("{value} is out of range ({})", parts.join(", ")),
         });
     }
