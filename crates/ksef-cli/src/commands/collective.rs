@@ -347,7 +347,7 @@ mod tests {
         assert_eq!(full.description.as_deref(), Some("Rata 1, część"));
         assert!(parse_invoice("5265877635-20250826-0100001AF629-AF,100").is_err());
         assert!(parse_invoice("5265877635-20250826-0100001AF629-AF,x,PLN").is_err());
-        assert!(parse_invoice("5265877635-20250826-0100001AF629-AF,1,XXX").is_err());
+        assert!(parse_invoice("5265877635-20250826-0100001AF629-AF,1,QQQ").is_err());
         assert!(parse_invoice("not-a-number").is_err());
     }
 }
