@@ -23,7 +23,7 @@ const USAGE: &str = "\
 usage:
   cargo xtask regen [--spec PATH] [--check]   generate crates/ksef-model from the OpenAPI spec
                                               and crates/ksef-invoice from the FA(3) XSD
-                                              (default spec: ../shared/ksef-docs/open-api.json)
+                                              (default spec: ../shared/ksef-api-2.9.0/open-api.json)
   cargo xtask test [CARGO TEST ARGS…]         install/check test tools, run every test (extra
                                               arguments go to `cargo test`), then run every
                                               example in crates/ksef/examples and `ksef demo`

@@ -79,6 +79,9 @@ pub enum Command {
     Permissions(commands::permissions::Args),
     /// KSeF certificates: limits, CSR + enrolment, query, download, revoke.
     Certs(commands::certs::Args),
+    /// Collective identifiers: generate one for a group of invoices, list them, show their
+    /// invoices, find those of an invoice.
+    Collective(commands::collective::Args),
     /// Shows and (on TEST) changes limits.
     Limits(commands::limits::Args),
     /// Creates and removes test data (TEST environment and emulator only).
@@ -121,6 +124,7 @@ async fn dispatch(command: Command, ctx: &Ctx, report: &mut Report) -> CliResult
         Command::Tokens(args) => commands::tokens::run(args, ctx, report).await,
         Command::Permissions(args) => commands::permissions::run(args, ctx, report).await,
         Command::Certs(args) => commands::certs::run(args, ctx, report).await,
+        Command::Collective(args) => commands::collective::run(args, ctx, report).await,
         Command::Limits(args) => commands::limits::run(args, ctx, report).await,
         Command::Testdata(args) => commands::testdata::run(args, ctx, report).await,
         Command::Lighthouse(args) => commands::lighthouse::run(args, ctx, report).await,

@@ -1,14 +1,16 @@
 //! Polish identifiers used by KSeF, with their checksums: NIP, PESEL, internal identifiers
-//! (`InternalId`) and KSeF invoice numbers.
+//! (`InternalId`), KSeF invoice numbers and collective identifiers.
 //!
 //! Parsers never panic and say precisely what is wrong. Random generators of valid NIP, PESEL and
 //! internal identifiers, for test data only, are in [`generate`].
 
+mod collective;
 pub mod generate;
 mod ksef_number;
 
 use std::fmt;
 
+pub use collective::CollectiveIdentifierNumber;
 pub use ksef_number::{KsefNumber, ksef_crc8};
 
 /// Which identifier an [`IdentifierError`] is about.
@@ -22,6 +24,8 @@ pub enum IdentifierKind {
     InternalId,
     /// KSeF invoice number.
     KsefNumber,
+    /// Collective identifier of a group of invoices (API 2.9).
+    CollectiveIdentifier,
 }
 
 impl fmt::Display for IdentifierKind {
@@ -31,6 +35,7 @@ impl fmt::Display for IdentifierKind {
             Self::Pesel => "PESEL",
             Self::InternalId => "internal identifier",
             Self::KsefNumber => "KSeF number",
+            Self::CollectiveIdentifier => "collective identifier",
         })
     }
 }
@@ -107,7 +112,9 @@ fn digits<const N: usize>(s: &str, kind: IdentifierKind) -> Result<[u8; N], Iden
                 IdentifierKind::Nip => "10 digits",
                 IdentifierKind::Pesel => "11 digits",
                 IdentifierKind::InternalId => "16 characters (NIP-NNNNN)",
-                IdentifierKind::KsefNumber => "35 characters",
+                IdentifierKind::KsefNumber | IdentifierKind::CollectiveIdentifier => {
+                    "35 characters"
+                }
             },
             actual: count,
         });

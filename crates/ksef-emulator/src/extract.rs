@@ -1,7 +1,10 @@
 //! Request extractors that answer malformed input in the API's error format.
 //!
 //! [`ApiJson`] is `axum::Json` whose rejection (bad content type, unreadable or mismatching
-//! JSON) becomes a 400 with exception code 21405 instead of axum's plain-text 4xx.
+//! JSON) becomes a 400 with exception code 21405 instead of axum's plain-text 4xx. Before the
+//! handler sees it, the body is checked against the operation's generated request type
+//! (`validate()`: the spec's lengths, patterns, enumerations, array sizes and bounds), and a
+//! violation is a 400/21405 naming the field by its JSON pointer.
 //! [`ApiQuery`] does the same for query strings.
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -22,11 +25,52 @@ where
     type Rejection = EmuError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(EmuError::validation(rejection.body_text())),
+        let operation = req
+            .extensions()
+            .get::<crate::pipeline::ResolvedOperation>()
+            .map(|r| r.0.name);
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(value)) => value,
+            Err(rejection) => return Err(EmuError::validation(rejection.body_text())),
+        };
+        // The spec's constraints, checked by the generated request type of the operation.
+        // Array sizes are left to the handlers: the spec gives several of them their own
+        // exception code (e.g. 21161 for more than 50 batch parts).
+        if let Some(Err(mut invalid)) =
+            operation.and_then(|op| ksef_model::registry::validate_request_body(op, &value))
+        {
+            invalid
+                .violations
+                .retain(|v| v.rule != ksef_model::rt::Rule::Items);
+            if !invalid.violations.is_empty() {
+                return Err(invalid_body(&invalid));
+            }
         }
+        serde_json::from_value(value)
+            .map(Self)
+            .map_err(|e| EmuError::validation(format!("Nieprawidłowa treść żądania: {e}")))
     }
+}
+
+/// The 400/21405 for a body that breaks the spec's constraints: each violation with the JSON
+/// pointer of its field.
+fn invalid_body(invalid: &ksef_model::rt::ValidationError) -> EmuError {
+    let details: Vec<String> = invalid
+        .violations
+        .iter()
+        .map(|v| {
+            let at = if v.pointer.is_empty() {
+                "/"
+            } else {
+                &v.pointer
+            };
+            format!("{at}: {}", v.reason)
+        })
+        .collect();
+    EmuError::validation(format!(
+        "Błąd walidacji danych wejściowych: {}",
+        details.join("; ")
+    ))
 }
 
 /// A query string; one that does not deserialize into `T` is a 400/21405.

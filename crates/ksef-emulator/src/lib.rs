@@ -36,6 +36,7 @@ mod retrieval;
 mod router;
 mod routes;
 mod sessions;
+mod state;
 pub mod storage;
 mod store;
 

@@ -5,7 +5,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use ksef_model::catalogue::{OperationMeta, RATE_WINDOWS, sliding_window_wait};
+use ksef_model::catalogue::{
+    GLOBAL_GROUP, GLOBAL_RATE_LIMIT, OperationMeta, RATE_WINDOWS, RateLimit, sliding_window_wait,
+};
 
 use crate::config::RateLimitMode;
 
@@ -24,13 +26,16 @@ pub struct Limiter {
     overrides: Mutex<HashMap<String, HashMap<String, GroupLimits>>>,
 }
 
-/// The spec's limits of a group (`x-rate-limits` of its first operation).
+/// The spec's limits of a group (`x-rate-limits` of its first operation; the global group's
+/// from the catalogue). `u32::MAX` stands for no limit in a window.
 pub fn spec_group_limits(group: &str) -> Option<GroupLimits> {
+    let windows = |limit: &RateLimit| limit.windows().map(|l| l.unwrap_or(u32::MAX));
+    if group == GLOBAL_GROUP {
+        return Some(windows(&GLOBAL_RATE_LIMIT));
+    }
     ksef_model::operations::OPERATIONS.iter().find_map(|op| {
         let limit = op.rate_limit?;
-        (limit.group.unwrap_or(op.name) == group).then(|| {
-            [limit.per_second, limit.per_minute, limit.per_hour].map(|l| l.unwrap_or(u32::MAX))
-        })
+        (limit.group_name() == group).then(|| windows(&limit))
     })
 }
 
@@ -88,31 +93,52 @@ impl Limiter {
         })
     }
 
-    /// Counts a request; `Err(seconds)` when it exceeds a limit (the request is still counted
-    /// as an attempt, as the real service counts violations).
+    /// Counts a request in its group (per context or anonymous, and client IP) and in the
+    /// per-IP global group; `Err(seconds)` when it exceeds a limit of either (the request is
+    /// still counted as an attempt, as the real service counts violations).
     pub fn check(&self, op: &'static OperationMeta, who: &str, ip: &str) -> Result<(), u64> {
         let Some(limit) = op.rate_limit else {
             return Ok(());
         };
-        let group = limit.group.unwrap_or(op.name);
-        let Some(limits) = self.effective(group, who) else {
-            return Ok(());
-        };
-        let limits = limits.map(|n| (n != u32::MAX).then_some(n as usize));
-        let now = Instant::now();
+        let group = limit.group_name();
+        let mut waits = Vec::with_capacity(2);
         let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-        let stamps = counters
-            .entry((who.to_owned(), ip.to_owned(), group))
-            .or_default();
-        while stamps
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= RATE_WINDOWS[2])
-        {
-            stamps.pop_front();
+        let now = Instant::now();
+        for (who, group) in [(who, group), ("", GLOBAL_GROUP)] {
+            let Some(limits) = self.effective(group, who) else {
+                continue;
+            };
+            let limits = limits.map(|n| (n != u32::MAX).then_some(n as usize));
+            let horizon = RATE_WINDOWS
+                .iter()
+                .zip(limits)
+                .filter(|(_, l)| l.is_some())
+                .map(|(w, _)| *w)
+                .max()
+                .unwrap_or_default();
+            let stamps = counters
+                .entry((who.to_owned(), ip.to_owned(), group))
+                .or_default();
+            while stamps
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= horizon)
+            {
+                stamps.pop_front();
+            }
+            waits.push((
+                sliding_window_wait(stamps.iter().rev().map(|t| now.duration_since(*t)), limits),
+                who.to_owned(),
+                group,
+            ));
         }
-        let wait = sliding_window_wait(stamps.iter().rev().map(|t| now.duration_since(*t)), limits);
+        let wait = waits.iter().map(|(w, _, _)| *w).max().unwrap_or_default();
         if wait.is_zero() {
-            stamps.push_back(now);
+            for (_, who, group) in waits {
+                counters
+                    .entry((who, ip.to_owned(), group))
+                    .or_default()
+                    .push_back(now);
+            }
             Ok(())
         } else {
             Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))

@@ -21,6 +21,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::testdata::routes())
         .merge(routes::limits::routes())
         .merge(routes::certificates::routes())
+        .merge(routes::collective::routes())
         .merge(routes::peppol::routes());
     Router::new()
         .nest(crate::pipeline::PREFIX, api)

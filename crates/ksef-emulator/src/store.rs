@@ -184,22 +184,25 @@ pub struct Store {
     pub next_invoice_sequence: u64,
     /// Invoice exports by reference number.
     #[serde(default)]
-    pub exports: BTreeMap<String, crate::retrieval::ExportRecord>,
+    pub exports: BTreeMap<String, crate::state::exports::ExportRecord>,
     /// Online and batch sessions with their invoices.
     #[serde(default)]
-    pub sessions: crate::sessions::model::SessionStore,
+    pub sessions: crate::state::sessions::SessionStore,
     /// Test data: subjects, persons, attachment permissions, blocked contexts.
     #[serde(default)]
-    pub testdata: crate::routes::testdata::TestData,
+    pub testdata: crate::state::testdata::TestData,
     /// Asynchronous permission operations by reference number.
     #[serde(default)]
-    pub permission_operations: crate::routes::permissions::PermissionOperations,
+    pub permission_operations: crate::state::permissions::PermissionOperations,
     /// Overridden session and subject limits (`/testdata/limits/...`).
     #[serde(default)]
-    pub limits: crate::routes::limits::LimitOverrides,
+    pub limits: crate::state::limits::LimitOverrides,
     /// KSeF certificates and their enrollments.
     #[serde(default)]
-    pub certificates: crate::routes::certificates::CertificateStore,
+    pub certificates: crate::state::certificates::CertificateStore,
+    /// Collective identifiers by number (API 2.9).
+    #[serde(default)]
+    pub collective: crate::state::collective::CollectiveStore,
 }
 
 /// The permissions an owner of a context has (a subject whose NIP is the context's NIP).
@@ -211,18 +214,36 @@ pub const OWNER_PERMISSIONS: &[&str] = &[
     "CredentialsRead",
     "SubunitManage",
     "VatUeManage",
+    "CollectiveIdentifierManage",
 ];
 
 impl Store {
+    /// Whether `subject` owns `context`: its NIP is the context's NIP (not a VAT-UE context).
+    pub fn is_owner(context: &Ident, subject: &Ident) -> bool {
+        match (context.nip(), subject.kind.as_str()) {
+            (Some(ctx_nip), "Nip") => context.kind != "NipVatUe" && ctx_nip == subject.value,
+            _ => false,
+        }
+    }
+
+    /// The owner permissions `subject` has in `context` (`ownerPermissions` of the personal
+    /// permission query, API 2.9): the owner's permissions the spec names as owner scopes.
+    pub fn owner_permissions(context: &Ident, subject: &Ident) -> Vec<&'static str> {
+        if !Self::is_owner(context, subject) {
+            return Vec::new();
+        }
+        OWNER_PERMISSIONS
+            .iter()
+            .copied()
+            .filter(|p| ksef_model::OwnerPermissionScope::KNOWN.contains(p))
+            .collect()
+    }
+
     /// The permissions `subject` has in `context`: everything an owner has when the subject's
     /// NIP is the context's NIP, plus every grant held in the context.
     pub fn permissions_of(&self, context: &Ident, subject: &Ident) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        let owner = match (context.nip(), subject.kind.as_str()) {
-            (Some(ctx_nip), "Nip") => context.kind != "NipVatUe" && ctx_nip == subject.value,
-            _ => false,
-        };
-        if owner {
+        if Self::is_owner(context, subject) {
             out.extend(OWNER_PERMISSIONS.iter().map(|p| (*p).to_owned()));
         }
         for g in &self.grants {

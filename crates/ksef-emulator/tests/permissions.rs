@@ -16,7 +16,7 @@ fn person_details() -> Value {
 async fn wait_done(h: &Harness, access: &str, accepted: &support::Reply) {
     assert_eq!(accepted.status, 202, "{:#}", accepted.body);
     let reference = accepted.body["referenceNumber"].as_str().unwrap();
-    for _ in 0..50 {
+    for _ in 0..100 {
         let st = h
             .checked(
                 "get_permissions_operations_by_reference_number",
@@ -28,7 +28,7 @@ async fn wait_done(h: &Harness, access: &str, accepted: &support::Reply) {
             .await;
         assert_eq!(st.status, 200, "{:#}", st.body);
         match st.body["status"]["code"].as_i64() {
-            Some(100) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            Some(100) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
             Some(200) => return,
             other => panic!("operation failed: {other:?} {:#}", st.body),
         }
@@ -41,7 +41,8 @@ async fn person_grant_reaches_login_queries_and_revocation() {
     let h = Harness::start(ksef_emulator::EmulatorConfig {
         rate_limits: ksef_emulator::RateLimitMode::Off,
         auth_processing_ms: 0,
-        permission_processing_ms: 100,
+        // Long enough that the first status poll sees 100 on a loaded machine.
+        permission_processing_ms: 1500,
         ..Default::default()
     })
     .await;

@@ -279,9 +279,11 @@ async fn session_and_subject_limits() {
         defaults.body
     );
     assert_eq!(defaults.body["batchSession"]["maxInvoices"], 10_000);
+    assert_eq!(defaults.body["collectiveIdentifier"]["maxInvoices"], 500);
     let set = json!({
         "onlineSession": {"maxInvoiceSizeInMB": 4, "maxInvoiceWithAttachmentSizeInMB": 5, "maxInvoices": 20},
-        "batchSession": {"maxInvoiceSizeInMB": 2, "maxInvoiceWithAttachmentSizeInMB": 6, "maxInvoices": 30}
+        "batchSession": {"maxInvoiceSizeInMB": 2, "maxInvoiceWithAttachmentSizeInMB": 6, "maxInvoices": 30},
+        "collectiveIdentifier": {"maxInvoices": 7}
     });
     let r = h
         .checked(
@@ -303,6 +305,7 @@ async fn session_and_subject_limits() {
         )
         .await;
     assert_eq!(now.body["onlineSession"]["maxInvoices"], 20);
+    assert_eq!(now.body["collectiveIdentifier"]["maxInvoices"], 7);
     assert_eq!(
         now.body["batchSession"]["maxInvoiceWithAttachmentSizeInMB"],
         6
@@ -329,7 +332,8 @@ async fn session_and_subject_limits() {
     assert_eq!(back.body, defaults.body);
     let too_big = json!({
         "onlineSession": {"maxInvoiceSizeInMB": 6, "maxInvoiceWithAttachmentSizeInMB": 5, "maxInvoices": 20},
-        "batchSession": {"maxInvoiceSizeInMB": 2, "maxInvoiceWithAttachmentSizeInMB": 6, "maxInvoices": 30}
+        "batchSession": {"maxInvoiceSizeInMB": 2, "maxInvoiceWithAttachmentSizeInMB": 6, "maxInvoices": 30},
+        "collectiveIdentifier": {"maxInvoices": 7}
     });
     let r = h
         .checked(
@@ -341,6 +345,21 @@ async fn session_and_subject_limits() {
         )
         .await;
     assert_eq!(r.exception_code(), Some(21405));
+    let one_invoice = json!({
+        "onlineSession": {"maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 5, "maxInvoices": 20},
+        "batchSession": {"maxInvoiceSizeInMB": 2, "maxInvoiceWithAttachmentSizeInMB": 6, "maxInvoices": 30},
+        "collectiveIdentifier": {"maxInvoices": 1}
+    });
+    let r = h
+        .checked(
+            "post_testdata_limits_context_session",
+            "POST",
+            "/testdata/limits/context/session",
+            Some(&token),
+            one_invoice,
+        )
+        .await;
+    assert_eq!(r.exception_code(), Some(21405), "{:#}", r.body);
 
     let subject = h
         .checked(
@@ -413,6 +432,7 @@ fn rate_body(other_per_second: u32) -> Value {
         "invoiceExport",
         "invoiceExportStatus",
         "invoiceDownload",
+        "collectiveIdentifier",
         "other",
     ];
     let mut limits = serde_json::Map::new();
@@ -443,6 +463,14 @@ async fn rate_limit_overrides_are_enforced() {
         )
         .await;
     assert_eq!(spec.status, 200, "{:#}", spec.body);
+    // The 2.9 groups, with the spec's values (-1: no limit in that window).
+    assert_eq!(spec.body["global"]["perSecond"], 75);
+    assert_eq!(spec.body["global"]["perHour"], -1);
+    assert_eq!(spec.body["anonymous"]["perSecond"], 60);
+    assert_eq!(spec.body["anonymous"]["perMinute"], -1);
+    assert_eq!(spec.body["onlineSessionClose"]["perMinute"], 60);
+    assert_eq!(spec.body["batchSessionClose"]["perMinute"], 40);
+    assert_eq!(spec.body["collectiveIdentifier"]["perHour"], 240);
     let r = h
         .checked(
             "post_testdata_rate_limits",

@@ -56,7 +56,8 @@ impl fmt::Display for Method {
 pub struct RateLimit {
     /// The limit group named in the operation's 429 documentation (`onlineSession`,
     /// `invoiceSend`, `other`, …). Operations of one group share the counters; `None` when the
-    /// spec names no group, in which case the operation counts on its own.
+    /// spec names no group: such an operation counts in [`ANONYMOUS_GROUP`]
+    /// (see [`RateLimit::group_name`]).
     pub group: Option<&'static str>,
     /// Requests per second.
     pub per_second: Option<u32>,
@@ -64,6 +65,38 @@ pub struct RateLimit {
     pub per_minute: Option<u32>,
     /// Requests per hour.
     pub per_hour: Option<u32>,
+}
+
+/// The group of the operations whose 429 documentation names no group: since API 2.9 the
+/// anonymous (not authenticated) operations share one set of counters under this name
+/// (`EffectiveApiRateLimits.anonymous`).
+pub const ANONYMOUS_GROUP: &str = "anonymous";
+
+/// The group counting every operation per client IP address (`EffectiveApiRateLimits.global`,
+/// API 2.9), on top of the operation's own group.
+pub const GLOBAL_GROUP: &str = "global";
+
+/// The default limits of [`GLOBAL_GROUP`], as the 2.9 spec's example of `GET /rate-limits`
+/// states them: 75 requests per second, no minute or hour limit. (No operation's
+/// `x-rate-limits` carries them.)
+pub const GLOBAL_RATE_LIMIT: RateLimit = RateLimit {
+    group: Some(GLOBAL_GROUP),
+    per_second: Some(75),
+    per_minute: None,
+    per_hour: None,
+};
+
+impl RateLimit {
+    /// The group whose counters the operation shares: the one its 429 documentation names,
+    /// else [`ANONYMOUS_GROUP`].
+    pub fn group_name(&self) -> &'static str {
+        self.group.unwrap_or(ANONYMOUS_GROUP)
+    }
+
+    /// The limits per window of [`RATE_WINDOWS`] (`None`: no limit).
+    pub fn windows(&self) -> [Option<u32>; 3] {
+        [self.per_second, self.per_minute, self.per_hour]
+    }
 }
 
 /// The three sliding windows the API counts requests in: one second, one minute, one hour.

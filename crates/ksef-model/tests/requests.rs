@@ -119,6 +119,6 @@ fn secrets_are_not_debug_printed() {
 
 #[test]
 fn spec_identity_is_recorded() {
-    assert_eq!(SPEC_VERSION, "2.6.0");
+    assert_eq!(SPEC_VERSION, "2.9.0");
     assert_eq!(SPEC_SHA256.len(), 64);
 }

@@ -12,8 +12,9 @@ mod common;
 use ksef::AuthenticatedClient;
 use ksef::model::{
     ApiRateLimitValuesOverride, ApiRateLimitsOverride, BatchSessionContextLimitsOverride,
-    CertificateSubjectLimitsOverride, OnlineSessionContextLimitsOverride, SetRateLimitsRequest,
-    SetSessionLimitsRequest, SetSubjectLimitsRequest,
+    CertificateSubjectLimitsOverride, CollectiveIdentifierContextLimitsOverride,
+    OnlineSessionContextLimitsOverride, SetRateLimitsRequest, SetSessionLimitsRequest,
+    SetSubjectLimitsRequest,
 };
 
 /// Prints the limits in force.
@@ -29,6 +30,10 @@ async fn show(session: &AuthenticatedClient, when: &str) -> common::Result {
         context.online_session.max_invoice_size_in_mb,
         context.batch_session.max_invoices
     );
+    println!(
+        "  collective identifier: at most {} invoices",
+        context.collective_identifier.max_invoices
+    );
     if let Some(max) = subject.certificate.and_then(|c| c.max_certificates) {
         println!("  certificates: at most {max}");
     }
@@ -36,6 +41,11 @@ async fn show(session: &AuthenticatedClient, when: &str) -> common::Result {
     println!(
         "  invoice sending: {}/s, {}/min, {}/h",
         send.per_second, send.per_minute, send.per_hour
+    );
+    let global = &rates.global;
+    println!(
+        "  all operations (per IP address): {}/s, {}/min, {}/h",
+        global.per_second, global.per_minute, global.per_hour
     );
     Ok(())
 }
@@ -51,6 +61,7 @@ async fn main() -> common::Result {
         .set_session_limits(SetSessionLimitsRequest::new(
             OnlineSessionContextLimitsOverride::new(1, 2, 100),
             BatchSessionContextLimitsOverride::new(1, 2, 500),
+            CollectiveIdentifierContextLimitsOverride::new(50),
         ))
         .send()
         .await?;
@@ -64,6 +75,7 @@ async fn main() -> common::Result {
     let slow = || ApiRateLimitValuesOverride::new(2, 60, 600);
     limits
         .set_rate_limits(SetRateLimitsRequest::new(ApiRateLimitsOverride::new(
+            slow(),
             slow(),
             slow(),
             slow(),
@@ -94,6 +106,7 @@ async fn main() -> common::Result {
         .set_session_limits(SetSessionLimitsRequest::new(
             OnlineSessionContextLimitsOverride::new(1, 2, 5),
             BatchSessionContextLimitsOverride::new(1, 2, 5),
+            CollectiveIdentifierContextLimitsOverride::new(5),
         ))
         .await?;
     scope.set_production_rate_limits().await?;

@@ -42,6 +42,7 @@ fn rate_limits() -> serde_json::Value {
     let values = json!({"perSecond": 10, "perMinute": 100, "perHour": 1000});
     let groups = [
         "batchSession",
+        "collectiveIdentifier",
         "invoiceDownload",
         "invoiceExport",
         "invoiceExportStatus",
@@ -304,6 +305,34 @@ async fn every_operation_is_reachable_through_the_facade() {
         .revoke(CertificateSerialNumber::new_unchecked("0182A2C45F3C3D1F"))
         .await
         .expect("revoke cert");
+    certificates
+        .update_test_certificate(
+            CertificateSerialNumber::new_unchecked("0182A2C45F3C3D1F"),
+            body!(json!({"validTo": "2026-01-01T00:00:00Z"})),
+        )
+        .await
+        .expect("update test certificate");
+
+    // Collective identifiers.
+    let collective = api.collective_identifiers();
+    collective
+        .generate(example!(spec, "POST", "/collective-identifiers"))
+        .await
+        .expect("generate collective identifier");
+    collective
+        .query(example!(spec, "POST", "/collective-identifiers/query"))
+        .await
+        .expect("query collective identifiers");
+    collective
+        .invoices(body!(json!({
+            "collectiveIdentifierNumbers": ["1111111111-IZ202607-65ED02180000-E7"]
+        })))
+        .await
+        .expect("collective identifier invoices");
+    collective
+        .by_ksef_number(ksef_number())
+        .await
+        .expect("collective identifiers by KSeF number");
 
     // Limits (TEST setters included).
     let limits = api.limits();
@@ -312,7 +341,8 @@ async fn every_operation_is_reachable_through_the_facade() {
     limits.api_rate_limits().await.expect("rate limits");
     let session_limits = json!({
         "onlineSession": {"maxInvoices": 10, "maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 2},
-        "batchSession": {"maxInvoices": 10, "maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 2}
+        "batchSession": {"maxInvoices": 10, "maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 2},
+        "collectiveIdentifier": {"maxInvoices": 10}
     });
     limits
         .set_session_limits(body!(session_limits))
@@ -418,7 +448,7 @@ async fn every_operation_is_reachable_through_the_facade() {
         missing.is_empty(),
         "operations not reached through the facade: {missing:?}"
     );
-    assert_eq!(all.len(), 78, "the catalogue changed size");
+    assert_eq!(all.len(), 83, "the catalogue changed size");
     assert_eq!(seen, all);
 }
 

@@ -100,7 +100,7 @@ fn serve(bodies: Vec<Vec<u8>>) -> Client {
 }
 
 fn package(parts: Vec<InvoicePackagePart>) -> InvoicePackage {
-    InvoicePackage::new(1, 1, parts, false)
+    InvoicePackage::new(1, 1, parts, false, CompressionType::Zip)
 }
 
 /// Runs a download into `root/target` and checks that nothing appeared in `root` besides it.

@@ -36,7 +36,8 @@ fn context() -> Value {
 fn session_limits() -> Value {
     json!({
         "onlineSession": {"maxInvoices": 10, "maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 2},
-        "batchSession": {"maxInvoices": 10, "maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 2}
+        "batchSession": {"maxInvoices": 10, "maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 2},
+        "collectiveIdentifier": {"maxInvoices": 10}
     })
 }
 
@@ -44,6 +45,7 @@ fn rate_limits() -> Value {
     let values = json!({"perSecond": 1, "perMinute": 2, "perHour": 3});
     let groups = [
         "batchSession",
+        "collectiveIdentifier",
         "invoiceDownload",
         "invoiceExport",
         "invoiceExportStatus",

@@ -226,11 +226,11 @@ pub fn run(root: &Path, opts: Options) -> Result<(), String> {
     let spec_path = match opts.spec {
         Some(p) => p,
         None => {
-            let default = root.join("../shared/ksef-docs/open-api.json");
+            let default = root.join("../shared/ksef-api-2.9.0/open-api.json");
             if !default.exists() {
                 return Err(format!(
                     "no spec given and the default {} does not exist: pass --spec PATH",
-                    "../shared/ksef-docs/open-api.json"
+                    "../shared/ksef-api-2.9.0/open-api.json"
                 ));
             }
             default

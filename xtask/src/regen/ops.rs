@@ -81,11 +81,16 @@ pub fn attach_pagination(ops: &mut [Op], resolver: &mut Resolver<'_>) {
         }) else {
             continue;
         };
-        let lists: Vec<_> = props
+        let optional = |p: &super::schema::Prop| !p.required || p.nullable;
+        let mut lists: Vec<_> = props
             .iter()
             .filter(|p| matches!(p.ty, Ty::Vec(_)))
             .collect();
-        let optional = |p: &super::schema::Prop| !p.required || p.nullable;
+        // Beside the paged list a response may carry a nullable side list that is not paged
+        // (2.9: `ownerPermissions` next to `permissions`): the paged one is the required list.
+        if lists.len() > 1 {
+            lists.retain(|p| !optional(p));
+        }
         let find = |wire: &str| {
             props
                 .iter()

@@ -453,6 +453,19 @@ pub fn render_registry(schema_names: &[(String, String)], ops: &[Op]) -> String 
         }
     }
     out.push_str("        _ => return None,\n    })\n}\n\n");
+    out.push_str("fn validated<T: serde::de::DeserializeOwned + crate::rt::Validate>(value: &serde_json::Value) -> Result<(), crate::rt::ValidationError> {\n    let typed: T = T::deserialize(value).map_err(|e| crate::rt::ValidationError { violations: vec![crate::rt::Invalid { pointer: String::new(), rule: crate::rt::Rule::Shape, reason: e.to_string() }] })?;\n    crate::rt::Validate::check_constraints(&typed)\n}\n\n");
+    out.push_str("/// Checks `value` as the JSON request body of the named operation: it must decode into the\n/// operation's body type (shape, required fields) and pass the type's `validate()` (the spec's\n/// constraints, violations named by JSON pointer; a body that does not decode is one violation\n/// at `\"\"`). `None` when the operation does not exist or has no JSON body.\npub fn validate_request_body(operation: &str, value: &serde_json::Value) -> Option<Result<(), crate::rt::ValidationError>> {\n    Some(match operation {\n");
+    for op in ops {
+        if let Some(b) = op.request.as_ref().filter(|b| b.kind == "Json") {
+            let _ = writeln!(
+                out,
+                "        {} => validated::<{}>(value),",
+                lit(&op.name),
+                body_type(b)
+            );
+        }
+    }
+    out.push_str("        _ => return None,\n    })\n}\n\n");
     out.push_str("/// Decodes `value` as the JSON success response of the named operation (through\n/// [`Operation::decode_response`]) and encodes it again. `None` when the operation does not\n/// exist or its success response is not JSON.\npub fn round_trip_response(operation: &str, value: serde_json::Value) -> Option<Result<serde_json::Value, serde_json::Error>> {\n");
     out.push_str("    fn via<O: Operation>(value: serde_json::Value) -> Result<serde_json::Value, serde_json::Error> where O::Response: serde::Serialize {\n        let bytes = serde_json::to_vec(&value)?;\n        let typed = O::decode_response(&bytes).map_err(|e| e.source)?;\n        serde_json::to_value(&typed)\n    }\n");
     out.push_str("    Some(match operation {\n");

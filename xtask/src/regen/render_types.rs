@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::docs::doc_comment;
 use super::naming::{lit, pascal, snake};
-use super::schema::{Def, Prop, StrConstraints, TypeDef};
+use super::schema::{Def, Prop, StrConstraints, Ty, TypeDef};
 
 /// Renders every definition of the `types` module.
 pub fn render_types(defs: &[TypeDef]) -> String {
@@ -155,7 +155,87 @@ fn render_struct(d: &TypeDef, props: &[Prop], floaty: &HashMap<String, bool>) ->
         }
         out.push_str("            .finish()\n    }\n}\n");
     }
+    out.push_str(&render_struct_validate(d, props));
     out
+}
+
+/// `Validate` for a struct: the field-level constraints of each property, then the property's
+/// own type (which checks its patterns, enumerations and nested fields).
+fn render_struct_validate(d: &TypeDef, props: &[Prop]) -> String {
+    let mut body = String::new();
+    for p in props {
+        let name = snake(&p.wire);
+        let pointer = p.wire.replace('~', "~0").replace('/', "~1");
+        let optional = !p.required || p.nullable;
+        // How the checks spell the value: `v` (a reference) inside `if let Some(v)`, else the
+        // field itself.
+        let (string, list, number) = if optional {
+            ("v".to_owned(), "v".to_owned(), "*v".to_owned())
+        } else {
+            (
+                format!("&self.{name}"),
+                format!("self.{name}"),
+                format!("self.{name}"),
+            )
+        };
+        let mut checks = Vec::new();
+        let opt_usize = |v: Option<u64>| match v {
+            Some(v) => format!("Some({v})"),
+            None => "None".to_owned(),
+        };
+        let opt_bound = |v: Option<(f64, bool)>| match v {
+            Some((v, e)) => format!("Some(({v:?}, {e}))"),
+            None => "None".to_owned(),
+        };
+        let c = &p.checks;
+        if matches!(p.ty, Ty::Str) && (c.length.0.is_some() || c.length.1.is_some()) {
+            checks.push(format!(
+                "crate::rt::validate::check_length({string}, {}, {}, &at, out);",
+                opt_usize(c.length.0),
+                opt_usize(c.length.1)
+            ));
+        }
+        if matches!(p.ty, Ty::Vec(_)) && (c.items.0.is_some() || c.items.1.is_some()) {
+            checks.push(format!(
+                "crate::rt::validate::check_items({list}.len(), {}, {}, &at, out);",
+                opt_usize(c.items.0),
+                opt_usize(c.items.1)
+            ));
+        }
+        if matches!(p.ty, Ty::I32 | Ty::I64 | Ty::F64)
+            && (c.minimum.is_some() || c.maximum.is_some())
+        {
+            checks.push(format!(
+                "crate::rt::validate::check_number({number} as f64, {}, {}, &at, out);",
+                opt_bound(c.minimum),
+                opt_bound(c.maximum)
+            ));
+        }
+        let _ = writeln!(body, "        let at = format!(\"{{pointer}}/{pointer}\");");
+        if !checks.is_empty() {
+            if optional {
+                let _ = writeln!(
+                    body,
+                    "        if let Some(v) = &self.{name} {{\n            {}\n        }}",
+                    checks.join("\n            ")
+                );
+            } else {
+                for check in &checks {
+                    let _ = writeln!(body, "        {check}");
+                }
+            }
+        }
+        let _ = writeln!(body, "        self.{name}.validate_at(&at, out);");
+    }
+    let (pointer, out) = if props.is_empty() {
+        ("_", "_")
+    } else {
+        ("pointer", "out")
+    };
+    format!(
+        "\nimpl crate::rt::Validate for {name} {{\n    #[allow(clippy::cast_precision_loss)]\n    fn validate_at(&self, {pointer}: &str, {out}: &mut Vec<crate::rt::Invalid>) {{\n{body}    }}\n}}\n\nimpl {name} {{\n    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,\n    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.\n    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {{\n        crate::rt::Validate::check_constraints(self)\n    }}\n}}\n",
+        name = d.name
+    )
 }
 
 fn field_doc(p: &Prop) -> String {
@@ -225,6 +305,10 @@ fn render_enum(d: &TypeDef, values: &[String]) -> String {
     out.push_str("    /// A value this version of the model does not know, kept as received.\n");
     let _ = writeln!(out, "    {catch_all}(String),");
     out.push_str("}\n\n");
+    let _ = writeln!(
+        out,
+        "impl crate::rt::Validate for {name} {{\n    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {{\n        // The service reads enumerations regardless of case (the spec's own examples send\n        // `nip`): only a value that matches no known one in any case is refused.\n        if let Self::{catch_all}(value) = self\n            && !Self::KNOWN.iter().any(|k| k.eq_ignore_ascii_case(value))\n        {{\n            out.push(crate::rt::Invalid {{ pointer: pointer.to_owned(), rule: crate::rt::Rule::Enumeration, reason: format!(\"{{value:?}} is not one of: {{}}\", Self::KNOWN.join(\", \")) }});\n        }}\n    }}\n}}\n"
+    );
     let _ = writeln!(out, "impl {name} {{");
     out.push_str("    /// Every value this version of the model knows, as sent on the wire.\n");
     let list: Vec<String> = values.iter().map(|v| lit(v)).collect();
@@ -398,6 +482,10 @@ fn render_newtype(d: &TypeDef, c: &StrConstraints) -> String {
     let _ = writeln!(
         out,
         "impl crate::rt::ToParam for {name} {{\n    fn to_param(&self) -> String {{\n        self.0.clone()\n    }}\n}}"
+    );
+    let _ = writeln!(
+        out,
+        "\nimpl crate::rt::Validate for {name} {{\n    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {{\n        if let Err(e) = self.validate() {{\n            out.push(crate::rt::Invalid {{ pointer: pointer.to_owned(), rule: crate::rt::Rule::Pattern, reason: e.reason }});\n        }}\n    }}\n}}"
     );
     out
 }

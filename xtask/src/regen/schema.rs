@@ -121,6 +121,42 @@ pub struct Prop {
     pub lenient_reason: Option<String>,
     pub secret: bool,
     pub constraints: Vec<String>,
+    /// The constraints `validate()` checks on the field itself (the field's type checks its own).
+    pub checks: Checks,
+}
+
+/// Field-level constraints of a property, as `validate()` checks them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Checks {
+    /// `minLength`/`maxLength` of a plain string field.
+    pub length: (Option<u64>, Option<u64>),
+    /// `minItems`/`maxItems` of an array field.
+    pub items: (Option<u64>, Option<u64>),
+    /// `minimum`/`maximum` of a number field, each with whether it is exclusive.
+    pub minimum: Option<(f64, bool)>,
+    /// See [`Checks::minimum`].
+    pub maximum: Option<(f64, bool)>,
+}
+
+impl Checks {
+    fn of(prop: &Value) -> Self {
+        let uint = |k: &str| prop.get(k).and_then(Value::as_u64);
+        let bound = |k: &str, exclusive: &str| {
+            let value = prop.get(k).and_then(Value::as_f64);
+            // OpenAPI 3.0 spells an exclusive bound as a flag; JSON Schema as the number.
+            match prop.get(exclusive) {
+                Some(Value::Bool(true)) => value.map(|v| (v, true)),
+                Some(Value::Number(n)) => n.as_f64().map(|v| (v, true)),
+                _ => value.map(|v| (v, false)),
+            }
+        };
+        Self {
+            length: (uint("minLength"), uint("maxLength")),
+            items: (uint("minItems"), uint("maxItems")),
+            minimum: bound("minimum", "exclusiveMinimum"),
+            maximum: bound("maximum", "exclusiveMaximum"),
+        }
+    }
 }
 
 /// A named type: a component schema or an inline type discovered while resolving.
@@ -271,6 +307,7 @@ impl<'a> Resolver<'a> {
                 lenient_reason,
                 secret,
                 constraints: describe_constraints(prop),
+                checks: Checks::of(prop),
             });
         }
         Ok(out)

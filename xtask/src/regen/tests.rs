@@ -5,13 +5,14 @@ use serde_json::{Value, json};
 use super::generate;
 
 fn spec_path() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/ksef-docs/open-api.json")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/ksef-api-2.9.0/open-api.json")
 }
 
 fn load_spec() -> Value {
     let path = spec_path();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("the official spec is needed at ../shared/ksef-docs/open-api.json ({e})")
+        panic!("the official spec is needed at ../shared/ksef-api-2.9.0/open-api.json ({e})")
     });
     serde_json::from_str(&text).expect("spec is JSON")
 }
@@ -91,55 +92,75 @@ fn bad_input_is_a_clear_error() {
     );
 }
 
-/// The next spec version (2.7.0, with collective identifiers) generates too.
-#[test]
-fn next_spec_generates() {
+/// The older specs the generator must keep handling: (directory under `../shared`, operations,
+/// schemas).
+const OLDER_SPECS: &[(&str, usize, usize)] = &[("ksef-docs", 78, 289), ("ksef-api-2.7.0", 83, 303)];
+
+fn read_shared_spec(dir: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/ksef-api-2.7.0/open-api.json");
-    let text = std::fs::read_to_string(&path)
-        .expect("the 2.7.0 spec is needed at ../shared/ksef-api-2.7.0/open-api.json");
-    let g = generate(&text, None).expect("2.7 generates");
-    assert_eq!(g.operation_count, 83);
-    assert_eq!(g.schema_count, 303);
-    assert!(g.files["operations.rs"].contains("PostCollectiveIdentifiers"));
+        .join("../../shared")
+        .join(dir)
+        .join("open-api.json");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("the spec is needed at ../shared/{dir}/open-api.json ({e})"))
 }
 
-/// The model generated from the 2.7.0 spec compiles: the crate is copied into `target/`, its
+/// The default spec (2.9.0) generates every operation and schema.
+#[test]
+fn default_spec_generates() {
+    let g = generate(&load_spec().to_string(), None).expect("2.9 generates");
+    assert_eq!(g.operation_count, 83);
+    assert_eq!(g.schema_count, 306);
+    assert!(g.files["operations.rs"].contains("PostCollectiveIdentifiersQuery"));
+    assert!(g.files["operations.rs"].contains("PutTestdataCertificatesBySerialNumber"));
+}
+
+/// The older specs (2.6.0 without collective identifiers, 2.7.0 with them) still generate.
+#[test]
+fn older_specs_generate() {
+    for (dir, operations, schemas) in OLDER_SPECS {
+        let g = generate(&read_shared_spec(dir), None).unwrap_or_else(|e| panic!("{dir}: {e}"));
+        assert_eq!(g.operation_count, *operations, "{dir}");
+        assert_eq!(g.schema_count, *schemas, "{dir}");
+    }
+}
+
+/// The models generated from the older specs compile: the crate is copied into `target/`, its
 /// generated files replaced, and `cargo check` runs on it with the workspace's lock file.
 #[test]
-fn next_spec_model_compiles() {
+fn older_spec_models_compile() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let spec = std::fs::read_to_string(root.join("../shared/ksef-api-2.7.0/open-api.json"))
-        .expect("the 2.7.0 spec is needed at ../shared/ksef-api-2.7.0/open-api.json");
     let overrides =
         std::fs::read_to_string(root.join("crates/ksef-model/regen-overrides.json")).ok();
-    let generated = generate(&spec, overrides.as_deref()).expect("2.7 generates");
-
     let work = root.join("target/spec-check");
-    let krate = work.join("ksef-model");
-    let _ = std::fs::remove_dir_all(&krate);
-    copy_dir(&root.join("crates/ksef-model/src"), &krate.join("src"));
-    for (name, content) in &generated.files {
-        std::fs::write(krate.join("src/generated").join(name), content).unwrap();
+    for (dir, _, _) in OLDER_SPECS {
+        let generated =
+            generate(&read_shared_spec(dir), overrides.as_deref()).expect("the spec generates");
+        let krate = work.join("ksef-model");
+        let _ = std::fs::remove_dir_all(&krate);
+        copy_dir(&root.join("crates/ksef-model/src"), &krate.join("src"));
+        for (name, content) in &generated.files {
+            std::fs::write(krate.join("src/generated").join(name), content).unwrap();
+        }
+        std::fs::write(krate.join("Cargo.toml"), standalone_manifest(&root)).unwrap();
+        std::fs::copy(root.join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let output = std::process::Command::new(cargo)
+            .current_dir(&krate)
+            .env("CARGO_TARGET_DIR", work.join("target"))
+            .args(["check", "--lib", "--offline", "--quiet"])
+            .output()
+            .expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "the model of ../shared/{dir} does not compile:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .take(60)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
     }
-    std::fs::write(krate.join("Cargo.toml"), standalone_manifest(&root)).unwrap();
-    std::fs::copy(root.join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = std::process::Command::new(cargo)
-        .current_dir(&krate)
-        .env("CARGO_TARGET_DIR", work.join("target"))
-        .args(["check", "--lib", "--offline", "--quiet"])
-        .output()
-        .expect("cargo runs");
-    assert!(
-        output.status.success(),
-        "the 2.7 model does not compile:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-            .lines()
-            .take(60)
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

@@ -64,6 +64,9 @@ pub struct SessionArgs {
     /// Batch sessions: largest invoice with attachments, in MB (0–10).
     #[arg(long, value_parser = clap::value_parser!(i32).range(0..=10), value_name = "MB")]
     pub batch_max_attachment_invoice_size: Option<i32>,
+    /// Collective identifiers: most invoices per identifier (2–5000).
+    #[arg(long, value_parser = clap::value_parser!(i32).range(2..=5_000), value_name = "N")]
+    pub collective_max_invoices: Option<i32>,
 }
 
 /// The kind of subject identifier the certificate limits apply to.
@@ -220,6 +223,9 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
                         wanted[section][key] = json!(v);
                     }
                 }
+            }
+            if let Some(v) = a.collective_max_invoices {
+                wanted["collectiveIdentifier"]["maxInvoices"] = json!(v);
             }
             let request: SetSessionLimitsRequest = from_value(wanted)?;
             limits.set_session_limits(request).send().await?;

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod batch;
 pub mod certs;
+pub mod collective;
 pub mod download;
 pub mod export;
 pub mod filters;

@@ -2,11 +2,10 @@
 //! validation of [`InvoiceQueryFilters`], matching against stored invoices relative to the
 //! caller's context, ordering by the filtered date type, and the High Water Mark.
 
-use ksef_model::{
-    AmountType, BuyerIdentifierType, InvoiceMetadata, InvoiceQueryDateType, InvoiceQueryFilters,
-    InvoiceQuerySubjectType, ThirdSubjectIdentifierType,
-};
+use ksef_model::{AmountType, InvoiceMetadata, InvoiceQueryDateType, InvoiceQueryFilters};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+pub use crate::state::invoices::{is_subject, visible_to};
 
 use crate::app::AppState;
 use crate::error::{EmuError, EmuResult};
@@ -190,51 +189,6 @@ pub fn validate(
         to,
         hwm_date,
     }))
-}
-
-/// Whether the caller's context appears on the invoice as the given subject.
-pub fn is_subject(meta: &InvoiceMetadata, subject: &InvoiceQuerySubjectType, ctx: &Ident) -> bool {
-    let nip = ctx.nip();
-    match subject {
-        InvoiceQuerySubjectType::Subject1 => {
-            ctx.kind != "NipVatUe" && nip == Some(meta.seller.nip.as_str())
-        }
-        InvoiceQuerySubjectType::Subject2 => {
-            let id = &meta.buyer.identifier;
-            match (&id.r#type, id.value.as_deref()) {
-                (BuyerIdentifierType::Nip, Some(v)) => ctx.kind == "Nip" && ctx.value == v,
-                (BuyerIdentifierType::VatUe, Some(v)) => {
-                    ctx.kind == "NipVatUe" && ctx.value.ends_with(v)
-                }
-                _ => false,
-            }
-        }
-        InvoiceQuerySubjectType::Subject3 => meta.third_subjects.iter().flatten().any(|s| {
-            let id = &s.identifier;
-            match (&id.r#type, id.value.as_deref()) {
-                (ThirdSubjectIdentifierType::Nip, Some(v)) => ctx.kind == "Nip" && ctx.value == v,
-                (ThirdSubjectIdentifierType::InternalId, Some(v)) => ctx.value == v,
-                _ => false,
-            }
-        }),
-        InvoiceQuerySubjectType::SubjectAuthorized => meta
-            .authorized_subject
-            .as_ref()
-            .is_some_and(|a| ctx.kind == "Nip" && a.nip.as_str() == ctx.value),
-        InvoiceQuerySubjectType::Unknown(_) => false,
-    }
-}
-
-/// Whether the caller's context may see the invoice at all (as any subject).
-pub fn visible_to(meta: &InvoiceMetadata, ctx: &Ident) -> bool {
-    [
-        InvoiceQuerySubjectType::Subject1,
-        InvoiceQuerySubjectType::Subject2,
-        InvoiceQuerySubjectType::Subject3,
-        InvoiceQuerySubjectType::SubjectAuthorized,
-    ]
-    .iter()
-    .any(|s| is_subject(meta, s, ctx))
 }
 
 fn warsaw_date(t: OffsetDateTime) -> Date {

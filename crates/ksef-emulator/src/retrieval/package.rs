@@ -6,24 +6,7 @@ use std::io::{Cursor, Write};
 use ksef_crypto::symmetric::SymmetricKey;
 use ksef_model::InvoiceMetadata;
 
-/// Archive format of a package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compression {
-    /// ZIP with deflate (the default).
-    Zip,
-    /// A gzip-compressed tar archive.
-    TarGz,
-}
-
-impl Compression {
-    /// The file extension of the archive.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Compression::Zip => "zip",
-            Compression::TarGz => "tar.gz",
-        }
-    }
-}
+pub use crate::state::exports::Compression;
 
 /// Limits of the package builder.
 #[derive(Debug, Clone, Copy)]

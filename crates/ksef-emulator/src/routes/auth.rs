@@ -187,7 +187,7 @@ fn start_operation(
     outcome: AuthOutcome,
     ksef_token_reference: Option<String>,
 ) -> AuthenticationInitResponse {
-    let outcome = crate::routes::testdata::unless_blocked(state, &context, outcome);
+    let outcome = crate::state::testdata::unless_blocked(&state.store(), &context, outcome);
     let now = OffsetDateTime::now_utc();
     let reference = crate::ids::reference_number("AU", now);
     let ttl = time::Duration::seconds(

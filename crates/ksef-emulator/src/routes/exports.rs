@@ -305,6 +305,7 @@ impl Job {
             permanent_storage_hwm_date: self.criteria.hwm_date,
             expires: now.max(self.ready_at) + duration_secs(config.export_package_ttl_secs),
             parts: stored,
+            compression: self.compression,
         })
     }
 }
@@ -397,6 +398,7 @@ async fn export_status(
         package.size,
         parts,
         package.is_truncated,
+        package.compression.wire(),
     );
     out.last_issue_date = package.last_issue_date;
     out.last_invoicing_date = package.last_invoicing_date;

@@ -1,110 +1,24 @@
 //! Limits: the effective session, subject and request limits of the caller, and the TEST
-//! endpoints that override and reset them. Session limits are read by the session areas
-//! through [`effective_session_limits`]; request-limit overrides go to the limiter and change
-//! what the pipeline enforces for the caller's context.
+//! endpoints that override and reset them (the rules are in [`crate::state::limits`]);
+//! request-limit overrides go to the limiter and change what the pipeline enforces for the
+//! caller's context.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::app::AppState;
-use crate::config::EmulatorConfig;
 use crate::error::EmuResult;
 use crate::extract::ApiJson;
 use crate::limiter::GroupLimits;
 use crate::pipeline::Caller;
 use crate::routes::check;
-use crate::store::{Ident, Store};
-
-/// Limits of one session kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionKindLimits {
-    /// Largest invoice without attachments, in MB.
-    pub max_invoice_size_mb: u32,
-    /// Largest invoice with attachments, in MB.
-    pub max_invoice_with_attachment_size_mb: u32,
-    /// Invoices per session.
-    pub max_invoices: u32,
-}
-
-/// The session limits of a context.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionLimits {
-    /// Online (interactive) sessions.
-    pub online: SessionKindLimits,
-    /// Batch sessions.
-    pub batch: SessionKindLimits,
-}
-
-/// Certificate limits of a subject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubjectLimits {
-    /// Certificate enrollments allowed.
-    pub max_enrollments: u32,
-    /// Active certificates allowed.
-    pub max_certificates: u32,
-}
-
-/// Overrides set through `/testdata/limits/...` (`Store::limits`), keyed by
-/// `"{type}:{value}"` of the context or subject.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct LimitOverrides {
-    /// Session limits per context.
-    pub session: BTreeMap<String, SessionLimits>,
-    /// Certificate limits per subject.
-    pub subject: BTreeMap<String, SubjectLimits>,
-}
-
-fn key(i: &Ident) -> String {
-    format!("{}:{}", i.kind, i.value)
-}
-
-fn mb(bytes: u64) -> u32 {
-    u32::try_from(bytes.div_ceil(1_000_000)).unwrap_or(u32::MAX)
-}
-
-/// The session limits in force for `context`: an override, or the configured defaults.
-pub fn effective_session_limits(
-    store: &Store,
-    config: &EmulatorConfig,
-    context: &Ident,
-) -> SessionLimits {
-    if let Some(l) = store.limits.session.get(&key(context)) {
-        return *l;
-    }
-    let kind = SessionKindLimits {
-        max_invoice_size_mb: mb(config.max_invoice_bytes),
-        max_invoice_with_attachment_size_mb: mb(config.max_invoice_with_attachments_bytes),
-        max_invoices: u32::try_from(config.max_invoices_per_session).unwrap_or(u32::MAX),
-    };
-    SessionLimits {
-        online: kind,
-        batch: kind,
-    }
-}
-
-/// The certificate limits in force for `subject`: an override, or the defaults of its kind
-/// (NIP 300 enrollments / 100 certificates, PESEL and fingerprint 12 / 6).
-pub fn effective_subject_limits(store: &Store, subject: &Ident) -> SubjectLimits {
-    if let Some(l) = store.limits.subject.get(&key(subject)) {
-        return *l;
-    }
-    if subject.kind == "Nip" {
-        SubjectLimits {
-            max_enrollments: 300,
-            max_certificates: 100,
-        }
-    } else {
-        SubjectLimits {
-            max_enrollments: 12,
-            max_certificates: 6,
-        }
-    }
-}
+use crate::state::limits::{
+    SessionKindLimits, SessionLimits, effective_session_limits, effective_subject_limits, key,
+};
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {
@@ -137,7 +51,11 @@ async fn context_limits(
     Extension(caller): Extension<Caller>,
 ) -> Json<Value> {
     let l = effective_session_limits(&state.store(), state.config(), &check::context_of(&caller));
-    Json(json!({"onlineSession": kind_json(&l.online), "batchSession": kind_json(&l.batch)}))
+    Json(json!({
+        "onlineSession": kind_json(&l.online),
+        "batchSession": kind_json(&l.batch),
+        "collectiveIdentifier": {"maxInvoices": l.collective_max_invoices},
+    }))
 }
 
 async fn subject_limits(
@@ -145,7 +63,7 @@ async fn subject_limits(
     Extension(caller): Extension<Caller>,
 ) -> Json<Value> {
     let store = state.store();
-    let subject = crate::routes::permissions::author_of(&store, &caller);
+    let subject = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
     let l = effective_subject_limits(&store, &subject);
     Json(json!({
         "enrollment": {"maxEnrollments": l.max_enrollments},
@@ -153,7 +71,7 @@ async fn subject_limits(
     }))
 }
 
-/// The twelve groups of `EffectiveApiRateLimits`.
+/// The thirteen groups of `ApiRateLimitsOverride` (what `/testdata/rate-limits` sets).
 const GROUPS: &[&str] = &[
     "onlineSession",
     "batchSession",
@@ -166,7 +84,17 @@ const GROUPS: &[&str] = &[
     "invoiceExport",
     "invoiceExportStatus",
     "invoiceDownload",
+    "collectiveIdentifier",
     "other",
+];
+
+/// The groups `GET /rate-limits` reports beyond [`GROUPS`] (API 2.9): closing sessions, the
+/// anonymous operations and the per-IP global limit.
+const REPORTED_ONLY: &[&str] = &[
+    "onlineSessionClose",
+    "batchSessionClose",
+    ksef_model::catalogue::ANONYMOUS_GROUP,
+    ksef_model::catalogue::GLOBAL_GROUP,
 ];
 
 fn who(caller: &Caller) -> String {
@@ -179,13 +107,20 @@ async fn rate_limits(
 ) -> Json<Value> {
     let who = who(&caller);
     let mut out = serde_json::Map::new();
-    for group in GROUPS {
+    for group in GROUPS.iter().chain(REPORTED_ONLY) {
+        // No limit in a window is reported as -1, as the spec's example does.
         let [s, m, h] = state
             .limiter()
             .effective(group, &who)
             .or_else(|| crate::limiter::spec_group_limits(group))
             .unwrap_or([u32::MAX; 3])
-            .map(|n| i32::try_from(n).unwrap_or(i32::MAX));
+            .map(|n| {
+                if n == u32::MAX {
+                    -1
+                } else {
+                    i32::try_from(n).unwrap_or(i32::MAX)
+                }
+            });
         out.insert(
             (*group).to_owned(),
             json!({"perSecond": s, "perMinute": m, "perHour": h}),
@@ -215,9 +150,11 @@ async fn set_session(
     Extension(caller): Extension<Caller>,
     ApiJson(body): ApiJson<Value>,
 ) -> EmuResult<()> {
+    let collective = check::req_int(&body, "/collectiveIdentifier/maxInvoices", 2, 5000)?;
     let limits = SessionLimits {
         online: session_kind(&body, "onlineSession")?,
         batch: session_kind(&body, "batchSession")?,
+        collective_max_invoices: u32::try_from(collective).unwrap_or(2),
     };
     state
         .store()
@@ -253,7 +190,7 @@ async fn set_subject(
         i64::from(i32::MAX),
     )?;
     let mut store = state.store();
-    let subject = crate::routes::permissions::author_of(&store, &caller);
+    let subject = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
     let mut limits = effective_subject_limits(&store, &subject);
     if let Some(n) = enrollments {
         limits.max_enrollments = u32::try_from(n).unwrap_or(0);
@@ -267,7 +204,7 @@ async fn set_subject(
 
 async fn reset_subject(State(state): State<AppState>, Extension(caller): Extension<Caller>) {
     let mut store = state.store();
-    let subject = crate::routes::permissions::author_of(&store, &caller);
+    let subject = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
     store.limits.subject.remove(&key(&subject));
 }
 

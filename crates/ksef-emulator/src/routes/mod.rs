@@ -5,6 +5,7 @@ pub mod auth;
 pub mod auth_sessions;
 pub mod certificates;
 pub mod check;
+pub mod collective;
 pub mod exports;
 pub mod invoices;
 pub mod limits;

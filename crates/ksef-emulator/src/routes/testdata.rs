@@ -2,12 +2,9 @@
 //! authorities), persons (sole traders, bailiffs), permissions granted directly, the
 //! attachment permission and blocked authentication contexts.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -15,75 +12,8 @@ use crate::app::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiJson;
 use crate::routes::check;
-use crate::store::{AuthOutcome, GrantRecord, Ident, OWNER_PERMISSIONS, Store};
-
-/// A subject created with `/testdata/subject`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SubjectRecord {
-    /// NIP.
-    pub nip: String,
-    /// `EnforcementAuthority`, `VatGroup` or `JST`.
-    pub subject_type: String,
-    /// Description.
-    pub description: String,
-    /// NIPs of the subunits (VAT group members, local-government subunits).
-    pub subunits: Vec<(String, String)>,
-    /// Creation time.
-    pub created: OffsetDateTime,
-}
-
-/// A person created with `/testdata/person`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PersonRecord {
-    /// NIP.
-    pub nip: String,
-    /// PESEL.
-    pub pesel: String,
-    /// Whether the person is a court bailiff.
-    pub is_bailiff: bool,
-    /// Whether the person is deceased.
-    pub is_deceased: bool,
-    /// Description.
-    pub description: String,
-    /// Creation time.
-    pub created: OffsetDateTime,
-}
-
-/// The attachment permission of a NIP.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AttachmentRecord {
-    /// Whether invoices with attachments are allowed.
-    pub allowed: bool,
-    /// When the permission was (or will be) revoked.
-    pub revoked: Option<OffsetDateTime>,
-}
-
-/// Everything this area keeps (`Store::testdata`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct TestData {
-    /// Subjects by NIP.
-    pub subjects: BTreeMap<String, SubjectRecord>,
-    /// Persons by NIP.
-    pub persons: BTreeMap<String, PersonRecord>,
-    /// Attachment permissions by NIP.
-    pub attachments: BTreeMap<String, AttachmentRecord>,
-    /// Contexts in which authentication is blocked.
-    pub blocked: BTreeSet<Ident>,
-}
-
-/// Whether new authentications in `context` are blocked (they end with status 480).
-pub fn is_blocked(store: &Store, context: &Ident) -> bool {
-    store.testdata.blocked.contains(context)
-}
-
-/// Whether invoices with attachments are allowed for `nip` now.
-pub fn attachments_allowed(store: &Store, nip: &str) -> bool {
-    store
-        .testdata
-        .attachments
-        .get(nip)
-        .is_some_and(|a| a.allowed && a.revoked.is_none_or(|r| r > OffsetDateTime::now_utc()))
-}
+use crate::state::testdata::{AttachmentRecord, PersonRecord, SubjectRecord};
+use crate::store::{GrantRecord, Ident, OWNER_PERMISSIONS};
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {
@@ -111,7 +41,7 @@ fn testdata_grant(
     description: &str,
 ) -> GrantRecord {
     GrantRecord {
-        id: crate::routes::permissions::new_permission_id(),
+        id: crate::state::permissions::new_permission_id(),
         context,
         subject,
         permissions: vec![permission.to_owned()],
@@ -245,15 +175,8 @@ async fn remove_person(
     Ok(())
 }
 
-const TESTDATA_PERMISSIONS: &[&str] = &[
-    "InvoiceRead",
-    "InvoiceWrite",
-    "Introspection",
-    "CredentialsRead",
-    "CredentialsManage",
-    "EnforcementOperations",
-    "SubunitManage",
-];
+/// The spec's values (generated).
+const TESTDATA_PERMISSIONS: &[&str] = ksef_model::TestDataPermissionType::KNOWN;
 
 async fn grant_permissions(
     State(state): State<AppState>,
@@ -376,21 +299,4 @@ async fn unblock_context(
         state.store().testdata.blocked.remove(&context);
     }
     Ok(())
-}
-
-/// The outcome of an authentication in `context`: status 480 when the context is blocked,
-/// `outcome` otherwise. Called by the authentication flow for every new operation.
-pub fn unless_blocked(state: &AppState, context: &Ident, outcome: AuthOutcome) -> AuthOutcome {
-    if is_blocked(&state.store(), context) {
-        AuthOutcome::Failed(
-            480,
-            "Uwierzytelnienie zablokowane".to_owned(),
-            vec![
-                "Podejrzenie incydentu bezpieczeństwa. Skontaktuj się z Ministerstwem Finansów przez formularz zgłoszeniowy."
-                    .to_owned(),
-            ],
-        )
-    } else {
-        outcome
-    }
 }

@@ -23,15 +23,8 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens/{referenceNumber}", get(status).delete(revoke))
 }
 
-const TOKEN_PERMISSIONS: &[&str] = &[
-    "InvoiceRead",
-    "InvoiceWrite",
-    "CredentialsRead",
-    "CredentialsManage",
-    "SubunitManage",
-    "EnforcementOperations",
-    "Introspection",
-];
+/// The spec's values (generated).
+const TOKEN_PERMISSIONS: &[&str] = ksef_model::TokenPermissionType::KNOWN;
 
 fn item(t: &KsefTokenRecord) -> Value {
     let mut v = json!({

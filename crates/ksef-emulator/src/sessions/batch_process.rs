@@ -192,7 +192,7 @@ pub async fn run(state: AppState, reference: String) {
         let context_nip = session.context.nip().map(str::to_owned);
         let attachments_allowed = context_nip
             .as_deref()
-            .is_some_and(|nip| crate::routes::testdata::attachments_allowed(&store, nip));
+            .is_some_and(|nip| crate::state::testdata::attachments_allowed(&store, nip));
         Job {
             key: session.key.clone(),
             ctx: InvoiceContext {

@@ -117,7 +117,7 @@ pub fn new_session(
     let config = state.config();
     let limits = {
         let store = state.store();
-        let all = crate::routes::limits::effective_session_limits(&store, config, &context);
+        let all = crate::state::limits::effective_session_limits(&store, config, &context);
         match kind {
             SessionKind::Online => all.online,
             SessionKind::Batch => all.batch,

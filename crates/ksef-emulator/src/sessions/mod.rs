@@ -15,7 +15,8 @@ pub mod common;
 pub mod invoice;
 pub mod invoice_fa;
 pub mod list;
-pub mod model;
+/// The session state types live in the domain layer.
+pub use crate::state::sessions as model;
 pub mod online;
 pub mod process;
 pub mod status;

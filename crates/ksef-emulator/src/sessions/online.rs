@@ -158,7 +158,7 @@ fn admit(
         max_with_attachments: session.max_invoice_with_attachments_bytes,
         attachments_allowed: context_nip
             .as_deref()
-            .is_some_and(|nip| crate::routes::testdata::attachments_allowed(&store, nip)),
+            .is_some_and(|nip| crate::state::testdata::attachments_allowed(&store, nip)),
         form,
         context_nip,
     })

@@ -18,7 +18,7 @@ fn spec_path() -> PathBuf {
     if let Ok(p) = std::env::var("KSEF_OPENAPI") {
         return PathBuf::from(p);
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ksef-docs/open-api.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ksef-api-2.9.0/open-api.json")
 }
 
 /// The parsed OpenAPI document.
@@ -62,6 +62,20 @@ fn convert(node: &Value) -> Value {
                     }
                     "enum" | "required" | "default" => {
                         out.insert(k.clone(), v.clone());
+                    }
+                    // OpenAPI 3.0's boolean form (2.9: `minimum: 0, exclusiveMinimum: true`)
+                    // is a number in JSON Schema 2020-12.
+                    "exclusiveMinimum" | "exclusiveMaximum" if v.is_boolean() => {
+                        let bound = if k == "exclusiveMinimum" {
+                            "minimum"
+                        } else {
+                            "maximum"
+                        };
+                        if v.as_bool() == Some(true)
+                            && let Some(n) = map.get(bound)
+                        {
+                            out.insert(k.clone(), n.clone());
+                        }
                     }
                     _ => {
                         out.insert(k.clone(), convert(v));

@@ -1,5 +1,5 @@
 //! Hand-written support code for the generated types: date and time handling, base64 payloads,
-//! validated ("constrained") strings and path encoding.
+//! validated ("constrained") strings, whole-value validation and path encoding.
 //!
 //! The generated modules use these items; they are public so that users can name them.
 
@@ -7,10 +7,12 @@ pub mod base64;
 pub mod constrained;
 pub mod datetime;
 pub mod path;
+pub mod validate;
 
 pub use self::base64::{Base64Data, Base64Error};
 pub use self::constrained::ConstraintError;
 pub use self::datetime::DateTimeError;
+pub use self::validate::{Invalid, Rule, Validate, ValidationError};
 
 /// Formats a value as a path or query parameter.
 pub trait ToParam {

@@ -6,9 +6,9 @@ use serde_json::Value;
 /// The official spec, read from `../shared` beside the repository (where CI has it too).
 pub(crate) fn spec() -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/ksef-docs/open-api.json");
+        .join("../../../shared/ksef-api-2.9.0/open-api.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("the official spec is needed at ../shared/ksef-docs/open-api.json beside the repository: {e}")
+        panic!("the official spec is needed at ../shared/ksef-api-2.9.0/open-api.json beside the repository: {e}")
     });
     serde_json::from_str(&text).expect("the spec is JSON")
 }

@@ -4,9 +4,11 @@ use ksef_model::operations::{
     GetCertificatesEnrollmentsByReferenceNumber, GetCertificatesEnrollmentsData,
     GetCertificatesLimits, PostCertificatesByCertificateSerialNumberRevoke,
     PostCertificatesEnrollments, PostCertificatesQuery, PostCertificatesRetrieve,
+    PutTestdataCertificatesBySerialNumber,
 };
 use ksef_model::{
-    CertificateSerialNumber, EnrollCertificateRequest, ReferenceNumber, RetrieveCertificatesRequest,
+    CertificateSerialNumber, EnrollCertificateRequest, ReferenceNumber,
+    RetrieveCertificatesRequest, TestDataUpdateCertificateRequest,
 };
 
 use crate::call::Call;
@@ -76,6 +78,20 @@ impl Certificates {
         Call::new(
             self.exec.clone(),
             PostCertificatesByCertificateSerialNumberRevoke::new(serial_number),
+        )
+    }
+
+    /// `PUT /testdata/certificates/{serialNumber}` (TEST only): changes a certificate of the
+    /// authenticated subject; `validTo` may only move the end of validity earlier (to test
+    /// what happens when a certificate expires).
+    pub fn update_test_certificate(
+        &self,
+        serial_number: CertificateSerialNumber,
+        request: TestDataUpdateCertificateRequest,
+    ) -> Call<PutTestdataCertificatesBySerialNumber> {
+        Call::new(
+            self.exec.clone(),
+            PutTestdataCertificatesBySerialNumber::new(serial_number, request),
         )
     }
 }

@@ -9,6 +9,7 @@
 //! | [`Invoices`] | [`crate::AuthenticatedClient::invoices`] | `/invoices` |
 //! | [`Tokens`] | [`crate::AuthenticatedClient::tokens`] | `/tokens` |
 //! | [`Permissions`] | [`crate::AuthenticatedClient::permissions`] | `/permissions` |
+//! | [`CollectiveIdentifiers`] | [`crate::AuthenticatedClient::collective_identifiers`] | `/collective-identifiers` |
 //! | [`Certificates`] | [`crate::AuthenticatedClient::certificates`] | `/certificates` |
 //! | [`Limits`] | [`crate::AuthenticatedClient::limits`] | `/limits`, `/rate-limits`, `/testdata/limits`, `/testdata/rate-limits` |
 //! | [`TestData`] | both clients' `testdata()` | `/testdata` |
@@ -19,6 +20,7 @@
 mod auth;
 mod auth_sessions;
 mod certificates;
+mod collective_identifiers;
 mod invoices;
 mod lighthouse;
 mod limits;
@@ -33,6 +35,7 @@ mod tokens;
 pub use auth::Auth;
 pub use auth_sessions::AuthSessions;
 pub use certificates::Certificates;
+pub use collective_identifiers::CollectiveIdentifiers;
 pub use invoices::Invoices;
 pub use lighthouse::{Lighthouse, LighthouseMessage, LighthouseState, LighthouseStatus};
 pub use limits::Limits;

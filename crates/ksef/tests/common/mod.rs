@@ -15,14 +15,14 @@ use serde_json::{Value, json};
 /// The API root used by every test client.
 pub(crate) const BASE: &str = "https://ksef.invalid/v2";
 
-/// The official OpenAPI spec (`KSEF_OPENAPI_SPEC`, or `shared/ksef-docs/open-api.json` next to
+/// The official OpenAPI spec (`KSEF_OPENAPI_SPEC`, or `shared/ksef-api-2.9.0/open-api.json` next to
 /// the workspace, where `cargo xtask regen` reads it). Fails loudly when it is missing.
 pub(crate) fn spec() -> Value {
     let path = std::env::var_os("KSEF_OPENAPI_SPEC")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/ksef-docs/open-api.json")
+                .join("../../../shared/ksef-api-2.9.0/open-api.json")
         });
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(

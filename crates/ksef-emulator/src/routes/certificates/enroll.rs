@@ -235,7 +235,7 @@ pub(super) async fn enroll(
     let delay = i64::try_from(state.config().certificate_processing_ms).unwrap_or(0);
     let ready_at = now.saturating_add(time::Duration::milliseconds(delay));
     let mut store = state.store();
-    let limits = crate::routes::limits::effective_subject_limits(&store, &subject);
+    let limits = crate::state::limits::effective_subject_limits(&store, &subject);
     let (enrollments, active) = usage(&store, &subject);
     if enrollments >= usize::try_from(limits.max_enrollments).unwrap_or(usize::MAX) {
         return Err(EmuError::bad_request(

@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -20,75 +19,8 @@ use crate::error::{EmuError, EmuResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::pipeline::Caller;
 use crate::routes::check::{self, PageQuery};
+use crate::state::certificates::{CertificateRecord, EnrollmentRecord};
 use crate::store::{Ident, Store};
-
-/// A certificate enrollment.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EnrollmentRecord {
-    /// Reference number.
-    pub reference: String,
-    /// The subject that asked.
-    pub subject: Ident,
-    /// When.
-    pub requested: OffsetDateTime,
-    /// When the status turns final.
-    pub ready_at: OffsetDateTime,
-    /// Final status: code, description, details.
-    pub outcome: (i32, String, Vec<String>),
-    /// The issued certificate's serial number (status 200).
-    pub serial: Option<String>,
-}
-
-/// An issued KSeF certificate.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CertificateRecord {
-    /// 16 upper-case hex digits.
-    pub serial: String,
-    /// The name given by the requester.
-    pub name: String,
-    /// `Authentication` or `Offline`.
-    pub certificate_type: String,
-    /// The subject's common name.
-    pub common_name: String,
-    /// The owner.
-    pub subject: Ident,
-    /// DER, base64.
-    pub der_b64: String,
-    /// SHA-256 of the subject public key info (hex), to refuse a key certified twice.
-    pub key_hash: String,
-    /// Validity start.
-    pub valid_from: OffsetDateTime,
-    /// Validity end.
-    pub valid_to: OffsetDateTime,
-    /// When it was requested.
-    pub requested: OffsetDateTime,
-    /// From when it is listed (the enrollment finished).
-    pub available_from: OffsetDateTime,
-    /// `Active`, `Blocked` or `Revoked` (`Expired` is computed).
-    pub status: String,
-    /// Revocation reason, if revoked.
-    pub revocation_reason: Option<String>,
-}
-
-impl CertificateRecord {
-    /// The status now.
-    pub fn status_at(&self, now: OffsetDateTime) -> &str {
-        if self.status == "Active" && now >= self.valid_to {
-            "Expired"
-        } else {
-            &self.status
-        }
-    }
-}
-
-/// Everything this area keeps (`Store::certificates`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct CertificateStore {
-    /// Enrollments by reference number.
-    pub enrollments: BTreeMap<String, EnrollmentRecord>,
-    /// Certificates by serial number.
-    pub certificates: BTreeMap<String, CertificateRecord>,
-}
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {
@@ -106,6 +38,44 @@ pub fn routes() -> Router<AppState> {
             "/certificates/{certificateSerialNumber}/revoke",
             post(revoke),
         )
+        .route(
+            "/testdata/certificates/{serialNumber}",
+            axum::routing::put(update_for_tests),
+        )
+}
+
+/// `PUT /testdata/certificates/{serialNumber}` (TEST): moves the end of validity of one of the
+/// subject's certificates earlier (never later), e.g. to try expiry.
+async fn update_for_tests(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(serial): Path<String>,
+    crate::extract::ApiJson(request): crate::extract::ApiJson<
+        ksef_model::TestDataUpdateCertificateRequest,
+    >,
+) -> EmuResult<()> {
+    check_serial(&serial, "serialNumber")?;
+    let subject = check::subject_of(&caller);
+    let mut store = state.store();
+    let cert = store
+        .certificates
+        .certificates
+        .get_mut(&serial)
+        .filter(|c| c.subject == subject)
+        .ok_or_else(|| {
+            EmuError::bad_request(
+                25008,
+                "Certyfikat o podanym numerze seryjnym nie istnieje.",
+                [],
+            )
+        })?;
+    if request.valid_to > cert.valid_to {
+        return Err(EmuError::validation(
+            "'validTo' nie może być późniejsze niż obecna data ważności certyfikatu.",
+        ));
+    }
+    cert.valid_to = request.valid_to;
+    Ok(())
 }
 
 /// `(enrollments used, active certificates)` of `subject`.
@@ -139,8 +109,8 @@ async fn limits(
     Extension(caller): Extension<Caller>,
 ) -> Json<Value> {
     let store = state.store();
-    let subject = crate::routes::permissions::author_of(&store, &caller);
-    let l = crate::routes::limits::effective_subject_limits(&store, &subject);
+    let subject = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
+    let l = crate::state::limits::effective_subject_limits(&store, &subject);
     let (enrollments, active) = usage(&store, &subject);
     let remaining = |limit: u32, used: usize| {
         i64::from(limit)
@@ -219,7 +189,7 @@ async fn enrollment_status(
     Path(reference): Path<String>,
 ) -> EmuResult<Json<Value>> {
     let store = state.store();
-    let subject = crate::routes::permissions::author_of(&store, &caller);
+    let subject = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
     let e = store
         .certificates
         .enrollments
@@ -289,7 +259,7 @@ async fn query(
     let (offset, size) = page.checked()?;
     let now = OffsetDateTime::now_utc();
     let store = state.store();
-    let subject = crate::routes::permissions::author_of(&store, &caller);
+    let subject = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
     let mut list: Vec<&CertificateRecord> = store
         .certificates
         .certificates
@@ -344,7 +314,7 @@ async fn retrieve(
         wanted.push(s.to_owned());
     }
     let store = state.store();
-    let subject = crate::routes::permissions::author_of(&store, &caller);
+    let subject = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
     let now = OffsetDateTime::now_utc();
     let items: Vec<Value> = wanted
         .iter()

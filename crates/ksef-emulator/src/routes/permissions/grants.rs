@@ -7,12 +7,13 @@ use axum::{Extension, Json};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{Change, author_of, new_permission_id, start_operation};
+use super::{Change, start_operation};
 use crate::app::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiJson;
 use crate::pipeline::Caller;
 use crate::routes::check;
+use crate::state::permissions::new_permission_id;
 use crate::store::{GrantRecord, Ident};
 
 type Accepted = EmuResult<(StatusCode, Json<Value>)>;
@@ -100,15 +101,8 @@ fn unsupported_context(caller: &Caller, allowed: &[&str]) -> EmuResult<()> {
     }
 }
 
-const PERSON_PERMISSIONS: &[&str] = &[
-    "CredentialsManage",
-    "CredentialsRead",
-    "InvoiceWrite",
-    "InvoiceRead",
-    "Introspection",
-    "SubunitManage",
-    "EnforcementOperations",
-];
+/// The spec's values (generated).
+const PERSON_PERMISSIONS: &[&str] = ksef_model::PersonPermissionType::KNOWN;
 
 const PERSON_DETAILS: &[&str] = &[
     "PersonByIdentifier",
@@ -139,7 +133,7 @@ pub(super) async fn persons(
         ));
     }
     let context = check::context_of(&caller);
-    let author = author_of(&state.store(), &caller);
+    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
     let grants = permissions
         .iter()
         .map(|p| {
@@ -174,13 +168,13 @@ pub(super) async fn entities(
         .filter(|l| !l.is_empty())
         .ok_or_else(|| EmuError::validation("'permissions' jest wymagane."))?;
     let context = check::context_of(&caller);
-    let author = author_of(&state.store(), &caller);
+    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
     let mut grants = Vec::new();
     for i in 0..list.len() {
         let p = check::req_enum(
             &body,
             &format!("/permissions/{i}/type"),
-            &["InvoiceWrite", "InvoiceRead"],
+            ksef_model::EntityPermissionType::KNOWN,
         )?;
         let can_delegate =
             check::opt_bool(&body, &format!("/permissions/{i}/canDelegate"))?.unwrap_or(false);
@@ -224,7 +218,7 @@ pub(super) async fn authorizations(
     let description = check::req_str(&body, "/description", 5, 256)?;
     let full_name = check::req_str(&body, "/subjectDetails/fullName", 5, 90)?;
     let context = check::context_of(&caller);
-    let author = author_of(&state.store(), &caller);
+    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
     let grant = record(
         &context,
         &subject,
@@ -260,7 +254,7 @@ pub(super) async fn indirect(
     let permissions = check::enum_list(
         &body,
         "/permissions",
-        &["InvoiceRead", "InvoiceWrite"],
+        ksef_model::IndirectPermissionType::KNOWN,
         true,
     )?;
     let description = check::req_str(&body, "/description", 5, 256)?;
@@ -273,7 +267,7 @@ pub(super) async fn indirect(
     } else {
         target.clone()
     };
-    let author = author_of(&state.store(), &caller);
+    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
     let grants = permissions
         .iter()
         .map(|p| {
@@ -315,7 +309,7 @@ pub(super) async fn subunits(
             "'subunitName' jest wymagane dla identyfikatora wewnętrznego.",
         ));
     }
-    let author = author_of(&state.store(), &caller);
+    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
     let grant = record(
         &subunit,
         &subject,
@@ -355,7 +349,7 @@ pub(super) async fn eu_entities_administration(
             "Identyfikator NipVatUe nie zawiera NIP bieżącego kontekstu.",
         ));
     }
-    let author = author_of(&state.store(), &caller);
+    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
     let grant = record(
         &eu_context,
         &subject,
@@ -383,13 +377,13 @@ pub(super) async fn eu_entities(
     let permissions = check::enum_list(
         &body,
         "/permissions",
-        &["InvoiceWrite", "InvoiceRead"],
+        ksef_model::EuEntityPermissionType::KNOWN,
         true,
     )?;
     let description = check::req_str(&body, "/description", 5, 256)?;
     let details = person_details(&body, EU_DETAILS)?;
     let context = check::context_of(&caller);
-    let author = author_of(&state.store(), &caller);
+    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
     let grants = permissions
         .iter()
         .map(|p| {

@@ -10,13 +10,9 @@
 mod grants;
 mod queries;
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Path, State};
 use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
-use rand::Rng;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -24,25 +20,8 @@ use crate::app::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::pipeline::Caller;
 use crate::routes::check;
+use crate::state::permissions::PermissionOperationRecord;
 use crate::store::{GrantRecord, Ident, Store};
-
-/// An asynchronous permission operation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PermissionOperationRecord {
-    /// `EG` reference number.
-    pub reference: String,
-    /// The context it was started in.
-    pub context: Ident,
-    /// Start.
-    pub created: OffsetDateTime,
-    /// When it turns final.
-    pub ready_at: OffsetDateTime,
-    /// The final status: code, description, details.
-    pub outcome: (i32, String, Vec<String>),
-}
-
-/// Everything this area keeps (`Store::permission_operations`).
-pub type PermissionOperations = BTreeMap<String, PermissionOperationRecord>;
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {
@@ -102,32 +81,6 @@ pub fn routes() -> Router<AppState> {
             "/permissions/query/eu-entities/grants",
             post(queries::eu_entities),
         )
-}
-
-/// A fresh permission id (36 characters, UUID-shaped).
-pub fn new_permission_id() -> String {
-    let b: [u8; 16] = rand::thread_rng().r#gen();
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
-/// The identity that acts for `caller`: its subject, or for a KSeF-token login the token's
-/// author.
-pub fn author_of(store: &Store, caller: &Caller) -> Ident {
-    let subject = check::subject_of(caller);
-    if subject.kind == "Token"
-        && let Some(t) = store.ksef_tokens.get(&subject.value)
-    {
-        return t.author.clone();
-    }
-    subject
 }
 
 /// A change to apply when the operation completes.
@@ -289,7 +242,7 @@ async fn attachment_status(
     let store = state.store();
     let nip = context.nip().unwrap_or_default().to_owned();
     let record = store.testdata.attachments.get(&nip);
-    let allowed = crate::routes::testdata::attachments_allowed(&store, &nip);
+    let allowed = crate::state::testdata::attachments_allowed(&store, &nip);
     let mut out = json!({ "isAttachmentAllowed": allowed });
     if let Some(revoked) = record.and_then(|r| r.revoked) {
         out["revokedDate"] = json!(check::rfc3339(revoked));

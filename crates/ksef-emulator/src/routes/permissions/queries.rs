@@ -54,25 +54,10 @@ fn paged(items: Vec<Value>, key: &str, page: &PageQuery) -> EmuResult<Json<Value
 }
 
 const PERSON_KINDS: &[&str] = &["person", "indirect", "subunit", "testdata"];
-const PERSON_SCOPES: &[&str] = &[
-    "CredentialsManage",
-    "CredentialsRead",
-    "InvoiceWrite",
-    "InvoiceRead",
-    "Introspection",
-    "SubunitManage",
-    "EnforcementOperations",
-];
-const PERSONAL_SCOPES: &[&str] = &[
-    "CredentialsManage",
-    "CredentialsRead",
-    "InvoiceWrite",
-    "InvoiceRead",
-    "Introspection",
-    "SubunitManage",
-    "EnforcementOperations",
-    "VatUeManage",
-];
+/// The spec's values (generated).
+const PERSON_SCOPES: &[&str] = ksef_model::PersonPermissionScope::KNOWN;
+/// The spec's values (generated).
+const PERSONAL_SCOPES: &[&str] = ksef_model::PersonalPermissionScope::KNOWN;
 const CTX_KINDS: &[&str] = &["Nip", "InternalId"];
 const TARGET_KINDS: &[&str] = &["Nip", "AllPartners", "InternalId"];
 
@@ -127,7 +112,7 @@ pub(super) async fn personal(
     let permission_state = check::opt_enum(&body, "/permissionState", &["Active", "Inactive"])?;
     page.checked()?;
     let store = state.store();
-    let me = super::author_of(&store, &caller);
+    let me = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
     let current = check::context_of(&caller);
     let items = store
         .grants
@@ -141,7 +126,10 @@ pub(super) async fn personal(
         .filter(|_| permission_state.as_deref() != Some("Inactive"))
         .map(|g| person_item(g, true))
         .collect();
-    paged(items, "permissions", &page)
+    let owner = crate::store::Store::owner_permissions(&current, &check::subject_of(&caller));
+    let Json(mut out) = paged(items, "permissions", &page)?;
+    out["ownerPermissions"] = json!(owner);
+    Ok(Json(out))
 }
 
 /// `POST /permissions/query/persons/grants`.

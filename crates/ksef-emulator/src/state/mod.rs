@@ -1,0 +1,12 @@
+//! The emulator's domain: persisted state types and the rules over them, apart from the HTTP
+//! handlers (`routes`, `sessions`), which decode requests, call these and encode answers.
+//! Nothing here imports a handler module (checked by the `module_graph` test).
+
+pub mod certificates;
+pub mod collective;
+pub mod exports;
+pub mod invoices;
+pub mod limits;
+pub mod permissions;
+pub mod sessions;
+pub mod testdata;
