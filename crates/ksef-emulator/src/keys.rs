@@ -8,7 +8,6 @@ use base64::engine::general_purpose::STANDARD;
 use ksef_crypto::credentials::SigningKey;
 use ksef_crypto::public_key::RsaDecryptionKey;
 use ksef_crypto::test_certs;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 /// What a key is for.
@@ -88,8 +87,8 @@ fn generate(
     Ok(MinistryKey {
         usages,
         certificate_b64: STANDARD.encode(&der),
-        certificate_id: STANDARD.encode(Sha256::digest(&der)),
-        public_key_id: STANDARD.encode(Sha256::digest(&spki)),
+        certificate_id: ksef_crypto::symmetric::sha256_base64(&der),
+        public_key_id: ksef_crypto::symmetric::sha256_base64(&spki),
         valid_from,
         valid_to,
         retired: false,

@@ -10,7 +10,6 @@ use ksef_crypto::public_key::{KeyUsage, PublicKeyCertificate};
 use ksef_crypto::symmetric::SymmetricKey;
 use ksef_crypto::xades::ContextIdentifier;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::support::{self, Harness};
 
@@ -21,7 +20,7 @@ pub fn fa3() -> Value {
 
 /// Base64 SHA-256.
 pub fn sha(bytes: &[u8]) -> String {
-    B64.encode(Sha256::digest(bytes))
+    ksef_crypto::symmetric::sha256_base64(bytes)
 }
 
 /// A valid FA(3) invoice of `seller` with number `number` issued on `date` (`YYYY-MM-DD`).
