@@ -1,12 +1,11 @@
 //! Verification of third-party documents signed with an enveloped XML-DSig / XAdES signature,
 //! such as the UPO (official receipt) the Ministry of Finance signs.
 
-use roxmltree::{Document, Node};
+use roxmltree::Document;
 use time::{Duration, OffsetDateTime};
 
 use super::XadesError;
-use super::references::is_ds;
-use super::verify::{Policy, SignatureCore, ValidityCheck, verify_core};
+use super::verify::{Policy, SignatureCore, ValidityCheck, the_signature, verify_core};
 use crate::credentials::{Certificate, SignatureAlgorithm};
 
 /// A verified enveloped signature over a whole document.
@@ -43,14 +42,8 @@ pub fn verify_document_signature(
     now: OffsetDateTime,
 ) -> Result<Option<DocumentSignature>, XadesError> {
     let doc = Document::parse(xml).map_err(|e| XadesError::MalformedXml(e.to_string()))?;
-    let signatures: Vec<Node<'_, '_>> = doc
-        .descendants()
-        .filter(|n| is_ds(*n, "Signature"))
-        .collect();
-    let sig = match signatures.as_slice() {
-        [] => return Ok(None),
-        [one] => *one,
-        many => return Err(XadesError::TooManySignatures(many.len())),
+    let Some(sig) = the_signature(&doc)? else {
+        return Ok(None);
     };
     let root = doc.root_element();
     if sig.parent_element().map(|p| p.id()) != Some(root.id()) {

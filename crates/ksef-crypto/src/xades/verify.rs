@@ -79,15 +79,7 @@ pub fn verify_auth_request(
     options: &VerifyOptions,
 ) -> Result<VerifiedAuthRequest, XadesError> {
     let doc = Document::parse(xml).map_err(|e| XadesError::MalformedXml(e.to_string()))?;
-    let signatures: Vec<Node<'_, '_>> = doc
-        .descendants()
-        .filter(|n| is_ds(*n, "Signature"))
-        .collect();
-    let sig = match signatures.as_slice() {
-        [] => return Err(XadesError::MissingSignature),
-        [one] => *one,
-        many => return Err(XadesError::TooManySignatures(many.len())),
-    };
+    let sig = the_signature(&doc)?.ok_or(XadesError::MissingSignature)?;
     let request_elem = locate_request(&doc, sig)?;
     let request = AuthTokenRequest::from_element(request_elem)?;
 
@@ -130,6 +122,21 @@ pub fn verify_auth_request(
         signing_time,
         signature_algorithm: sig_alg,
     })
+}
+
+/// The one `ds:Signature` of `doc`, if any; several are an error.
+pub(super) fn the_signature<'a, 'i>(
+    doc: &'a Document<'i>,
+) -> Result<Option<Node<'a, 'i>>, XadesError> {
+    let signatures: Vec<Node<'a, 'i>> = doc
+        .descendants()
+        .filter(|n| is_ds(*n, "Signature"))
+        .collect();
+    match signatures.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        many => Err(XadesError::TooManySignatures(many.len())),
+    }
 }
 
 /// What a signature check demands (the auth-request and the document verifiers differ).
