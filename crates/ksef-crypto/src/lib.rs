@@ -16,7 +16,7 @@
 //! |---|---|---|
 //! | `xades` | yes | [`credentials`] from PEM/DER (incl. encrypted PKCS#8), [`c14n`], [`xades`], signed KOD II links; implies `public-key` |
 //! | `public-key` | yes (via `xades`) | [`public_key`]: Ministry of Finance certificates, RSA-OAEP |
-//! | `pkcs12` | no | `.p12`/`.pfx` loading incl. legacy 3DES/RC2 ([`credentials::Credentials::from_pkcs12`]) |
+//! | `pkcs12` | no | `.p12`/`.pfx` loading incl. legacy 3DES/RC2 (`Credentials::from_pkcs12`) |
 //! | `keygen` | no | RSA and P-256 key generation |
 //! | `csr` | no | `csr`: certificate signing requests (implies `keygen`) |
 //! | `test-certs` | no | `test_certs`: self-signed TEST certificates (implies `keygen`) |
