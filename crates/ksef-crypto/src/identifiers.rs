@@ -5,6 +5,7 @@
 //! internal identifiers, for test data only, are in [`generate`].
 
 mod collective;
+#[cfg(feature = "test-data")]
 pub mod generate;
 mod ksef_number;
 
@@ -284,6 +285,7 @@ fn pesel_birth_date(d: &[u8; 11]) -> Option<time::Date> {
 }
 
 /// Encodes a date for the first six PESEL digits, or `None` outside 1800–2299.
+#[cfg(any(test, feature = "test-data"))]
 pub(crate) fn pesel_date_digits(date: time::Date) -> Option<[u8; 6]> {
     let year = date.year();
     let offset = match year {

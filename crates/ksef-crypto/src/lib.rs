@@ -8,7 +8,22 @@
 //! | QR verification links: KOD I and signed KOD II, verification, SVG/PNG rendering (feature `qr-render`) | [`qr`] |
 //! | Signing credentials (RSA and P-256 keys, certificates, PEM/DER/PKCS#12) | [`credentials`] |
 //! | XML canonicalization and XAdES signatures of authentication requests | [`c14n`], [`xades`] |
-//! | Certificate signing requests and self-signed test certificates | [`csr`], [`test_certs`] |
+//! | Certificate signing requests and self-signed test certificates | `csr`, `test_certs` |
+//!
+//! # Features
+//!
+//! | Feature | Default | Adds |
+//! |---|---|---|
+//! | `xades` | yes | [`credentials`] from PEM/DER (incl. encrypted PKCS#8), [`c14n`], [`xades`], signed KOD II links; implies `public-key` |
+//! | `public-key` | yes (via `xades`) | [`public_key`]: Ministry of Finance certificates, RSA-OAEP |
+//! | `pkcs12` | no | `.p12`/`.pfx` loading incl. legacy 3DES/RC2 (`Credentials::from_pkcs12`) |
+//! | `keygen` | no | RSA and P-256 key generation |
+//! | `csr` | no | `csr`: certificate signing requests (implies `keygen`) |
+//! | `test-certs` | no | `test_certs`: self-signed TEST certificates (implies `keygen`) |
+//! | `qr-render` | no | `qr::render`: SVG/PNG QR codes |
+//!
+//! Without default features the crate still encrypts and hashes ([`symmetric`]), checks
+//! identifiers ([`identifiers`]) and builds KOD I links ([`qr`]).
 //!
 //! # Example: encrypt an invoice and get the hashes the API asks for
 //!
@@ -33,16 +48,24 @@
 //! ```
 #![forbid(unsafe_code)]
 
-// c1: symmetric encryption, public keys, identifiers, QR links
 pub mod identifiers;
-pub mod public_key;
 pub mod qr;
+pub(crate) mod random;
 pub mod symmetric;
 
-// c2: credentials, canonicalization, XAdES, test certificates, CSR
+#[cfg(feature = "public-key")]
+pub mod public_key;
+
+#[cfg(feature = "xades")]
 pub mod c14n;
+#[cfg(feature = "xades")]
 pub mod credentials;
-pub mod csr;
-pub mod test_certs;
-mod x509_build;
+#[cfg(feature = "xades")]
 pub mod xades;
+
+#[cfg(feature = "csr")]
+pub mod csr;
+#[cfg(feature = "test-certs")]
+pub mod test_certs;
+#[cfg(any(feature = "csr", feature = "test-certs"))]
+mod x509_build;

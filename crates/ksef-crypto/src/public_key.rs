@@ -6,10 +6,10 @@
 
 mod decrypt;
 
+use crate::random::SystemRng as OsRng;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use der::{Decode, Encode};
-use rand_core::OsRng;
 use rsa::{Oaep, RsaPublicKey};
 use sha2::Sha256;
 use time::OffsetDateTime;

@@ -10,8 +10,9 @@
 //!   (SHA-256, MGF1-SHA-256, 32-byte salt) for RSA keys, ECDSA P-256/SHA-256 as raw `R||S` for EC
 //!   keys. See [`certificate_verification_url`] and [`Kod2Link::verify`].
 //!
-//! With the `qr-render` feature, [`render`] draws the codes as SVG or PNG with their label.
+//! KOD II needs the `xades` feature (default). With the `qr-render` feature, [`render`] draws the codes as SVG or PNG with their label.
 
+#[cfg(feature = "xades")]
 mod kod2;
 #[cfg(feature = "qr-render")]
 pub mod render;
@@ -19,6 +20,7 @@ pub mod render;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 
+#[cfg(feature = "xades")]
 pub use kod2::{
     ContextIdentifierType, Kod2Link, QrSigner, certificate_serial_hex,
     certificate_verification_url, kod2_signed_message,
@@ -137,6 +139,7 @@ pub fn invoice_verification_url_from_hash(
 }
 
 /// Decodes an unpadded (or padded) base64url segment.
+#[cfg(feature = "xades")]
 fn decode_b64url(segment: &str, what: &'static str) -> Result<Vec<u8>, QrError> {
     B64URL
         .decode(segment.trim_end_matches('='))

@@ -28,7 +28,6 @@ mod stream;
 use aes::cipher::KeyIvInit;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use rand_core::{CryptoRng, OsRng, RngCore};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 pub use decrypt_stream::{DecryptingReader, DecryptingWriter};
@@ -93,11 +92,26 @@ impl DecryptError {
 }
 
 /// An AES-256 key and CBC IV, zeroized on drop and never printed.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone)]
 pub struct SymmetricKey {
     key: [u8; KEY_LEN],
     iv: [u8; IV_LEN],
 }
+
+impl Zeroize for SymmetricKey {
+    fn zeroize(&mut self) {
+        self.key.zeroize();
+        self.iv.zeroize();
+    }
+}
+
+impl Drop for SymmetricKey {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for SymmetricKey {}
 
 impl std::fmt::Debug for SymmetricKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -108,11 +122,21 @@ impl std::fmt::Debug for SymmetricKey {
 impl SymmetricKey {
     /// Generates a fresh random key and IV from the operating system's CSPRNG.
     pub fn generate() -> Self {
-        Self::generate_with(&mut OsRng)
+        let mut this = Self {
+            key: [0; KEY_LEN],
+            iv: [0; IV_LEN],
+        };
+        crate::random::fill(&mut this.key);
+        crate::random::fill(&mut this.iv);
+        this
     }
 
-    /// Generates a key and IV from the given cryptographic RNG.
-    pub fn generate_with<R: RngCore + CryptoRng + ?Sized>(rng: &mut R) -> Self {
+    /// Generates a key and IV from the given cryptographic RNG (feature `public-key`, which
+    /// brings `rand_core`; [`SymmetricKey::generate`] needs neither).
+    #[cfg(feature = "public-key")]
+    pub fn generate_with<R: rand_core::RngCore + rand_core::CryptoRng + ?Sized>(
+        rng: &mut R,
+    ) -> Self {
         let mut this = Self {
             key: [0; KEY_LEN],
             iv: [0; IV_LEN],

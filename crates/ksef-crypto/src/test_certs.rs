@@ -8,8 +8,6 @@
 
 use der::Encode;
 use der::asn1::OctetString;
-use rand_core::{OsRng, RngCore};
-use sha1::{Digest, Sha1};
 use time::OffsetDateTime;
 use x509_cert::certificate::{TbsCertificate, Version};
 use x509_cert::ext::Extension;
@@ -17,7 +15,7 @@ use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIden
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
-use crate::credentials::{Certificate, Credentials, CredentialsError, SigningKey};
+use crate::credentials::{Certificate, Credentials, CredentialsError, HashAlgorithm, SigningKey};
 use crate::x509_build::{self, DnAttributes};
 
 /// Which key to generate.
@@ -121,11 +119,11 @@ pub fn self_signed_with_validity(
 
     // Positive 8-byte serial (KSeF style: 16 hex digits).
     let mut serial = [0u8; 8];
-    OsRng.fill_bytes(&mut serial);
+    crate::random::fill(&mut serial);
     serial[0] = (serial[0] & 0x7f) | 0x01;
 
     let ski = SubjectKeyIdentifier(OctetString::new(
-        Sha1::digest(spki.subject_public_key.raw_bytes()).to_vec(),
+        HashAlgorithm::Sha1.digest(spki.subject_public_key.raw_bytes()),
     )?);
     let extensions = vec![
         extension(

@@ -7,7 +7,7 @@ use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 
-use crate::credentials::{CredentialsError, SigningKey, oids};
+use crate::credentials::{CredentialsError, KeyAlgorithm, SigningKey, oids};
 
 /// `sha256WithRSAEncryption` (1.2.840.113549.1.1.11).
 const OID_SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
@@ -78,12 +78,12 @@ fn string_value(value: &str, printable: bool) -> Result<Any, CredentialsError> {
 
 /// The signature `AlgorithmIdentifier` this crate uses for certificates and CSRs with `key`.
 pub(crate) fn signature_algorithm_id(key: &SigningKey) -> AlgorithmIdentifierOwned {
-    match key {
-        SigningKey::Rsa(_) => AlgorithmIdentifierOwned {
+    match key.algorithm() {
+        KeyAlgorithm::Rsa { .. } => AlgorithmIdentifierOwned {
             oid: OID_SHA256_WITH_RSA,
             parameters: Some(Any::null()),
         },
-        SigningKey::EcdsaP256(_) => AlgorithmIdentifierOwned {
+        KeyAlgorithm::EcdsaP256 => AlgorithmIdentifierOwned {
             oid: OID_ECDSA_WITH_SHA256,
             parameters: None,
         },
@@ -92,9 +92,9 @@ pub(crate) fn signature_algorithm_id(key: &SigningKey) -> AlgorithmIdentifierOwn
 
 /// Signs DER `tbs` with `key` (RSA PKCS#1 v1.5 / SHA-256 or ECDSA / SHA-256 in DER form).
 pub(crate) fn sign_der(key: &SigningKey, tbs: &[u8]) -> Result<BitString, CredentialsError> {
-    let sig = match key {
-        SigningKey::Rsa(_) => key.sign_rsa_pkcs1_sha256(tbs)?,
-        SigningKey::EcdsaP256(_) => key.sign_ecdsa_p256_sha256_der(tbs)?,
+    let sig = match key.algorithm() {
+        KeyAlgorithm::Rsa { .. } => key.sign_rsa_pkcs1_sha256(tbs)?,
+        KeyAlgorithm::EcdsaP256 => key.sign_ecdsa_p256_sha256_der(tbs)?,
     };
     Ok(BitString::from_bytes(&sig)?)
 }

@@ -71,11 +71,12 @@ fn pkcs12_openssl3_default() {
 }
 
 #[test]
-fn pkcs12_legacy_is_a_typed_error() {
-    let err = Credentials::from_pkcs12(&bytes("rsa-person-legacy.p12"), "test123").unwrap_err();
-    assert!(
-        matches!(err, CredentialsError::UnsupportedEncryption(_)),
-        "{err:?}"
+fn pkcs12_legacy_loads() {
+    let c = Credentials::from_pkcs12(&bytes("rsa-person-legacy.p12"), "test123").unwrap();
+    assert_eq!(c.certificate().fingerprint_sha256_hex(), RSA_FP);
+    assert_eq!(
+        Credentials::from_pkcs12(&bytes("rsa-person-legacy.p12"), "nope").unwrap_err(),
+        CredentialsError::Pkcs12MacMismatch
     );
 }
 

@@ -459,3 +459,32 @@ fn enveloping_signature_from_xmlsec1() {
         Err(XadesError::DigestMismatch(_))
     ));
 }
+
+/// Third-party documents (such as UPOs): unsigned is `None`, ours verifies with the signer
+/// reported, and any change to the content or a second signature is a typed error.
+#[test]
+fn document_signatures() {
+    use ksef_crypto::xades::{sign_enveloped, verify_document_signature};
+    let now = OffsetDateTime::now_utc();
+    let doc = r#"<?xml version="1.0" encoding="utf-8"?><Receipt xmlns="urn:example"><Amount>10</Amount></Receipt>"#;
+    assert!(verify_document_signature(doc, now).unwrap().is_none());
+    for creds in [rsa(), ec()] {
+        let signed = sign_enveloped(doc, &creds, &SignOptions::default()).unwrap();
+        let verified = verify_document_signature(&signed, now)
+            .unwrap()
+            .expect("signed");
+        assert_eq!(&verified.certificate, creds.certificate());
+        assert!(verified.xades);
+        assert!(verified.signing_time.is_some());
+        let changed = signed.replace("<Amount>10</Amount>", "<Amount>99</Amount>");
+        assert!(matches!(
+            verify_document_signature(&changed, now),
+            Err(XadesError::DigestMismatch(_))
+        ));
+        let twice = sign_enveloped(&signed, &creds, &SignOptions::default()).unwrap();
+        assert!(matches!(
+            verify_document_signature(&twice, now),
+            Err(XadesError::TooManySignatures(2))
+        ));
+    }
+}

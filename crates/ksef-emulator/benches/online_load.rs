@@ -20,7 +20,6 @@ use ksef_crypto::xades::{
 };
 use ksef_emulator::{Emulator, EmulatorConfig, RateLimitMode};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
@@ -32,7 +31,7 @@ fn env_number(name: &str, default: usize) -> usize {
 }
 
 fn sha(bytes: &[u8]) -> String {
-    B64.encode(Sha256::digest(bytes))
+    ksef_crypto::symmetric::sha256_base64(bytes)
 }
 
 fn invoice(seller: &str, number: &str, date: &str) -> String {

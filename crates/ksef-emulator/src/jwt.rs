@@ -2,9 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
 /// What a token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,9 +61,8 @@ pub fn verify(secret: &[u8], token: &str, now_unix: i64) -> Result<Claims, &'sta
     let given = URL_SAFE_NO_PAD
         .decode(signature)
         .map_err(|_| "bad token signature encoding")?;
-    let mut m = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| "bad key")?;
-    m.update(format!("{header}.{payload}").as_bytes());
-    m.verify_slice(&given)
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret);
+    ring::hmac::verify(&key, format!("{header}.{payload}").as_bytes(), &given)
         .map_err(|_| "the token signature is invalid")?;
     let payload = URL_SAFE_NO_PAD
         .decode(payload)
@@ -78,13 +75,8 @@ pub fn verify(secret: &[u8], token: &str, now_unix: i64) -> Result<Claims, &'sta
 }
 
 fn mac(secret: &[u8], data: &[u8]) -> Vec<u8> {
-    match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(mut m) => {
-            m.update(data);
-            m.finalize().into_bytes().to_vec()
-        }
-        Err(_) => Vec::new(),
-    }
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret);
+    ring::hmac::sign(&key, data).as_ref().to_vec()
 }
 
 #[cfg(test)]

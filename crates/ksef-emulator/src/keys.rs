@@ -1,14 +1,14 @@
 //! The emulator's own "Ministry of Finance" key pairs and certificates, served by
-//! `GET /security/public-key-certificates`, with rotation.
+//! `GET /security/public-key-certificates`, with rotation; and the Ministry-like seal that signs
+//! the emulator's UPOs.
 
 use std::sync::{Arc, OnceLock, RwLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ksef_crypto::credentials::SigningKey;
+use ksef_crypto::credentials::{Credentials, SigningKey};
 use ksef_crypto::public_key::RsaDecryptionKey;
 use ksef_crypto::test_certs;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 /// What a key is for.
@@ -64,6 +64,28 @@ impl std::fmt::Debug for MinistryKey {
 pub struct MinistryKeys {
     keys: RwLock<Vec<Arc<MinistryKey>>>,
     bits: usize,
+    upo_signer: Arc<Credentials>,
+}
+
+/// The name in the emulator's UPO-signing certificate.
+pub const UPO_SIGNER_NAME: &str = "Ministerstwo Finansów (ksef-emulator)";
+
+/// The seal that signs UPOs (P-256, self-signed, valid ten years); one per process.
+fn upo_signer() -> Result<Arc<Credentials>, String> {
+    static SHARED: OnceLock<Result<Arc<Credentials>, String>> = OnceLock::new();
+    SHARED
+        .get_or_init(|| {
+            let now = OffsetDateTime::now_utc();
+            test_certs::self_signed_with_validity(
+                &test_certs::seal_dn(UPO_SIGNER_NAME, "5260250274"),
+                SigningKey::generate_p256(),
+                now - time::Duration::days(1),
+                now + time::Duration::days(3650),
+            )
+            .map(Arc::new)
+            .map_err(|e| e.to_string())
+        })
+        .clone()
 }
 
 fn generate(
@@ -88,8 +110,8 @@ fn generate(
     Ok(MinistryKey {
         usages,
         certificate_b64: STANDARD.encode(&der),
-        certificate_id: STANDARD.encode(Sha256::digest(&der)),
-        public_key_id: STANDARD.encode(Sha256::digest(&spki)),
+        certificate_id: ksef_crypto::symmetric::sha256_base64(&der),
+        public_key_id: ksef_crypto::symmetric::sha256_base64(&spki),
         valid_from,
         valid_to,
         retired: false,
@@ -117,7 +139,13 @@ impl MinistryKeys {
         Ok(Self {
             keys: RwLock::new(keys),
             bits,
+            upo_signer: upo_signer()?,
         })
+    }
+
+    /// The credentials UPOs are signed with.
+    pub fn upo_signer(&self) -> &Credentials {
+        &self.upo_signer
     }
 
     /// Every key, for the public-key endpoint (retired ones included until they expire).

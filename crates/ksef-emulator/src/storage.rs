@@ -14,9 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::app::AppState;
@@ -67,12 +65,9 @@ impl BlobStore {
 }
 
 fn signature(secret: &[u8], method: &str, key: &str, expires: i64) -> String {
-    let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(m) => m,
-        Err(_) => return String::new(),
-    };
-    mac.update(format!("{method}\n{key}\n{expires}").as_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    let mac_key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret);
+    let tag = ring::hmac::sign(&mac_key, format!("{method}\n{key}\n{expires}").as_bytes());
+    URL_SAFE_NO_PAD.encode(tag.as_ref())
 }
 
 /// A pre-signed URL for `method` (`GET` or `PUT`) on `key` valid until `expires`. Keys are
@@ -88,7 +83,7 @@ pub fn presign(state: &AppState, method: &str, key: &str, expires: OffsetDateTim
 
 /// The SHA-256 (base64) of bytes, as in `x-ms-meta-hash`.
 pub fn sha256_b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+    ksef_crypto::symmetric::sha256_base64(bytes)
 }
 
 /// Largest upload: batch parts are up to 100 MB before encryption (+16 B of padding).

@@ -4,7 +4,15 @@
 //! `http://upo.schematy.mf.gov.pl/KSeF/v4-3`), for one invoice or for a whole session (pages of
 //! up to 10,000 documents). [`parse_upo`] reads both. The XML itself is the legal document:
 //! keep it as received; the parsed form is for lookups and reports.
+//!
+//! KSeF signs UPOs with an enveloped XAdES signature of the Ministry of Finance. [`parse_upo`]
+//! verifies it and reports the signer in [`Upo::signature`]; a UPO whose signature does not
+//! verify (changed after signing) is [`UpoError::Signature`]. A UPO without any signature (the
+//! official examples are unsigned) is [`UpoSignature::Unsigned`]: whether to accept that, and
+//! whether the signer certificate is the one you trust, is the caller's decision.
 
+use ksef_crypto::credentials::Certificate;
+use ksef_crypto::xades::{DocumentSignature, XadesError, verify_document_signature};
 use time::{Date, OffsetDateTime};
 
 /// The namespace prefix of UPO v4.x documents.
@@ -82,10 +90,56 @@ pub struct Upo {
     pub form_code: String,
     /// The acknowledged invoices.
     pub documents: Vec<UpoDocument>,
+    /// The signature over the whole UPO.
+    pub signature: UpoSignature,
+}
+
+/// Whether and by whom a UPO is signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpoSignature {
+    /// The UPO carries no signature.
+    Unsigned,
+    /// The signature verifies over the whole UPO.
+    Signed(Box<UpoSigner>),
+}
+
+impl UpoSignature {
+    /// The signer, when the UPO is signed.
+    pub fn signer(&self) -> Option<&UpoSigner> {
+        match self {
+            UpoSignature::Unsigned => None,
+            UpoSignature::Signed(signer) => Some(signer),
+        }
+    }
+}
+
+/// The signer of a verified UPO signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UpoSigner {
+    /// The signer certificate (check it is the Ministry's, e.g. by
+    /// [`Certificate::subject_name`] or a pinned [`Certificate::fingerprint_sha256_hex`]).
+    pub certificate: Certificate,
+    /// `xades:SigningTime`, when the signature carries one.
+    pub signing_time: Option<OffsetDateTime>,
+    /// Whether the signature is XAdES (with checked `SignedProperties`) rather than plain
+    /// XML-DSig.
+    pub xades: bool,
+}
+
+impl From<DocumentSignature> for UpoSigner {
+    fn from(s: DocumentSignature) -> Self {
+        UpoSigner {
+            certificate: s.certificate,
+            signing_time: s.signing_time,
+            xades: s.xades,
+        }
+    }
 }
 
 /// A UPO could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum UpoError {
     /// Not well-formed XML.
     #[error("the UPO is not well-formed XML: {0}")]
@@ -104,6 +158,10 @@ pub enum UpoError {
         /// Its text.
         value: String,
     },
+    /// The UPO is signed but the signature does not verify: the UPO was changed after signing,
+    /// or the signature is malformed.
+    #[error("the UPO's signature does not verify: {0}")]
+    Signature(XadesError),
 }
 
 type Node<'a, 'i> = roxmltree::Node<'a, 'i>;
@@ -194,6 +252,11 @@ pub fn parse_upo(xml: &[u8]) -> Result<Upo, UpoError> {
             mode: text(d, "TrybWysylki")?,
         });
     }
+    let signature = match verify_document_signature(text_xml, OffsetDateTime::now_utc()) {
+        Ok(Some(verified)) => UpoSignature::Signed(Box::new(verified.into())),
+        Ok(None) => UpoSignature::Unsigned,
+        Err(e) => return Err(UpoError::Signature(e)),
+    };
     Ok(Upo {
         namespace,
         receiving_entity: text(root, "NazwaPodmiotuPrzyjmujacego")?,
@@ -205,5 +268,6 @@ pub fn parse_upo(xml: &[u8]) -> Result<Upo, UpoError> {
         schema_name: text(root, "NazwaStrukturyLogicznej")?,
         form_code: text(root, "KodFormularza")?,
         documents,
+        signature,
     })
 }

@@ -29,6 +29,20 @@ fn invoice(n: usize) -> Vec<u8> {
     format!("{}FV/TEST/{n:06}{}", &xml[..start], &xml[end..]).into_bytes()
 }
 
+/// The emulator signs its UPOs (XAdES) with its Ministry-like seal, and the signature verifies.
+fn assert_signed_by_emulator(upo: &ksef::upo::Upo) {
+    let signer = upo.signature.signer().expect("the emulator signs its UPOs");
+    assert!(signer.xades);
+    assert!(
+        signer
+            .certificate
+            .subject_name()
+            .contains("Ministerstwo Finansów (ksef-emulator)"),
+        "{}",
+        signer.certificate.subject_name()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn online_session_sends_waits_and_gets_upos() {
     let (_emulator, client) = login(fast()).await;
@@ -46,6 +60,9 @@ async fn online_session_sends_waits_and_gets_upos() {
             upo.to_text().unwrap().contains(ok.ksef_number.as_str()),
             "the UPO names the KSeF number"
         );
+        assert_signed_by_emulator(
+            &ksef::upo::parse_upo(upo.to_text().unwrap().as_bytes()).unwrap(),
+        );
         accepted.push(ok);
     }
     let listed: Vec<_> = session.invoices().try_collect().await.unwrap();
@@ -54,6 +71,7 @@ async fn online_session_sends_waits_and_gets_upos() {
     let pages = session.session_upo(Duration::from_secs(30)).await.unwrap();
     assert_eq!(pages.len(), 1);
     let upo = ksef::upo::parse_upo(pages[0].xml.as_bytes()).unwrap();
+    assert_signed_by_emulator(&upo);
     assert_eq!(
         upo.session_reference_number,
         session.reference_number().as_str()

@@ -6,7 +6,6 @@ use der::asn1::{
     BmpString, Ia5StringRef, ObjectIdentifier, PrintableStringRef, TeletexStringRef, Utf8StringRef,
 };
 use der::{Decode, Encode, Tag, Tagged};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::error::CredentialsError;
@@ -90,7 +89,7 @@ impl Certificate {
 
     /// SHA-256 of the DER bytes.
     pub fn fingerprint_sha256(&self) -> [u8; 32] {
-        Sha256::digest(&self.der).into()
+        crate::symmetric::sha256(&self.der)
     }
 
     /// SHA-256 of the DER bytes as 64 uppercase hex characters (KSeF `certificateFingerprint`).

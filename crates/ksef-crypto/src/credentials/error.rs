@@ -48,7 +48,8 @@ pub enum CredentialsError {
     /// Decryption failed: wrong password or corrupt data.
     #[error("decryption failed (wrong password or corrupt data)")]
     DecryptionFailed,
-    /// The encryption scheme is not supported (legacy PEM encryption, PKCS#12 3DES/RC2, ...).
+    /// The encryption scheme is not supported (legacy OpenSSL PEM encryption, PBES2 with scrypt or
+    /// DES, PKCS#12 3DES/RC2 without the `pkcs12` feature, ...).
     #[error("unsupported encryption scheme: {0}")]
     UnsupportedEncryption(String),
     /// The PKCS#12 file cannot be decoded.

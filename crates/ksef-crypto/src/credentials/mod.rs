@@ -1,15 +1,20 @@
 //! Signing credentials: a private key (RSA ≥ 2048 or ECDSA P-256) with its X.509 certificate.
 //!
 //! Loaders accept PEM (PKCS#8, encrypted PKCS#8, PKCS#1 `RSA PRIVATE KEY`, SEC1 `EC PRIVATE KEY`),
-//! DER and PKCS#12 (`.p12`/`.pfx`, PBES2 + HMAC as written by OpenSSL 3 by default). Every loader
+//! DER and, with the `pkcs12` feature, PKCS#12 (`.p12`/`.pfx`: PBES2/AES as OpenSSL 3 writes by
+//! default, and the legacy 3DES/RC2 schemes of `-legacy` and Windows exports). Every loader
 //! checks that the key belongs to the certificate.
 
 mod certificate;
 mod dn_string;
 mod error;
 mod key;
+mod pbe;
 mod pem;
+#[cfg(feature = "pkcs12")]
 mod pkcs12;
+#[cfg(feature = "pkcs12")]
+mod pkcs12_pbe;
 mod verifying;
 
 pub use certificate::{Certificate, oids};
@@ -18,6 +23,8 @@ pub use key::{KeyAlgorithm, MIN_RSA_BITS, SigningKey};
 pub use verifying::{HashAlgorithm, SignatureAlgorithm, VerifyError, verify_signature};
 
 pub(crate) use certificate::hex_upper;
+#[cfg(test)]
+pub(crate) use key::ecdsa_raw_to_der;
 
 use std::fmt;
 
@@ -73,7 +80,11 @@ impl Credentials {
         Self::new(key, Certificate::from_der(certificate_der)?)
     }
 
-    /// Loads from a PKCS#12 file. The certificate matching the key is chosen among those in the file.
+    /// Loads from a PKCS#12 file (PBES2/AES as well as the legacy 3DES and RC2 schemes). The
+    /// certificate matching the key is chosen among those in the file. A wrong password gives
+    /// [`CredentialsError::Pkcs12MacMismatch`] (or [`CredentialsError::DecryptionFailed`] for a
+    /// file without integrity MAC). Needs the `pkcs12` feature.
+    #[cfg(feature = "pkcs12")]
     pub fn from_pkcs12(data: &[u8], password: &str) -> Result<Self, CredentialsError> {
         let contents = pkcs12::parse_pkcs12(data, password)?;
         let mut keys = contents.keys.into_iter();

@@ -1,11 +1,11 @@
-//! PKCS#12 (`.p12` / `.pfx`) reading: PBES2 (PBKDF2 + AES-CBC) encryption and an HMAC integrity
-//! check with the RFC 7292 Appendix B key derivation (what OpenSSL 3 writes by default).
+//! PKCS#12 (`.p12` / `.pfx`) reading: PBES2 (PBKDF2 + AES-CBC, what OpenSSL 3 writes by default)
+//! and the legacy PKCS#12 PBE schemes (3DES, RC2-40, RC2-128: OpenSSL `-legacy`, Windows export),
+//! with the HMAC integrity check (SHA-1/256/384/512) keyed by the RFC 7292 Appendix B derivation.
 
 use cms::content_info::ContentInfo;
 use cms::encrypted_data::EncryptedData;
 use der::asn1::{AnyRef, ObjectIdentifier, OctetString};
 use der::{Decode, Encode};
-use hmac::{Hmac, Mac};
 use pkcs12::kdf::{Pkcs12KeyType, derive_key_utf8};
 use pkcs12::pfx::Pfx;
 use pkcs12::safe_bag::SafeBag;
@@ -21,10 +21,6 @@ const OID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26")
 const OID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 const OID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
 const OID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
-const OID_PBES2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.13");
-
-/// Upper bound on PBKDF/MAC iterations accepted from a file (denial-of-service guard).
-const MAX_ITERATIONS: i32 = 10_000_000;
 
 /// Maximum nesting of `safeContentsBag`s.
 const MAX_BAG_NESTING: usize = 4;
@@ -76,7 +72,8 @@ pub(crate) fn parse_pkcs12(
                 .encrypted_content
                 .ok_or_else(|| invalid("EncryptedData without content"))?;
             let alg_der = info.content_enc_alg.to_der().map_err(invalid)?;
-            decrypt_pbes2(&alg_der, ciphertext.as_bytes(), password)?
+            let alg = spki::AlgorithmIdentifierRef::from_der(&alg_der).map_err(invalid)?;
+            super::pbe::decrypt(alg, ciphertext.as_bytes(), password.as_bytes())?
         } else {
             // Enveloped data and other content types carry nothing we can use.
             continue;
@@ -103,10 +100,10 @@ fn collect_bags(
         if bag.bag_id == pkcs12::PKCS_12_KEY_BAG_OID {
             out.keys.push(SigningKey::from_pkcs8_der(inner)?);
         } else if bag.bag_id == pkcs12::PKCS_12_PKCS8_KEY_BAG_OID {
-            let epki = pkcs8::EncryptedPrivateKeyInfo::from_der(inner).map_err(invalid)?;
-            let alg_der = epki.encryption_algorithm.to_der().map_err(invalid)?;
-            let plain = decrypt_pbes2(&alg_der, epki.encrypted_data, password)?;
-            out.keys.push(SigningKey::from_pkcs8_der(&plain)?);
+            out.keys.push(SigningKey::from_encrypted_pkcs8_der(
+                inner,
+                password.as_bytes(),
+            )?);
         } else if bag.bag_id == pkcs12::PKCS_12_CERT_BAG_OID {
             let cert_bag = pkcs12::cert_type::CertBag::from_der(inner).map_err(invalid)?;
             if cert_bag.cert_id == pkcs12::PKCS_12_X509_CERT_OID {
@@ -122,71 +119,36 @@ fn collect_bags(
     Ok(())
 }
 
-/// Decrypts PBES2 content; PKCS#12 PBES2 uses the password's UTF-8 bytes.
-fn decrypt_pbes2(
-    alg_der: &[u8],
-    ciphertext: &[u8],
-    password: &str,
-) -> Result<Zeroizing<Vec<u8>>, CredentialsError> {
-    let alg = spki::AlgorithmIdentifierRef::from_der(alg_der).map_err(invalid)?;
-    if alg.oid != OID_PBES2 {
-        return Err(CredentialsError::UnsupportedEncryption(format!(
-            "PKCS#12 encryption {} (legacy PKCS#12 PBE such as 3DES/RC2 is not supported; \
-             re-export with OpenSSL 3 defaults: PBES2/AES-256-CBC)",
-            alg.oid
-        )));
-    }
-    let scheme = pkcs5::EncryptionScheme::try_from(alg)
-        .map_err(|e| CredentialsError::UnsupportedEncryption(e.to_string()))?;
-    if let Some(params) = scheme.pbes2() {
-        if let pkcs5::pbes2::Kdf::Pbkdf2(p) = &params.kdf {
-            if p.iteration_count > MAX_ITERATIONS as u32 {
-                return Err(invalid("PBKDF2 iteration count too large"));
-            }
-        } else {
-            return Err(CredentialsError::UnsupportedEncryption(
-                "PBES2 with scrypt".into(),
-            ));
-        }
-    }
-    scheme
-        .decrypt(password.as_bytes(), ciphertext)
-        .map(Zeroizing::new)
-        .map_err(|_| CredentialsError::DecryptionFailed)
-}
-
 fn verify_mac(
     mac_data: &pkcs12::mac_data::MacData,
     content: &[u8],
     password: &str,
 ) -> Result<(), CredentialsError> {
     let iterations = mac_data.iterations;
-    if !(1..=MAX_ITERATIONS).contains(&iterations) {
+    if !(1..=super::pbe::MAX_ITERATIONS as i32).contains(&iterations) {
         return Err(invalid("MAC iteration count out of range"));
     }
     let salt = mac_data.mac_salt.as_bytes();
     let expected = mac_data.mac.digest.as_bytes();
     let oid = mac_data.mac.algorithm.oid;
     macro_rules! check {
-        ($hash:ty, $len:expr) => {{
+        ($hash:ty, $len:expr, $hmac:expr) => {{
             let key = Zeroizing::new(
                 derive_key_utf8::<$hash>(password, salt, Pkcs12KeyType::Mac, iterations, $len)
                     .map_err(invalid)?,
             );
-            let mut mac = <Hmac<$hash> as Mac>::new_from_slice(&key).map_err(invalid)?;
-            mac.update(content);
-            mac.verify_slice(expected)
+            ring::hmac::verify(&ring::hmac::Key::new($hmac, &key), content, expected)
                 .map_err(|_| CredentialsError::Pkcs12MacMismatch)
         }};
     }
     if oid == OID_SHA256 {
-        check!(sha2::Sha256, 32)
+        check!(sha2::Sha256, 32, ring::hmac::HMAC_SHA256)
     } else if oid == OID_SHA1 {
-        check!(sha1::Sha1, 20)
+        check!(sha1::Sha1, 20, ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY)
     } else if oid == OID_SHA384 {
-        check!(sha2::Sha384, 48)
+        check!(sha2::Sha384, 48, ring::hmac::HMAC_SHA384)
     } else if oid == OID_SHA512 {
-        check!(sha2::Sha512, 64)
+        check!(sha2::Sha512, 64, ring::hmac::HMAC_SHA512)
     } else {
         Err(CredentialsError::UnsupportedMac(oid.to_string()))
     }

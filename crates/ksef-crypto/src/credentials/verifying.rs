@@ -1,11 +1,7 @@
-//! Signature verification with a certificate's public key.
+//! Signature verification with a certificate's public key (through `ring`).
 
 use der::Decode;
-use rsa::traits::PublicKeyParts;
-use rsa::{Pkcs1v15Sign, Pss, RsaPublicKey};
-use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha384, Sha512};
-use signature::hazmat::PrehashVerifier;
+use ring::signature::{self as sig, UnparsedPublicKey, VerificationAlgorithm};
 
 use super::certificate::Certificate;
 use super::key::{MIN_RSA_BITS, OID_EC_PUBLIC_KEY, OID_P256, OID_RSA_ENCRYPTION};
@@ -24,14 +20,18 @@ pub enum HashAlgorithm {
 }
 
 impl HashAlgorithm {
+    fn ring(self) -> &'static ring::digest::Algorithm {
+        match self {
+            HashAlgorithm::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            HashAlgorithm::Sha256 => &ring::digest::SHA256,
+            HashAlgorithm::Sha384 => &ring::digest::SHA384,
+            HashAlgorithm::Sha512 => &ring::digest::SHA512,
+        }
+    }
+
     /// Hashes `data`.
     pub fn digest(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            HashAlgorithm::Sha1 => Sha1::digest(data).to_vec(),
-            HashAlgorithm::Sha256 => Sha256::digest(data).to_vec(),
-            HashAlgorithm::Sha384 => Sha384::digest(data).to_vec(),
-            HashAlgorithm::Sha512 => Sha512::digest(data).to_vec(),
-        }
+        ring::digest::digest(self.ring(), data).as_ref().to_vec()
     }
 }
 
@@ -62,17 +62,23 @@ pub enum VerifyError {
     /// The signature algorithm does not fit the key type.
     #[error("signature algorithm does not match the key type")]
     AlgorithmKeyMismatch,
+    /// The combination of key type and hash is not supported (RSA-PSS with SHA-1, ECDSA P-256
+    /// with SHA-1 or SHA-512).
+    #[error("unsupported signature algorithm {0:?}")]
+    UnsupportedAlgorithm(SignatureAlgorithm),
     /// The signature value is wrong.
     #[error("invalid signature")]
     InvalidSignature,
 }
 
-enum PublicKey {
-    Rsa(RsaPublicKey),
-    P256(p256::ecdsa::VerifyingKey),
+enum PublicKey<'a> {
+    /// DER `RSAPublicKey` (PKCS#1).
+    Rsa(&'a [u8]),
+    /// Uncompressed SEC1 point.
+    P256(&'a [u8]),
 }
 
-fn public_key(cert: &Certificate) -> Result<PublicKey, VerifyError> {
+fn public_key(cert: &Certificate) -> Result<PublicKey<'_>, VerifyError> {
     let spki = &cert.x509().tbs_certificate.subject_public_key_info;
     let oid = spki.algorithm.oid;
     let key_bytes = spki
@@ -82,16 +88,11 @@ fn public_key(cert: &Certificate) -> Result<PublicKey, VerifyError> {
     if oid == OID_RSA_ENCRYPTION {
         let pkcs1 = pkcs1::RsaPublicKey::from_der(key_bytes)
             .map_err(|e| VerifyError::UnsupportedKey(e.to_string()))?;
-        let key = RsaPublicKey::new(
-            rsa::BigUint::from_bytes_be(pkcs1.modulus.as_bytes()),
-            rsa::BigUint::from_bytes_be(pkcs1.public_exponent.as_bytes()),
-        )
-        .map_err(|e| VerifyError::UnsupportedKey(e.to_string()))?;
-        let bits = key.n().bits();
+        let bits = super::key::bit_length(pkcs1.modulus.as_bytes());
         if bits < MIN_RSA_BITS {
             return Err(VerifyError::RsaKeyTooSmall { bits });
         }
-        Ok(PublicKey::Rsa(key))
+        Ok(PublicKey::Rsa(key_bytes))
     } else if oid == OID_EC_PUBLIC_KEY {
         let curve = spki
             .algorithm
@@ -102,30 +103,9 @@ fn public_key(cert: &Certificate) -> Result<PublicKey, VerifyError> {
         if curve != OID_P256 {
             return Err(VerifyError::UnsupportedKey(format!("curve {curve}")));
         }
-        let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
-            .map_err(|e| VerifyError::UnsupportedKey(e.to_string()))?;
-        Ok(PublicKey::P256(key))
+        Ok(PublicKey::P256(key_bytes))
     } else {
         Err(VerifyError::UnsupportedKey(format!("algorithm {oid}")))
-    }
-}
-
-fn rsa_verify(
-    key: &RsaPublicKey,
-    pss: bool,
-    hash: HashAlgorithm,
-    hashed: &[u8],
-    sig: &[u8],
-) -> Result<(), rsa::Error> {
-    match (pss, hash) {
-        (false, HashAlgorithm::Sha1) => key.verify(Pkcs1v15Sign::new::<Sha1>(), hashed, sig),
-        (false, HashAlgorithm::Sha256) => key.verify(Pkcs1v15Sign::new::<Sha256>(), hashed, sig),
-        (false, HashAlgorithm::Sha384) => key.verify(Pkcs1v15Sign::new::<Sha384>(), hashed, sig),
-        (false, HashAlgorithm::Sha512) => key.verify(Pkcs1v15Sign::new::<Sha512>(), hashed, sig),
-        (true, HashAlgorithm::Sha1) => key.verify(Pss::new::<Sha1>(), hashed, sig),
-        (true, HashAlgorithm::Sha256) => key.verify(Pss::new::<Sha256>(), hashed, sig),
-        (true, HashAlgorithm::Sha384) => key.verify(Pss::new::<Sha384>(), hashed, sig),
-        (true, HashAlgorithm::Sha512) => key.verify(Pss::new::<Sha512>(), hashed, sig),
     }
 }
 
@@ -136,26 +116,44 @@ pub fn verify_signature(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), VerifyError> {
+    use HashAlgorithm as H;
+    use SignatureAlgorithm as S;
     let key = public_key(cert)?;
+    let check = |alg: &'static dyn VerificationAlgorithm, key: &[u8], signature: &[u8]| {
+        UnparsedPublicKey::new(alg, key)
+            .verify(message, signature)
+            .map_err(|_| VerifyError::InvalidSignature)
+    };
     match (key, algorithm) {
-        (PublicKey::Rsa(k), SignatureAlgorithm::RsaPkcs1(h)) => {
-            rsa_verify(&k, false, h, &h.digest(message), signature)
-                .map_err(|_| VerifyError::InvalidSignature)
+        (PublicKey::Rsa(k), S::RsaPkcs1(h)) => {
+            let alg: &'static sig::RsaParameters = match h {
+                H::Sha1 => &sig::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
+                H::Sha256 => &sig::RSA_PKCS1_2048_8192_SHA256,
+                H::Sha384 => &sig::RSA_PKCS1_2048_8192_SHA384,
+                H::Sha512 => &sig::RSA_PKCS1_2048_8192_SHA512,
+            };
+            check(alg, k, signature)
         }
-        (PublicKey::Rsa(k), SignatureAlgorithm::RsaPss(h)) => {
-            rsa_verify(&k, true, h, &h.digest(message), signature)
-                .map_err(|_| VerifyError::InvalidSignature)
+        (PublicKey::Rsa(k), S::RsaPss(h)) => {
+            let alg: &'static sig::RsaParameters = match h {
+                H::Sha256 => &sig::RSA_PSS_2048_8192_SHA256,
+                H::Sha384 => &sig::RSA_PSS_2048_8192_SHA384,
+                H::Sha512 => &sig::RSA_PSS_2048_8192_SHA512,
+                H::Sha1 => return Err(VerifyError::UnsupportedAlgorithm(algorithm)),
+            };
+            check(alg, k, signature)
         }
-        (PublicKey::P256(k), SignatureAlgorithm::EcdsaP256(h)) => {
-            let sig = if signature.len() == 64 {
-                p256::ecdsa::Signature::from_slice(signature)
-            } else {
-                p256::ecdsa::Signature::from_der(signature)
+        (PublicKey::P256(k), S::EcdsaP256(h)) => match (h, signature.len()) {
+            (H::Sha256, 64) => check(&sig::ECDSA_P256_SHA256_FIXED, k, signature),
+            (H::Sha256, _) => check(&sig::ECDSA_P256_SHA256_ASN1, k, signature),
+            (H::Sha384, 64) => {
+                let der =
+                    super::key::ecdsa_raw_to_der(signature).ok_or(VerifyError::InvalidSignature)?;
+                check(&sig::ECDSA_P256_SHA384_ASN1, k, &der)
             }
-            .map_err(|_| VerifyError::InvalidSignature)?;
-            k.verify_prehash(&h.digest(message), &sig)
-                .map_err(|_| VerifyError::InvalidSignature)
-        }
+            (H::Sha384, _) => check(&sig::ECDSA_P256_SHA384_ASN1, k, signature),
+            (H::Sha1 | H::Sha512, _) => Err(VerifyError::UnsupportedAlgorithm(algorithm)),
+        },
         _ => Err(VerifyError::AlgorithmKeyMismatch),
     }
 }

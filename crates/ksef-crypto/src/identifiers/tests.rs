@@ -159,7 +159,7 @@ fn pesel_rules() {
 
 #[test]
 fn generators_produce_valid_identifiers() {
-    let mut rng = rand_core::OsRng;
+    let mut rng = crate::random::SystemRng;
     for _ in 0..200 {
         let nip = random_nip(&mut rng);
         assert!(Nip::parse(nip.as_str()).is_ok());

@@ -1,8 +1,8 @@
 //! The private-key side of RSA-OAEP, for the KSeF emulator and for tests.
 
+use crate::random::SystemRng as OsRng;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use rand_core::OsRng;
 use rsa::{Oaep, RsaPrivateKey, RsaPublicKey};
 use sha2::Sha256;
 use zeroize::Zeroizing;

@@ -2,18 +2,14 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use der::{Decode, Encode};
-use rand_core::OsRng;
-use sha2::{Digest, Sha256};
+use der::Decode;
 
 use super::{QrEnvironment, QrError, decode_b64url};
 
-const RSA_ENCRYPTION: der::asn1::ObjectIdentifier =
-    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const EC_PUBLIC_KEY: der::asn1::ObjectIdentifier =
-    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-/// Minimum RSA key size for KOD II signatures.
-const MIN_RSA_BITS: usize = 2048;
+use crate::credentials::{
+    Certificate, HashAlgorithm, KeyAlgorithm, MIN_RSA_BITS, SignatureAlgorithm, VerifyError,
+    verify_signature,
+};
 
 /// The type of the context identifier in a KOD II link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,46 +49,29 @@ impl std::fmt::Display for ContextIdentifierType {
     }
 }
 
-/// A private key that can sign KOD II links.
-///
-/// Implemented for RSA keys (RSASSA-PSS, SHA-256, MGF1-SHA-256, 32-byte salt; at least 2048
-/// bits), P-256 ECDSA keys (raw 64-byte `R||S`), and the crate's
+/// A private key that can sign KOD II links: the crate's
 /// [`credentials::SigningKey`](crate::credentials::SigningKey) and
-/// [`credentials::Credentials`](crate::credentials::Credentials).
+/// [`credentials::Credentials`](crate::credentials::Credentials) (RSASSA-PSS, SHA-256,
+/// MGF1-SHA-256, 32-byte salt with RSA keys of at least 2048 bits; raw 64-byte `R||S` ECDSA
+/// P-256 / SHA-256 with EC keys).
 pub trait QrSigner {
     /// Signs `message` (the UTF-8 link without scheme and signature) and returns the raw
     /// signature bytes.
     fn sign_kod2(&self, message: &[u8]) -> Result<Vec<u8>, QrError>;
 }
 
-impl QrSigner for rsa::RsaPrivateKey {
-    fn sign_kod2(&self, message: &[u8]) -> Result<Vec<u8>, QrError> {
-        use rsa::traits::PublicKeyParts;
-        let bits = self.n().bits();
-        if bits < MIN_RSA_BITS {
-            return Err(QrError::UnsupportedKey(format!(
-                "RSA key of {bits} bits; KOD II needs at least {MIN_RSA_BITS}"
-            )));
-        }
-        let digest = Sha256::digest(message);
-        self.sign_with_rng(&mut OsRng, rsa::Pss::new_with_salt::<Sha256>(32), &digest)
-            .map_err(|e| QrError::Signing(e.to_string()))
-    }
-}
-
-impl QrSigner for p256::ecdsa::SigningKey {
-    fn sign_kod2(&self, message: &[u8]) -> Result<Vec<u8>, QrError> {
-        let sig: p256::ecdsa::Signature = signature::Signer::try_sign(self, message)
-            .map_err(|e| QrError::Signing(e.to_string()))?;
-        Ok(sig.to_bytes().to_vec())
-    }
-}
-
 impl QrSigner for crate::credentials::SigningKey {
     fn sign_kod2(&self, message: &[u8]) -> Result<Vec<u8>, QrError> {
-        match self {
-            Self::Rsa(key) => key.as_ref().sign_kod2(message),
-            Self::EcdsaP256(key) => key.sign_kod2(message),
+        match self.algorithm() {
+            KeyAlgorithm::Rsa { bits } if bits < MIN_RSA_BITS => Err(QrError::UnsupportedKey(
+                format!("RSA key of {bits} bits; KOD II needs at least {MIN_RSA_BITS}"),
+            )),
+            KeyAlgorithm::Rsa { .. } => self
+                .sign_rsa_pss_sha256(message)
+                .map_err(|e| QrError::Signing(e.to_string())),
+            KeyAlgorithm::EcdsaP256 => self
+                .sign_ecdsa_p256_sha256_raw(message)
+                .map_err(|e| QrError::Signing(e.to_string())),
         }
     }
 }
@@ -243,46 +222,28 @@ impl Kod2Link {
     /// signature must verify (RSASSA-PSS SHA-256/MGF1-SHA-256/salt 32, or ECDSA P-256 SHA-256 in
     /// raw `R||S` or DER form).
     pub fn verify(&self, certificate_der: &[u8]) -> Result<(), QrError> {
-        let cert = x509_cert::Certificate::from_der(certificate_der)
+        let cert = Certificate::from_der(certificate_der)
             .map_err(|e| QrError::Certificate(e.to_string()))?;
-        let cert_serial = serial_hex(cert.tbs_certificate.serial_number.as_bytes());
+        let cert_serial = serial_hex(cert.serial_bytes());
         if normalize_serial(&cert_serial) != normalize_serial(&self.certificate_serial) {
             return Err(QrError::SerialMismatch {
                 link: self.certificate_serial.clone(),
                 certificate: cert_serial,
             });
         }
-        let spki = &cert.tbs_certificate.subject_public_key_info;
-        let spki_der = spki
-            .to_der()
-            .map_err(|e| QrError::Certificate(e.to_string()))?;
         let message = self.signed_message();
-        if spki.algorithm.oid == RSA_ENCRYPTION {
-            use rsa::pkcs8::DecodePublicKey;
-            let key = rsa::RsaPublicKey::from_public_key_der(&spki_der)
-                .map_err(|e| QrError::Certificate(e.to_string()))?;
-            let digest = Sha256::digest(message.as_bytes());
-            key.verify(
-                rsa::Pss::new_with_salt::<Sha256>(32),
-                &digest,
-                &self.signature,
-            )
-            .map_err(|_| QrError::BadSignature)
-        } else if spki.algorithm.oid == EC_PUBLIC_KEY {
-            use p256::pkcs8::DecodePublicKey;
-            use signature::Verifier;
-            let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki_der)
-                .map_err(|_| QrError::UnsupportedKey("EC key not on P-256".into()))?;
-            let sig = p256::ecdsa::Signature::from_slice(&self.signature)
-                .or_else(|_| p256::ecdsa::Signature::from_der(&self.signature))
-                .map_err(|_| QrError::BadSignature)?;
-            key.verify(message.as_bytes(), &sig)
-                .map_err(|_| QrError::BadSignature)
-        } else {
-            Err(QrError::UnsupportedKey(format!(
-                "public key algorithm {}",
-                spki.algorithm.oid
-            )))
+        let verify =
+            |algorithm| verify_signature(&cert, algorithm, message.as_bytes(), &self.signature);
+        let result = match verify(SignatureAlgorithm::RsaPss(HashAlgorithm::Sha256)) {
+            Err(VerifyError::AlgorithmKeyMismatch) => {
+                verify(SignatureAlgorithm::EcdsaP256(HashAlgorithm::Sha256))
+            }
+            other => other,
+        };
+        match result {
+            Ok(()) => Ok(()),
+            Err(VerifyError::InvalidSignature) => Err(QrError::BadSignature),
+            Err(e) => Err(QrError::UnsupportedKey(e.to_string())),
         }
     }
 }

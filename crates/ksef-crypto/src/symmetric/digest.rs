@@ -2,7 +2,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
-use sha2::{Digest as _, Sha256};
 
 /// SHA-256 and byte count of one byte stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,7 +54,13 @@ pub struct Digests {
 
 /// SHA-256 of a buffer.
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
+    to_array(ring::digest::digest(&ring::digest::SHA256, bytes))
+}
+
+fn to_array(d: ring::digest::Digest) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
 }
 
 /// SHA-256 of a buffer in standard padded base64 (the API's `Sha256HashBase64`).
@@ -71,10 +76,19 @@ pub fn sha256_base64url(bytes: &[u8]) -> String {
 /// Incremental SHA-256 + byte counter. Implements [`std::io::Write`], so
 /// `std::io::copy(&mut reader, &mut hasher)` hashes a whole stream; see also
 /// [`Sha256Hasher::digest_reader`].
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Sha256Hasher {
-    hasher: Sha256,
+    hasher: ring::digest::Context,
     size: u64,
+}
+
+impl Default for Sha256Hasher {
+    fn default() -> Self {
+        Self {
+            hasher: ring::digest::Context::new(&ring::digest::SHA256),
+            size: 0,
+        }
+    }
 }
 
 impl std::fmt::Debug for Sha256Hasher {
@@ -105,7 +119,7 @@ impl Sha256Hasher {
     /// Consumes the hasher and returns the digest.
     pub fn finish(self) -> FileDigest {
         FileDigest {
-            sha256: self.hasher.finalize().into(),
+            sha256: to_array(self.hasher.finish()),
             size: self.size,
         }
     }

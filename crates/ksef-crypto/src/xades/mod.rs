@@ -1,9 +1,11 @@
 //! XAdES-BES signatures of KSeF `AuthTokenRequest` documents: building, signing (enveloped) and
-//! verifying (enveloped or enveloping), with the signer identity rules of KSeF.
+//! verifying (enveloped or enveloping), with the signer identity rules of KSeF; and verification
+//! of documents others sign, such as UPOs ([`verify_document_signature`]).
 //!
 //! See `docs/xades.md` in the repository for what is produced and checked.
 
 mod auth_request;
+mod document;
 mod error;
 mod patterns;
 mod references;
@@ -15,6 +17,7 @@ pub use auth_request::{
     AUTH_NS_2_0, AUTH_NS_2_1, AllowedIps, AuthSchemaVersion, AuthTokenRequest, ContextIdentifier,
     MAX_IP_ENTRIES, SubjectIdentifierType,
 };
+pub use document::{DocumentSignature, verify_document_signature};
 pub use error::XadesError;
 pub use sign::{SignOptions, sign_auth_request, sign_enveloped};
 pub use subject::{

@@ -7,9 +7,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use rand_core::{OsRng, RngCore};
 use roxmltree::Document;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -98,8 +96,8 @@ pub fn sign_enveloped(
         let whole = c14n::canonicalize(doc.root(), Some(sig.id()), &method);
         let props = c14n::canonicalize_by_id(&doc, "Id", &props_id, None, &method)?;
         (
-            B64.encode(Sha256::digest(whole.as_bytes())),
-            B64.encode(Sha256::digest(props.as_bytes())),
+            B64.encode(crate::symmetric::sha256(whole.as_bytes())),
+            B64.encode(crate::symmetric::sha256(props.as_bytes())),
         )
     };
 
@@ -239,6 +237,6 @@ fn find_own_signature<'a, 'i>(
 
 fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
-    OsRng.fill_bytes(&mut buf);
+    crate::random::fill(&mut buf);
     crate::credentials::hex_upper(&buf).to_ascii_lowercase()
 }

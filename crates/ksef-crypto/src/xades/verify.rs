@@ -79,18 +79,105 @@ pub fn verify_auth_request(
     options: &VerifyOptions,
 ) -> Result<VerifiedAuthRequest, XadesError> {
     let doc = Document::parse(xml).map_err(|e| XadesError::MalformedXml(e.to_string()))?;
-    let signatures: Vec<Node<'_, '_>> = doc
-        .descendants()
-        .filter(|n| is_ds(*n, "Signature"))
-        .collect();
-    let sig = match signatures.as_slice() {
-        [] => return Err(XadesError::MissingSignature),
-        [one] => *one,
-        many => return Err(XadesError::TooManySignatures(many.len())),
-    };
+    let sig = the_signature(&doc)?.ok_or(XadesError::MissingSignature)?;
     let request_elem = locate_request(&doc, sig)?;
     let request = AuthTokenRequest::from_element(request_elem)?;
 
+    let policy = Policy {
+        now: options.now,
+        max_signing_time_age: Some(options.max_signing_time_age),
+        max_signing_time_skew: options.max_signing_time_skew,
+        require_signing_time: options.require_signing_time,
+        require_qualifying_properties: true,
+        validity: if options.check_certificate_validity {
+            ValidityCheck::AtNow
+        } else {
+            ValidityCheck::No
+        },
+    };
+    let SignatureCore {
+        certificate,
+        signing_time,
+        signature_algorithm: sig_alg,
+        ..
+    } = verify_core(&doc, sig, request_elem, &policy)?;
+
+    let signer = match request.subject_identifier_type {
+        SubjectIdentifierType::CertificateFingerprint => {
+            SignerIdentity::Fingerprint(certificate.fingerprint_sha256_hex())
+        }
+        SubjectIdentifierType::CertificateSubject => {
+            identity_from_subject(&certificate).ok_or(XadesError::SubjectNotRecognized)?
+        }
+    };
+
+    Ok(VerifiedAuthRequest {
+        version: request.version,
+        challenge: request.challenge,
+        context_identifier: request.context_identifier,
+        subject_identifier_type: request.subject_identifier_type,
+        allowed_ips: request.allowed_ips,
+        signer,
+        certificate,
+        signing_time,
+        signature_algorithm: sig_alg,
+    })
+}
+
+/// The one `ds:Signature` of `doc`, if any; several are an error.
+pub(super) fn the_signature<'a, 'i>(
+    doc: &'a Document<'i>,
+) -> Result<Option<Node<'a, 'i>>, XadesError> {
+    let signatures: Vec<Node<'a, 'i>> = doc
+        .descendants()
+        .filter(|n| is_ds(*n, "Signature"))
+        .collect();
+    match signatures.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        many => Err(XadesError::TooManySignatures(many.len())),
+    }
+}
+
+/// What a signature check demands (the auth-request and the document verifiers differ).
+pub(super) struct Policy {
+    pub(super) now: OffsetDateTime,
+    /// How old `SigningTime` may be; `None`: any age (archived documents such as UPOs).
+    pub(super) max_signing_time_age: Option<Duration>,
+    pub(super) max_signing_time_skew: Duration,
+    pub(super) require_signing_time: bool,
+    /// Whether plain XML-DSig (without `xades:QualifyingProperties`) is refused.
+    pub(super) require_qualifying_properties: bool,
+    pub(super) validity: ValidityCheck,
+}
+
+/// When the signer certificate must be valid.
+#[derive(Clone, Copy)]
+pub(super) enum ValidityCheck {
+    No,
+    AtNow,
+    /// At `SigningTime` (no check when the signature carries none).
+    AtSigningTime,
+}
+
+/// A verified signature over `content`.
+pub(super) struct SignatureCore {
+    pub(super) certificate: Certificate,
+    pub(super) signing_time: Option<OffsetDateTime>,
+    pub(super) signature_algorithm: SignatureAlgorithm,
+    /// Whether XAdES `QualifyingProperties` were present (and checked).
+    pub(super) xades: bool,
+}
+
+/// Verifies the signature `sig` of `doc`: its references (one must cover `content`), the
+/// signature value with a `KeyInfo` certificate, the XAdES properties and the certificate
+/// validity demanded by `policy`. The one XML-DSig/XAdES verifier of this crate.
+pub(super) fn verify_core<'a, 'i>(
+    doc: &'a Document<'i>,
+    sig: Node<'a, 'i>,
+    content: Node<'a, 'i>,
+    policy: &Policy,
+) -> Result<SignatureCore, XadesError> {
     let signed_info = one_ds_child(sig, "SignedInfo")?;
     let c14n = c14n_method(one_ds_child(signed_info, "CanonicalizationMethod")?)?;
     let sig_alg =
@@ -102,7 +189,7 @@ pub fn verify_auth_request(
     let mut any_ref = false;
     for r in ds_children(signed_info, "Reference") {
         any_ref = true;
-        let checked = check_reference(&doc, sig, r)?;
+        let checked = check_reference(doc, sig, r)?;
         if checked.ref_type.as_deref() == Some(SIGNED_PROPERTIES_TYPE) {
             props_target = Some(checked.apex);
             continue;
@@ -110,10 +197,10 @@ pub fn verify_auth_request(
         let apex = doc
             .get_node(checked.apex)
             .ok_or_else(|| XadesError::MalformedSignature("reference apex lost".into()))?;
-        let covers = request_elem.ancestors().any(|a| a.id() == apex.id());
+        let covers = content.ancestors().any(|a| a.id() == apex.id());
         let excluded_covers = checked
             .excluded
-            .is_some_and(|ex| request_elem.ancestors().any(|a| a.id() == ex));
+            .is_some_and(|ex| content.ancestors().any(|a| a.id() == ex));
         if covers && !excluded_covers {
             covered = true;
         }
@@ -150,34 +237,27 @@ pub fn verify_auth_request(
     };
 
     // XAdES properties.
-    let signing_time = check_qualifying_properties(&doc, sig, props_target, &certificate, options)?;
+    let (signing_time, xades) =
+        check_qualifying_properties(doc, sig, props_target, &certificate, policy)?;
 
-    if options.check_certificate_validity && !certificate.is_valid_at(options.now) {
+    let valid_at = match policy.validity {
+        ValidityCheck::No => None,
+        ValidityCheck::AtNow => Some(policy.now),
+        ValidityCheck::AtSigningTime => signing_time,
+    };
+    if let Some(at) = valid_at
+        && !certificate.is_valid_at(at)
+    {
         return Err(XadesError::CertificateNotValid {
             not_before: fmt_time(certificate.not_before()),
             not_after: fmt_time(certificate.not_after()),
         });
     }
-
-    let signer = match request.subject_identifier_type {
-        SubjectIdentifierType::CertificateFingerprint => {
-            SignerIdentity::Fingerprint(certificate.fingerprint_sha256_hex())
-        }
-        SubjectIdentifierType::CertificateSubject => {
-            identity_from_subject(&certificate).ok_or(XadesError::SubjectNotRecognized)?
-        }
-    };
-
-    Ok(VerifiedAuthRequest {
-        version: request.version,
-        challenge: request.challenge,
-        context_identifier: request.context_identifier,
-        subject_identifier_type: request.subject_identifier_type,
-        allowed_ips: request.allowed_ips,
-        signer,
+    Ok(SignatureCore {
         certificate,
         signing_time,
         signature_algorithm: sig_alg,
+        xades,
     })
 }
 
@@ -241,18 +321,25 @@ fn bad_props(msg: &str) -> XadesError {
     XadesError::InvalidQualifyingProperties(msg.to_owned())
 }
 
-/// Checks `SignedProperties` (signed, `SigningCertificate`, `SigningTime`); returns `SigningTime`.
+/// Checks `SignedProperties` (signed, `SigningCertificate`, `SigningTime`); returns `SigningTime`
+/// and whether XAdES properties were present at all.
 fn check_qualifying_properties(
     doc: &Document<'_>,
     sig: Node<'_, '_>,
     props_target: Option<NodeId>,
     cert: &Certificate,
-    options: &VerifyOptions,
-) -> Result<Option<OffsetDateTime>, XadesError> {
+    policy: &Policy,
+) -> Result<(Option<OffsetDateTime>, bool), XadesError> {
     let qp = ds_children(sig, "Object")
         .filter_map(|o| xades_child(o, "QualifyingProperties"))
-        .next()
-        .ok_or_else(|| bad_props("no xades:QualifyingProperties"))?;
+        .next();
+    let qp = match qp {
+        Some(qp) => qp,
+        None if !policy.require_qualifying_properties && props_target.is_none() => {
+            return Ok((None, false));
+        }
+        None => return Err(bad_props("no xades:QualifyingProperties")),
+    };
     if let (Some(target), Some(sig_id)) = (qp.attribute("Target"), sig.attribute("Id"))
         && target.strip_prefix('#') != Some(sig_id)
     {
@@ -294,23 +381,25 @@ fn check_qualifying_properties(
 
     // SigningTime.
     let Some(st) = xades_child(ssp, "SigningTime") else {
-        if options.require_signing_time {
+        if policy.require_signing_time {
             return Err(XadesError::SigningTime("missing".into()));
         }
-        return Ok(None);
+        return Ok((None, true));
     };
     let text = st.text().unwrap_or("").trim();
     let t = parse_date_time(text)
         .ok_or_else(|| XadesError::SigningTime(format!("malformed value `{text}`")))?;
-    let latest = options.now.checked_add(options.max_signing_time_skew);
+    let latest = policy.now.checked_add(policy.max_signing_time_skew);
     if latest.is_none_or(|latest| t > latest) {
         return Err(XadesError::SigningTime(format!("{text} is in the future")));
     }
-    let earliest = options.now.checked_sub(options.max_signing_time_age);
-    if earliest.is_none_or(|earliest| t < earliest) {
-        return Err(XadesError::SigningTime(format!("{text} is too old")));
+    if let Some(max_age) = policy.max_signing_time_age {
+        let earliest = policy.now.checked_sub(max_age);
+        if earliest.is_none_or(|earliest| t < earliest) {
+            return Err(XadesError::SigningTime(format!("{text} is too old")));
+        }
     }
-    Ok(Some(t))
+    Ok((Some(t), true))
 }
 
 /// Parses an `xsd:dateTime` (a missing zone is taken as UTC).

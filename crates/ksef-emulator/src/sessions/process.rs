@@ -249,7 +249,7 @@ pub fn register(
     });
     if let Some(session) = store.sessions.sessions.get(reference)
         && let Some(inv) = session.invoices.get(index)
-        && let Some(xml) = upo::invoice_upo(session, inv)
+        && let Some(xml) = upo::invoice_upo(session, inv, state.keys().upo_signer())
     {
         state.blobs().put(
             &invoice_upo_key(reference, &inv.reference),
@@ -373,7 +373,7 @@ pub fn finish(state: &AppState, session: &mut SessionRecord) {
         .into_iter()
         .map(|xml| UpoPage {
             reference: crate::ids::reference_number("EU", now),
-            xml,
+            xml: upo::sign(xml, state.keys().upo_signer()),
         })
         .collect();
     for page in &session.upo {

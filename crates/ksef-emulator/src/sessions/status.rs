@@ -153,7 +153,7 @@ fn invoice_status(
     if inv.status.code == 200 {
         let key = invoice_upo_key(&session.reference, &inv.reference);
         if state.blobs().get(&key).is_none()
-            && let Some(xml) = crate::sessions::upo::invoice_upo(session, inv)
+            && let Some(xml) = signed_invoice_upo(state, session, inv)
         {
             put_xml(state, &key, xml);
         }
@@ -253,6 +253,20 @@ pub async fn failed_invoices(
     list(&state, &caller, &reference, &headers, &query, true)
 }
 
+/// The signed UPO of an invoice: the one already issued (stored), else a freshly signed one, so
+/// that every download returns the same signed document.
+fn signed_invoice_upo(
+    state: &AppState,
+    session: &SessionRecord,
+    inv: &SessionInvoice,
+) -> Option<String> {
+    let stored = state
+        .blobs()
+        .get(&invoice_upo_key(&session.reference, &inv.reference))
+        .and_then(|b| String::from_utf8(b.bytes.to_vec()).ok());
+    stored.or_else(|| crate::sessions::upo::invoice_upo(session, inv, state.keys().upo_signer()))
+}
+
 fn put_xml(state: &AppState, key: &str, xml: String) {
     state.blobs().put(
         key,
@@ -296,7 +310,7 @@ pub async fn invoice_upo(
         s.invoices
             .iter()
             .find(|i| i.reference == invoice)
-            .and_then(|i| crate::sessions::upo::invoice_upo(s, i))
+            .and_then(|i| signed_invoice_upo(&state, s, i))
             .ok_or_else(|| {
                 no_upo(format!(
                     "UPO faktury o numerze referencyjnym {invoice} w sesji {reference} nie zostało znalezione."
@@ -322,7 +336,7 @@ pub async fn invoice_upo_by_ksef(
         s.invoices
             .iter()
             .find(|i| i.ksef_number.as_deref() == Some(ksef.as_str()))
-            .and_then(|i| crate::sessions::upo::invoice_upo(s, i).map(|x| (x, i.reference.clone())))
+            .and_then(|i| signed_invoice_upo(&state, s, i).map(|x| (x, i.reference.clone())))
             .ok_or_else(|| {
                 no_upo(format!(
                     "UPO o numerze KSeF {ksef} i numerze referencyjnym sesji {reference} nie zostało znalezione."

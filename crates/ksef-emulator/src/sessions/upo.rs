@@ -1,5 +1,8 @@
-//! UPO documents (official receipt, schema `upo-v4-3.xsd`): per invoice and per session page.
+//! UPO documents (official receipt, schema `upo-v4-3.xsd`): per invoice and per session page,
+//! signed (enveloped XAdES) with the emulator's Ministry-like seal as KSeF signs its UPOs.
 
+use ksef_crypto::credentials::Credentials;
+use ksef_crypto::xades::{SignOptions, sign_enveloped};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -90,17 +93,36 @@ fn document(inv: &SessionInvoice) -> Option<String> {
     ))
 }
 
-/// The UPO of one accepted invoice (none when the invoice has no KSeF number).
-pub fn invoice_upo(session: &SessionRecord, inv: &SessionInvoice) -> Option<String> {
+/// `xml` with an enveloped XAdES signature by `signer`. Signing our own well-formed UPO cannot
+/// fail in practice; should it, the UPO is served unsigned and the failure logged.
+pub fn sign(xml: String, signer: &Credentials) -> String {
+    match sign_enveloped(&xml, signer, &SignOptions::default()) {
+        Ok(signed) => signed,
+        Err(e) => {
+            tracing::error!(error = %e, "signing a UPO failed; serving it unsigned");
+            xml
+        }
+    }
+}
+
+/// The UPO of one accepted invoice, signed by `signer` (none when the invoice has no KSeF
+/// number).
+pub fn invoice_upo(
+    session: &SessionRecord,
+    inv: &SessionInvoice,
+    signer: &Credentials,
+) -> Option<String> {
     let doc = document(inv)?;
-    Some(format!(
+    let xml = format!(
         "{}{}{doc}</Potwierdzenie>",
         header(session),
         form_part(session)
-    ))
+    );
+    Some(sign(xml, signer))
 }
 
-/// The session UPO pages of the accepted invoices, at most [`PAGE_SIZE`] invoices each.
+/// The session UPO pages of the accepted invoices, at most [`PAGE_SIZE`] invoices each, not yet
+/// signed (see [`sign`]).
 pub fn session_upo_pages(session: &SessionRecord) -> Vec<String> {
     let docs: Vec<String> = session.invoices.iter().filter_map(document).collect();
     let total = docs.len();

@@ -14,7 +14,6 @@ use ksef_crypto::credentials::{
     Certificate, HashAlgorithm, SignatureAlgorithm, VerifyError, oids, verify_signature,
 };
 use serde_json::{Value, json};
-use sha2::Digest;
 use time::OffsetDateTime;
 use x509_cert::request::CertReq;
 
@@ -223,7 +222,7 @@ pub(super) async fn enroll(
         .public_key
         .to_der()
         .map(|d| {
-            sha2::Sha256::digest(d)
+            ksef_crypto::symmetric::sha256(&d)
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect()
