@@ -14,6 +14,7 @@ mod error;
 mod invoice;
 mod limits;
 pub mod package;
+mod parallel;
 mod progress;
 mod split;
 pub mod unpack;
