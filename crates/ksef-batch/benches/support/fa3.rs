@@ -3,6 +3,8 @@
 //! lines (products, quantities, prices and VAT rates vary; totals add up), about 7.4 KB each —
 //! the size and variety of real invoices, so that deflate has realistic work.
 
+#![allow(dead_code)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -111,6 +113,11 @@ fn replace_element(xml: &mut String, tag: &str, value: &str) {
 
 /// Invoice number `n` (deterministic) from the `fa3-basic.xml` template.
 pub(crate) fn invoice(template: &str, n: usize) -> String {
+    invoice_with_lines(template, n, None)
+}
+
+/// Like [`invoice`], with `lines` invoice lines (about 255 bytes each) instead of 15–28.
+pub(crate) fn invoice_with_lines(template: &str, n: usize, line_count: Option<u64>) -> String {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((n as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D)));
     let month = 1 + n % 12;
     let day = 1 + rng.below(28);
@@ -145,7 +152,8 @@ pub(crate) fn invoice(template: &str, n: usize) -> String {
     // Invoice lines replace the template's single line; totals per VAT rate follow them.
     let mut lines = String::new();
     let mut net = [0u64; 4];
-    let count = 15 + rng.below(14);
+    let random_count = 15 + rng.below(14);
+    let count = line_count.unwrap_or(random_count);
     for line in 1..=count {
         let (rate, index) = RATES[rng.below(RATES.len() as u64) as usize];
         let quantity = 1 + rng.below(40);
