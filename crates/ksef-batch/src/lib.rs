@@ -15,6 +15,7 @@ mod invoice;
 mod limits;
 pub mod package;
 mod parallel;
+mod pgzip;
 mod progress;
 mod split;
 pub mod unpack;

@@ -25,6 +25,7 @@ use crate::error::BatchError;
 use crate::invoice::{InvoiceSource, check_invoice};
 use crate::limits::BatchLimits;
 use crate::parallel::map_in_order;
+use crate::pgzip::ParallelGzWriter;
 use crate::progress::{NoProgress, Progress};
 use crate::split::{LimitExceeded, PartSplitter, PreparedPart};
 
@@ -271,7 +272,8 @@ impl PackageBuilder {
         &self,
         splitter: PartSplitter,
     ) -> Result<(Vec<PreparedPart>, FileDigest, Vec<PackagedInvoice>), BatchError> {
-        let gz = flate2::write::GzEncoder::new(splitter, flate2::Compression::default());
+        // tar framing is cheap; gzip is compressed in blocks on all threads.
+        let gz = ParallelGzWriter::new(splitter, flate2::Compression::new(6), self.thread_count())?;
         let mut tar = tar::Builder::new(gz);
         let mut invoices = Vec::with_capacity(self.invoices.len());
         let mut written = 0u64;
