@@ -130,6 +130,42 @@ async fn batch_of_invoices_in_several_parts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tar_gz_batch_compressed_on_several_threads() {
+    // Over 1 MiB of tar, so the gzip stream is made of several blocks compressed in parallel.
+    let (_emulator, client) = login(fast()).await;
+    let invoices: Vec<InvoiceSource> = (0..600)
+        .map(|n| InvoiceSource::from_bytes(format!("FV-{n:03}.xml"), invoice(3000 + n)))
+        .collect();
+    let builder = PackageBuilder::new()
+        .extend(invoices)
+        .compression(ksef::batch::Compression::TarGz)
+        .threads(3)
+        .limits(BatchLimits {
+            part_size: 100_000,
+            ..BatchLimits::default()
+        });
+    let outcome = client
+        .submit_batch(
+            InvoiceForm::Fa3,
+            builder,
+            &UploadOptions::default(),
+            Arc::new(NoProgress),
+            None,
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome.status.status.code, 200);
+    assert_eq!(outcome.invoices.len(), 600);
+    assert!(
+        outcome
+            .invoices
+            .iter()
+            .all(|i| i.status.status.code == 200 && i.name.is_some())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_invoices_concurrently_all_with_upos() {
     let (emulator, client) = login(fast()).await;
     let invoices: Vec<Vec<u8>> = (0..1000).map(|n| invoice(10_000 + n)).collect();
