@@ -175,7 +175,7 @@ impl Export {
 }
 
 /// Chunks of a part queued between the download and the decrypting thread.
-const PART_QUEUE: usize = 16;
+const PART_QUEUE: usize = 8;
 
 /// Downloads one part and, in the same pass, hashes and decrypts it into `out` at `offset` (the
 /// part's place in the package), then checks the encrypted size and hash, the decryption and the
@@ -187,6 +187,7 @@ async fn fetch_part(
     key: &SymmetricKey,
     out: &Path,
     offset: u64,
+    helper_threads: bool,
 ) -> Result<()> {
     let ordinal = part.ordinal_number;
     let expected = u64::try_from(part.encrypted_part_size).unwrap_or(0);
@@ -210,7 +211,9 @@ async fn fetch_part(
     // Hashing and decryption run on a blocking thread, fed by the download.
     let worker = tokio::task::spawn_blocking(move || {
         let mut cipher = ksef_crypto::symmetric::Sha256Hasher::new();
-        let mut writer = key.decrypting_writer(file);
+        let mut writer = key
+            .decrypting_writer(file)
+            .with_parallel_hashing(helper_threads);
         let mut failed = None;
         while let Some(chunk) = rx.blocking_recv() {
             cipher.update(&chunk);
@@ -323,9 +326,13 @@ pub async fn download_package(
     }
     let plain_path = work.path().join("package");
     std::fs::File::create(&plain_path).map_err(io_err)?;
+    // Several parts at once already use the cores; hashing helper threads (and their buffers)
+    // only pay off for a lone part.
+    let concurrency = concurrency.max(1);
+    let helper_threads = concurrency == 1 || parts.len() == 1;
     futures::stream::iter(parts.iter().zip(offsets))
-        .map(|(p, offset)| fetch_part(client, p, key, &plain_path, offset))
-        .buffer_unordered(concurrency.max(1))
+        .map(|(p, offset)| fetch_part(client, p, key, &plain_path, offset, helper_threads))
+        .buffer_unordered(concurrency)
         .try_collect::<()>()
         .await?;
     let target = target.to_path_buf();
