@@ -65,7 +65,10 @@ PY
 }
 
 ours_run() {
-    cargo bench -p ksef-batch --bench prepare --quiet -- dir "$dir" | tee /dev/stderr | grep '^RESULT'
+    local out
+    out=$(cargo bench -p ksef-batch --bench prepare --quiet -- dir "$dir")
+    printf '%s\n' "$out" >&2
+    printf '%s\n' "$out" | grep '^RESULT'
 }
 
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
