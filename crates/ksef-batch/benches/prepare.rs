@@ -130,10 +130,7 @@ fn bench_synthetic() {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
+    let args = support::args();
     match args.first().map(String::as_str) {
         Some("invoices") => bench_invoices(Compression::Zip),
         Some("invoices-tar") => bench_invoices(Compression::TarGz),

@@ -139,10 +139,7 @@ fn client(count: usize) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
+    let args = common::support::args();
     match (
         args.first().map(String::as_str),
         args.get(1).and_then(|n| n.parse().ok()),

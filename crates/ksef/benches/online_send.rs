@@ -123,10 +123,7 @@ fn client(count: usize) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
+    let args = common::support::args();
     match args.first().map(String::as_str) {
         Some("server") => common::serve(|_| {}),
         other => client(other.and_then(|n| n.parse().ok()).unwrap_or(2_000)),

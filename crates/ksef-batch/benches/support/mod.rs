@@ -4,6 +4,14 @@
 
 use std::process::Command;
 
+/// The benchmark's own arguments (those `cargo bench` passes, like `--bench`, are dropped).
+pub(crate) fn args() -> Vec<String> {
+    std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect()
+}
+
 /// Peak resident set size of this process (`VmHWM`), in MB.
 pub(crate) fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")

@@ -6,11 +6,14 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+#[path = "../../tests/emulator_support/mod.rs"]
+mod emulator_support;
 #[path = "../../../ksef-batch/benches/support/mod.rs"]
 pub(crate) mod support;
 
 /// The context (seller) NIP of the benchmarks; the invoice fixtures are issued by it.
-pub(crate) const NIP: &str = "5265877635";
+#[allow(unused_imports)]
+pub(crate) use emulator_support::NIP;
 
 /// Child side: runs an emulator without rate limits, lets `seed` fill it, prints its URL and
 /// serves until stdin closes.
@@ -20,11 +23,7 @@ pub(crate) fn serve(seed: impl FnOnce(&ksef_emulator::Emulator)) {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let config = ksef_emulator::EmulatorConfig {
-            rate_limits: ksef_emulator::RateLimitMode::Off,
-            ..ksef_emulator::EmulatorConfig::default()
-        };
-        let emulator = ksef_emulator::Emulator::start(config)
+        let emulator = ksef_emulator::Emulator::start(emulator_support::fast())
             .await
             .expect("emulator starts");
         seed(&emulator);
@@ -76,11 +75,8 @@ impl Drop for Server {
     }
 }
 
-/// A client logged in to `base_url` with a test certificate of [`NIP`]'s owner, without
-/// throttling.
+/// A client logged in to `base_url` as the owner of [`NIP`], without throttling.
 pub(crate) async fn login(base_url: &str) -> ksef::AuthenticatedClient {
-    use ksef::auth::{ContextIdentifier, XadesOptions};
-    use ksef::crypto::test_certs::{self, PersonIdentifier, TestKeyType};
     let client = ksef::Client::builder()
         .base_url(base_url.to_owned())
         .throttle(ksef::http::ThrottleConfig {
@@ -90,21 +86,7 @@ pub(crate) async fn login(base_url: &str) -> ksef::AuthenticatedClient {
         .auth_poll_interval(Duration::from_millis(20))
         .build()
         .expect("client");
-    let person = test_certs::person_certificate(
-        "Jan",
-        "Kowalski",
-        &PersonIdentifier::Nip(NIP.into()),
-        TestKeyType::P256,
-    )
-    .expect("certificate");
-    client
-        .login_xades(
-            &person,
-            ContextIdentifier::Nip(NIP.into()),
-            &XadesOptions::default(),
-        )
-        .await
-        .expect("login")
+    emulator_support::login_owner(&client).await
 }
 
 /// CPU seconds used by this process so far.
