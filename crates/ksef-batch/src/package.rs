@@ -6,12 +6,19 @@
 //! The open request must carry the hash of the whole package and of every encrypted part
 //! *before* any part is uploaded, and parts are uploaded in parallel and retried. The package is
 //! therefore built once, streaming, and the encrypted parts are spooled to a work directory
-//! (the system temporary directory by default): memory stays bounded (one invoice plus fixed
-//! buffers), the parts can be re-read for parallel uploads, retries and resumption, and nothing
+//! (the system temporary directory by default): memory stays bounded (a few invoices per
+//! thread plus fixed buffers), the parts can be re-read for parallel uploads, retries and resumption, and nothing
 //! is compressed or encrypted twice. The price is disk space equal to the package size, released
 //! when the [`PreparedPackage`] is dropped (unless it is kept for resumption). The alternative — a
 //! hashing pass and a second encrypting pass at upload time — needs no disk but does all the work
 //! twice and cannot upload parts in parallel without rebuilding the stream up to each part.
+//!
+//! ## Parallel compression
+//!
+//! ZIP entries are independent deflate streams: they are read, checked, hashed and compressed on
+//! [`PackageBuilder::threads`] threads and written in invoice order by the calling thread, which
+//! also splits and encrypts. tar.gz is compressed in 1 MiB blocks on the same number of threads,
+//! joined into one gzip stream. The output does not depend on the thread count.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
