@@ -14,6 +14,8 @@ mod error;
 mod invoice;
 mod limits;
 pub mod package;
+mod parallel;
+mod pgzip;
 mod progress;
 mod split;
 pub mod unpack;

@@ -139,6 +139,87 @@ fn prepare_dirs(target: &Path, path: &Path, name: &str) -> Result<(), UnpackErro
     Ok(())
 }
 
+/// Threads that make finished entries durable and rename them.
+const COMMIT_THREADS: usize = 8;
+/// Finished entries waiting for them (each holds an open file).
+const COMMIT_QUEUE: usize = 32;
+
+type CommitJob = (tempfile::NamedTempFile, PathBuf);
+
+/// Makes finished entries durable (`fsync`) and gives them their final names, on a few threads.
+/// `fsync` waits for the disk, not the CPU: one after another it dominates unpacking thousands of
+/// small invoices, while several in flight are committed together by the file system. An entry
+/// still gets its name only after its data is on disk.
+struct Committer {
+    tx: Option<std::sync::mpsc::SyncSender<CommitJob>>,
+    threads: Vec<std::thread::JoinHandle<Result<(), UnpackError>>>,
+}
+
+impl Committer {
+    fn new() -> Result<Self, UnpackError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<CommitJob>(COMMIT_QUEUE);
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        let mut threads = Vec::with_capacity(COMMIT_THREADS);
+        for _ in 0..COMMIT_THREADS {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name("ksef-unpack".into())
+                .spawn(move || {
+                    loop {
+                        let job = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        let Ok((tmp, path)) = job else {
+                            return Ok(());
+                        };
+                        let io = |source| UnpackError::Io {
+                            path: path.clone(),
+                            source,
+                        };
+                        tmp.as_file().sync_data().map_err(io)?;
+                        tmp.persist(&path).map_err(|e| io(e.error))?;
+                    }
+                });
+            threads.push(spawned.map_err(|source| UnpackError::Io {
+                path: PathBuf::new(),
+                source,
+            })?);
+        }
+        Ok(Self {
+            tx: Some(tx),
+            threads,
+        })
+    }
+
+    fn commit(&mut self, job: CommitJob) -> Result<(), UnpackError> {
+        let sent = self.tx.as_ref().map(|tx| tx.send(job));
+        match sent {
+            Some(Ok(())) => Ok(()),
+            // Every thread stopped: the error is in their results.
+            _ => self.finish(),
+        }
+    }
+
+    /// Waits for every entry to be committed; the first failure.
+    fn finish(&mut self) -> Result<(), UnpackError> {
+        self.tx = None;
+        let mut result = Ok(());
+        for thread in self.threads.drain(..) {
+            let outcome = thread.join().unwrap_or_else(|_| {
+                Err(UnpackError::Archive("an unpacking thread stopped".into()))
+            });
+            if result.is_ok() {
+                result = outcome;
+            }
+        }
+        result
+    }
+}
+
+impl Drop for Committer {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
 /// Writes one entry atomically, enforcing the limits on the bytes actually read.
 struct Writer<'a> {
     target: &'a Path,
@@ -146,6 +227,7 @@ struct Writer<'a> {
     total: u64,
     seen: std::collections::HashSet<PathBuf>,
     files: Vec<UnpackedFile>,
+    committer: Committer,
 }
 
 impl<'a> Writer<'a> {
@@ -160,7 +242,14 @@ impl<'a> Writer<'a> {
             total: 0,
             seen: Default::default(),
             files: Vec::new(),
+            committer: Committer::new()?,
         })
+    }
+
+    /// Waits until every entry is on disk under its name; returns the files.
+    fn finish(mut self) -> Result<Vec<UnpackedFile>, UnpackError> {
+        self.committer.finish()?;
+        Ok(std::mem::take(&mut self.files))
     }
 
     fn entry(&mut self, name: &str, mut data: impl Read) -> Result<(), UnpackError> {
@@ -207,8 +296,7 @@ impl<'a> Writer<'a> {
             }
             tmp.write_all(&buf[..n]).map_err(|e| io(&path, e))?;
         }
-        tmp.as_file().sync_data().map_err(|e| io(&path, e))?;
-        tmp.persist(&path).map_err(|e| io(&path, e.error))?;
+        self.committer.commit((tmp, path.clone()))?;
         self.files.push(UnpackedFile {
             name: name.to_owned(),
             path,
@@ -252,7 +340,7 @@ pub fn unpack_zip(
         }
         writer.entry(&name, entry)?;
     }
-    Ok(writer.files)
+    writer.finish()
 }
 
 /// The most bytes the tar reader may consume between two entries: headers, GNU long names,
@@ -328,7 +416,7 @@ pub fn unpack_tar_gz(
             }
         }
     }
-    Ok(writer.files)
+    writer.finish()
 }
 
 #[cfg(test)]

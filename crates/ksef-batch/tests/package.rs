@@ -288,3 +288,57 @@ fn spool_is_removed_on_drop_and_kept_on_request() {
     ));
     std::fs::remove_dir_all(kept).unwrap();
 }
+
+#[test]
+fn zip_entries_compressed_in_parallel_stay_in_order() {
+    use std::sync::{Arc, Mutex};
+    #[derive(Default)]
+    struct Seen(Mutex<Vec<usize>>);
+    impl ksef_batch::Progress for Seen {
+        fn prepared(&self, done: usize, _total: usize, _bytes: u64) {
+            self.0.lock().unwrap().push(done);
+        }
+    }
+    let key = SymmetricKey::generate();
+    let count = 300;
+    for threads in [1, 4] {
+        let seen = Arc::new(Seen::default());
+        let package = PackageBuilder::new()
+            .extend((0..count).map(|n| InvoiceSource::from_bytes(format!("{n}.xml"), invoice(n))))
+            .threads(threads)
+            .progress(seen.clone())
+            .build(&key)
+            .unwrap();
+        assert_eq!(*seen.0.lock().unwrap(), (1..=count).collect::<Vec<_>>());
+        let whole = decrypt_all(&package, &key);
+        // Sizes and CRC are in the local headers (no data descriptor, general flag bit 3).
+        assert_eq!(&whole[..4], b"PK\x03\x04");
+        assert_eq!(u16::from_le_bytes([whole[6], whole[7]]) & 0x08, 0);
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(whole)).unwrap();
+        assert_eq!(archive.len(), count);
+        for n in 0..count {
+            let mut entry = archive.by_index(n).unwrap();
+            assert_eq!(entry.name().unwrap(), format!("{n}.xml"));
+            assert_eq!(entry.compression(), zip::CompressionMethod::Deflated);
+            let mut content = Vec::new();
+            entry.read_to_end(&mut content).unwrap();
+            assert_eq!(content, invoice(n));
+            assert_eq!(package.invoices()[n].name, format!("{n}.xml"));
+        }
+
+        // The first bad invoice in package order is the one reported, whichever thread saw it.
+        let mut invoices: Vec<_> = (0..count)
+            .map(|n| InvoiceSource::from_bytes(format!("{n}.xml"), invoice(n)))
+            .collect();
+        invoices[150] = InvoiceSource::from_bytes("150.xml", b"<a>".to_vec());
+        invoices[151] = InvoiceSource::from_bytes("151.xml", b"".to_vec());
+        match PackageBuilder::new()
+            .extend(invoices)
+            .threads(threads)
+            .build(&key)
+        {
+            Err(BatchError::InvalidInvoice { name, .. }) => assert_eq!(name, "150.xml"),
+            other => panic!("expected InvalidInvoice, got {other:?}"),
+        }
+    }
+}

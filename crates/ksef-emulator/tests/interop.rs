@@ -10,7 +10,6 @@ use std::process::Command;
 use base64::Engine as _;
 use ksef_crypto::credentials::Certificate;
 use serde_json::{Value, json};
-use sha2::Digest as _;
 use support::{Harness, schema};
 
 fn fixture(name: &str) -> PathBuf {
@@ -45,12 +44,12 @@ fn template(challenge: &str, namespace: &str, c14n: &str, v2: bool, keyinfo_ref:
     let signing_certificate = if v2 {
         format!(
             r#"<xades:SigningCertificateV2><xades:Cert><xades:CertDigest><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>{}</ds:DigestValue></xades:CertDigest></xades:Cert></xades:SigningCertificateV2>"#,
-            b64.encode(sha2::Sha256::digest(cert.der()))
+            ksef_crypto::symmetric::sha256_base64(cert.der())
         )
     } else {
         format!(
             r#"<xades:SigningCertificate><xades:Cert><xades:CertDigest><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>{}</ds:DigestValue></xades:CertDigest><xades:IssuerSerial><ds:X509IssuerName>{}</ds:X509IssuerName><ds:X509SerialNumber>{}</ds:X509SerialNumber></xades:IssuerSerial></xades:Cert></xades:SigningCertificate>"#,
-            b64.encode(sha2::Sha256::digest(cert.der())),
+            ksef_crypto::symmetric::sha256_base64(cert.der()),
             cert.issuer_name(),
             cert.serial_decimal()
         )

@@ -6,27 +6,19 @@
 //! alone. Two sizes are measured — about 100 MB and about 1 GB — to show that the client's
 //! memory does not grow with the package.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+mod common;
+
+use common::support::{CryptoLimits, peak_rss_mb};
+use common::{NIP, Server, cpu_seconds};
 
 // A benchmark reports on stdout.
 #[allow(clippy::print_stdout)]
 fn report(line: String) {
     println!("{line}");
 }
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
-
-const NIP: &str = "5265877635";
 const PER_INVOICE: usize = 100_000;
 
 fn seed(emulator: &ksef_emulator::Emulator, count: usize) {
@@ -93,96 +85,66 @@ fn seed(emulator: &ksef_emulator::Emulator, count: usize) {
     }
 }
 
-/// Child: an emulator with `count` invoices; prints its URL and runs until stdin closes.
-fn server(count: usize) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let config = ksef_emulator::EmulatorConfig {
-            rate_limits: ksef_emulator::RateLimitMode::Off,
-            ..ksef_emulator::EmulatorConfig::default()
-        };
-        let emulator = ksef_emulator::Emulator::start(config).await.unwrap();
-        seed(&emulator, count);
-        report(format!("BASE_URL {}", emulator.base_url()));
-        let _ = tokio::task::spawn_blocking(|| {
-            let mut line = String::new();
-            let _ = std::io::stdin().read_line(&mut line);
-        })
-        .await;
-    });
-}
-
 fn client(count: usize) {
-    let exe = std::env::current_exe().unwrap();
-    let mut child = Command::new(exe)
-        .args(["server", &count.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("the server starts").unwrap();
-        if let Some(url) = line.strip_prefix("BASE_URL ") {
-            break url.to_owned();
-        }
-    };
+    let server = Server::start(&["server", &count.to_string()]);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        use ksef::auth::{ContextIdentifier, XadesOptions};
-        use ksef::crypto::test_certs::{self, PersonIdentifier, TestKeyType};
-        let client = ksef::Client::builder()
-            .base_url(base)
-            .throttle(ksef::http::ThrottleConfig { enabled: false, share: 1.0 })
-            .auth_poll_interval(Duration::from_millis(20))
-            .build()
-            .unwrap();
-        let person = test_certs::person_certificate("Jan", "Kowalski", &PersonIdentifier::Nip(NIP.into()), TestKeyType::P256).unwrap();
-        let client = client.login_xades(&person, ContextIdentifier::Nip(NIP.into()), &XadesOptions::default()).await.unwrap();
+        let client = common::login(&server.base_url).await;
         let mut range = ksef::model::InvoiceQueryDateRange::new(
             ksef::model::InvoiceQueryDateType::PermanentStorage,
             time::OffsetDateTime::now_utc() - time::Duration::hours(3),
         );
         range.restrict_to_permanent_storage_hwm_date = Some(true);
-        let filters = ksef::model::InvoiceQueryFilters::new(ksef::model::InvoiceQuerySubjectType::Subject1, range);
-        let export = client.start_export(filters, false, ksef::model::CompressionType::Zip).await.unwrap();
+        let filters = ksef::model::InvoiceQueryFilters::new(
+            ksef::model::InvoiceQuerySubjectType::Subject1,
+            range,
+        );
+        let export = client
+            .start_export(filters, false, ksef::model::CompressionType::Zip)
+            .await
+            .unwrap();
         let package = export.wait(Duration::from_secs(1800)).await.unwrap();
         let target = tempfile::tempdir().unwrap();
+        let cpu = cpu_seconds();
         let start = Instant::now();
         let contents = export
-            .download(&package, target.path(), &ksef::batch::unpack::UnpackLimits::default(), 4)
+            .download(
+                &package,
+                target.path(),
+                &ksef::batch::unpack::UnpackLimits::default(),
+                4,
+            )
             .await
             .unwrap();
         let secs = start.elapsed().as_secs_f64();
+        let cpu = cpu_seconds() - cpu;
         let mb = package.size as f64 / 1e6;
         report(format!(
-            "export of {} invoices, package {mb:.0} MB in {} parts: download+verify+decrypt+unpack {secs:.1} s, {:.0} MB/s, client peak RSS {:.1} MB",
+            "export of {} invoices, package {mb:.0} MB in {} parts: download+verify+decrypt+unpack {secs:.1} s, {:.0} MB/s, client {cpu:.2} CPU-s, client peak RSS {:.1} MB",
             contents.files.len(),
             package.parts.len(),
             mb / secs,
             peak_rss_mb()
         ));
+        report(CryptoLimits::report(
+            CryptoLimits::measure(),
+            "export",
+            mb / secs,
+        ));
     });
-    drop(child.stdin.take());
-    let _ = child.wait();
+    drop(server);
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
+    let args = common::support::args();
     match (
         args.first().map(String::as_str),
         args.get(1).and_then(|n| n.parse().ok()),
     ) {
-        (Some("server"), Some(count)) => server(count),
+        (Some("server"), Some(count)) => common::serve(|emulator| seed(emulator, count)),
         (Some("client"), Some(count)) => client(count),
         _ => {
             // ~100 MB and ~1 GB of invoice XML (an export holds at most 10,000 invoices / 1 GB),

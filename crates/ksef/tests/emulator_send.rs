@@ -126,6 +126,15 @@ async fn batch_of_invoices_in_several_parts() {
         part_size: 4_000,
         ..BatchLimits::default()
     });
+    submit_all_accepted(&client, builder, 40).await;
+}
+
+/// Submits `builder` and expects the batch and each of its `count` invoices to be accepted.
+async fn submit_all_accepted(
+    client: &ksef::AuthenticatedClient,
+    builder: PackageBuilder,
+    count: usize,
+) {
     let outcome = client
         .submit_batch(
             InvoiceForm::Fa3,
@@ -138,13 +147,31 @@ async fn batch_of_invoices_in_several_parts() {
         .await
         .unwrap();
     assert_eq!(outcome.status.status.code, 200);
-    assert_eq!(outcome.invoices.len(), 40);
+    assert_eq!(outcome.invoices.len(), count);
     assert!(
         outcome
             .invoices
             .iter()
             .all(|i| i.status.status.code == 200 && i.name.is_some())
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tar_gz_batch_compressed_on_several_threads() {
+    // Over 1 MiB of tar, so the gzip stream is made of several blocks compressed in parallel.
+    let (_emulator, client) = login(fast()).await;
+    let invoices: Vec<InvoiceSource> = (0..600)
+        .map(|n| InvoiceSource::from_bytes(format!("FV-{n:03}.xml"), invoice(3000 + n)))
+        .collect();
+    let builder = PackageBuilder::new()
+        .extend(invoices)
+        .compression(ksef::batch::Compression::TarGz)
+        .threads(3)
+        .limits(BatchLimits {
+            part_size: 100_000,
+            ..BatchLimits::default()
+        });
+    submit_all_accepted(&client, builder, 600).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -449,3 +449,33 @@ async fn bad_padding_is_a_decryption_error() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn an_overlong_part_is_cut_off() {
+    // More bytes than announced would decrypt into the next part's place: the download stops.
+    let key = SymmetricKey::generate();
+    let plain = zip_with(&[("a.xml", b"x")], None);
+    let (a, b) = plain.split_at(plain.len() / 2);
+    let (ea, eb) = (key.encrypt(a), key.encrypt(b));
+    let mut longer = ea.clone();
+    longer.extend_from_slice(&key.encrypt(b"trailing bytes"));
+    let client = serve(vec![longer, eb.clone()]);
+    let err = run(
+        &client,
+        &package(vec![part(1, a, &ea), part(2, b, &eb)]),
+        &key,
+        &UnpackLimits::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ExportPart {
+                ordinal: 1,
+                problem: PartProblem::EncryptedSize { .. }
+            }
+        ),
+        "{err}"
+    );
+}

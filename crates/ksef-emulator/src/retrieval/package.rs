@@ -56,7 +56,7 @@ impl From<zip::result::ZipError> for PackageError {
 /// The archive writer of either kind.
 enum Writer {
     Zip(Box<zip::ZipWriter<Cursor<Vec<u8>>>>),
-    TarGz(tar::Builder<flate2::write::GzEncoder<Vec<u8>>>),
+    TarGz(Box<tar::Builder<flate2::write::GzEncoder<Vec<u8>>>>),
 }
 
 impl Writer {
@@ -67,7 +67,7 @@ impl Writer {
                 let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
                 let mut builder = tar::Builder::new(gz);
                 builder.mode(tar::HeaderMode::Deterministic);
-                Writer::TarGz(builder)
+                Writer::TarGz(Box::new(builder))
             }
         }
     }
@@ -104,7 +104,7 @@ impl Writer {
     fn finish(self) -> Result<Vec<u8>, PackageError> {
         match self {
             Writer::Zip(z) => Ok((*z).finish()?.into_inner()),
-            Writer::TarGz(t) => Ok(t.into_inner()?.finish()?),
+            Writer::TarGz(t) => Ok((*t).into_inner()?.finish()?),
         }
     }
 }

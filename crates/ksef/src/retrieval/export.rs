@@ -1,13 +1,13 @@
 //! Exports: schedule with a fresh key, wait, download the parts in parallel, verify every
 //! part's encrypted and plain size and hash, decrypt, concatenate and unpack safely.
 
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{Seek, SeekFrom, Write};
+use std::path::Path;
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use ksef_batch::unpack::{UnpackLimits, UnpackedFile, unpack_tar_gz, unpack_zip};
-use ksef_crypto::symmetric::{FileDigest, SymmetricKey};
+use ksef_crypto::symmetric::{DecryptError, FileDigest, SymmetricKey};
 use ksef_http::PresignedRequest;
 use ksef_model::{
     CompressionType, InvoiceExportRequest, InvoiceMetadata, InvoicePackage, InvoicePackagePart,
@@ -174,12 +174,23 @@ impl Export {
     }
 }
 
-/// Downloads one part into `dir`, checking the encrypted size and hash.
+/// Chunks of a part queued between the download and the decrypting thread.
+const PART_QUEUE: usize = 8;
+
+/// Downloads one part and, in the same pass, hashes and decrypts it into `out` at `offset` (the
+/// part's place in the package), then checks the encrypted size and hash, the decryption and the
+/// plain size and hash, in that order. Nothing encrypted is spooled: each byte is received,
+/// hashed, decrypted and written once.
 async fn fetch_part(
     client: &crate::Client,
     part: &InvoicePackagePart,
-    dir: &Path,
-) -> Result<PathBuf> {
+    key: &SymmetricKey,
+    out: &Path,
+    offset: u64,
+    helper_threads: bool,
+) -> Result<()> {
+    let ordinal = part.ordinal_number;
+    let expected = u64::try_from(part.encrypted_part_size).unwrap_or(0);
     let method = http::Method::from_bytes(part.method.as_bytes()).unwrap_or(http::Method::GET);
     let response = client
         .http()
@@ -190,53 +201,90 @@ async fn fetch_part(
             body: ksef_http::Body::Empty,
         })
         .await?;
-    let path = dir.join(format!("part-{:03}.aes", part.ordinal_number));
-    let mut file = BufWriter::new(std::fs::File::create(&path).map_err(io_err)?);
-    let mut hasher = ksef_crypto::symmetric::Sha256Hasher::new();
-    let announced = u64::try_from(part.encrypted_part_size).unwrap_or(0);
-    let mut received = 0u64;
-    let mut stream = response.body.into_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| {
-            Error::Unexpected(format!("part {} download: {e}", part.ordinal_number))
-        })?;
-        // Stop as soon as the part outgrows its announced size (a hostile or broken server
-        // must not fill the disk).
-        received = received.saturating_add(chunk.len() as u64);
-        if received > announced {
-            return Err(Error::ExportPart {
-                ordinal: part.ordinal_number,
-                problem: PartProblem::EncryptedSize {
-                    expected: announced,
-                    actual: received,
-                },
-            });
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(out)
+        .map_err(io_err)?;
+    file.seek(SeekFrom::Start(offset)).map_err(io_err)?;
+    let key = SymmetricKey::from_parts(*key.key_bytes(), *key.iv());
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(PART_QUEUE);
+    // Hashing and decryption run on a blocking thread, fed by the download.
+    let worker = tokio::task::spawn_blocking(move || {
+        let mut cipher = ksef_crypto::symmetric::Sha256Hasher::new();
+        let mut writer = key
+            .decrypting_writer(file)
+            .with_parallel_hashing(helper_threads);
+        let mut failed = None;
+        while let Some(chunk) = rx.blocking_recv() {
+            cipher.update(&chunk);
+            if failed.is_none()
+                && let Err(e) = writer.write_all(&chunk)
+            {
+                failed = Some(e);
+            }
         }
-        hasher.update(&chunk);
-        file.write_all(&chunk).map_err(io_err)?;
+        let plain = match failed {
+            Some(e) => Err(e),
+            None => writer.finish().map(|(_, digests)| digests.plain),
+        };
+        (cipher.finish(), plain)
+    });
+    let mut stream = response.body.into_stream();
+    let mut received = 0u64;
+    let mut download = Ok(());
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(chunk) => {
+                received += chunk.len() as u64;
+                // Never more than announced: the plain bytes would run into the next part.
+                if received > expected || tx.send(chunk).await.is_err() {
+                    break;
+                }
+            }
+            Err(e) => {
+                download = Err(Error::Unexpected(format!("part {ordinal} download: {e}")));
+                break;
+            }
+        }
     }
-    file.flush().map_err(io_err)?;
-    let got = hasher.finish();
-    let problem = if got.size != part.encrypted_part_size as u64 {
-        Some(PartProblem::EncryptedSize {
-            expected: part.encrypted_part_size as u64,
-            actual: got.size,
-        })
-    } else if hash_b64(&got) != part.encrypted_part_hash.as_str() {
-        Some(PartProblem::EncryptedHash {
+    drop(tx);
+    let (got, plain) = worker
+        .await
+        .map_err(|e| Error::Unexpected(format!("decryption stopped: {e}")))?;
+    download?;
+    let fail = |problem| Err(Error::ExportPart { ordinal, problem });
+    if received != expected {
+        return fail(PartProblem::EncryptedSize {
+            expected,
+            actual: received,
+        });
+    }
+    if hash_b64(&got) != part.encrypted_part_hash.as_str() {
+        return fail(PartProblem::EncryptedHash {
             expected: part.encrypted_part_hash.as_str().to_owned(),
             actual: hash_b64(&got),
-        })
-    } else {
-        None
-    };
-    match problem {
-        Some(problem) => Err(Error::ExportPart {
-            ordinal: part.ordinal_number,
-            problem,
-        }),
-        None => Ok(path),
+        });
     }
+    let plain = match plain {
+        Ok(plain) => plain,
+        Err(e) if DecryptError::from_io(&e).is_some() => {
+            return fail(PartProblem::Decrypt(e.to_string()));
+        }
+        Err(e) => return Err(io_err(e)),
+    };
+    if plain.size != part.part_size as u64 {
+        return fail(PartProblem::PlainSize {
+            expected: part.part_size as u64,
+            actual: plain.size,
+        });
+    }
+    if hash_b64(&plain) != part.part_hash.as_str() {
+        return fail(PartProblem::PlainHash {
+            expected: part.part_hash.as_str().to_owned(),
+            actual: hash_b64(&plain),
+        });
+    }
+    Ok(())
 }
 
 fn io_err(e: std::io::Error) -> Error {
@@ -262,20 +310,31 @@ pub async fn download_package(
         .map_err(io_err)?;
     let mut parts = package.parts.clone();
     parts.sort_by_key(|p| p.ordinal_number);
-    let files: Vec<PathBuf> = futures::stream::iter(parts.iter())
-        .map(|p| fetch_part(client, p, work.path()))
-        .buffered(concurrency.max(1))
-        .try_collect()
-        .await?;
-    // Decrypt each part separately (same key and IV) into one concatenated plaintext file,
-    // checking every part's plain size and hash.
-    let key = SymmetricKey::from_parts(*key.key_bytes(), *key.iv());
+    // Each part is decrypted straight into its place in the package: part k starts where the
+    // plain sizes of the parts before it end.
+    let mut offsets = Vec::with_capacity(parts.len());
+    let mut end = 0u64;
+    for p in &parts {
+        offsets.push(end);
+        let size = u64::try_from(p.part_size).map_err(|_| {
+            Error::Unexpected(format!(
+                "export part {} announces a negative size {}",
+                p.ordinal_number, p.part_size
+            ))
+        })?;
+        end = end.saturating_add(size);
+    }
     let plain_path = work.path().join("package");
-    let part_list = parts.clone();
-    let plain_path2 = plain_path.clone();
-    tokio::task::spawn_blocking(move || decrypt_parts(&key, &part_list, &files, &plain_path2))
-        .await
-        .map_err(|e| Error::Unexpected(format!("decryption stopped: {e}")))??;
+    std::fs::File::create(&plain_path).map_err(io_err)?;
+    // Several parts at once already use the cores; hashing helper threads (and their buffers)
+    // only pay off for a lone part.
+    let concurrency = concurrency.max(1);
+    let helper_threads = concurrency == 1 || parts.len() == 1;
+    futures::stream::iter(parts.iter().zip(offsets))
+        .map(|(p, offset)| fetch_part(client, p, key, &plain_path, offset, helper_threads))
+        .buffer_unordered(concurrency)
+        .try_collect::<()>()
+        .await?;
     let target = target.to_path_buf();
     let limits = limits.clone();
     let unpacked = tokio::task::spawn_blocking(move || -> Result<Vec<UnpackedFile>> {
@@ -383,51 +442,4 @@ pub enum PackageProblem {
     /// An invoice of the metadata has no file.
     #[error("_metadata.json lists an invoice without its file {0}")]
     MissingFile(String),
-}
-
-fn decrypt_parts(
-    key: &SymmetricKey,
-    parts: &[InvoicePackagePart],
-    files: &[PathBuf],
-    out: &Path,
-) -> Result<()> {
-    let mut output = BufWriter::new(std::fs::File::create(out).map_err(io_err)?);
-    for (part, path) in parts.iter().zip(files) {
-        let input = std::io::BufReader::new(std::fs::File::open(path).map_err(io_err)?);
-        let mut writer = key.decrypting_writer(&mut output);
-        let mut reader = input;
-        let copied = std::io::copy(&mut reader, &mut writer);
-        let finished = copied.and_then(|_| writer.finish());
-        let digests = match finished {
-            Ok((_, d)) => d,
-            Err(e) => {
-                return Err(Error::ExportPart {
-                    ordinal: part.ordinal_number,
-                    problem: PartProblem::Decrypt(e.to_string()),
-                });
-            }
-        };
-        let plain = digests.plain;
-        let problem = if plain.size != part.part_size as u64 {
-            Some(PartProblem::PlainSize {
-                expected: part.part_size as u64,
-                actual: plain.size,
-            })
-        } else if hash_b64(&plain) != part.part_hash.as_str() {
-            Some(PartProblem::PlainHash {
-                expected: part.part_hash.as_str().to_owned(),
-                actual: hash_b64(&plain),
-            })
-        } else {
-            None
-        };
-        if let Some(problem) = problem {
-            return Err(Error::ExportPart {
-                ordinal: part.ordinal_number,
-                problem,
-            });
-        }
-    }
-    output.flush().map_err(io_err)?;
-    Ok(())
 }

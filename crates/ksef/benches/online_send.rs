@@ -1,0 +1,131 @@
+//! The client's own cost of sending one invoice in an online session, run with
+//! `cargo bench -p ksef --bench online_send [-- COUNT]` (default 2,000 invoices).
+//!
+//! The emulator runs in a child process, so the CPU time measured (user + system, all threads)
+//! is the client's alone: encryption, both hashes, base64, JSON, the HTTP exchange and the
+//! response. Invoices are FA(3) of about 10 KB, each with its own number, sent one after the
+//! other. The same steps are then timed in isolation to show where the time goes; what is left
+//! is HTTP, the async runtime and the response.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+mod common;
+#[path = "../../ksef-batch/benches/support/fa3.rs"]
+mod fa3;
+
+use common::support::{CryptoLimits, peak_rss_mb};
+use common::{Server, cpu_seconds};
+use ksef::crypto::symmetric::{SymmetricKey, sha256_base64};
+use ksef::model::rt::Base64Data;
+use ksef::model::{SendInvoiceRequest, Sha256HashBase64};
+
+// A benchmark reports on stdout.
+#[allow(clippy::print_stdout)]
+fn report(line: String) {
+    println!("{line}");
+}
+
+/// Invoice lines that make the fixture-based invoice about 10 KB.
+const LINES: u64 = 32;
+/// Repetitions of each step timed in isolation.
+const REPEAT: usize = 10;
+
+fn client(count: usize) {
+    let server = Server::start(&["server"]);
+    let template = fa3::template();
+    let invoices: Vec<Vec<u8>> = (0..count + 20)
+        .map(|n| fa3::invoice_with_lines(&template, n, Some(LINES)).into_bytes())
+        .collect();
+    let size = invoices.iter().map(Vec::len).sum::<usize>() as f64 / invoices.len() as f64;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (cpu, secs) = rt.block_on(async {
+        let client = common::login(&server.base_url).await;
+        let session = client
+            .open_online(ksef::sending::InvoiceForm::Fa3)
+            .await
+            .unwrap();
+        // Warm up connections and allocations.
+        for xml in &invoices[count..] {
+            session.send_invoice(xml).await.unwrap();
+        }
+        let cpu = cpu_seconds();
+        let start = Instant::now();
+        for xml in &invoices[..count] {
+            session.send_invoice(xml).await.unwrap();
+        }
+        let measured = (cpu_seconds() - cpu, start.elapsed().as_secs_f64());
+        session.close().await.unwrap();
+        measured
+    });
+    drop(server);
+    let per = |s: f64| s / count as f64 * 1e6;
+    report(format!(
+        "online send of {count} invoices of {:.1} KB, one at a time: client {:.0} µs CPU per invoice (wall {:.0} µs per invoice, server included), peak RSS {:.1} MB",
+        size / 1e3,
+        per(cpu),
+        per(secs),
+        peak_rss_mb()
+    ));
+
+    // The same steps in isolation, on this thread, in CPU time (repeated: the clock ticks in
+    // milliseconds).
+    let key = SymmetricKey::generate();
+    let time = |f: &mut dyn FnMut(usize, &[u8])| {
+        let cpu = cpu_seconds();
+        for _ in 0..REPEAT {
+            for (i, xml) in invoices[..count].iter().enumerate() {
+                f(i, xml);
+            }
+        }
+        per((cpu_seconds() - cpu) / REPEAT as f64)
+    };
+    let encrypt = time(&mut |_, xml| {
+        black_box(key.encrypt(xml));
+    });
+    let encrypted: Vec<Vec<u8>> = invoices.iter().map(|x| key.encrypt(x)).collect();
+    let hashes = time(&mut |i, xml| {
+        black_box(sha256_base64(xml));
+        black_box(sha256_base64(&encrypted[i]));
+    });
+    let base64 = time(&mut |i, _| {
+        black_box(Base64Data::encode(&encrypted[i]));
+    });
+    let bodies: Vec<SendInvoiceRequest> = invoices[..count]
+        .iter()
+        .zip(&encrypted)
+        .map(|(xml, enc)| {
+            SendInvoiceRequest::new(
+                Sha256HashBase64::new_unchecked(sha256_base64(xml)),
+                xml.len() as i64,
+                Sha256HashBase64::new_unchecked(sha256_base64(enc)),
+                enc.len() as i64,
+                Base64Data::encode(enc),
+            )
+        })
+        .collect();
+    let json = time(&mut |i, _| {
+        black_box(serde_json::to_vec(&bodies[i]).unwrap());
+    });
+    let rest = per(cpu) - encrypt - hashes - base64 - json;
+    report(format!(
+        "  where it goes (µs per invoice): AES-256-CBC {encrypt:.1}, SHA-256 ×2 {hashes:.1}, base64 {base64:.1}, JSON {json:.1}; HTTP, runtime and response {rest:.1}"
+    ));
+    let mb_per_s = size / 1e6 / (encrypt * 1e-6);
+    report(CryptoLimits::report(
+        CryptoLimits::measure(),
+        "invoice encryption",
+        mb_per_s,
+    ));
+}
+
+fn main() {
+    let args = common::support::args();
+    match args.first().map(String::as_str) {
+        Some("server") => common::serve(|_| {}),
+        other => client(other.and_then(|n| n.parse().ok()).unwrap_or(2_000)),
+    }
+}
