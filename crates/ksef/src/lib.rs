@@ -31,5 +31,8 @@ pub use error::{AuthFailure, Error, ExportFailure, Result};
 pub use ksef_batch as batch;
 pub use ksef_crypto as crypto;
 pub use ksef_http as http;
+/// FA(3) invoices as typed values (build, parse, template, validate): the `ksef-invoice` crate.
+#[cfg(feature = "invoice")]
+pub use ksef_invoice as invoice;
 pub use ksef_model as model;
-pub use sending::{InvoiceForm, OnlineSession};
+pub use sending::{InvoiceForm, InvoiceXml, OnlineSession};

@@ -23,12 +23,14 @@ mod duplicate;
 mod form;
 mod online;
 mod state;
+mod xml;
 
 pub use batch::{BatchOutcome, BatchSession, BatchStatus, NamedInvoiceStatus};
 pub use duplicate::DuplicateCheck;
 pub use form::InvoiceForm;
 pub use online::{AcceptedInvoice, InvoiceRejected, OnlineSession, SendOptions, SentInvoice};
 pub use state::{BatchSessionState, OnlineSessionState, SentRecord};
+pub use xml::InvoiceXml;
 
 /// Encryption data for the open requests: a fresh key wrapped with the current
 /// `SymmetricKeyEncryption` public key.

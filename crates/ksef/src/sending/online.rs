@@ -17,6 +17,7 @@ use ksef_model::{
 use super::duplicate::DuplicateCheck;
 use super::form::InvoiceForm;
 use super::state::{KeyMaterial, OnlineSessionState, SentRecord};
+use super::xml::InvoiceXml;
 use crate::client::AuthenticatedClient;
 use crate::error::{Error, Result};
 
@@ -160,18 +161,22 @@ impl OnlineSession {
         }
     }
 
-    /// Encrypts and sends one invoice (XML bytes, UTF-8 without BOM).
-    pub async fn send_invoice(&self, xml: &[u8]) -> Result<SentInvoice> {
-        self.send_invoice_with(xml, &SendOptions::default()).await
+    /// Encrypts and sends one invoice: XML bytes (UTF-8 without BOM) or a typed
+    /// `ksef_invoice::Invoice` (see [`InvoiceXml`]).
+    pub async fn send_invoice(&self, invoice: &(impl InvoiceXml + ?Sized)) -> Result<SentInvoice> {
+        self.send_invoice_with(invoice, &SendOptions::default())
+            .await
     }
 
     /// Encrypts and sends one invoice with options. A send whose answer was lost is repeated
     /// once with the same content (see the module docs on duplicate safety).
     pub async fn send_invoice_with(
         &self,
-        xml: &[u8],
+        invoice: &(impl InvoiceXml + ?Sized),
         options: &SendOptions,
     ) -> Result<SentInvoice> {
+        let xml = invoice.invoice_xml();
+        let xml: &[u8] = &xml;
         if self.closed.load(Ordering::SeqCst) {
             return Err(Error::InvalidInput("the session is closed".into()));
         }
@@ -259,16 +264,17 @@ impl OnlineSession {
     /// session by hash when KSeF took it, and sends it otherwise.
     pub async fn reconcile_invoice(
         &self,
-        xml: &[u8],
+        invoice: &(impl InvoiceXml + ?Sized),
         options: &SendOptions,
     ) -> Result<SentInvoice> {
-        let hash = sha256_base64(xml);
+        let xml = invoice.invoice_xml();
+        let hash = sha256_base64(&xml);
         match self.find_by_hash(&hash).await? {
             Some(reference_number) => Ok(SentInvoice {
                 reference_number,
                 invoice_hash: hash,
             }),
-            None => self.send_invoice_with(xml, options).await,
+            None => self.send_invoice_with(&*xml, options).await,
         }
     }
 
@@ -277,7 +283,7 @@ impl OnlineSession {
     /// failed invoice does not stop the others.
     pub async fn send_all(
         &self,
-        invoices: &[Vec<u8>],
+        invoices: &[impl InvoiceXml + Sync],
         concurrency: usize,
         timeout: Duration,
     ) -> Vec<Result<AcceptedInvoice>> {
