@@ -64,6 +64,7 @@ pub struct Export {
     reference: ReferenceNumber,
     key: SymmetricKey,
     compression: CompressionType,
+    only_metadata: bool,
 }
 
 /// The contents of a downloaded export.
@@ -99,6 +100,7 @@ impl AuthenticatedClient {
             reference: started.reference_number,
             key,
             compression,
+            only_metadata,
         })
     }
 }
@@ -161,7 +163,12 @@ impl Export {
         limits: &UnpackLimits,
         concurrency: usize,
     ) -> Result<ExportContents> {
-        download_package(
+        let contents = if self.only_metadata {
+            Contents::MetadataOnly
+        } else {
+            Contents::Invoices
+        };
+        download_checked(
             self.client.client(),
             package,
             &self.key,
@@ -169,6 +176,7 @@ impl Export {
             target,
             limits,
             concurrency,
+            contents,
         )
         .await
     }
@@ -304,6 +312,39 @@ pub async fn download_package(
     limits: &UnpackLimits,
     concurrency: usize,
 ) -> Result<ExportContents> {
+    download_checked(
+        client,
+        package,
+        key,
+        compression,
+        target,
+        limits,
+        concurrency,
+        Contents::Invoices,
+    )
+    .await
+}
+
+/// What an export package holds besides `_metadata.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Contents {
+    /// `{ksefNumber}.xml` for every invoice of the metadata.
+    Invoices,
+    /// Nothing (`onlyMetadata` exports).
+    MetadataOnly,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn download_checked(
+    client: &crate::Client,
+    package: &InvoicePackage,
+    key: &SymmetricKey,
+    compression: CompressionType,
+    target: &Path,
+    limits: &UnpackLimits,
+    concurrency: usize,
+    contents: Contents,
+) -> Result<ExportContents> {
     let work = tempfile::Builder::new()
         .prefix("ksef-export-")
         .tempdir()
@@ -352,7 +393,7 @@ pub async fn download_package(
     let (meta, files): (Vec<UnpackedFile>, Vec<UnpackedFile>) =
         unpacked.into_iter().partition(|f| f.name == METADATA_FILE);
     let metadata = read_metadata(meta.first())?;
-    check_contents(package, &metadata, &files)?;
+    check_contents(package, &metadata, &files, contents)?;
     Ok(ExportContents {
         package: package.clone(),
         files,
@@ -378,15 +419,21 @@ fn read_metadata(file: Option<&UnpackedFile>) -> Result<Vec<InvoiceMetadata>> {
 }
 
 /// A package is complete only when `_metadata.json` lists exactly `invoiceCount` invoices, each
-/// with a valid KSeF number and its `{ksefNumber}.xml`, and there is no other file.
+/// with a valid KSeF number and (unless only the metadata was exported) its `{ksefNumber}.xml`,
+/// and there is no other file.
 fn check_contents(
     package: &InvoicePackage,
     metadata: &[InvoiceMetadata],
     files: &[UnpackedFile],
+    contents: Contents,
 ) -> Result<()> {
     let fail = |p| Err(Error::ExportPackage(p));
     let announced = u64::try_from(package.invoice_count).unwrap_or(u64::MAX);
-    if metadata.len() as u64 != announced || files.len() as u64 != announced {
+    let expected_files = match contents {
+        Contents::Invoices => announced,
+        Contents::MetadataOnly => 0,
+    };
+    if metadata.len() as u64 != announced || files.len() as u64 != expected_files {
         return fail(PackageProblem::CountMismatch {
             announced: package.invoice_count,
             metadata: metadata.len(),
@@ -402,7 +449,7 @@ fn check_contents(
                 reason: e.to_string(),
             });
         }
-        if !names.contains(format!("{number}.xml").as_str()) {
+        if contents == Contents::Invoices && !names.contains(format!("{number}.xml").as_str()) {
             return fail(PackageProblem::MissingFile(format!("{number}.xml")));
         }
     }
