@@ -248,6 +248,10 @@ impl PartialOrd for Decimal {
 
 impl Ord for Decimal {
     fn cmp(&self, other: &Self) -> Ordering {
+        // Same scale (the usual case: amounts of one document): the mantissas decide.
+        if self.scale == other.scale {
+            return self.mantissa.cmp(&other.mantissa);
+        }
         let (a, b) = (self.normalized(), other.normalized());
         match Self::aligned(a, b) {
             Some((x, y, _)) => x.cmp(&y),
@@ -302,6 +306,14 @@ impl Decimal {
         let mut digits = [0u8; 40];
         let mut n = self.mantissa.unsigned_abs();
         let mut len = 0;
+        // 128-bit division is a library call per digit: peel digits off only until the rest fits
+        // in 64 bits (at once for every amount an invoice holds), then divide natively.
+        while n > u128::from(u64::MAX) {
+            digits[len] = b'0' + (n % 10) as u8;
+            n /= 10;
+            len += 1;
+        }
+        let mut n = n as u64;
         loop {
             digits[len] = b'0' + (n % 10) as u8;
             n /= 10;
@@ -350,6 +362,18 @@ impl From<i64> for Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writes_mantissas_beyond_64_bits_and_compares_across_scales() {
+        let big = Decimal::new(-123_456_789_012_345_678_901_234_567, 4).expect("fits");
+        assert_eq!(big.to_string(), "-12345678901234567890123.4567");
+        let d = |t: &str| t.parse::<Decimal>().expect("decimal");
+        assert_eq!(d("0.05").to_string(), "0.05");
+        assert!(d("1.10") > d("1.09"));
+        assert!(d("-2.5") < d("1.00"));
+        assert_eq!(d("1.10"), d("1.1"));
+        assert!(d("1.10") < d("1.2"));
+    }
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
