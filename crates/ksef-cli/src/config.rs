@@ -73,6 +73,15 @@ pub struct ConnectionArgs {
     /// then travel unencrypted; only behind a trusted TLS-terminating proxy).
     #[arg(long, global = true, help_heading = "Connection")]
     pub allow_insecure_http: bool,
+    /// Do not pace requests to KSeF's published rate limits on this side: only for a server that
+    /// does not enforce them (the emulator with limits off); KSeF itself answers 429 beyond them.
+    #[arg(
+        long,
+        global = true,
+        env = "KSEF_NO_THROTTLE",
+        help_heading = "Connection"
+    )]
+    pub no_throttle: bool,
     /// The context to work in: a NIP.
     #[arg(long, global = true, env = "KSEF_NIP", help_heading = "Connection")]
     pub nip: Option<String>,

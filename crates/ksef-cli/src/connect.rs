@@ -183,6 +183,10 @@ impl Connection {
         Client::builder()
             .environment(env)
             .allow_insecure_http(self.args.allow_insecure_http)
+            .throttle(ksef::http::ThrottleConfig {
+                enabled: !self.args.no_throttle,
+                ..Default::default()
+            })
             .user_agent(concat!("ksef-cli/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(CliError::from)

@@ -187,6 +187,9 @@ async fn run(o: Options) -> Result<bool, String> {
     );
     chaos.env = vec![
         ("KSEF_BASE_URL".into(), base_url.clone()),
+        // The emulator runs with its limits off: the clients must not pace themselves to KSeF's
+        // (an online send of 180 invoices an hour would stall the soak).
+        ("KSEF_NO_THROTTLE".into(), "true".into()),
         ("KSEF_NIP".into(), invoices::NIP.into()),
         ("KSEF_TEST_CERT".into(), format!("nip:{}", invoices::NIP)),
         ("HOME".into(), w.join("home").display().to_string()),
