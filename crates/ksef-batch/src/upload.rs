@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use http::Method;
-use ksef_http::{Body, HttpClient, PresignedRequest};
+use ksef_http::{Body, HttpClient, UrlRequest};
 use ksef_model::PartUploadRequest;
 use tokio::io::AsyncReadExt;
 
@@ -85,7 +85,7 @@ async fn upload_one(
         attempt += 1;
         let body = part_body(part, progress.clone()).await?;
         let result = http
-            .send_presigned(PresignedRequest {
+            .send_to_url(UrlRequest {
                 method: method.clone(),
                 url: request.url.clone(),
                 headers: headers.clone(),

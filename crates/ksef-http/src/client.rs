@@ -29,10 +29,10 @@ pub struct ApiResponse<T> {
     pub warnings: Vec<SystemWarning>,
 }
 
-/// A request to a pre-signed URL (batch part upload, UPO or export part download): absolute,
-/// sent without the bearer token and not rate limited. `Debug` hides the URL's query (its
-/// signature).
-pub struct PresignedRequest {
+/// A request to an absolute URL outside the API root — a pre-signed URL (batch part upload,
+/// UPO or export part download) or the status service (Latarnia): sent without the bearer token
+/// and not rate limited. `Debug` hides the URL's query (a pre-signed URL's signature).
+pub struct UrlRequest {
     /// The method (e.g. `PUT` for uploads, `GET` for downloads).
     pub method: Method,
     /// The absolute URL as returned by the API.
@@ -43,9 +43,9 @@ pub struct PresignedRequest {
     pub body: Body,
 }
 
-impl std::fmt::Debug for PresignedRequest {
+impl std::fmt::Debug for UrlRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PresignedRequest")
+        f.debug_struct("UrlRequest")
             .field("method", &self.method)
             .field("url", &redact_presigned_url(&self.url))
             .field("headers", &self.headers)
@@ -427,10 +427,11 @@ impl HttpClient {
         Decision::Fail
     }
 
-    /// Sends a request to a pre-signed URL: no bearer token, no throttling. Retried on transient
+    /// Sends a request to an absolute URL outside the API root (a pre-signed URL, the status
+    /// service): no bearer token, no throttling. Retried on transient
     /// failures when the method is idempotent and the body can be replayed (uploads of in-memory
     /// parts with `PUT`, downloads with `GET`).
-    pub async fn send_presigned(&self, request: PresignedRequest) -> Result<HttpResponse, Error> {
+    pub async fn send_to_url(&self, request: UrlRequest) -> Result<HttpResponse, Error> {
         const OP: &str = "presigned";
         let url = Url::parse(&request.url).map_err(|e| Error::InvalidRequest {
             operation: OP,

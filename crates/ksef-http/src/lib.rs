@@ -23,9 +23,7 @@ mod token;
 mod transport;
 mod warning;
 
-pub use client::{
-    ApiResponse, HttpClient, HttpClientBuilder, PresignedRequest, redact_presigned_url,
-};
+pub use client::{ApiResponse, HttpClient, HttpClientBuilder, UrlRequest, redact_presigned_url};
 pub use error::{ApiError, Error, ExceptionDetail, Problem, parse_error_body};
 #[cfg(feature = "reqwest")]
 pub use reqwest_impl::{ReqwestConfig, ReqwestTransport};

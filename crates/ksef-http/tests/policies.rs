@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use ksef_http::testing::{ReplayTransport, Reply};
 use ksef_http::{
-    BearerToken, Error, HttpClient, PresignedRequest, RetryPolicy, ThrottleConfig,
-    TransportErrorKind,
+    BearerToken, Error, HttpClient, RetryPolicy, ThrottleConfig, TransportErrorKind, UrlRequest,
 };
 use ksef_model::operations::{
     GetSessionsByReferenceNumber, PostSessionsOnlineByReferenceNumberInvoices,
@@ -299,7 +298,7 @@ async fn presigned_requests_carry_no_token_and_exact_headers() {
     let replay = Arc::new(ReplayTransport::new());
     replay.push(Reply::status(201));
     let resp = client(&replay)
-        .send_presigned(PresignedRequest {
+        .send_to_url(UrlRequest {
             method: http::Method::PUT,
             url: "https://storage.invalid/part/1?sig=abc".into(),
             headers: vec![("x-ms-blob-type".into(), "BlockBlob".into())],

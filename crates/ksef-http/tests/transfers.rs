@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use http::Method;
 use ksef_http::{
-    Body, Error, HttpClient, PresignedRequest, ReqwestConfig, ReqwestTransport, RetryPolicy,
-    ThrottleConfig, TransportErrorKind,
+    Body, Error, HttpClient, ReqwestConfig, ReqwestTransport, RetryPolicy, ThrottleConfig,
+    TransportErrorKind, UrlRequest,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -115,7 +115,7 @@ async fn a_slow_part_upload_outlasts_the_api_timeout() {
     let http = client_with_idle(&base, Duration::from_secs(5));
     let started = Instant::now();
     let response = http
-        .send_presigned(PresignedRequest {
+        .send_to_url(UrlRequest {
             method: Method::PUT,
             url: format!("{base}/upload/part-1?sig=SECRET"),
             headers: Vec::new(),
@@ -149,7 +149,7 @@ async fn a_slow_part_download_outlasts_the_api_timeout() {
     let http = client(&base);
     let started = Instant::now();
     let response = http
-        .send_presigned(PresignedRequest {
+        .send_to_url(UrlRequest {
             method: Method::GET,
             url: format!("{base}/export/part-1?sig=SECRET"),
             headers: Vec::new(),
@@ -173,7 +173,7 @@ async fn a_stalled_download_fails_after_the_idle_timeout() {
     .await;
     let http = client(&base);
     let response = http
-        .send_presigned(PresignedRequest {
+        .send_to_url(UrlRequest {
             method: Method::GET,
             url: format!("{base}/export/part-1?sig=SECRET"),
             headers: Vec::new(),
@@ -219,7 +219,7 @@ async fn a_redirect_from_storage_is_a_failure() {
     .await;
     let http = client(&base);
     let result = http
-        .send_presigned(PresignedRequest {
+        .send_to_url(UrlRequest {
             method: Method::PUT,
             url: format!("{base}/upload/part-1?sig=SECRET"),
             headers: Vec::new(),
@@ -239,14 +239,14 @@ async fn a_transport_error_never_shows_the_signature() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let http = client(&format!("http://{addr}"));
-    let request = PresignedRequest {
+    let request = UrlRequest {
         method: Method::GET,
         url: format!("http://{addr}/export/part-1?sv=2024&sig=SECRET%2Bsig"),
         headers: Vec::new(),
         body: Body::Empty,
     };
     assert!(!format!("{request:?}").contains("SECRET"));
-    let err = http.send_presigned(request).await.unwrap_err();
+    let err = http.send_to_url(request).await.unwrap_err();
     assert!(!err.to_string().contains("SECRET"), "{err}");
     assert!(!format!("{err:?}").contains("SECRET"), "{err:?}");
 }

@@ -26,9 +26,8 @@ async fn main() -> common::Result {
     .await?;
     let person = common::create_person(&server.client, "example auth_refresh").await?;
     let session = common::login(&server.client, &person).await?;
-    if let Some(until) = session.refresh_valid_until() {
-        println!("refresh token valid until {until}: log in again after that");
-    }
+    let until = session.refresh_valid_until();
+    println!("refresh token valid until {until}: log in again after that");
 
     let (_, first_until) = session.access_token().await?;
     println!("access token valid until {first_until}");

@@ -31,10 +31,7 @@ async fn main() -> common::Result {
     println!(
         "person logged in:  authentication {}, refresh token valid until {}",
         as_person.reference_number(),
-        as_person
-            .refresh_valid_until()
-            .map(|t| t.to_string())
-            .unwrap_or_default()
+        as_person.refresh_valid_until()
     );
 
     // 2. The company itself: an electronic seal with the NIP (organizationIdentifier VATPL-…).

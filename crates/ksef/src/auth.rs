@@ -19,8 +19,9 @@ pub use ksef_crypto::xades::{
     AllowedIps, AuthSchemaVersion, ContextIdentifier, SubjectIdentifierType,
 };
 
-use crate::client::{AuthenticatedClient, Client, TimedToken};
+use crate::client::{AuthenticatedClient, Client};
 use crate::error::{AuthFailure, Error, Result};
+use crate::executor::TimedToken;
 
 /// Options of a XAdES login.
 #[derive(Debug, Clone)]
@@ -45,9 +46,6 @@ impl Default for XadesOptions {
         }
     }
 }
-
-/// The KSeF exception code for an unknown or retired public key.
-const UNKNOWN_PUBLIC_KEY: i64 = 21470;
 
 impl Client {
     /// Logs in with a qualified signature/seal, a KSeF certificate or (on TEST) a self-signed
@@ -82,14 +80,9 @@ impl Client {
         ksef_token: &str,
         context: ContextIdentifier,
     ) -> Result<AuthenticatedClient> {
-        let started = match self.start_token_login(ksef_token, &context).await {
-            Err(e) if e.has_code(UNKNOWN_PUBLIC_KEY) => {
-                tracing::info!("public key unknown to the server (21470): re-fetching keys");
-                self.keys().invalidate().await;
-                self.start_token_login(ksef_token, &context).await?
-            }
-            other => other?,
-        };
+        let started = self
+            .with_current_keys(|| self.start_token_login(ksef_token, &context))
+            .await?;
         self.finish_login(started).await
     }
 
@@ -99,7 +92,7 @@ impl Client {
         context: &ContextIdentifier,
     ) -> Result<AuthenticationInitResponse> {
         let challenge = self.call(PostAuthChallenge::new()).send().await?;
-        let key = self.keys().get(self, KeyUsage::KsefTokenEncryption).await?;
+        let key = self.public_key(KeyUsage::KsefTokenEncryption).await?;
         let encrypted = key
             .encrypt_ksef_token(ksef_token, challenge.timestamp_ms)
             .map_err(|e| Error::Crypto(e.to_string()))?;

@@ -7,8 +7,8 @@ use std::pin::Pin;
 use futures::Stream;
 use ksef_model::catalogue::{Operation, Paginated};
 
-use crate::client::Executor;
 use crate::error::Result;
+use crate::executor::Executor;
 
 /// A prepared call of operation `O`. The request is plain data: change any field through
 /// [`Call::with`] before sending.

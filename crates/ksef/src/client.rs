@@ -6,11 +6,11 @@ use std::time::Duration;
 use ksef_http::{ApiResponse, BearerToken, HttpClient, RetryPolicy, ThrottleConfig, Transport};
 use ksef_model::catalogue::Operation;
 use time::OffsetDateTime;
-use tokio::sync::{Mutex, RwLock};
 
 use crate::call::Call;
 use crate::environment::Environment;
 use crate::error::{Error, Result};
+use crate::executor::{Executor, Session, TimedToken};
 use crate::keys::KeyCache;
 
 /// A client that is not logged in: authentication, public keys, test data, Peppol, status.
@@ -177,10 +177,7 @@ impl Client {
     }
 
     pub(crate) fn executor(&self) -> Executor {
-        Executor {
-            client: self.clone(),
-            session: None,
-        }
+        Executor::new(self.inner.http.clone(), None)
     }
 
     /// Prepares any catalogue operation that needs no access token.
@@ -202,96 +199,13 @@ impl Client {
     }
 }
 
-/// A token and the end of its validity.
-#[derive(Debug, Clone)]
-pub(crate) struct TimedToken {
-    pub(crate) token: BearerToken,
-    pub(crate) valid_until: OffsetDateTime,
-}
-
-/// The tokens of one login, shared by every clone of an [`AuthenticatedClient`].
-#[derive(Debug)]
-pub(crate) struct Session {
-    access: RwLock<TimedToken>,
-    refresh: TimedToken,
-    refreshing: Mutex<()>,
-    reference_number: String,
-}
-
-/// Refresh the access token when it has less than this left.
-const REFRESH_MARGIN: time::Duration = time::Duration::seconds(60);
-
-impl Session {
-    async fn access_token(&self, client: &Client) -> Result<BearerToken> {
-        let current = self.access.read().await.clone();
-        if current.valid_until - OffsetDateTime::now_utc() > REFRESH_MARGIN {
-            return Ok(current.token);
-        }
-        self.refresh(client, &current.token).await
-    }
-
-    /// Refreshes the access token unless another task already replaced `stale`.
-    async fn refresh(&self, client: &Client, stale: &BearerToken) -> Result<BearerToken> {
-        let _guard = self.refreshing.lock().await;
-        {
-            let current = self.access.read().await;
-            if current.token != *stale {
-                return Ok(current.token.clone());
-            }
-        }
-        tracing::debug!("refreshing the access token");
-        let response = client
-            .execute_with_token(
-                &ksef_model::operations::PostAuthTokenRefresh::new(),
-                &self.refresh.token,
-            )
-            .await?;
-        let fresh = TimedToken {
-            token: BearerToken::new(response.value.access_token.token),
-            valid_until: response.value.access_token.valid_until,
-        };
-        let token = fresh.token.clone();
-        *self.access.write().await = fresh;
-        Ok(token)
-    }
-}
-
-/// Runs operations for a [`Call`]: anonymous, or with the access token of a login.
-#[derive(Debug, Clone)]
-pub(crate) struct Executor {
-    client: Client,
-    session: Option<Arc<Session>>,
-}
-
-impl Executor {
-    pub(crate) async fn run<O: Operation>(&self, request: &O) -> Result<ApiResponse<O::Response>> {
-        let meta = O::META;
-        let http = self.client.http();
-        if !meta.requires_bearer {
-            return Ok(http.execute(request, None).await?);
-        }
-        let Some(session) = &self.session else {
-            return Err(Error::NotAuthenticated {
-                operation: meta.name,
-            });
-        };
-        let token = session.access_token(&self.client).await?;
-        match http.execute(request, Some(&token)).await {
-            // A 401 is answered before any processing: refresh once and repeat.
-            Err(e) if e.status() == Some(401) => {
-                let token = session.refresh(&self.client, &token).await?;
-                Ok(http.execute(request, Some(&token)).await?)
-            }
-            other => Ok(other?),
-        }
-    }
-}
-
 /// A logged-in client: every operation, with the access token sent and refreshed transparently
 /// (before it expires, and once after a 401). `Clone + Send + Sync`: clones share one login.
-/// Tokens are never printed.
+/// Tokens are never printed and never saved by the SDK.
 #[derive(Debug, Clone)]
 pub struct AuthenticatedClient {
+    client: Client,
+    session: Arc<Session>,
     exec: Executor,
 }
 
@@ -302,40 +216,53 @@ impl AuthenticatedClient {
         access: TimedToken,
         refresh: TimedToken,
     ) -> Self {
+        let session = Arc::new(Session::new(reference_number, access, refresh));
+        let exec = Executor::new(client.http().clone(), Some(session.clone()));
         Self {
-            exec: Executor {
-                client,
-                session: Some(Arc::new(Session {
-                    access: RwLock::new(access),
-                    refresh,
-                    refreshing: Mutex::new(()),
-                    reference_number,
-                })),
-            },
+            client,
+            session,
+            exec,
         }
+    }
+
+    /// A logged-in client from tokens issued to another process or worker — to share one login
+    /// across workers without a login each (KSeF limits how often one may log in).
+    ///
+    /// Take the tokens from the login's [`AuthenticatedClient::access_token`] and
+    /// [`AuthenticatedClient::refresh_token`] and hand them over in memory or through a channel
+    /// you trust: they are secrets, as good as the certificate or KSeF token they came from
+    /// until they expire. The SDK never saves them. The new client refreshes the access token
+    /// by itself like any other; [`AuthenticatedClient::reference_number`] is empty (the
+    /// authentication operation is not known from the tokens).
+    pub fn from_tokens(client: &Client, access: TimedToken, refresh: TimedToken) -> Self {
+        Self::new(client.clone(), String::new(), access, refresh)
     }
 
     /// The unauthenticated client this login came from.
     pub fn client(&self) -> &Client {
-        &self.exec.client
+        &self.client
     }
 
     pub(crate) fn executor(&self) -> Executor {
         self.exec.clone()
     }
 
-    /// The reference number of the authentication operation.
+    /// The reference number of the authentication operation (empty for a client made by
+    /// [`AuthenticatedClient::from_tokens`]).
     pub fn reference_number(&self) -> &str {
-        self.exec
-            .session
-            .as_ref()
-            .map(|s| s.reference_number.as_str())
-            .unwrap_or_default()
+        self.session.reference_number()
     }
 
     /// When the refresh token expires (a new login is needed after that).
-    pub fn refresh_valid_until(&self) -> Option<OffsetDateTime> {
-        self.exec.session.as_ref().map(|s| s.refresh.valid_until)
+    pub fn refresh_valid_until(&self) -> OffsetDateTime {
+        self.session.refresh_token().valid_until
+    }
+
+    /// The refresh token of this login and until when it is valid — for
+    /// [`AuthenticatedClient::from_tokens`] in another worker. A secret: kept out of `Debug`
+    /// output; never log or store it (the SDK never does).
+    pub fn refresh_token(&self) -> TimedToken {
+        self.session.refresh_token().clone()
     }
 
     /// Prepares any catalogue operation, sent with the access token when it needs one.
@@ -347,23 +274,19 @@ impl AuthenticatedClient {
     }
 
     /// The current access token (refreshed first when it is about to expire) and until when it
-    /// is valid — for handing to another tool, e.g. `curl` while debugging. It is a secret:
-    /// [`BearerToken`] keeps it out of `Debug` output; never log or store it.
+    /// is valid — for [`AuthenticatedClient::from_tokens`] in another worker, or for another
+    /// tool (e.g. `curl` while debugging). It is a secret: [`BearerToken`] keeps it out of
+    /// `Debug` output; never log or store it.
     pub async fn access_token(&self) -> Result<(BearerToken, OffsetDateTime)> {
-        let session = self.exec.session.as_ref().ok_or(Error::NotAuthenticated {
-            operation: "access token",
-        })?;
-        let token = session.access_token(&self.exec.client).await?;
-        let valid_until = session.access.read().await.valid_until;
+        let token = self.session.access_token(self.client.http()).await?;
+        let valid_until = self.session.current_access().await.valid_until;
         Ok((token, valid_until))
     }
 
     /// Forces a refresh of the access token now.
     pub async fn refresh_access_token(&self) -> Result<()> {
-        if let Some(session) = &self.exec.session {
-            let current = session.access.read().await.token.clone();
-            session.refresh(&self.exec.client, &current).await?;
-        }
+        let current = self.session.current_access().await.token;
+        self.session.refresh(self.client.http(), &current).await?;
         Ok(())
     }
 }

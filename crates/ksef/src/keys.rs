@@ -1,7 +1,13 @@
-//! The Ministry of Finance public keys (`GET /security/public-key-certificates`), cached.
+//! The Ministry of Finance public keys (`GET /security/public-key-certificates`), cached, and
+//! the one place that reacts to a key KSeF no longer accepts (exception 21470).
+
+use std::future::Future;
 
 use ksef_crypto::public_key::{KeyUsage, PublicKeyCertificate, select_certificate};
+use ksef_crypto::symmetric::SymmetricKey;
+use ksef_model::EncryptionInfo;
 use ksef_model::operations::GetSecurityPublicKeyCertificates;
+use ksef_model::rt::Base64Data;
 use time::OffsetDateTime;
 use tokio::sync::RwLock;
 
@@ -45,6 +51,52 @@ impl KeyCache {
     /// Forgets the cached keys (after 21470).
     pub(crate) async fn invalidate(&self) {
         *self.cached.write().await = None;
+    }
+}
+
+/// The KSeF exception code for an unknown or retired public key.
+const UNKNOWN_PUBLIC_KEY: i64 = 21470;
+
+impl Client {
+    /// The Ministry of Finance public key to use for `usage` now: fetched once, re-fetched after
+    /// an hour or after KSeF refused a key (21470).
+    pub async fn public_key(&self, usage: KeyUsage) -> Result<PublicKeyCertificate> {
+        self.keys().get(self, usage).await
+    }
+
+    /// The `encryption` of an open-session or export request: `key` wrapped with the current
+    /// `SymmetricKeyEncryption` public key (RSA-OAEP SHA-256), with the key's id.
+    pub async fn session_encryption(&self, key: &SymmetricKey) -> Result<EncryptionInfo> {
+        let public = self.public_key(KeyUsage::SymmetricKeyEncryption).await?;
+        let wrapped = public
+            .wrap_symmetric_key(key)
+            .map_err(|e| Error::Crypto(e.to_string()))?;
+        let mut info = EncryptionInfo::new(
+            Base64Data::from_text(wrapped.encrypted_key_b64),
+            Base64Data::from_text(wrapped.iv_b64),
+        );
+        info.public_key_id = Some(Base64Data::from_text(wrapped.public_key_id));
+        Ok(info)
+    }
+
+    /// Runs `attempt` (a request encrypted with a public key fetched through
+    /// [`Client::public_key`]); when KSeF answers 21470 (the key is unknown or retired: the
+    /// Ministry changed keys since they were cached) forgets the cached keys and runs it once
+    /// more, with freshly fetched ones. A 21470 is answered before anything is created, so the
+    /// repeat is safe.
+    pub(crate) async fn with_current_keys<T, F, Fut>(&self, mut attempt: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        match attempt().await {
+            Err(e) if e.has_code(UNKNOWN_PUBLIC_KEY) => {
+                tracing::info!("public key unknown to the server (21470): re-fetching keys");
+                self.keys().invalidate().await;
+                attempt().await
+            }
+            other => other,
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use ksef::Error;
 use ksef::batch::unpack::{UnpackError, UnpackLimits, unpack_tar_gz, unpack_zip};
 use ksef::batch::{BatchLimits, InvoiceProblem, check_invoice, read_bounded};
 use ksef::http::testing::{ReplayTransport, Reply};
-use ksef::http::{HttpClient, PresignedRequest, ThrottleConfig};
+use ksef::http::{HttpClient, ThrottleConfig, UrlRequest};
 use serde_json::json;
 
 type Outcome = Result<(), String>;
@@ -299,7 +299,7 @@ fn rows() -> Vec<(&'static str, BoxFuture<'static, Outcome>)> {
         ("a 3xx from a pre-signed URL", async {
             let replay = Arc::new(ReplayTransport::with_responder(|_| Reply::status(307).header("location", "https://elsewhere.invalid/")));
             let http = http_client(replay, 1024);
-            let result = http.send_presigned(PresignedRequest {
+            let result = http.send_to_url(UrlRequest {
                 method: http::Method::PUT,
                 url: "https://storage.invalid/part?sig=SECRET".into(),
                 headers: Vec::new(),

@@ -129,7 +129,7 @@ async fn every_operation_is_reachable_through_the_facade() {
         .expect("open online");
     sessions
         .online()
-        .send(
+        .send_invoice(
             reference(),
             example!(spec, "POST", "/sessions/online/{referenceNumber}/invoices"),
         )

@@ -106,9 +106,8 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
             report.show("context", json!(context_text(&ctx.conn.context()?)));
             report.show("authentication", json!(session.reference_number()));
             report.show("accessValidUntil", json!(rfc3339(access_until)));
-            if let Some(until) = session.refresh_valid_until() {
-                report.show("refreshValidUntil", json!(rfc3339(until)));
-            }
+            let refresh_until = session.refresh_valid_until();
+            report.show("refreshValidUntil", json!(rfc3339(refresh_until)));
             if print_token {
                 report.show("accessToken", json!(token.expose()));
             }

@@ -112,8 +112,7 @@ async fn session(
     cached: &mut Option<AuthenticatedClient>,
 ) -> CliResult<AuthenticatedClient> {
     let fresh_enough = |c: &AuthenticatedClient| {
-        c.refresh_valid_until()
-            .is_none_or(|until| until - OffsetDateTime::now_utc() > time::Duration::minutes(10))
+        c.refresh_valid_until() - OffsetDateTime::now_utc() > time::Duration::minutes(10)
     };
     if let Some(client) = cached.as_ref().filter(|c| fresh_enough(c)) {
         return Ok(client.clone());

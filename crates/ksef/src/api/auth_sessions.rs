@@ -6,7 +6,8 @@ use ksef_model::operations::{
 };
 
 use crate::call::Call;
-use crate::client::{AuthenticatedClient, Executor};
+use crate::client::AuthenticatedClient;
+use crate::executor::Executor;
 
 /// Active authentication sessions of the current context. Get it with
 /// [`AuthenticatedClient::auth_sessions`].

@@ -12,7 +12,8 @@ use ksef_model::{
 };
 
 use crate::call::Call;
-use crate::client::{AuthenticatedClient, Executor};
+use crate::client::AuthenticatedClient;
+use crate::executor::Executor;
 
 /// KSeF certificates of the authenticated subject. Get it with
 /// [`AuthenticatedClient::certificates`].

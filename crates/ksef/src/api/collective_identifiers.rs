@@ -17,7 +17,8 @@ use ksef_model::{
 };
 
 use crate::call::Call;
-use crate::client::{AuthenticatedClient, Executor};
+use crate::client::AuthenticatedClient;
+use crate::executor::Executor;
 
 /// Collective identifiers of the current context. Get it with
 /// [`AuthenticatedClient::collective_identifiers`]. Every call needs one of the permissions

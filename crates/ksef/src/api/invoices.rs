@@ -7,7 +7,8 @@ use ksef_model::operations::{
 use ksef_model::{InvoiceExportRequest, InvoiceQueryFilters, KsefNumber, ReferenceNumber};
 
 use crate::call::Call;
-use crate::client::{AuthenticatedClient, Executor};
+use crate::client::AuthenticatedClient;
+use crate::executor::Executor;
 
 /// Invoices visible in the current context. Get it with [`AuthenticatedClient::invoices`].
 #[derive(Debug, Clone)]

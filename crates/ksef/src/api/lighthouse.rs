@@ -4,7 +4,7 @@
 //! the Ministry of Finance's own client. The answers are therefore decoded leniently: the
 //! fields the SDK understands are extracted and the whole JSON document is kept in `raw`.
 
-use ksef_http::{Body, PresignedRequest};
+use ksef_http::{Body, UrlRequest};
 use serde_json::Value;
 
 use crate::client::Client;
@@ -146,7 +146,7 @@ impl Lighthouse {
         let response = self
             .client
             .http()
-            .send_presigned(PresignedRequest {
+            .send_to_url(UrlRequest {
                 method: http::Method::GET,
                 url,
                 headers: Vec::new(),

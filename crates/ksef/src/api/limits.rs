@@ -9,7 +9,8 @@ use ksef_model::operations::{
 use ksef_model::{SetRateLimitsRequest, SetSessionLimitsRequest, SetSubjectLimitsRequest};
 
 use crate::call::Call;
-use crate::client::{AuthenticatedClient, Executor};
+use crate::client::AuthenticatedClient;
+use crate::executor::Executor;
 
 /// The limits in force for the current context and subject. Get it with
 /// [`AuthenticatedClient::limits`].

@@ -3,7 +3,8 @@
 use ksef_model::operations::GetPeppolQuery;
 
 use crate::call::Call;
-use crate::client::{AuthenticatedClient, Client, Executor};
+use crate::client::{AuthenticatedClient, Client};
+use crate::executor::Executor;
 
 /// Peppol service providers registered in KSeF. Get it with [`Client::peppol`] or
 /// [`AuthenticatedClient::peppol`].

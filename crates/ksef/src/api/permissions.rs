@@ -24,7 +24,8 @@ use ksef_model::{
 };
 
 use crate::call::Call;
-use crate::client::{AuthenticatedClient, Executor};
+use crate::client::AuthenticatedClient;
+use crate::executor::Executor;
 
 /// Permissions in the current context. Get it with [`AuthenticatedClient::permissions`].
 ///

@@ -3,7 +3,8 @@
 use ksef_model::operations::GetSecurityPublicKeyCertificates;
 
 use crate::call::Call;
-use crate::client::{AuthenticatedClient, Client, Executor};
+use crate::client::{AuthenticatedClient, Client};
+use crate::executor::Executor;
 
 /// The public keys used to encrypt KSeF tokens and symmetric keys. Get it with
 /// [`Client::security`] or [`AuthenticatedClient::security`].

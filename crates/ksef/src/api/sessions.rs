@@ -19,7 +19,8 @@ use ksef_model::{
 };
 
 use crate::call::Call;
-use crate::client::{AuthenticatedClient, Executor};
+use crate::client::AuthenticatedClient;
+use crate::executor::Executor;
 
 /// Sessions of the current context. Get it with [`AuthenticatedClient::sessions`].
 #[derive(Debug, Clone)]
@@ -166,7 +167,7 @@ impl OnlineSessions {
     }
 
     /// `POST /sessions/online/{referenceNumber}/invoices`: sends one encrypted invoice.
-    pub fn send(
+    pub fn send_invoice(
         &self,
         reference_number: ReferenceNumber,
         invoice: SendInvoiceRequest,

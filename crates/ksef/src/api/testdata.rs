@@ -15,7 +15,8 @@ use ksef_model::{
 
 use crate::api::TestDataScope;
 use crate::call::Call;
-use crate::client::{AuthenticatedClient, Client, Executor};
+use crate::client::{AuthenticatedClient, Client};
+use crate::executor::Executor;
 
 /// Test data of the TEST environment. Get it with [`Client::testdata`] or
 /// [`AuthenticatedClient::testdata`]; these calls need no access token.

@@ -19,8 +19,8 @@ use ksef_model::{
     UnblockContextAuthenticationRequest,
 };
 
-use crate::client::Executor;
 use crate::error::{Error, Result};
+use crate::executor::Executor;
 
 /// Test data that is undone together: every successful create, grant, block or limit change
 /// records its undo step, and [`TestDataScope::cleanup`] runs the steps in reverse order.

@@ -6,7 +6,8 @@ use ksef_model::operations::{
 use ksef_model::{GenerateTokenRequest, ReferenceNumber};
 
 use crate::call::Call;
-use crate::client::{AuthenticatedClient, Executor};
+use crate::client::AuthenticatedClient;
+use crate::executor::Executor;
 
 /// KSeF tokens of the current context. Get it with [`AuthenticatedClient::tokens`].
 #[derive(Debug, Clone)]

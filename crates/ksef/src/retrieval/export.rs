@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::{StreamExt, TryStreamExt};
 use ksef_batch::unpack::{UnpackLimits, UnpackedFile, unpack_tar_gz, unpack_zip};
 use ksef_crypto::symmetric::{DecryptError, FileDigest, SymmetricKey};
-use ksef_http::PresignedRequest;
+use ksef_http::UrlRequest;
 use ksef_model::{
     CompressionType, InvoiceExportRequest, InvoiceMetadata, InvoicePackage, InvoicePackagePart,
     InvoiceQueryFilters, ReferenceNumber,
@@ -88,13 +88,18 @@ impl AuthenticatedClient {
         compression: CompressionType,
     ) -> Result<Export> {
         let key = SymmetricKey::generate();
-        let encryption = crate::sending::session_encryption(self.client(), &key).await?;
-        let mut body = InvoiceExportRequest::new(encryption, filters);
-        body.only_metadata = Some(only_metadata);
-        if compression != CompressionType::Zip {
-            body.compression_type = Some(compression.clone());
-        }
-        let started = self.invoices().export(body).send().await?;
+        let started = self
+            .client()
+            .with_current_keys(|| async {
+                let encryption = self.client().session_encryption(&key).await?;
+                let mut body = InvoiceExportRequest::new(encryption, filters.clone());
+                body.only_metadata = Some(only_metadata);
+                if compression != CompressionType::Zip {
+                    body.compression_type = Some(compression.clone());
+                }
+                self.invoices().export(body).send().await
+            })
+            .await?;
         Ok(Export {
             client: self.clone(),
             reference: started.reference_number,
@@ -202,7 +207,7 @@ async fn fetch_part(
     let method = http::Method::from_bytes(part.method.as_bytes()).unwrap_or(http::Method::GET);
     let response = client
         .http()
-        .send_presigned(PresignedRequest {
+        .send_to_url(UrlRequest {
             method,
             url: part.url.clone(),
             headers: Vec::new(),

@@ -107,11 +107,19 @@ impl AuthenticatedClient {
                 "{form:?} invoices cannot be sent in a batch session"
             )));
         }
-        let encryption = super::session_encryption(self.client(), &key).await?;
-        let mut body =
-            OpenBatchSessionRequest::new(form.form_code(), package.batch_file_info(), encryption);
-        body.offline_mode = Some(offline_mode);
-        let opened = self.sessions().batch().open(body).send().await?;
+        let opened = self
+            .client()
+            .with_current_keys(|| async {
+                let encryption = self.client().session_encryption(&key).await?;
+                let mut body = OpenBatchSessionRequest::new(
+                    form.form_code(),
+                    package.batch_file_info(),
+                    encryption,
+                );
+                body.offline_mode = Some(offline_mode);
+                self.sessions().batch().open(body).send().await
+            })
+            .await?;
         let spool_dir = package.keep();
         let state = BatchSessionState {
             reference_number: opened.reference_number.as_str().to_owned(),

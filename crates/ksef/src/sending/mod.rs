@@ -32,31 +32,6 @@ pub use online::{AcceptedInvoice, InvoiceRejected, OnlineSession, SendOptions, S
 pub use state::{BatchSessionState, OnlineSessionState, SentRecord};
 pub use xml::InvoiceXml;
 
-/// Encryption data for the open requests: a fresh key wrapped with the current
-/// `SymmetricKeyEncryption` public key.
-pub(crate) async fn session_encryption(
-    client: &crate::Client,
-    key: &ksef_crypto::symmetric::SymmetricKey,
-) -> crate::Result<ksef_model::EncryptionInfo> {
-    use ksef_model::rt::Base64Data;
-    let public = client
-        .keys()
-        .get(
-            client,
-            ksef_crypto::public_key::KeyUsage::SymmetricKeyEncryption,
-        )
-        .await?;
-    let wrapped = public
-        .wrap_symmetric_key(key)
-        .map_err(|e| crate::Error::Crypto(e.to_string()))?;
-    let mut info = ksef_model::EncryptionInfo::new(
-        Base64Data::from_text(wrapped.encrypted_key_b64),
-        Base64Data::from_text(wrapped.iv_b64),
-    );
-    info.public_key_id = Some(Base64Data::from_text(wrapped.public_key_id));
-    Ok(info)
-}
-
 /// One page of a session UPO.
 #[derive(Debug, Clone)]
 pub struct UpoPage {

@@ -92,9 +92,14 @@ impl AuthenticatedClient {
     /// `POST /sessions/online`: opens an online session for `form` with a fresh key.
     pub async fn open_online(&self, form: InvoiceForm) -> Result<OnlineSession> {
         let key = SymmetricKey::generate();
-        let encryption = super::session_encryption(self.client(), &key).await?;
-        let body = OpenOnlineSessionRequest::new(form.form_code(), encryption);
-        let opened = self.sessions().online().open(body).send().await?;
+        let opened = self
+            .client()
+            .with_current_keys(|| async {
+                let encryption = self.client().session_encryption(&key).await?;
+                let body = OpenOnlineSessionRequest::new(form.form_code(), encryption);
+                self.sessions().online().open(body).send().await
+            })
+            .await?;
         tracing::info!(session = %opened.reference_number, "online session opened");
         Ok(OnlineSession {
             client: self.clone(),
@@ -199,7 +204,7 @@ impl OnlineSession {
             self.client
                 .sessions()
                 .online()
-                .send(self.reference.clone(), body.clone())
+                .send_invoice(self.reference.clone(), body.clone())
                 .send()
         };
         let mut attempt = 0;
