@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ksef::auth::{ContextIdentifier, XadesOptions};
-use ksef::batch::upload::UploadOptions;
-use ksef::batch::{InvoiceSource, PackageBuilder, Progress};
+use ksef::batch::Progress;
 use ksef::crypto::identifiers::generate::{random_nip, random_pesel};
 use ksef::crypto::test_certs::{self, PersonIdentifier, TestKeyType};
 use ksef::model::{
@@ -237,18 +236,14 @@ pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult
         );
         write_atomic(&batch_dir.join(format!("DEMO-{n:04}.xml")), &xml)?;
     }
-    let sources = crate::files::xml_files_in(&batch_dir)?
-        .into_iter()
-        .map(InvoiceSource::from_file);
+    let batch_options = ksef::sending::BatchOptions {
+        progress: Some(Arc::new(Bar(bar.clone()))),
+        timeout: Duration::from_secs(300),
+        ..Default::default()
+    };
+    let package = ksef::sending::package_from_paths([&batch_dir])?;
     let outcome = session
-        .submit_batch(
-            InvoiceForm::Fa3,
-            PackageBuilder::new().extend(sources),
-            &UploadOptions::default(),
-            Arc::new(Bar(bar.clone())),
-            None,
-            Duration::from_secs(300),
-        )
+        .submit_batch(InvoiceForm::Fa3, package, &batch_options)
         .await
         .map_err(CliError::from)?;
     bar.finish_and_clear();

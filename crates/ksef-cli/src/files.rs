@@ -95,22 +95,10 @@ pub fn expand_inputs(inputs: &[String]) -> CliResult<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// The `*.xml` files directly in `dir`, sorted.
+/// The `*.xml` files directly in `dir`, sorted ([`ksef::fsutil::xml_files_in`]).
 pub fn xml_files_in(dir: &Path) -> CliResult<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| CliError::config(format!("cannot read {}: {e}", dir.display())))?;
-    let mut files = Vec::new();
-    for entry in entries {
-        let path = entry.map_err(CliError::from)?.path();
-        let is_xml = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("xml"));
-        if is_xml && path.is_file() {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
+    ksef::fsutil::xml_files_in(dir)
+        .map_err(|e| CliError::config(format!("cannot read {}: {e}", dir.display())))
 }
 
 /// A file name safe on every platform for a KSeF or reference number.

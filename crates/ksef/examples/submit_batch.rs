@@ -10,12 +10,9 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use ksef::InvoiceForm;
-use ksef::batch::upload::UploadOptions;
-use ksef::batch::{InvoiceSource, NoProgress, PackageBuilder};
+use ksef::batch::{InvoiceSource, PackageBuilder};
+use ksef::sending::BatchOptions;
 
 #[tokio::main]
 async fn main() -> common::Result {
@@ -34,10 +31,10 @@ async fn main() -> common::Result {
         .submit_batch(
             InvoiceForm::Fa3,
             PackageBuilder::new().extend(invoices),
-            &UploadOptions::default(),
-            Arc::new(NoProgress),
-            Some(state_file.clone()),
-            Duration::from_secs(300),
+            &BatchOptions {
+                state_file: Some(state_file.clone()),
+                ..Default::default()
+            },
         )
         .await?;
 

@@ -26,7 +26,7 @@ pub(crate) fn deadline_after(timeout: Duration) -> tokio::time::Instant {
         .unwrap_or(now)
 }
 
-async fn poll<T, F, Fut>(
+pub(crate) async fn poll<T, F, Fut>(
     operation: &'static str,
     reference: &ReferenceNumber,
     timeout: Duration,

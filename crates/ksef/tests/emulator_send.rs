@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use ksef::batch::upload::UploadOptions;
 use ksef::batch::{BatchLimits, InvoiceSource, NoProgress, PackageBuilder};
-use ksef::sending::InvoiceForm;
+use ksef::sending::{BatchOptions, InvoiceForm};
 use ksef::{Client, Error};
 use ksef_emulator::Emulator;
 
@@ -139,10 +139,10 @@ async fn submit_all_accepted(
         .submit_batch(
             InvoiceForm::Fa3,
             builder,
-            &UploadOptions::default(),
-            Arc::new(NoProgress),
-            None,
-            Duration::from_secs(60),
+            &BatchOptions {
+                timeout: Duration::from_secs(60),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();

@@ -8,13 +8,15 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use ksef_batch::upload::{UploadOptions, upload_parts};
 use ksef_batch::{
-    Compression, PackageBuilder, PackagedInvoice, PreparedPackage, PreparedPart, Progress,
+    Compression, NoProgress, PackageBuilder, PackagedInvoice, PreparedPackage, PreparedPart,
+    Progress,
 };
 use ksef_crypto::symmetric::SymmetricKey;
 use ksef_model::{
     OpenBatchSessionRequest, PartUploadRequest, ReferenceNumber, SessionInvoiceStatusResponse,
     SessionStatusResponse,
 };
+use time::OffsetDateTime;
 
 use super::form::InvoiceForm;
 use super::state::{
@@ -32,6 +34,7 @@ pub struct BatchSession {
     requests: Vec<PartUploadRequest>,
     state: Arc<Mutex<BatchSessionState>>,
     state_file: Option<PathBuf>,
+    valid_until: Mutex<Option<OffsetDateTime>>,
 }
 
 impl std::fmt::Debug for BatchSession {
@@ -78,8 +81,6 @@ pub struct BatchOutcome {
     pub invoices: Vec<NamedInvoiceStatus>,
 }
 
-const POLL: Duration = Duration::from_secs(1);
-
 impl AuthenticatedClient {
     /// Builds the package on a blocking thread (see [`ksef_batch::package`]).
     pub async fn prepare_batch(
@@ -98,7 +99,7 @@ impl AuthenticatedClient {
     pub async fn open_batch(
         &self,
         form: InvoiceForm,
-        mut package: PreparedPackage,
+        package: PreparedPackage,
         key: SymmetricKey,
         offline_mode: bool,
     ) -> Result<BatchSession> {
@@ -120,7 +121,9 @@ impl AuthenticatedClient {
                 self.sessions().batch().open(body).send().await
             })
             .await?;
-        let spool_dir = package.keep();
+        // The spool stays a temporary directory (removed when the session is dropped, also on
+        // an error or a panic) until a state file makes the session resumable.
+        let spool_dir = package.dir().to_path_buf();
         let state = BatchSessionState {
             reference_number: opened.reference_number.as_str().to_owned(),
             form,
@@ -173,6 +176,7 @@ impl AuthenticatedClient {
             requests: opened.part_upload_requests,
             state: Arc::new(Mutex::new(state)),
             state_file: None,
+            valid_until: Mutex::new(None),
         })
     }
 
@@ -237,39 +241,7 @@ impl AuthenticatedClient {
             requests,
             state: Arc::new(Mutex::new(state)),
             state_file: None,
-        })
-    }
-
-    /// The whole flow in one call: prepare, open, upload, close, wait for the result, and list
-    /// every invoice's status with its name. `state_file`, when given, is kept up to date so that
-    /// an interrupted run can be resumed with [`AuthenticatedClient::resume_batch`].
-    pub async fn submit_batch(
-        &self,
-        form: InvoiceForm,
-        builder: PackageBuilder,
-        upload: &UploadOptions,
-        progress: Arc<dyn Progress>,
-        state_file: Option<PathBuf>,
-        timeout: Duration,
-    ) -> Result<BatchOutcome> {
-        let key = SymmetricKey::generate();
-        let package = self
-            .prepare_batch(builder.progress(progress.clone()), &key)
-            .await?;
-        let mut session = self.open_batch(form, package, key, false).await?;
-        if let Some(path) = state_file {
-            session.save_state_to(path)?;
-        }
-        session.upload(upload, progress).await?;
-        session.close().await?;
-        let status = session.wait_for_completion(timeout).await?;
-        let invoices = session.invoice_statuses().await?;
-        let reference_number = session.reference_number().clone();
-        session.finish()?;
-        Ok(BatchOutcome {
-            reference_number,
-            status: status.status,
-            invoices,
+            valid_until: Mutex::new(None),
         })
     }
 }
@@ -296,7 +268,12 @@ impl BatchSession {
     }
 
     /// Keeps `path` up to date with the state after every change (written now, atomically, 0600).
+    ///
+    /// This makes the session resumable ([`AuthenticatedClient::resume_batch`]), so the spooled
+    /// parts are kept from now on until [`BatchSession::finish`]; without a state file they are
+    /// removed when the session is dropped.
     pub fn save_state_to(&mut self, path: PathBuf) -> Result<()> {
+        self.package.keep();
         self.state().save(&path)?;
         self.state_file = Some(path);
         Ok(())
@@ -304,6 +281,38 @@ impl BatchSession {
 
     fn update(&self, change: impl FnOnce(&mut BatchSessionState)) -> Result<()> {
         record(&self.state, self.state_file.as_deref(), change)
+    }
+
+    /// `GET /sessions/{ref}`: the session status now (also remembers its `validUntil`).
+    pub async fn status(&self) -> Result<SessionStatusResponse> {
+        let status = self
+            .client
+            .sessions()
+            .status(self.reference.clone())
+            .send()
+            .await?;
+        self.remember(&status);
+        Ok(status)
+    }
+
+    fn remember(&self, status: &SessionStatusResponse) {
+        if status.valid_until.is_some() {
+            *self.valid_until.lock().unwrap_or_else(|p| p.into_inner()) = status.valid_until;
+        }
+    }
+
+    /// Until when the session accepts uploads and its close, as last read by
+    /// [`BatchSession::status`] or [`BatchSession::wait_for_completion`] (the answer to the
+    /// open request carries none, so it is `None` before the first status read).
+    pub fn valid_until(&self) -> Option<OffsetDateTime> {
+        *self.valid_until.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Uploads every part not uploaded yet with the default [`UploadOptions`] and no progress
+    /// reports.
+    pub async fn upload_parts(&self) -> Result<()> {
+        self.upload(&UploadOptions::default(), Arc::new(NoProgress))
+            .await
     }
 
     /// Uploads the parts not uploaded yet, in parallel, recording each in the state.
@@ -365,47 +374,16 @@ impl BatchSession {
     /// Whether the session has left the open status (code 150 or later: closed, processing,
     /// processed or failed).
     async fn left_open(&self) -> Result<bool> {
-        let status = self
-            .client
-            .sessions()
-            .status(self.reference.clone())
-            .send()
-            .await?;
-        Ok(status.status.code >= 150)
+        Ok(self.status().await?.status.code >= 150)
     }
 
     /// Waits until processing ends: `Ok` for status 200, [`Error::SessionFailed`] for the
-    /// failure statuses (405, 415, 420, 430, 435, 440, 445, 500).
+    /// failure statuses (405, 415, 420, 430, 435, 440, 445, 500), [`Error::Timeout`] after
+    /// `timeout` (see [`AuthenticatedClient::wait_for_batch`]).
     pub async fn wait_for_completion(&self, timeout: Duration) -> Result<BatchStatus> {
-        let deadline = crate::waiting::deadline_after(timeout);
-        loop {
-            let status = self
-                .client
-                .sessions()
-                .status(self.reference.clone())
-                .send()
-                .await?;
-            match status.status.code {
-                100 | 150 | 170 => {
-                    if tokio::time::Instant::now() + POLL > deadline {
-                        return Err(Error::Unexpected(format!(
-                            "batch session {} still processing after {timeout:?}",
-                            self.reference
-                        )));
-                    }
-                    tokio::time::sleep(POLL).await;
-                }
-                200 => return Ok(BatchStatus { status }),
-                code => {
-                    return Err(Error::SessionFailed {
-                        reference_number: self.reference.as_str().to_owned(),
-                        code,
-                        description: status.status.description.clone(),
-                        details: status.status.details.clone().unwrap_or_default(),
-                    });
-                }
-            }
-        }
+        let done = self.client.wait_for_batch(&self.reference, timeout).await?;
+        self.remember(&done.status);
+        Ok(done)
     }
 
     fn named(&self, status: SessionInvoiceStatusResponse) -> NamedInvoiceStatus {

@@ -19,6 +19,7 @@
 //! reported accepted that KSeF does not hold.
 
 mod batch;
+mod batch_flow;
 mod duplicate;
 mod form;
 mod online;
@@ -26,6 +27,7 @@ mod state;
 mod xml;
 
 pub use batch::{BatchOutcome, BatchSession, BatchStatus, NamedInvoiceStatus};
+pub use batch_flow::{BatchOptions, package_from_paths};
 pub use duplicate::DuplicateCheck;
 pub use form::InvoiceForm;
 pub use online::{AcceptedInvoice, InvoiceRejected, OnlineSession, SendOptions, SentInvoice};
