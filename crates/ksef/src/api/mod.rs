@@ -29,6 +29,7 @@ mod permissions;
 mod security;
 mod sessions;
 mod testdata;
+pub mod testdata_requests;
 mod testdata_scope;
 mod tokens;
 
@@ -44,5 +45,5 @@ pub use permissions::Permissions;
 pub use security::Security;
 pub use sessions::{BatchSessions, OnlineSessions, Sessions};
 pub use testdata::TestData;
-pub use testdata_scope::TestDataScope;
+pub use testdata_scope::{ScopedResult, TestDataScope};
 pub use tokens::Tokens;

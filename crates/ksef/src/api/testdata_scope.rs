@@ -1,6 +1,10 @@
 //! [`TestDataScope`]: test data that cleans up after itself.
 
-use std::sync::{Mutex, MutexGuard};
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use futures::FutureExt as _;
 
 use ksef_model::catalogue::Operation;
 use ksef_model::operations::{
@@ -19,6 +23,7 @@ use ksef_model::{
     UnblockContextAuthenticationRequest,
 };
 
+use crate::api::TestData;
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 
@@ -154,6 +159,10 @@ impl TestDataScope {
     /// Undoes every recorded step, newest first. A failed step does not stop the others: every
     /// error is returned, in the order the steps ran.
     pub async fn cleanup(self) -> Result<(), Vec<Error>> {
+        self.undo_all().await
+    }
+
+    async fn undo_all(&self) -> Result<(), Vec<Error>> {
         let steps = std::mem::take(&mut *self.steps());
         let mut errors = Vec::new();
         for step in steps.into_iter().rev() {
@@ -207,6 +216,45 @@ impl TestDataScope {
             Ok(())
         } else {
             Err(errors)
+        }
+    }
+}
+
+/// What [`TestData::scoped`] returns: the body's result, and the outcome of the cleanup (every
+/// failed undo step's error).
+pub type ScopedResult<T> = (Result<T>, Result<(), Vec<Error>>);
+
+impl TestData {
+    /// Runs `body` with a fresh [`TestDataScope`] and then undoes everything it recorded —
+    /// also when `body` returns an error or panics (the panic goes on after the cleanup).
+    /// Returns the body's result together with the cleanup's.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ksef::Client, nip: ksef::model::Nip) -> ksef::Result<()> {
+    /// use ksef::api::testdata_requests::subject;
+    /// let (result, cleanup) = client.testdata().scoped(|t| async move {
+    ///     t.create_subject(subject(&nip, ksef::model::SubjectType::VatGroup, "group")).await
+    /// }).await;
+    /// result?;
+    /// assert!(cleanup.is_ok());
+    /// # Ok(()) }
+    /// ```
+    pub async fn scoped<T, F, Fut>(&self, body: F) -> ScopedResult<T>
+    where
+        F: FnOnce(Arc<TestDataScope>) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let scope = Arc::new(self.scope());
+        let outcome = AssertUnwindSafe(body(scope.clone())).catch_unwind().await;
+        let cleanup = scope.undo_all().await;
+        match outcome {
+            Ok(result) => (result, cleanup),
+            Err(panic) => {
+                if let Err(errors) = &cleanup {
+                    tracing::warn!(?errors, "test data cleanup after a panic failed");
+                }
+                std::panic::resume_unwind(panic)
+            }
         }
     }
 }

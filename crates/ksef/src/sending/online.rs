@@ -1,5 +1,6 @@
 //! Interactive (online) sessions: each invoice encrypted with the session key and sent alone.
 
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -11,8 +12,9 @@ use ksef_model::operations::PostSessionsOnlineByReferenceNumberInvoices;
 use ksef_model::rt::Base64Data;
 use ksef_model::{
     KsefNumber, OpenOnlineSessionRequest, ReferenceNumber, SendInvoiceRequest,
-    SessionInvoiceStatusResponse, Sha256HashBase64,
+    SessionInvoiceStatusResponse, SessionStatusResponse, Sha256HashBase64,
 };
+use time::OffsetDateTime;
 
 use super::duplicate::DuplicateCheck;
 use super::form::InvoiceForm;
@@ -82,6 +84,8 @@ pub struct OnlineSession {
     form: InvoiceForm,
     key: SymmetricKey,
     sent: Mutex<Vec<SentRecord>>,
+    valid_until: Option<OffsetDateTime>,
+    state_file: Mutex<Option<PathBuf>>,
     closed: AtomicBool,
 }
 
@@ -107,6 +111,8 @@ impl AuthenticatedClient {
             form,
             key,
             sent: Mutex::new(Vec::new()),
+            valid_until: Some(opened.valid_until),
+            state_file: Mutex::new(None),
             closed: AtomicBool::new(false),
         })
     }
@@ -135,6 +141,8 @@ impl AuthenticatedClient {
             form: state.form,
             key: state.key.key()?,
             sent: Mutex::new(state.sent.clone()),
+            valid_until: state.valid_until,
+            state_file: Mutex::new(None),
             closed: AtomicBool::new(false),
         })
     }
@@ -163,7 +171,41 @@ impl OnlineSession {
             form: self.form,
             key: KeyMaterial::of(&self.key),
             sent: self.sent.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            valid_until: self.valid_until,
         }
+    }
+
+    /// Keeps `path` up to date with [`OnlineSession::state`]: written now and after every
+    /// invoice sent (atomically, mode 0600 — it holds the session key), so that another process
+    /// can continue with [`AuthenticatedClient::resume_online`]. Removed by a successful
+    /// [`OnlineSession::close`] (a closed session takes no more invoices).
+    pub fn save_state_to(&self, path: impl Into<PathBuf>) -> Result<()> {
+        let path = path.into();
+        self.state().save(&path)?;
+        *self.state_file.lock().unwrap_or_else(|p| p.into_inner()) = Some(path);
+        Ok(())
+    }
+
+    fn state_file(&self) -> Option<PathBuf> {
+        self.state_file
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Until when the session accepts invoices (`validUntil` of the open answer; `None` for a
+    /// session resumed from a state saved without it).
+    pub fn valid_until(&self) -> Option<OffsetDateTime> {
+        self.valid_until
+    }
+
+    /// `GET /sessions/{ref}`: the session status now (code, invoice counters, UPO once closed).
+    pub async fn status(&self) -> Result<SessionStatusResponse> {
+        self.client
+            .sessions()
+            .status(self.reference.clone())
+            .send()
+            .await
     }
 
     /// Encrypts and sends one invoice: XML bytes (UTF-8 without BOM) or a typed
@@ -246,6 +288,13 @@ impl OnlineSession {
                 reference_number: sent.reference_number.as_str().to_owned(),
                 invoice_hash: sent.invoice_hash.clone(),
             });
+        if let Some(path) = self.state_file() {
+            // KSeF holds the invoice now: a state that cannot be written is reported, but the
+            // send is not (the caller would send it again).
+            if let Err(e) = self.state().save(&path) {
+                tracing::warn!(error = %e, "cannot save the online session state");
+            }
+        }
         Ok(sent)
     }
 
@@ -472,6 +521,12 @@ impl OnlineSession {
             Err(e) => return Err(e),
         }
         self.closed.store(true, Ordering::SeqCst);
+        if let Some(path) = self.state_file()
+            && let Err(e) = std::fs::remove_file(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(error = %e, path = %path.display(), "cannot remove the session state file");
+        }
         tracing::info!(session = %self.reference, "online session closed");
         Ok(())
     }

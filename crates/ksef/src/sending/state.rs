@@ -101,6 +101,9 @@ pub struct OnlineSessionState {
     pub(crate) key: KeyMaterial,
     /// Invoices sent so far.
     pub sent: Vec<SentRecord>,
+    /// Until when the session accepts invoices (absent in states saved by older versions).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub valid_until: Option<time::OffsetDateTime>,
 }
 
 /// One prepared part as saved.

@@ -1,0 +1,84 @@
+//! Short constructors of the common test-data requests, for [`crate::api::TestDataScope`] and
+//! [`crate::api::TestData`]: a subject, a person, permissions granted directly.
+//!
+//! ```no_run
+//! # async fn demo(client: ksef::Client, org: ksef::model::Nip, person: ksef::model::Nip,
+//! #     pesel: ksef::model::Pesel) -> ksef::Result<()> {
+//! use ksef::api::testdata_requests::{grant, person, subject};
+//! use ksef::model::{SubjectType, TestDataPermissionType as P};
+//!
+//! let (result, cleanup) = client.testdata().scoped(|t| async move {
+//!     t.create_subject(subject(&org, SubjectType::EnforcementAuthority, "Test organization")).await?;
+//!     t.create_person(person(&person, &pesel, "Test person")).await?;
+//!     t.grant_permissions(grant(&org, &person, [P::InvoiceWrite])).await?;
+//!     // … run tests …
+//!     Ok(())
+//! }).await;
+//! # Ok(()) }
+//! ```
+
+use ksef_model::{
+    Nip, PersonCreateRequest, Pesel, SubjectCreateRequest, SubjectType,
+    TestDataAuthorizedIdentifier, TestDataAuthorizedIdentifierType, TestDataContextIdentifier,
+    TestDataContextIdentifierType, TestDataPermission, TestDataPermissionType,
+    TestDataPermissionsGrantRequest,
+};
+
+/// `POST /testdata/subject`: a subject of `kind` without subunits.
+pub fn subject(nip: &Nip, kind: SubjectType, description: &str) -> SubjectCreateRequest {
+    SubjectCreateRequest::new(nip.clone(), kind, description.to_owned())
+}
+
+/// `POST /testdata/person`: a person (not a bailiff) with their own NIP.
+pub fn person(nip: &Nip, pesel: &Pesel, description: &str) -> PersonCreateRequest {
+    PersonCreateRequest::new(nip.clone(), pesel.clone(), false, description.to_owned())
+}
+
+/// `POST /testdata/permissions`: `permissions` in the context of `context`, for the subject
+/// with NIP `authorized` (each permission described by its name).
+pub fn grant(
+    context: &Nip,
+    authorized: &Nip,
+    permissions: impl IntoIterator<Item = TestDataPermissionType>,
+) -> TestDataPermissionsGrantRequest {
+    grant_to(
+        context,
+        TestDataAuthorizedIdentifierType::Nip,
+        authorized.as_str(),
+        permissions,
+    )
+}
+
+/// `POST /testdata/permissions`: `permissions` in the context of `context`, for the person with
+/// PESEL `authorized`.
+pub fn grant_to_pesel(
+    context: &Nip,
+    authorized: &Pesel,
+    permissions: impl IntoIterator<Item = TestDataPermissionType>,
+) -> TestDataPermissionsGrantRequest {
+    grant_to(
+        context,
+        TestDataAuthorizedIdentifierType::Pesel,
+        authorized.as_str(),
+        permissions,
+    )
+}
+
+fn grant_to(
+    context: &Nip,
+    kind: TestDataAuthorizedIdentifierType,
+    authorized: &str,
+    permissions: impl IntoIterator<Item = TestDataPermissionType>,
+) -> TestDataPermissionsGrantRequest {
+    TestDataPermissionsGrantRequest::new(
+        TestDataContextIdentifier::new(
+            TestDataContextIdentifierType::Nip,
+            context.as_str().to_owned(),
+        ),
+        TestDataAuthorizedIdentifier::new(kind, authorized.to_owned()),
+        permissions
+            .into_iter()
+            .map(|p| TestDataPermission::new(p.to_string(), p))
+            .collect(),
+    )
+}
