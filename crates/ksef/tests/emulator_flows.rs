@@ -241,7 +241,7 @@ async fn scoped_test_data_is_undone_after_a_panic() {
                 t.create_person(person(&s, &p, "test person")).await?;
                 panic!("an assertion of the caller's test fails");
                 #[allow(unreachable_code)]
-                Ok(())
+                Ok::<(), Error>(())
             })
             .await
     });

@@ -193,3 +193,25 @@ pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
     std::fs::write(&path, bytes)?;
     Ok(path)
 }
+
+/// A random valid NIP (the stand-in of ksef2's `generate_nip()`).
+pub(crate) fn nip() -> Nip {
+    Nip::new_unchecked(random_nip(&mut rand::thread_rng()).as_str())
+}
+
+/// A random valid PESEL (the stand-in of ksef2's `generate_pesel()`).
+pub(crate) fn pesel() -> Pesel {
+    Pesel::new_unchecked(random_pesel(&mut rand::thread_rng()).as_str())
+}
+
+/// A self-signed TEST certificate of a person identified by NIP (ksef2's
+/// `generate_test_certificate(nip)`).
+pub(crate) fn nip_certificate(nip: &Nip) -> Result<Credentials> {
+    let who = PersonIdentifier::Nip(nip.as_str().to_owned());
+    Ok(test_certs::person_certificate(
+        "Jan",
+        "Kowalski",
+        &who,
+        TestKeyType::P256,
+    )?)
+}

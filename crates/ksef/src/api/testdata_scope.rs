@@ -222,12 +222,13 @@ impl TestDataScope {
 
 /// What [`TestData::scoped`] returns: the body's result, and the outcome of the cleanup (every
 /// failed undo step's error).
-pub type ScopedResult<T> = (Result<T>, Result<(), Vec<Error>>);
+pub type ScopedResult<T, E = Error> = (Result<T, E>, Result<(), Vec<Error>>);
 
 impl TestData {
     /// Runs `body` with a fresh [`TestDataScope`] and then undoes everything it recorded —
     /// also when `body` returns an error or panics (the panic goes on after the cleanup).
-    /// Returns the body's result together with the cleanup's.
+    /// Returns the body's result together with the cleanup's. The body may fail with any error
+    /// type (`ksef::Error` for a body that only calls the SDK).
     ///
     /// ```no_run
     /// # async fn demo(client: ksef::Client, nip: ksef::model::Nip) -> ksef::Result<()> {
@@ -239,10 +240,10 @@ impl TestData {
     /// assert!(cleanup.is_ok());
     /// # Ok(()) }
     /// ```
-    pub async fn scoped<T, F, Fut>(&self, body: F) -> ScopedResult<T>
+    pub async fn scoped<T, E, F, Fut>(&self, body: F) -> ScopedResult<T, E>
     where
         F: FnOnce(Arc<TestDataScope>) -> Fut,
-        Fut: Future<Output = Result<T>>,
+        Fut: Future<Output = Result<T, E>>,
     {
         let scope = Arc::new(self.scope());
         let outcome = AssertUnwindSafe(body(scope.clone())).catch_unwind().await;
