@@ -17,7 +17,7 @@ use futures::{StreamExt, TryStreamExt};
 use ksef::batch::{InvoiceSource, PackageBuilder};
 use ksef::crypto::symmetric::SymmetricKey;
 use ksef::model::SessionType;
-use ksef::sending::{BatchSessionState, OnlineSessionState};
+use ksef::sending::{BatchSessionState, OnlineSessionState, package_from_paths};
 use ksef::{InvoiceForm, OnlineSession};
 
 #[tokio::main]
@@ -61,8 +61,7 @@ async fn main() -> common::Result {
     // [/manual-lifecycle]
 
     // [batch-session]
-    let files = ["invoice-1.xml", "invoice-2.xml"].map(|f| InvoiceSource::from_file(dir.join(f)));
-    let package = PackageBuilder::new().extend(files);
+    let package = package_from_paths(["invoice-1.xml", "invoice-2.xml"].map(|f| dir.join(f)))?;
     let reference = auth
         .with_batch_session(form, package, |session| async move {
             session.upload_parts().await?;

@@ -9,6 +9,31 @@
 //!
 //! The request and response types live in [`model`] (generated from the official OpenAPI
 //! spec); the transport, retries and throttling in [`http`]; the cryptography in [`crypto`].
+//!
+//! Log in, send one invoice and get its KSeF number:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use ksef::auth::{ContextIdentifier, XadesOptions};
+//! use ksef::crypto::credentials::Credentials;
+//! use ksef::{Client, Environment, InvoiceForm};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::new(Environment::Test)?;
+//! let seal = Credentials::from_pkcs12(&std::fs::read("seal.p12")?, "password")?;
+//! let context = ContextIdentifier::Nip("5265877635".into());
+//! let session = client.login_xades(&seal, context, &XadesOptions::default()).await?;
+//!
+//! let online = session.open_online(InvoiceForm::Fa3).await?;
+//! let sent = online.send_invoice(&std::fs::read("invoice.xml")?).await;
+//! let accepted = match sent {
+//!     Ok(sent) => online.wait_for_invoice(&sent, Duration::from_secs(120)).await,
+//!     Err(e) => Err(e),
+//! };
+//! online.close().await?;
+//! println!("KSeF number: {}", accepted?.ksef_number);
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod api;

@@ -2,15 +2,15 @@
 //! [`crate::api::TestData`]: a subject, a person, permissions granted directly.
 //!
 //! ```no_run
-//! # async fn demo(client: ksef::Client, org: ksef::model::Nip, person: ksef::model::Nip,
+//! # async fn demo(client: ksef::Client, org: ksef::model::Nip, someone: ksef::model::Nip,
 //! #     pesel: ksef::model::Pesel) -> ksef::Result<()> {
 //! use ksef::api::testdata_requests::{grant, person, subject};
 //! use ksef::model::{SubjectType, TestDataPermissionType as P};
 //!
 //! let (result, cleanup) = client.testdata().scoped(|t| async move {
 //!     t.create_subject(subject(&org, SubjectType::EnforcementAuthority, "Test organization")).await?;
-//!     t.create_person(person(&person, &pesel, "Test person")).await?;
-//!     t.grant_permissions(grant(&org, &person, [P::InvoiceWrite])).await?;
+//!     t.create_person(person(&someone, &pesel, "Test person")).await?;
+//!     t.grant_permissions(grant(&org, &someone, [P::InvoiceWrite])).await?;
 //!     // … run tests …
 //!     Ok(())
 //! }).await;
