@@ -12,7 +12,7 @@
 //!     t.create_person(person(&someone, &pesel, "Test person")).await?;
 //!     t.grant_permissions(grant(&org, &someone, [P::InvoiceWrite])).await?;
 //!     // … run tests …
-//!     Ok(())
+//!     Ok::<_, ksef::Error>(())
 //! }).await;
 //! # Ok(()) }
 //! ```

@@ -228,7 +228,7 @@ impl TestData {
     /// Runs `body` with a fresh [`TestDataScope`] and then undoes everything it recorded —
     /// also when `body` returns an error or panics (the panic goes on after the cleanup).
     /// Returns the body's result together with the cleanup's. The body may fail with any error
-    /// type (`ksef::Error` for a body that only calls the SDK).
+    /// type; a body ending in `Ok(..)` names it, e.g. `Ok::<_, ksef::Error>(())`.
     ///
     /// ```no_run
     /// # async fn demo(client: ksef::Client, nip: ksef::model::Nip) -> ksef::Result<()> {
