@@ -1,5 +1,6 @@
 //! Short constructors of the common test-data requests, for [`crate::api::TestDataScope`] and
-//! [`crate::api::TestData`]: a subject, a person, permissions granted directly.
+//! [`crate::api::TestData`]: a subject, a person, permissions granted directly, a removal, a
+//! blocked context.
 //!
 //! ```no_run
 //! # async fn demo(client: ksef::Client, org: ksef::model::Nip, someone: ksef::model::Nip,
@@ -18,10 +19,12 @@
 //! ```
 
 use ksef_model::{
-    Nip, PersonCreateRequest, Pesel, SubjectCreateRequest, SubjectType,
-    TestDataAuthorizedIdentifier, TestDataAuthorizedIdentifierType, TestDataContextIdentifier,
-    TestDataContextIdentifierType, TestDataPermission, TestDataPermissionType,
-    TestDataPermissionsGrantRequest,
+    BlockContextAuthenticationRequest, Nip, PersonCreateRequest, Pesel, SubjectCreateRequest,
+    SubjectRemoveRequest, SubjectType, TestDataAuthenticationContextIdentifier,
+    TestDataAuthenticationContextIdentifierType, TestDataAuthorizedIdentifier,
+    TestDataAuthorizedIdentifierType, TestDataContextIdentifier, TestDataContextIdentifierType,
+    TestDataPermission, TestDataPermissionType, TestDataPermissionsGrantRequest,
+    UnblockContextAuthenticationRequest,
 };
 
 /// `POST /testdata/subject`: a subject of `kind` without subunits.
@@ -80,5 +83,32 @@ fn grant_to(
             .into_iter()
             .map(|p| TestDataPermission::new(p.to_string(), p))
             .collect(),
+    )
+}
+
+/// `POST /testdata/subject/remove`: removes the subject with NIP `nip`.
+pub fn remove_subject(nip: &Nip) -> SubjectRemoveRequest {
+    SubjectRemoveRequest::new(nip.clone())
+}
+
+/// `POST /testdata/context/block`: authentication in the context of NIP `nip` is refused
+/// (status 480) until it is unblocked.
+pub fn block(nip: &Nip) -> BlockContextAuthenticationRequest {
+    BlockContextAuthenticationRequest {
+        context_identifier: Some(nip_context(nip)),
+    }
+}
+
+/// `POST /testdata/context/unblock`: undoes [`block`].
+pub fn unblock(nip: &Nip) -> UnblockContextAuthenticationRequest {
+    UnblockContextAuthenticationRequest {
+        context_identifier: Some(nip_context(nip)),
+    }
+}
+
+fn nip_context(nip: &Nip) -> TestDataAuthenticationContextIdentifier {
+    TestDataAuthenticationContextIdentifier::new(
+        nip.as_str().to_owned(),
+        TestDataAuthenticationContextIdentifierType::Nip,
     )
 }

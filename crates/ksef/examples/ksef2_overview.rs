@@ -1,0 +1,130 @@
+//! The scenarios of the ksef2 (Python SDK) overview, in Rust: environments, the three logins,
+//! an online session with status and download, resuming, KSeF tokens, authentication sessions,
+//! manual test data and error handling. (Its test-data and complete-workflow scenarios are in
+//! the `ksef2_invoices` example.) Each scenario is one block between `// [name]` and
+//! `// [/name]`; docs/compared-with-ksef2.md counts their lines against the Python versions.
+//!
+//! Run it with `cargo run -p ksef --example ksef2_overview` (embedded emulator) or set
+//! `KSEF_BASE_URL` to use another server.
+#![allow(clippy::print_stdout)]
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::time::Duration;
+
+use ksef::api::testdata_requests::{block, remove_subject, subject, unblock};
+use ksef::auth::{ContextIdentifier, XadesOptions};
+use ksef::model::{
+    AuthenticationTokenStatus, GenerateTokenRequest, Nip, SubjectType, TokenPermissionType,
+};
+use ksef::sending::OnlineSessionState;
+use ksef::{Client, Environment, Error, InvoiceForm};
+
+#[tokio::main]
+async fn main() -> common::Result {
+    let server = common::Server::start().await?;
+    let seller = common::create_person(&server.client, "example ksef2_overview").await?;
+    let nip = Nip::new_unchecked(seller.nip.as_str());
+    let dir = common::output_dir("ksef2_overview")?;
+    std::fs::write(
+        dir.join("invoice.xml"),
+        common::invoice(&seller.nip, "FV/K2O/1"),
+    )?;
+    let form = InvoiceForm::Fa3;
+    let (invoice_path, timeout) = (dir.join("invoice.xml"), Duration::from_secs(60));
+
+    // [environments]
+    let _test = Client::new(Environment::Test)?;
+    let _production = Client::new(Environment::Production)?;
+    let _demo = Client::new(Environment::Demo)?;
+    // [/environments]
+    let client = server.client.clone();
+
+    // [auth-xades]
+    let cert = common::nip_certificate(&nip)?;
+    let context = ContextIdentifier::Nip(nip.to_string());
+    let options = XadesOptions::default();
+    let auth = client.login_xades(&cert, context, &options).await?;
+    println!("{:?}", auth.access_token().await?.0);
+    println!("{:?}", auth.refresh_token().token);
+    // [/auth-xades]
+
+    let tokens = auth.tokens();
+    let request = GenerateTokenRequest::new(
+        vec![
+            TokenPermissionType::InvoiceRead,
+            TokenPermissionType::InvoiceWrite,
+        ],
+        "API integration token".into(),
+    );
+    let generated = tokens.generate(request.clone()).await?;
+    auth.wait_for_token_active(&generated.reference_number, Duration::from_secs(60))
+        .await?;
+    let ksef_token = generated.token;
+    // [auth-token]
+    let context = ContextIdentifier::Nip(nip.to_string());
+    let _by_token = client.login_token(&ksef_token, context).await?;
+    // [/auth-token]
+
+    // [token-refresh]
+    auth.refresh_access_token().await?;
+    // [/token-refresh]
+
+    // [open-session-send]
+    let session = auth.open_online(form).await?;
+    let result = session.send_invoice(&std::fs::read(&invoice_path)?).await?;
+    println!("{}", result.reference_number);
+    let status = session.wait_for_invoice(&result, timeout).await?;
+    let xml_bytes = auth.invoices().download(status.ksef_number).await?;
+    // [/open-session-send]
+    println!("downloaded {} bytes", xml_bytes.as_bytes().len());
+
+    // [session-resume]
+    let state_json = serde_json::to_string(&session.state())?;
+    let restored_state: OnlineSessionState = serde_json::from_str(&state_json)?;
+    let resumed = auth.resume_online(restored_state)?;
+    // [/session-resume]
+    resumed.close().await?;
+    session.close().await?;
+
+    // [token-management]
+    let result = tokens.generate(request).await?;
+    println!("{}", result.token);
+    let active = Some(vec![AuthenticationTokenStatus::Active]);
+    let response = tokens.list().with(|r| r.status = active).await?;
+    let status = tokens.status(result.reference_number.clone()).await?;
+    tokens.revoke(result.reference_number).await?;
+    // [/token-management]
+    println!("{} tokens, {:?}", response.tokens.len(), status.status);
+
+    // [session-management]
+    let sessions = auth.auth_sessions().list().with(|r| r.page_size = Some(20));
+    println!("{}", sessions.await?.items.len());
+    auth.auth_sessions().terminate_current().await?;
+    // [/session-management]
+
+    let org = common::nip();
+    // [testdata-manual]
+    let (kind, t) = (SubjectType::EnforcementAuthority, client.testdata());
+    t.create_subject(subject(&org, kind, "Test org")).await?;
+    t.remove_subject(remove_subject(&org)).await?;
+    t.block_context(block(&org)).await?;
+    t.unblock_context(unblock(&org)).await?;
+    // [/testdata-manual]
+
+    // [error-handling]
+    match client
+        .login_token("not-a-token", ContextIdentifier::Nip(nip.to_string()))
+        .await
+    {
+        Err(Error::AuthFailed { kind, .. }) => println!("Authentication failed: {kind:?}"),
+        Err(Error::Http(e)) => println!("API error: {:?} - {e}", e.status()),
+        Err(e) => println!("General error: {e}"),
+        Ok(_) => {}
+    }
+    // [/error-handling]
+
+    server.stop().await;
+    Ok(())
+}
