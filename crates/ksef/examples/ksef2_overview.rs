@@ -16,7 +16,9 @@ use std::time::Duration;
 use ksef::api::testdata_requests::{block, remove_subject, subject, unblock};
 use ksef::auth::{ContextIdentifier, XadesOptions};
 use ksef::model::{
-    AuthenticationTokenStatus, GenerateTokenRequest, Nip, SubjectType, TokenPermissionType,
+    AuthenticationTokenStatus, CompressionType, GenerateTokenRequest, InvoiceQueryDateRange,
+    InvoiceQueryDateType, InvoiceQueryFilters, InvoiceQuerySubjectType, Nip, SubjectType,
+    TokenPermissionType,
 };
 use ksef::sending::OnlineSessionState;
 use ksef::{Client, Environment, Error, InvoiceForm};
@@ -97,6 +99,23 @@ async fn main() -> common::Result {
     tokens.revoke(result.reference_number).await?;
     // [/token-management]
     println!("{} tokens, {:?}", response.tokens.len(), status.status);
+
+    let since = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    // [export-download]
+    let filters = InvoiceQueryFilters::new(
+        InvoiceQuerySubjectType::Subject1,
+        InvoiceQueryDateRange::new(InvoiceQueryDateType::Issue, since),
+    );
+    let export = auth
+        .start_export(filters, false, CompressionType::Zip)
+        .await?;
+    let package = export.wait(timeout).await?;
+    let target_directory = dir.join("downloads");
+    let (limits, parallel) = (Default::default(), 4);
+    let paths = export.download(&package, &target_directory, &limits, parallel);
+    let paths = paths.await?.files;
+    // [/export-download]
+    println!("exported {} invoice(s)", paths.len());
 
     // [session-management]
     let sessions = auth.auth_sessions().list().with(|r| r.page_size = Some(20));
