@@ -122,7 +122,23 @@ async fn main() -> common::Result {
     let upo = session.upo_by_ksef_number(&ksef_number).await?;
     println!("UPO size: {} bytes", upo.as_bytes().len());
     // [/get-upo]
+    let reference = &invoice_ref.reference_number;
+    // [invoice-status]
+    let status = session.invoice_status(reference).await?;
+    // [/invoice-status]
+    // [upo-by-reference]
+    let upo = session.upo(reference).await?;
+    // [/upo-by-reference]
+    println!(
+        "status {}, UPO {} bytes",
+        status.status.code,
+        upo.as_bytes().len()
+    );
     session.close().await?;
+    // [session-upo]
+    let pages = session.session_upo(Duration::from_secs(60)).await?;
+    // [/session-upo]
+    println!("session UPO: {} page(s)", pages.len());
 
     server.stop().await;
     Ok(())
