@@ -276,6 +276,15 @@ async fn from_tokens_shares_one_login() {
     session.close().await.unwrap();
 }
 
+/// The Ministry replaces its `SymmetricKeyEncryption` key; the old one is refused with 21470.
+fn rotate_session_key(emulator: &ksef_emulator::Emulator) {
+    emulator
+        .state()
+        .keys()
+        .rotate(KeyUsage::SymmetricKeyEncryption)
+        .unwrap();
+}
+
 /// Issue 14: the key cache owns the 21470 re-fetch, so opening a session or an export survives
 /// a key change at the Ministry made after the keys were cached.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -283,19 +292,11 @@ async fn opening_survives_a_key_rotation() {
     let (emulator, client) = login(fast()).await;
     let first = client.open_online(InvoiceForm::Fa3).await.unwrap();
     first.close().await.unwrap();
-    emulator
-        .state()
-        .keys()
-        .rotate(KeyUsage::SymmetricKeyEncryption)
-        .unwrap();
+    rotate_session_key(&emulator);
     let second = client.open_online(InvoiceForm::Fa3).await.unwrap();
     second.close().await.unwrap();
 
-    emulator
-        .state()
-        .keys()
-        .rotate(KeyUsage::SymmetricKeyEncryption)
-        .unwrap();
+    rotate_session_key(&emulator);
     let spool = tempfile::tempdir().unwrap();
     let outcome = client
         .submit_batch(
@@ -307,11 +308,7 @@ async fn opening_survives_a_key_rotation() {
         .unwrap();
     assert_eq!(outcome.status.status.code, 200);
 
-    emulator
-        .state()
-        .keys()
-        .rotate(KeyUsage::SymmetricKeyEncryption)
-        .unwrap();
+    rotate_session_key(&emulator);
     let now = time::OffsetDateTime::now_utc();
     let filters = ksef::model::InvoiceQueryFilters::new(
         ksef::model::InvoiceQuerySubjectType::Subject1,

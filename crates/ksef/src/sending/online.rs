@@ -508,13 +508,7 @@ impl OnlineSession {
         match result {
             Ok(_) => {}
             Err(e) if e.has_code(21180) || e.may_have_reached_server() => {
-                let status = self
-                    .client
-                    .sessions()
-                    .status(self.reference.clone())
-                    .send()
-                    .await?;
-                if status.status.code < 150 {
+                if self.status().await?.status.code < 150 {
                     return Err(e);
                 }
             }
