@@ -13,11 +13,13 @@ mod common;
 
 use std::time::Duration;
 
+use ksef::api::permission_requests::{entity_grant, person_grant};
 use ksef::api::testdata_requests::{block, remove_subject, subject, unblock};
 use ksef::auth::{ContextIdentifier, XadesOptions};
 use ksef::model::{
-    AuthenticationTokenStatus, CompressionType, GenerateTokenRequest, InvoiceQueryDateRange,
-    InvoiceQueryDateType, InvoiceQueryFilters, InvoiceQuerySubjectType, Nip, SubjectType,
+    AuthenticationTokenStatus, CompressionType, EntityPermissionType, GenerateTokenRequest,
+    InvoiceQueryDateRange, InvoiceQueryDateType, InvoiceQueryFilters, InvoiceQuerySubjectType, Nip,
+    PersonPermissionType, PersonPermissionsQueryRequest, PersonPermissionsQueryType, SubjectType,
     TokenPermissionType,
 };
 use ksef::sending::OnlineSessionState;
@@ -116,6 +118,21 @@ async fn main() -> common::Result {
     let paths = paths.await?.files;
     // [/export-download]
     println!("exported {} invoice(s)", paths.len());
+
+    let (pesel, partner_nip) = (common::pesel(), common::nip());
+    // [permissions]
+    let permissions = auth.permissions();
+    let read = [PersonPermissionType::InvoiceRead];
+    let grant = person_grant(&pesel, ("Jan", "Kowalski"), read, "Read access");
+    permissions.grant_to_persons(grant).await?;
+    let read = [(EntityPermissionType::InvoiceRead, true)];
+    let grant = entity_grant(&partner_nip, "Partner Company", read, "Entity access");
+    permissions.grant_to_entities(grant).await?;
+    let query =
+        PersonPermissionsQueryRequest::new(PersonPermissionsQueryType::PermissionsInCurrentContext);
+    let resp = permissions.query_persons(query).await?;
+    // [/permissions]
+    println!("{} permission(s) in this context", resp.permissions.len());
 
     // [session-management]
     let sessions = auth.auth_sessions().list().with(|r| r.page_size = Some(20));

@@ -25,6 +25,7 @@ mod invoices;
 mod lighthouse;
 mod limits;
 mod peppol;
+pub mod permission_requests;
 mod permissions;
 mod security;
 mod sessions;
