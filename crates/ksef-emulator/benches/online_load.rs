@@ -49,7 +49,7 @@ fn invoice(seller: &str, number: &str, date: &str) -> String {
     <Adres><KodKraju>PL</KodKraju><AdresL1>ul. Testowa 1, 00-001 Warszawa</AdresL1></Adres>
   </Podmiot1>
   <Podmiot2>
-    <DaneIdentyfikacyjne><NIP>7010002137</NIP><Nazwa>Nabywca</Nazwa></DaneIdentyfikacyjne>
+    <DaneIdentyfikacyjne><NIP>7010002139</NIP><Nazwa>Nabywca</Nazwa></DaneIdentyfikacyjne>
     <Adres><KodKraju>PL</KodKraju><AdresL1>ul. Kupiecka 2, 30-001 Kraków</AdresL1></Adres>
     <JST>2</JST>
     <GV>2</GV>

@@ -67,7 +67,7 @@ async fn online_session_accepts_invoices_and_issues_upo() {
             .expect("stored invoice");
         let m = &rec.metadata;
         assert_eq!(m.seller.nip.as_str(), nip);
-        assert_eq!(m.buyer.identifier.value.as_deref(), Some("7010002137"));
+        assert_eq!(m.buyer.identifier.value.as_deref(), Some("7010002139"));
         assert_eq!(
             (m.net_amount, m.vat_amount, m.gross_amount),
             (100.0, 23.0, 123.0)

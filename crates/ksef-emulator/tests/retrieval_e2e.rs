@@ -13,7 +13,7 @@ use support::seed::{self, rfc3339};
 use time::OffsetDateTime;
 
 /// The buyer NIP of the `sending::invoice` template.
-const BUYER: &str = "7010002137";
+const BUYER: &str = "7010002139";
 
 #[tokio::test]
 async fn invoices_sent_online_can_be_downloaded_queried_and_exported() {

@@ -16,14 +16,14 @@ fn reads_the_basic_fixture() {
     let p = parse(BASIC.as_bytes(), Form::Fa3).expect("valid");
     assert_eq!(p.seller_nip, "5265877635");
     assert_eq!(p.buyer.identifier.r#type, BuyerIdentifierType::Nip);
-    assert_eq!(p.buyer_nip.as_deref(), Some("7010002137"));
+    assert_eq!(p.buyer_nip.as_deref(), Some("7010002139"));
     assert_eq!((p.net, p.vat, p.gross), (100.0, 23.0, 123.0));
     assert_eq!(p.currency, "PLN");
     assert_eq!(p.kind_raw, "VAT");
     assert_eq!(p.invoice_number, "FV/2026/02/0001");
     assert!(!p.has_attachment && !p.is_self_invoicing);
     assert!(p.may_be_sent_by("5265877635", Form::Fa3));
-    assert!(!p.may_be_sent_by("7010002137", Form::Fa3));
+    assert!(!p.may_be_sent_by("7010002139", Form::Fa3));
 }
 
 #[test]
@@ -47,7 +47,7 @@ fn reads_foreign_currency_third_parties_and_authorised_subject() {
 #[test]
 fn reads_a_vat_rr_invoice_issued_by_the_buyer() {
     let p = parse(RR.as_bytes(), Form::FaRr).expect("valid");
-    assert_eq!(p.seller_nip, "7010002137");
+    assert_eq!(p.seller_nip, "7010002139");
     assert_eq!(p.buyer_nip.as_deref(), Some("5265877635"));
     assert_eq!((p.net, p.vat, p.gross), (1000.0, 70.0, 1070.0));
     assert_eq!(p.invoice_type.as_str(), "VatRr");
