@@ -137,3 +137,64 @@ fn send_and_batch_refuse_schema_invalid_fa3_before_opening_a_session() {
         );
     }
 }
+
+#[test]
+fn render_writes_pdf_and_html_and_upo_render_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, html) = (dir.path().join("out/fv.pdf"), dir.path().join("fv.html"));
+    let number = "5265877635-20250826-0100001AF629-AF";
+    let out = ksef()
+        .args(["--output", "json", "invoice", "render"])
+        .arg(sample(1))
+        .args(["--ksef-number", number, "--pdf"])
+        .arg(&pdf)
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("SPRZEDAWCA") && page.contains(number));
+    // Only the finished files: no temporary file left beside them.
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("out")).unwrap().count(),
+        1
+    );
+
+    let bad = ksef()
+        .args(["invoice", "render"])
+        .arg(sample(1))
+        .args(["--ksef-number", "nonsense", "--pdf"])
+        .arg(dir.path().join("bad.pdf"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        bad.status.code(),
+        Some(3),
+        "a bad KSeF number is a configuration error"
+    );
+    assert!(!dir.path().join("bad.pdf").exists());
+
+    let upo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(
+        "../../../shared/ksef-docs/faktury/upo/przyklady/v4-3/kontekst-nip/upo-sesja-kontekst-id-nip.xml",
+    );
+    let upo_pdf = dir.path().join("upo.pdf");
+    let out = ksef()
+        .args(["upo", "render"])
+        .arg(&upo)
+        .arg("--pdf")
+        .arg(&upo_pdf)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read(&upo_pdf).unwrap().starts_with(b"%PDF-"));
+}

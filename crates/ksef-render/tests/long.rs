@@ -61,5 +61,8 @@ fn a_cell_longer_than_a_page_continues_on_the_next() {
         .unwrap();
     let text = pdf_text(&pdf);
     assert!(page_count(&text) >= 3);
-    assert_eq!(text.matches("bardzo długa nazwa").count(), 2000);
+    // Every word is there once (phrases may be cut by the footer and header of a page break).
+    for word in ["bardzo", "długa"] {
+        assert_eq!(text.matches(word).count(), 2000, "{word}");
+    }
 }

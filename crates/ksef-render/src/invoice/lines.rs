@@ -13,7 +13,9 @@ pub(super) fn blocks(invoice: &Invoice, out: &mut Vec<Block>) {
         out.push(Block::Table(lines(fa)));
     }
     let summary = vat_summary(fa);
-    if !summary.rows.is_empty() {
+    if summary.rows.is_empty() {
+        out.push(Block::Section("Należność".into()));
+    } else {
         out.push(Block::Section("Podsumowanie wg stawek".into()));
         out.push(Block::Table(summary));
     }
@@ -40,7 +42,7 @@ fn lines(fa: &Fa) -> Table {
     use Align::{Left, Right};
     let mut t = Table::new(&[
         ("Lp.", 0.45, Right),
-        ("Uniwersalny unikalny numer wiersza faktury", 1.5, Left),
+        ("Uniwersalny unikalny numer wiersza faktury", 0.3, Left),
         ("Nazwa (rodzaj) towaru lub usługi", 3.2, Left),
         ("Indeks", 1.0, Left),
         ("Jednostka miary", 0.7, Left),
@@ -52,7 +54,7 @@ fn lines(fa: &Fa) -> Table {
         ("Stawka podatku", 0.65, Right),
         ("Stawka podatku od wartości dodanej", 0.7, Right),
         ("Data dostawy / usługi", 0.9, Left),
-        ("Klasyfikacja", 1.0, Left),
+        ("Klasyfikacja", 0.5, Left),
         ("Kwota podatku akcyzowego", 0.9, Right),
         ("GTU / procedura", 0.8, Left),
         ("Kurs waluty", 0.7, Right),

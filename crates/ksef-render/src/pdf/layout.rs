@@ -321,16 +321,10 @@ impl Layouter<'_> {
     }
 
     fn table(&mut self, table: &Table) {
-        let total: f32 = table
-            .columns
-            .iter()
-            .map(|c| c.weight)
-            .sum::<f32>()
-            .max(0.001);
-        let mut xs = Vec::with_capacity(table.columns.len());
+        let widths = self.column_widths(table);
+        let mut xs = Vec::with_capacity(widths.len());
         let mut x = MARGIN_X;
-        for c in &table.columns {
-            let w = CONTENT_W * c.weight / total;
+        for w in widths {
             xs.push((x, w));
             x += w;
         }
@@ -375,6 +369,53 @@ impl Layouter<'_> {
             }
         }
         self.y += 4.0;
+    }
+
+    /// Column widths: each column gets at least its longest word (so dates and amounts do not
+    /// break), the rest of the width is shared by the columns' weights.
+    fn column_widths(&self, table: &Table) -> Vec<f32> {
+        let longest_word = |face: &FontFace, size: f32, text: &str| {
+            text.split([' ', '\n'])
+                .map(|w| face.width(w, size))
+                .fold(0.0, f32::max)
+        };
+        let cap = CONTENT_W * 0.3;
+        let minimum: Vec<f32> = table
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let header = longest_word(&self.fonts.bold, 6.5, &c.header).min(60.0);
+                let body = table
+                    .rows
+                    .iter()
+                    .map(|r| (r, &self.fonts.regular))
+                    .chain(table.footer.iter().map(|r| (r, &self.fonts.bold)))
+                    .filter_map(|(r, face)| r.get(i).map(|t| longest_word(face, SMALL, t)))
+                    .fold(0.0, f32::max);
+                (header.max(body) + 2.0 * CELL_PAD + 0.5).min(cap)
+            })
+            .collect();
+        let total_weight: f32 = table
+            .columns
+            .iter()
+            .map(|c| c.weight)
+            .sum::<f32>()
+            .max(0.001);
+        let needed: f32 = minimum.iter().sum();
+        if needed >= CONTENT_W {
+            return table
+                .columns
+                .iter()
+                .map(|c| CONTENT_W * c.weight / total_weight)
+                .collect();
+        }
+        let spare = CONTENT_W - needed;
+        minimum
+            .iter()
+            .zip(&table.columns)
+            .map(|(m, c)| m + spare * c.weight / total_weight)
+            .collect()
     }
 
     fn codes(&mut self, codes: &[Code]) -> Result<(), RenderError> {
