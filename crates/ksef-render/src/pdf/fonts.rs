@@ -5,8 +5,10 @@ use std::sync::OnceLock;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str};
+use skrifa::charmap::Charmap;
+use skrifa::metrics::Metrics;
+use skrifa::prelude::{FontRef, LocationRef, MetadataProvider, Size};
 use subsetter::GlyphRemapper;
-use ttf_parser::{Face, GlyphId};
 
 use crate::RenderError;
 
@@ -20,33 +22,59 @@ pub(crate) enum Weight {
     Bold,
 }
 
-/// A parsed face with its advance widths cached per character.
+/// A parsed face: its metrics, the advance of every glyph, and the glyphs of the common
+/// characters looked up once.
 pub(crate) struct FontFace {
     data: &'static [u8],
-    face: Face<'static>,
-    units_per_em: f32,
-    /// Glyph and advance (font units) of the characters below U+0800, looked up once.
+    charmap: Charmap<'static>,
+    metrics: Metrics,
+    /// Advance width of each glyph, in font units.
+    advances: Vec<u16>,
+    /// Glyph and advance (font units) of the characters below U+0800.
     basic: Vec<(u16, u16)>,
 }
 
 impl FontFace {
     fn load(data: &'static [u8]) -> Result<Self, RenderError> {
-        let face = Face::parse(data, 0).map_err(|e| RenderError::Font(e.to_string()))?;
-        let units_per_em = f32::from(face.units_per_em());
+        let font = FontRef::new(data).map_err(|e| RenderError::Font(e.to_string()))?;
+        let metrics = font.metrics(Size::unscaled(), LocationRef::default());
+        let glyph_metrics = font.glyph_metrics(Size::unscaled(), LocationRef::default());
+        let advances: Vec<u16> = (0..u32::from(metrics.glyph_count))
+            .map(|g| {
+                let w = glyph_metrics
+                    .advance_width(skrifa::GlyphId::new(g))
+                    .unwrap_or(0.0);
+                w.round().clamp(0.0, f32::from(u16::MAX)) as u16
+            })
+            .collect();
+        let charmap = font.charmap();
+        let glyph_of = |c: u32| {
+            charmap
+                .map(c)
+                .and_then(|g| u16::try_from(g.to_u32()).ok())
+                .unwrap_or(0)
+        };
         let basic = (0u32..0x800)
             .map(|c| {
-                let glyph = char::from_u32(c)
-                    .and_then(|c| face.glyph_index(c))
-                    .unwrap_or(GlyphId(0));
-                (glyph.0, face.glyph_hor_advance(glyph).unwrap_or(0))
+                let g = glyph_of(c);
+                (g, advances.get(usize::from(g)).copied().unwrap_or(0))
             })
             .collect();
         Ok(Self {
             data,
-            face,
-            units_per_em,
+            charmap,
+            metrics,
+            advances,
             basic,
         })
+    }
+
+    fn units_per_em(&self) -> f32 {
+        f32::from(self.metrics.units_per_em.max(1))
+    }
+
+    fn advance(&self, glyph: u16) -> u16 {
+        self.advances.get(usize::from(glyph)).copied().unwrap_or(0)
     }
 
     /// The glyph of `c` and its advance in font units; a character the font lacks becomes `?`.
@@ -56,8 +84,12 @@ impl FontFace {
             if hit.0 != 0 || c == '\0' {
                 return hit;
             }
-        } else if let Some(g) = self.face.glyph_index(c) {
-            return (g.0, self.face.glyph_hor_advance(g).unwrap_or(0));
+        } else if let Some(g) = self
+            .charmap
+            .map(c)
+            .and_then(|g| u16::try_from(g.to_u32()).ok())
+        {
+            return (g, self.advance(g));
         }
         self.basic.get('?' as usize).copied().unwrap_or((0, 0))
     }
@@ -65,12 +97,12 @@ impl FontFace {
     /// Width of `text` at `size` points.
     pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
         let units: u32 = text.chars().map(|c| u32::from(self.glyph(c).1)).sum();
-        units as f32 * size / self.units_per_em
+        units as f32 * size / self.units_per_em()
     }
 
     /// Ascender at `size` points.
     pub(crate) fn ascent(&self, size: f32) -> f32 {
-        f32::from(self.face.ascender()) * size / self.units_per_em
+        self.metrics.ascent * size / self.units_per_em()
     }
 }
 
@@ -166,13 +198,11 @@ impl FontUse {
             .encoding_predefined(Name(b"Identity-H"))
             .descendant_font(cid_ref)
             .to_unicode(cmap_ref);
-        let scale = 1000.0 / self.face.units_per_em;
+        let scale = 1000.0 / self.face.units_per_em();
         let widths: Vec<f32> = self
             .remapper
             .remapped_gids()
-            .map(|old| {
-                f32::from(self.face.face.glyph_hor_advance(GlyphId(old)).unwrap_or(0)) * scale
-            })
+            .map(|old| f32::from(self.face.advance(old)) * scale)
             .collect();
         let mut cid = pdf.cid_font(cid_ref);
         cid.subtype(CidFontType::Type2)
@@ -183,21 +213,21 @@ impl FontUse {
             .cid_to_gid_map_predefined(Name(b"Identity"));
         cid.widths().consecutive(0, widths);
         cid.finish();
-        let face = &self.face.face;
-        let bbox = face.global_bounding_box();
+        let m = &self.face.metrics;
+        let bbox = m.bounds.unwrap_or_default();
         pdf.font_descriptor(descriptor_ref)
             .name(Name(name.as_bytes()))
             .flags(FontFlags::NON_SYMBOLIC)
             .bbox(Rect::new(
-                f32::from(bbox.x_min) * scale,
-                f32::from(bbox.y_min) * scale,
-                f32::from(bbox.x_max) * scale,
-                f32::from(bbox.y_max) * scale,
+                bbox.x_min * scale,
+                bbox.y_min * scale,
+                bbox.x_max * scale,
+                bbox.y_max * scale,
             ))
             .italic_angle(0.0)
-            .ascent(f32::from(face.ascender()) * scale)
-            .descent(f32::from(face.descender()) * scale)
-            .cap_height(f32::from(face.capital_height().unwrap_or(face.ascender())) * scale)
+            .ascent(m.ascent * scale)
+            .descent(m.descent * scale)
+            .cap_height(m.cap_height.unwrap_or(m.ascent) * scale)
             .stem_v(80.0)
             .font_file2(file_ref);
         let compressed = crate::pdf::deflate(&subset);
