@@ -123,26 +123,24 @@ impl UpoView {
         blocks.push(Block::Section("Dokumenty".into()));
         let mut t = Table::new(&[
             ("Lp.", 0.35, Align::Right),
-            ("Numer KSeF dokumentu", 2.3, Align::Left),
-            ("Numer faktury", 1.6, Align::Left),
+            ("Numer KSeF dokumentu / skrót dokumentu", 2.3, Align::Left),
+            ("Numer faktury", 1.0, Align::Left),
             ("NIP sprzedawcy", 0.9, Align::Left),
             ("Data wystawienia faktury", 0.85, Align::Left),
             ("Data przesłania dokumentu", 1.1, Align::Left),
             ("Data nadania numeru KSeF", 1.1, Align::Left),
-            ("Skrót dokumentu", 2.3, Align::Left),
             ("Tryb wysyłki", 0.6, Align::Left),
         ]);
         let first = self.pagination.map_or(1, |p| p.first_document);
         for (i, d) in self.documents.iter().enumerate() {
             t.rows.push(vec![
                 (u64::from(first) + i as u64).to_string(),
-                d.ksef_number.clone(),
+                format!("{}\n{}", d.ksef_number, d.invoice_hash),
                 d.invoice_number.clone(),
                 d.seller_nip.clone(),
                 format::date(d.issue_date),
                 format::date_time(d.sent_at),
                 format::date_time(d.ksef_number_assigned_at),
-                d.invoice_hash.clone(),
                 d.mode.clone(),
             ]);
         }

@@ -43,7 +43,7 @@ fn lines(fa: &Fa) -> Table {
     let mut t = Table::new(&[
         ("Lp.", 0.45, Right),
         ("Uniwersalny unikalny numer wiersza faktury", 0.3, Left),
-        ("Nazwa (rodzaj) towaru lub usługi", 3.2, Left),
+        ("Nazwa (rodzaj) towaru lub usługi", 6.0, Left),
         ("Indeks", 1.0, Left),
         ("Jednostka miary", 0.7, Left),
         ("Ilość", 0.8, Right),

@@ -379,7 +379,7 @@ impl Layouter<'_> {
                 .map(|w| face.width(w, size))
                 .fold(0.0, f32::max)
         };
-        let cap = CONTENT_W * 0.3;
+        let cap = CONTENT_W * 0.36;
         let minimum: Vec<f32> = table
             .columns
             .iter()
@@ -404,11 +404,8 @@ impl Layouter<'_> {
             .max(0.001);
         let needed: f32 = minimum.iter().sum();
         if needed >= CONTENT_W {
-            return table
-                .columns
-                .iter()
-                .map(|c| CONTENT_W * c.weight / total_weight)
-                .collect();
+            // Too wide for the page: every column shrinks in proportion to its need.
+            return minimum.iter().map(|m| m * CONTENT_W / needed).collect();
         }
         let spare = CONTENT_W - needed;
         minimum
