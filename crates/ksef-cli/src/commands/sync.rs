@@ -80,6 +80,8 @@ struct Totals {
     points: BTreeMap<String, OffsetDateTime>,
     skipped: Vec<(String, OffsetDateTime)>,
     failed_rounds: u32,
+    /// `--pdf`: the PDFs written beside the invoices.
+    pdfs_written: usize,
     /// `--pdf`: the invoices whose PDF could not be made, with why.
     pdf_failures: Vec<String>,
 }
@@ -171,10 +173,13 @@ async fn round(
     if let Some(env) = &plan.pdf {
         // A PDF that cannot be made is reported; the invoice itself is saved either way.
         for invoice in &new {
-            if let Err(e) =
-                super::render::pdf_beside(&invoice.path, invoice.metadata.ksef_number.as_str(), env)
-            {
-                totals.pdf_failures.push(e.to_string());
+            match super::render::pdf_beside(
+                &invoice.path,
+                invoice.metadata.ksef_number.as_str(),
+                env,
+            ) {
+                Ok(_) => totals.pdfs_written += 1,
+                Err(e) => totals.pdf_failures.push(e.to_string()),
             }
         }
     }
@@ -344,7 +349,10 @@ fn show(plan: &Plan<'_>, totals: &Totals, report: &mut Report) {
     report.field("rounds", json!(totals.rounds));
     report.field("failedRounds", json!(totals.failed_rounds));
     report.field("newCount", json!(totals.new.len()));
-    report.field("filesWritten", json!(totals.new.len() * 2));
+    report.field(
+        "filesWritten",
+        json!(totals.new.len() * 2 + totals.pdfs_written),
+    );
     report.field(
         "new",
         Value::Array(totals.new.iter().map(invoice_json).collect()),
