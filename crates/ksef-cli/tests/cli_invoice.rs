@@ -198,3 +198,61 @@ fn render_writes_pdf_and_html_and_upo_render_too() {
     );
     assert!(std::fs::read(&upo_pdf).unwrap().starts_with(b"%PDF-"));
 }
+
+#[test]
+fn render_offline_signs_kod2_with_the_given_certificate() {
+    // An RSA key and certificate made by OpenSSL (required by the test suite).
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = (dir.path().join("k.pem"), dir.path().join("c.pem"));
+    let status = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+        ])
+        .args(["-subj", "/CN=Offline/C=PL", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl is needed")
+        .status;
+    assert!(status.success());
+    let pdf = dir.path().join("offline.pdf");
+    let out = ksef()
+        .args([
+            "--output",
+            "json",
+            "--nip",
+            "9999999999",
+            "invoice",
+            "render",
+        ])
+        .arg(sample(1))
+        .arg("--offline")
+        .arg("--cert")
+        .arg(&cert)
+        .arg("--key")
+        .arg(&key)
+        .arg("--pdf")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let link = report["kod2"].as_str().unwrap();
+    assert!(
+        link.starts_with("https://qr-test.ksef.mf.gov.pl/certificate/Nip/9999999999/9999999999/"),
+        "{link}"
+    );
+    let cert_der =
+        ksef::crypto::credentials::Certificate::from_pem(&std::fs::read_to_string(&cert).unwrap())
+            .unwrap();
+    ksef::crypto::qr::Kod2Link::parse(link)
+        .unwrap()
+        .verify(cert_der.der())
+        .unwrap();
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+}
