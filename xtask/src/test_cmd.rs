@@ -1,6 +1,7 @@
 //! `cargo xtask test`: the project's test command.
 //!
-//! Some tests cross-check our output with outside tools (OpenSSL, xmlsec1, xmllint). Those tests
+//! Some tests cross-check our output with outside tools (OpenSSL, xmlsec1, xmllint, poppler's
+//! pdftotext/pdftoppm). Those tests
 //! fail — they never skip — when a tool is missing, so this command first makes sure the tools
 //! are present: it installs the Debian packages when it can (root with apt-get) and otherwise
 //! stops with a message saying what to install.
@@ -18,6 +19,8 @@ const TOOLS: &[(&str, &str)] = &[
     ("openssl", "openssl"),
     ("xmlsec1", "xmlsec1"),
     ("xmllint", "libxml2-utils"),
+    ("pdftotext", "poppler-utils"),
+    ("pdftoppm", "poppler-utils"),
 ];
 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
@@ -144,7 +147,8 @@ fn ensure_tools() -> Result<(), String> {
     if missing.is_empty() {
         return Ok(());
     }
-    let packages: Vec<&str> = missing.iter().map(|(_, p)| *p).collect();
+    let mut packages: Vec<&str> = missing.iter().map(|(_, p)| *p).collect();
+    packages.dedup();
     let is_root = Command::new("id")
         .arg("-u")
         .output()

@@ -71,7 +71,8 @@ pub enum Command {
     Sync(commands::sync::Args),
     /// Makes KOD I / KOD II verification links and QR codes (PNG/SVG).
     Qr(commands::qr::Args),
-    /// FA(3) invoices offline: validate files, fill a template, show a summary.
+    /// FA(3) invoices offline: validate files, fill a template, show a summary, render as
+    /// PDF/HTML.
     Invoice(commands::invoice::Args),
     /// Manages KSeF tokens.
     Tokens(commands::tokens::Args),
@@ -120,7 +121,7 @@ async fn dispatch(command: Command, ctx: &Ctx, report: &mut Report) -> CliResult
         Command::Export(args) => commands::export::run(args, ctx, report).await,
         Command::Sync(args) => commands::sync::run(args, ctx, report).await,
         Command::Qr(args) => commands::qr::run(args, ctx, report).await,
-        Command::Invoice(args) => commands::invoice::run(args, report),
+        Command::Invoice(args) => commands::invoice::run(args, ctx, report),
         Command::Tokens(args) => commands::tokens::run(args, ctx, report).await,
         Command::Permissions(args) => commands::permissions::run(args, ctx, report).await,
         Command::Certs(args) => commands::certs::run(args, ctx, report).await,

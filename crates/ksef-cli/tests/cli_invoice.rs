@@ -137,3 +137,122 @@ fn send_and_batch_refuse_schema_invalid_fa3_before_opening_a_session() {
         );
     }
 }
+
+#[test]
+fn render_writes_pdf_and_html_and_upo_render_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, html) = (dir.path().join("out/fv.pdf"), dir.path().join("fv.html"));
+    let number = "5265877635-20250826-0100001AF629-AF";
+    let out = ksef()
+        .args(["--output", "json", "invoice", "render"])
+        .arg(sample(1))
+        .args(["--ksef-number", number, "--pdf"])
+        .arg(&pdf)
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("SPRZEDAWCA") && page.contains(number));
+    // Only the finished files: no temporary file left beside them.
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("out")).unwrap().count(),
+        1
+    );
+
+    let bad = ksef()
+        .args(["invoice", "render"])
+        .arg(sample(1))
+        .args(["--ksef-number", "nonsense", "--pdf"])
+        .arg(dir.path().join("bad.pdf"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        bad.status.code(),
+        Some(3),
+        "a bad KSeF number is a configuration error"
+    );
+    assert!(!dir.path().join("bad.pdf").exists());
+
+    let upo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(
+        "../../../shared/ksef-docs/faktury/upo/przyklady/v4-3/kontekst-nip/upo-sesja-kontekst-id-nip.xml",
+    );
+    let upo_pdf = dir.path().join("upo.pdf");
+    let out = ksef()
+        .args(["upo", "render"])
+        .arg(&upo)
+        .arg("--pdf")
+        .arg(&upo_pdf)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read(&upo_pdf).unwrap().starts_with(b"%PDF-"));
+}
+
+#[test]
+fn render_offline_signs_kod2_with_the_given_certificate() {
+    // An RSA key and certificate made by OpenSSL (required by the test suite).
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = (dir.path().join("k.pem"), dir.path().join("c.pem"));
+    let status = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+        ])
+        .args(["-subj", "/CN=Offline/C=PL", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl is needed")
+        .status;
+    assert!(status.success());
+    let pdf = dir.path().join("offline.pdf");
+    let out = ksef()
+        .args([
+            "--output",
+            "json",
+            "--nip",
+            "9999999999",
+            "invoice",
+            "render",
+        ])
+        .arg(sample(1))
+        .arg("--offline")
+        .arg("--cert")
+        .arg(&cert)
+        .arg("--key")
+        .arg(&key)
+        .arg("--pdf")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let link = report["kod2"].as_str().unwrap();
+    assert!(
+        link.starts_with("https://qr-test.ksef.mf.gov.pl/certificate/Nip/9999999999/9999999999/"),
+        "{link}"
+    );
+    let cert_der =
+        ksef::crypto::credentials::Certificate::from_pem(&std::fs::read_to_string(&cert).unwrap())
+            .unwrap();
+    ksef::crypto::qr::Kod2Link::parse(link)
+        .unwrap()
+        .verify(cert_der.der())
+        .unwrap();
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+}

@@ -196,16 +196,20 @@ fn download_query_export_and_sync_deliver_the_sent_invoices() {
         "subject1",
         "--min-interval",
         "0",
+        "--pdf",
     ];
     let report = env.json(&args);
     assert_eq!(report["newCount"], 3, "{report}");
-    assert_eq!(report["filesWritten"], 6);
+    assert_eq!(report["pdfFailures"], serde_json::json!([]), "{report}");
+    assert_eq!(report["filesWritten"], 9, "XML, metadata and PDF of each");
     assert_eq!(
         numbers_of(&report["new"], "ksefNumber"),
         sorted(sent.clone())
     );
     for number in &sent {
         assert!(dir.join("Subject1").join(format!("{number}.xml")).is_file());
+        let pdf = std::fs::read(dir.join("Subject1").join(format!("{number}.pdf"))).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
         assert!(
             dir.join("Subject1")
                 .join(format!("{number}.json"))

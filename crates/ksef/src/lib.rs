@@ -48,6 +48,8 @@ mod keys;
 pub mod retrieval;
 pub mod sending;
 pub mod upo;
+#[cfg(feature = "render")]
+mod upo_view;
 mod waiting;
 
 pub use call::Call;
@@ -62,4 +64,7 @@ pub use ksef_http as http;
 #[cfg(feature = "invoice")]
 pub use ksef_invoice as invoice;
 pub use ksef_model as model;
+/// PDF and HTML of invoices and UPOs: the `ksef-render` crate.
+#[cfg(feature = "render")]
+pub use ksef_render as render;
 pub use sending::{InvoiceForm, InvoiceXml, OnlineSession};

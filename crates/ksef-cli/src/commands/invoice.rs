@@ -50,6 +50,9 @@ pub enum Action {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// PDF and/or HTML of an invoice as the official visualisation lays it out, with KOD I
+    /// (and KOD II for --offline).
+    Render(super::render::InvoiceArgs),
 }
 
 fn read(path: &std::path::Path) -> CliResult<Vec<u8>> {
@@ -58,8 +61,9 @@ fn read(path: &std::path::Path) -> CliResult<Vec<u8>> {
 }
 
 /// Runs `ksef invoice`.
-pub fn run(args: Args, report: &mut Report) -> CliResult {
+pub fn run(args: Args, ctx: &crate::commands::Ctx, report: &mut Report) -> CliResult {
     match args.action {
+        Action::Render(args) => super::render::invoice(args, ctx, report),
         Action::Validate { files } => validate(&files, report),
         Action::New { template, set, out } => new(&template, &set, out, report),
         Action::Show { file } => show(&file, report),

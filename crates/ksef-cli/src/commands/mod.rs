@@ -14,6 +14,7 @@ pub mod limits;
 pub mod permissions;
 pub mod qr;
 pub mod query;
+pub mod render;
 pub mod send;
 pub mod status;
 pub mod sync;

@@ -116,8 +116,13 @@ fn invoice_facts(xml: &str) -> (Option<String>, Option<time::Date>) {
 }
 
 fn qr_environment(common: &Common, ctx: &Ctx) -> CliResult<QrEnvironment> {
-    if let Some(host) = &common.qr_host {
-        return Ok(QrEnvironment::Custom(host.clone()));
+    environment(common.qr_host.as_deref(), ctx)
+}
+
+/// The QR host: `qr_host` when given, else the connection's environment's.
+pub(crate) fn environment(qr_host: Option<&str>, ctx: &Ctx) -> CliResult<QrEnvironment> {
+    if let Some(host) = qr_host {
+        return Ok(QrEnvironment::Custom(host.to_owned()));
     }
     Ok(match ctx.conn.environment()? {
         Environment::Test => QrEnvironment::Test,
@@ -208,17 +213,22 @@ async fn kod1(args: Kod1Args, ctx: &Ctx, report: &mut Report) -> CliResult {
     output(&args.common, &url, &label, report)
 }
 
-async fn kod2(args: Kod2Args, ctx: &Ctx, report: &mut Report) -> CliResult {
+/// The context of a KOD II link: the connection's `--nip`/`--context`.
+pub(crate) fn kod2_context(ctx: &Ctx) -> CliResult<(ContextIdentifierType, String)> {
     use ksef::auth::ContextIdentifier as C;
-    let env = qr_environment(&args.common, ctx)?;
-    let (xml, hash) = invoice_hash(&args.common)?;
-    let (invoice_nip, _) = xml.as_deref().map(invoice_facts).unwrap_or_default();
-    let (context_type, context_value) = match ctx.conn.context()? {
+    Ok(match ctx.conn.context()? {
         C::Nip(v) => (ContextIdentifierType::Nip, v),
         C::InternalId(v) => (ContextIdentifierType::InternalId, v),
         C::NipVatUe(v) => (ContextIdentifierType::NipVatUe, v),
         C::PeppolId(v) => (ContextIdentifierType::PeppolId, v),
-    };
+    })
+}
+
+async fn kod2(args: Kod2Args, ctx: &Ctx, report: &mut Report) -> CliResult {
+    let env = qr_environment(&args.common, ctx)?;
+    let (xml, hash) = invoice_hash(&args.common)?;
+    let (invoice_nip, _) = xml.as_deref().map(invoice_facts).unwrap_or_default();
+    let (context_type, context_value) = kod2_context(ctx)?;
     let seller = match (&args.seller_nip, invoice_nip, context_type) {
         (Some(given), _, _) => given.clone(),
         (None, Some(found), _) => found,

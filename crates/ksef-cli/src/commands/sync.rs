@@ -67,6 +67,9 @@ pub struct Args {
     /// Package parts downloaded at once.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
     pub parallel: u8,
+    /// Also write a PDF beside each downloaded invoice (`<ksef-number>.pdf`, with KOD I).
+    #[arg(long)]
+    pub pdf: bool,
 }
 
 /// What the runs so far have done.
@@ -77,6 +80,10 @@ struct Totals {
     points: BTreeMap<String, OffsetDateTime>,
     skipped: Vec<(String, OffsetDateTime)>,
     failed_rounds: u32,
+    /// `--pdf`: the PDFs written beside the invoices.
+    pdfs_written: usize,
+    /// `--pdf`: the invoices whose PDF could not be made, with why.
+    pdf_failures: Vec<String>,
 }
 
 /// Settings fixed for the whole command.
@@ -88,6 +95,8 @@ struct Plan<'a> {
     min_interval: Duration,
     timeout: Duration,
     parallel: usize,
+    /// `--pdf`: the QR host for the PDFs beside the invoices.
+    pdf: Option<ksef::crypto::qr::QrEnvironment>,
 }
 
 /// `--min-interval` less a grace of a fifth of it, at most a minute: a cron job running exactly
@@ -160,6 +169,19 @@ async fn round(
     // Whatever happened, the state on disk is the truth (saved after every package).
     totals.points = sync.state().points.clone();
     let new = result.map_err(|e| CliError::from(e).context("sync"))?;
+    if let Some(env) = &plan.pdf {
+        // A PDF that cannot be made is reported; the invoice itself is saved either way.
+        for invoice in &new {
+            match super::render::pdf_beside(
+                &invoice.path,
+                invoice.metadata.ksef_number.as_str(),
+                env,
+            ) {
+                Ok(_) => totals.pdfs_written += 1,
+                Err(e) => totals.pdf_failures.push(e.to_string()),
+            }
+        }
+    }
     totals.new.extend(new);
     Ok(())
 }
@@ -225,6 +247,11 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
         min_interval: effective_interval(args.min_interval),
         timeout: Duration::from_secs(args.timeout),
         parallel: usize::from(args.parallel),
+        pdf: if args.pdf {
+            Some(super::qr::environment(None, ctx)?)
+        } else {
+            None
+        },
     };
     let mut totals = Totals::default();
     let mut cached = None;
@@ -311,11 +338,20 @@ fn show(plan: &Plan<'_>, totals: &Totals, report: &mut Report) {
             format_date_time(next)
         ));
     }
+    for failure in &totals.pdf_failures {
+        report.warn(&format!("no PDF: {failure}"));
+    }
+    if plan.pdf.is_some() {
+        report.field("pdfFailures", json!(totals.pdf_failures));
+    }
     report.field("dir", json!(plan.dir.display().to_string()));
     report.field("rounds", json!(totals.rounds));
     report.field("failedRounds", json!(totals.failed_rounds));
     report.field("newCount", json!(totals.new.len()));
-    report.field("filesWritten", json!(totals.new.len() * 2));
+    report.field(
+        "filesWritten",
+        json!(totals.new.len() * 2 + totals.pdfs_written),
+    );
     report.field(
         "new",
         Value::Array(totals.new.iter().map(invoice_json).collect()),

@@ -14,9 +14,14 @@ use crate::output::Report;
 
 /// Options of `ksef upo`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Args {
+    /// `ksef upo render FILE`: a UPO file as PDF/HTML.
+    #[command(subcommand)]
+    pub action: Option<Action>,
     /// The session reference number.
-    pub session: String,
+    #[arg(required = true)]
+    pub session: Option<String>,
     /// The UPO of the invoice with this KSeF number.
     #[arg(long, conflicts_with = "invoice")]
     pub ksef_number: Option<String>,
@@ -32,9 +37,23 @@ pub struct Args {
     pub timeout: u64,
 }
 
+/// The subcommands of `ksef upo`.
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Renders a saved UPO (invoice or session UPO) as PDF and/or HTML; nothing is sent.
+    Render(super::render::UpoArgs),
+}
+
 /// Runs `ksef upo`.
 pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
-    let session_ref = reference(&args.session, "session")?;
+    if let Some(Action::Render(render)) = args.action {
+        return super::render::upo(render, report);
+    }
+    let session = args
+        .session
+        .as_deref()
+        .ok_or_else(|| CliError::config("give the session reference number"))?;
+    let session_ref = reference(session, "session")?;
     let session = ctx.conn.login().await?;
     let sessions = session.sessions();
     let mut written = Vec::new();

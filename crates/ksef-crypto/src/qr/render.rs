@@ -294,6 +294,48 @@ pub fn render_svg(
     Ok(svg)
 }
 
+/// The module matrix of a QR code, for drawing it with other tools (e.g. as vector squares in a
+/// PDF). Row-major, `true` for a dark module; no quiet zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrMatrix {
+    width: usize,
+    modules: Vec<bool>,
+}
+
+impl QrMatrix {
+    /// Encodes `data` (a verification link) at the given error-correction level.
+    pub fn encode(data: &str, error_correction: ErrorCorrection) -> Result<Self, QrError> {
+        let l = layout(
+            data,
+            None,
+            &RenderOptions {
+                module_px: 1,
+                quiet_zone: 0,
+                error_correction,
+            },
+        )?;
+        Ok(Self {
+            width: l.qr_width,
+            modules: l.modules,
+        })
+    }
+
+    /// The number of modules per side.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Whether the module in column `x`, row `y` is dark (`false` outside the code).
+    pub fn is_dark(&self, x: usize, y: usize) -> bool {
+        x < self.width
+            && self
+                .modules
+                .get(y * self.width + x)
+                .copied()
+                .unwrap_or(false)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

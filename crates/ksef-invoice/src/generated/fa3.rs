@@ -594,6 +594,19 @@ impl FormaPlatnosci {
             Self::V7 => "7",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::V1 => Some("Gotówka"),
+            Self::V2 => Some("Karta"),
+            Self::V3 => Some("Bon"),
+            Self::V4 => Some("Czek"),
+            Self::V5 => Some("Kredyt"),
+            Self::V6 => Some("Przelew"),
+            Self::V7 => Some("Mobilna"),
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         let n: i64 = s.trim().parse().ok()?;
@@ -694,6 +707,51 @@ impl GTU {
             Self::Gtu13 => "GTU_13",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::Gtu01 => Some(
+                "Dostawa towarów, o których mowa w § 10 ust. 3 pkt 1 lit. a rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::Gtu02 => Some(
+                "Dostawa towarów, o których mowa w § 10 ust. 3 pkt 1 lit. b rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::Gtu03 => Some(
+                "Dostawa towarów, o których mowa w § 10 ust. 3 pkt 1 lit. c rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::Gtu04 => Some(
+                "Dostawa towarów, o których mowa w § 10 ust. 3 pkt 1 lit. d rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::Gtu05 => Some(
+                "Dostawa towarów, o których mowa w § 10 ust. 3 pkt 1 lit. e rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::Gtu06 => Some(
+                "Dostawa towarów, o których mowa w § 10 ust. 3 pkt 1 lit. f rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::Gtu07 => Some(
+                "Dostawa towarów, o których mowa w § 10 ust. 3 pkt 1 lit. g rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::Gtu08 => Some(
+                "Dostawa towarów, o których mowa w § 10 ust. 3 pkt 1 lit. h rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::Gtu09 => Some(
+                "Dostawa towarów, o których mowa w § 10 ust. 3 pkt 1 lit. i rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::Gtu10 => Some(
+                "Dostawa towarów, o których mowa w § 10 ust. 3 pkt 1 lit. j rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::Gtu11 => Some(
+                "Świadczenie usług, o których mowa w § 10 ust. 3 pkt 2 lit. a rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::Gtu12 => Some(
+                "Świadczenie usług, o których mowa w § 10 ust. 3 pkt 2 lit. b rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::Gtu13 => Some(
+                "Świadczenie usług, o których mowa w § 10 ust. 3 pkt 2 lit. c rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         match &*crate::rt::collapse(s) {
@@ -752,6 +810,14 @@ impl GV {
             Self::V2 => "2",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::V1 => Some("Tak"),
+            Self::V2 => Some("Nie"),
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         let n: i64 = s.trim().parse().ok()?;
@@ -798,6 +864,14 @@ impl JST {
         match self {
             Self::V1 => "1",
             Self::V2 => "2",
+        }
+    }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::V1 => Some("Tak"),
+            Self::V2 => Some("Nie"),
         }
     }
     /// Parses the value as written in XML (after the schema's whitespace rule).
@@ -1859,6 +1933,266 @@ impl KodKraju {
             Self::Xi => "XI",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::Af => Some("AFGANISTAN"),
+            Self::Ax => Some("ALAND ISLANDS"),
+            Self::Al => Some("ALBANIA"),
+            Self::Dz => Some("ALGIERIA"),
+            Self::Ad => Some("ANDORA"),
+            Self::Ao => Some("ANGOLA"),
+            Self::Ai => Some("ANGUILLA"),
+            Self::Aq => Some("ANTARKTYDA"),
+            Self::Ag => Some("ANTIGUA I BARBUDA"),
+            Self::An => Some("ANTYLE HOLENDERSKIE"),
+            Self::Sa => Some("ARABIA SAUDYJSKA"),
+            Self::Ar => Some("ARGENTYNA"),
+            Self::Am => Some("ARMENIA"),
+            Self::Aw => Some("ARUBA"),
+            Self::Au => Some("AUSTRALIA"),
+            Self::At => Some("AUSTRIA"),
+            Self::Az => Some("AZERBEJDŻAN"),
+            Self::Bs => Some("BAHAMY"),
+            Self::Bh => Some("BAHRAJN"),
+            Self::Bd => Some("BANGLADESZ"),
+            Self::Bb => Some("BARBADOS"),
+            Self::Be => Some("BELGIA"),
+            Self::Bz => Some("BELIZE"),
+            Self::Bj => Some("BENIN"),
+            Self::Bm => Some("BERMUDY"),
+            Self::Bt => Some("BHUTAN"),
+            Self::By => Some("BIAŁORUŚ"),
+            Self::Bo => Some("BOLIWIA"),
+            Self::Bq => Some("BONAIRE, SINT EUSTATIUS I SABA"),
+            Self::Ba => Some("BOŚNIA I HERCEGOWINA"),
+            Self::Bw => Some("BOTSWANA"),
+            Self::Br => Some("BRAZYLIA"),
+            Self::Bn => Some("BRUNEI DARUSSALAM"),
+            Self::Io => Some("BRYTYJSKIE TERYTORIUM OCEANU INDYJSKIEGO"),
+            Self::Bg => Some("BUŁGARIA"),
+            Self::Bf => Some("BURKINA FASO"),
+            Self::Bi => Some("BURUNDI"),
+            Self::Xc => Some("CEUTA"),
+            Self::Cl => Some("CHILE"),
+            Self::Cn => Some("CHINY"),
+            Self::Hr => Some("CHORWACJA"),
+            Self::Cw => Some("CURAÇAO"),
+            Self::Cy => Some("CYPR"),
+            Self::Td => Some("CZAD"),
+            Self::Me => Some("CZARNOGÓRA"),
+            Self::Dk => Some("DANIA"),
+            Self::Dm => Some("DOMINIKA"),
+            Self::Do => Some("DOMINIKANA"),
+            Self::Dj => Some("DŻIBUTI"),
+            Self::Eg => Some("EGIPT"),
+            Self::Ec => Some("EKWADOR"),
+            Self::Er => Some("ERYTREA"),
+            Self::Ee => Some("ESTONIA"),
+            Self::Et => Some("ETIOPIA"),
+            Self::Fk => Some("FALKLANDY"),
+            Self::Fj => Some("FIDŻI REPUBLIKA"),
+            Self::Ph => Some("FILIPINY"),
+            Self::Fi => Some("FINLANDIA"),
+            Self::Fr => Some("FRANCJA"),
+            Self::Tf => Some("FRANCUSKIE TERYTORIUM POŁUDNIOWE"),
+            Self::Ga => Some("GABON"),
+            Self::Gm => Some("GAMBIA"),
+            Self::Gh => Some("GHANA"),
+            Self::Gi => Some("GIBRALTAR"),
+            Self::Gr => Some("GRECJA"),
+            Self::Gd => Some("GRENADA"),
+            Self::Gl => Some("GRENLANDIA"),
+            Self::Ge => Some("GRUZJA"),
+            Self::Gu => Some("GUAM"),
+            Self::Gg => Some("GUERNSEY"),
+            Self::Gy => Some("GUJANA"),
+            Self::Gf => Some("GUJANA FRANCUSKA"),
+            Self::Gp => Some("GWADELUPA"),
+            Self::Gt => Some("GWATEMALA"),
+            Self::Gn => Some("GWINEA"),
+            Self::Gq => Some("GWINEA RÓWNIKOWA"),
+            Self::Gw => Some("GWINEA-BISSAU"),
+            Self::Ht => Some("HAITI"),
+            Self::Es => Some("HISZPANIA"),
+            Self::Hn => Some("HONDURAS"),
+            Self::Hk => Some("HONGKONG"),
+            Self::In => Some("INDIE"),
+            Self::Id => Some("INDONEZJA"),
+            Self::Iq => Some("IRAK"),
+            Self::Ir => Some("IRAN"),
+            Self::Ie => Some("IRLANDIA"),
+            Self::Is => Some("ISLANDIA"),
+            Self::Il => Some("IZRAEL"),
+            Self::Jm => Some("JAMAJKA"),
+            Self::Jp => Some("JAPONIA"),
+            Self::Ye => Some("JEMEN"),
+            Self::Je => Some("JERSEY"),
+            Self::Jo => Some("JORDANIA"),
+            Self::Ky => Some("KAJMANY"),
+            Self::Kh => Some("KAMBODŻA"),
+            Self::Cm => Some("KAMERUN"),
+            Self::Ca => Some("KANADA"),
+            Self::Qa => Some("KATAR"),
+            Self::Kz => Some("KAZACHSTAN"),
+            Self::Ke => Some("KENIA"),
+            Self::Kg => Some("KIRGISTAN"),
+            Self::Ki => Some("KIRIBATI"),
+            Self::Co => Some("KOLUMBIA"),
+            Self::Km => Some("KOMORY"),
+            Self::Cg => Some("KONGO"),
+            Self::Cd => Some("KONGO, REPUBLIKA DEMOKRATYCZNA"),
+            Self::Kp => Some("KOREAŃSKA REPUBLIKA LUDOWO-DEMOKRATYCZNA"),
+            Self::Xk => Some("KOSOWO"),
+            Self::Cr => Some("KOSTARYKA"),
+            Self::Cu => Some("KUBA"),
+            Self::Kw => Some("KUWEJT"),
+            Self::La => Some("LAOS"),
+            Self::Ls => Some("LESOTHO"),
+            Self::Lb => Some("LIBAN"),
+            Self::Lr => Some("LIBERIA"),
+            Self::Ly => Some("LIBIA"),
+            Self::Li => Some("LIECHTENSTEIN"),
+            Self::Lt => Some("LITWA"),
+            Self::Lv => Some("ŁOTWA"),
+            Self::Lu => Some("LUKSEMBURG"),
+            Self::Mk => Some("MACEDONIA"),
+            Self::Mg => Some("MADAGASKAR"),
+            Self::Yt => Some("MAJOTTA"),
+            Self::Mo => Some("MAKAU"),
+            Self::Mw => Some("MALAWI"),
+            Self::Mv => Some("MALEDIWY"),
+            Self::My => Some("MALEZJA"),
+            Self::Ml => Some("MALI"),
+            Self::Mt => Some("MALTA"),
+            Self::Mp => Some("MARIANY PÓŁNOCNE"),
+            Self::Ma => Some("MAROKO"),
+            Self::Mq => Some("MARTYNIKA"),
+            Self::Mr => Some("MAURETANIA"),
+            Self::Mu => Some("MAURITIUS"),
+            Self::Mx => Some("MEKSYK"),
+            Self::Xl => Some("MELILLA"),
+            Self::Fm => Some("MIKRONEZJA"),
+            Self::Um => Some("MINOR"),
+            Self::Md => Some("MOŁDOWA"),
+            Self::Mc => Some("MONAKO"),
+            Self::Mn => Some("MONGOLIA"),
+            Self::Ms => Some("MONTSERRAT"),
+            Self::Mz => Some("MOZAMBIK"),
+            Self::Mm => Some("MYANMAR (BURMA)"),
+            Self::Na => Some("NAMIBIA"),
+            Self::Nr => Some("NAURU"),
+            Self::Np => Some("NEPAL"),
+            Self::Nl => Some("NIDERLANDY (HOLANDIA)"),
+            Self::De => Some("NIEMCY"),
+            Self::Ne => Some("NIGER"),
+            Self::Ng => Some("NIGERIA"),
+            Self::Ni => Some("NIKARAGUA"),
+            Self::Nu => Some("NIUE"),
+            Self::Nf => Some("NORFOLK"),
+            Self::No => Some("NORWEGIA"),
+            Self::Nc => Some("NOWA KALEDONIA"),
+            Self::Nz => Some("NOWA ZELANDIA"),
+            Self::Ps => Some("OKUPOWANE TERYTORIUM PALESTYNY"),
+            Self::Om => Some("OMAN"),
+            Self::Pk => Some("PAKISTAN"),
+            Self::Pw => Some("PALAU"),
+            Self::Pa => Some("PANAMA"),
+            Self::Pg => Some("PAPUA NOWA GWINEA"),
+            Self::Py => Some("PARAGWAJ"),
+            Self::Pe => Some("PERU"),
+            Self::Pn => Some("PITCAIRN"),
+            Self::Pf => Some("POLINEZJA FRANCUSKA"),
+            Self::Pl => Some("POLSKA"),
+            Self::Gs => Some("POŁUDNIOWA GEORGIA I POŁUD.WYSPY SANDWICH"),
+            Self::Pt => Some("PORTUGALIA"),
+            Self::Pr => Some("PORTORYKO"),
+            Self::Cf => Some("REP.ŚRODKOWOAFRYKAŃSKA"),
+            Self::Cz => Some("REPUBLIKA CZESKA"),
+            Self::Kr => Some("REPUBLIKA KOREI"),
+            Self::Za => Some("REPUBLIKA POŁUDNIOWEJ AFRYKI"),
+            Self::Re => Some("REUNION"),
+            Self::Ru => Some("ROSJA"),
+            Self::Ro => Some("RUMUNIA"),
+            Self::Rw => Some("RWANDA"),
+            Self::Eh => Some("SAHARA ZACHODNIA"),
+            Self::Bl => Some("SAINT BARTHELEMY"),
+            Self::Kn => Some("SAINT KITTS I NEVIS"),
+            Self::Lc => Some("SAINT LUCIA"),
+            Self::Mf => Some("SAINT MARTIN"),
+            Self::Vc => Some("SAINT VINCENT I GRENADYNY"),
+            Self::Sv => Some("SALWADOR"),
+            Self::Ws => Some("SAMOA"),
+            Self::As => Some("SAMOA AMERYKAŃSKIE"),
+            Self::Sm => Some("SAN MARINO"),
+            Self::Sn => Some("SENEGAL"),
+            Self::Rs => Some("SERBIA"),
+            Self::Sc => Some("SESZELE"),
+            Self::Sl => Some("SIERRA LEONE"),
+            Self::Sg => Some("SINGAPUR"),
+            Self::Sk => Some("SŁOWACJA"),
+            Self::Si => Some("SŁOWENIA"),
+            Self::So => Some("SOMALIA"),
+            Self::Lk => Some("SRI LANKA"),
+            Self::Pm => Some("SAINT PIERRE I MIQUELON"),
+            Self::Us => Some("STANY ZJEDNOCZONE AMERYKI"),
+            Self::Sz => Some("SUAZI"),
+            Self::Sd => Some("SUDAN"),
+            Self::Ss => Some("SUDAN POŁUDNIOWY"),
+            Self::Sr => Some("SURINAM"),
+            Self::Sj => Some("SVALBARD I JAN MAYEN"),
+            Self::Sh => Some("ŚWIĘTA HELENA"),
+            Self::Sy => Some("SYRIA"),
+            Self::Ch => Some("SZWAJCARIA"),
+            Self::Se => Some("SZWECJA"),
+            Self::Tj => Some("TADŻYKISTAN"),
+            Self::Th => Some("TAJLANDIA"),
+            Self::Tw => Some("TAJWAN"),
+            Self::Tz => Some("TANZANIA"),
+            Self::Tg => Some("TOGO"),
+            Self::Tk => Some("TOKELAU"),
+            Self::To => Some("TONGA"),
+            Self::Tt => Some("TRYNIDAD I TOBAGO"),
+            Self::Tn => Some("TUNEZJA"),
+            Self::Tr => Some("TURCJA"),
+            Self::Tm => Some("TURKMENISTAN"),
+            Self::Tv => Some("TUVALU"),
+            Self::Ug => Some("UGANDA"),
+            Self::Ua => Some("UKRAINA"),
+            Self::Uy => Some("URUGWAJ"),
+            Self::Uz => Some("UZBEKISTAN"),
+            Self::Vu => Some("VANUATU"),
+            Self::Wf => Some("WALLIS I FUTUNA"),
+            Self::Va => Some("WATYKAN"),
+            Self::Hu => Some("WĘGRY"),
+            Self::Ve => Some("WENEZUELA"),
+            Self::Gb => Some("WIELKA BRYTANIA"),
+            Self::Vn => Some("WIETNAM"),
+            Self::It => Some("WŁOCHY"),
+            Self::Tl => Some("WSCHODNI TIMOR"),
+            Self::Ci => Some("WYBRZEŻE KOŚCI SŁONIOWEJ"),
+            Self::Bv => Some("WYSPA BOUVETA"),
+            Self::Cx => Some("WYSPA BOŻEGO NARODZENIA"),
+            Self::Im => Some("WYSPA MAN"),
+            Self::Sx => Some("WYSPA SINT MAARTEN (CZĘŚĆ HOLENDERSKA WYSPY)"),
+            Self::Ck => Some("WYSPY COOKA"),
+            Self::Vi => Some("WYSPY DZIEWICZE-USA"),
+            Self::Vg => Some("WYSPY DZIEWICZE-W.B."),
+            Self::Hm => Some("WYSPY HEARD I MCDONALD"),
+            Self::Cc => Some("WYSPY KOKOSOWE (KEELINGA)"),
+            Self::Mh => Some("WYSPY MARSHALLA"),
+            Self::Fo => Some("WYSPY OWCZE"),
+            Self::Sb => Some("WYSPY SALOMONA"),
+            Self::St => Some("WYSPY ŚWIĘTEGO TOMASZA I KSIĄŻĘCA"),
+            Self::Tc => Some("WYSPY TURKS I CAICOS"),
+            Self::Zm => Some("ZAMBIA"),
+            Self::Cv => Some("ZIELONY PRZYLĄDEK"),
+            Self::Zw => Some("ZIMBABWE"),
+            Self::Ae => Some("ZJEDNOCZONE EMIRATY ARABSKIE"),
+            Self::Xi => Some("ZJEDNOCZONE KRÓLESTWO (IRLANDIA PÓŁNOCNA)"),
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         match &*crate::rt::replace(s) {
@@ -2881,6 +3215,196 @@ impl KodWaluty {
             Self::Zwl => "ZWL",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::Aed => Some("DIRHAM ZEA"),
+            Self::Afn => Some("AFGANI"),
+            Self::All => Some("LEK"),
+            Self::Amd => Some("DRAM"),
+            Self::Ang => Some("GULDEN ANTYLI HOLENDERSKICH"),
+            Self::Aoa => Some("KWANZA"),
+            Self::Ars => Some("PESO ARGENTYŃSKIE"),
+            Self::Aud => Some("DOLAR AUSTRALIJSKI"),
+            Self::Awg => Some("GULDEN ARUBAŃSKI"),
+            Self::Azn => Some("MANAT AZERBEJDŻAŃSKI"),
+            Self::Bam => Some("MARKA ZAMIENNA"),
+            Self::Bbd => Some("DOLAR BARBADOSKI"),
+            Self::Bdt => Some("TAKA"),
+            Self::Bgn => Some("LEW"),
+            Self::Bhd => Some("DINAR BAHRAJSKI"),
+            Self::Bif => Some("FRANK BURUNDYJSKI"),
+            Self::Bmd => Some("DOLAR BERMUDZKI"),
+            Self::Bnd => Some("DOLAR BRUNEJSKI"),
+            Self::Bob => Some("BOLIWIANO"),
+            Self::Bov => Some("BOLIWIANO MVDOL"),
+            Self::Brl => Some("REAL"),
+            Self::Bsd => Some("DOLAR BAHAMSKI"),
+            Self::Btn => Some("NGULTRUM"),
+            Self::Bwp => Some("PULA"),
+            Self::Byn => Some("RUBEL BIAŁORUSKI"),
+            Self::Bzd => Some("DOLAR BELIZEŃSKI"),
+            Self::Cad => Some("DOLAR KANADYJSKI"),
+            Self::Cdf => Some("FRANK KONGIJSKI"),
+            Self::Che => Some("FRANK SZWAJCARSKI VIR EURO"),
+            Self::Chf => Some("FRANK SZWAJCARSKI"),
+            Self::Chw => Some("FRANK SZWAJCARSKI VIR FRANK"),
+            Self::Clf => Some("JEDNOSTKA ROZLICZENIOWA CHILIJSKA"),
+            Self::Clp => Some("PESO CHILIJSKIE"),
+            Self::Cny => Some("YUAN RENMINBI"),
+            Self::Cop => Some("PESO KOLUMBIJSKIE"),
+            Self::Cou => Some("UNIDAD DE VALOR REAL KOLUMBILSKIE"),
+            Self::Crc => Some("COLON KOSTARYKAŃSKI"),
+            Self::Cuc => Some("PESO WYMIENIALNE"),
+            Self::Cup => Some("PESO KUBAŃSKIE"),
+            Self::Cve => Some("ESCUDO REPUBLIKI ZIELONEGO PRZYLĄDKA"),
+            Self::Czk => Some("KORONA CZESKA"),
+            Self::Djf => Some("FRANK DŻIBUTI"),
+            Self::Dkk => Some("KORONA DUŃSKA"),
+            Self::Dop => Some("PESO DOMINIKAŃSKIE"),
+            Self::Dzd => Some("DINAR ALGIERSKI"),
+            Self::Egp => Some("FUNT EGIPSKI"),
+            Self::Ern => Some("NAKFA"),
+            Self::Etb => Some("BIRR"),
+            Self::Eur => Some("EURO"),
+            Self::Fjd => Some("DOLAR FIDŻI"),
+            Self::Fkp => Some("FUNT FALKLANDZKI"),
+            Self::Gbp => Some("FUNT SZTERLING"),
+            Self::Gel => Some("LARI"),
+            Self::Ggp => Some("FUNT GUERNSEY"),
+            Self::Ghs => Some("GHANA CEDI"),
+            Self::Gip => Some("FUNT GIBRALTARSKI"),
+            Self::Gmd => Some("DALASI"),
+            Self::Gnf => Some("FRANK GWINEJSKI"),
+            Self::Gtq => Some("QUETZAL"),
+            Self::Gyd => Some("DOLAR GUJAŃSKI"),
+            Self::Hkd => Some("DOLAR HONGKONGU"),
+            Self::Hnl => Some("LEMPIRA"),
+            Self::Hrk => Some("KUNA"),
+            Self::Htg => Some("GOURDE"),
+            Self::Huf => Some("FORINT"),
+            Self::Idr => Some("RUPIA INDONEZYJSKA"),
+            Self::Ils => Some("SZEKEL"),
+            Self::Imp => Some("FUNT MANX"),
+            Self::Inr => Some("RUPIA INDYJSKA"),
+            Self::Iqd => Some("DINAR IRACKI"),
+            Self::Irr => Some("RIAL IRAŃSKI"),
+            Self::Isk => Some("KORONA ISLANDZKA"),
+            Self::Jep => Some("FUNT JERSEY"),
+            Self::Jmd => Some("DOLAR JAMAJSKI"),
+            Self::Jod => Some("DINAR JORDAŃSKI"),
+            Self::Jpy => Some("JEN"),
+            Self::Kes => Some("SZYLING KENIJSKI"),
+            Self::Kgs => Some("SOM"),
+            Self::Khr => Some("RIEL"),
+            Self::Kmf => Some("FRANK KOMORÓW"),
+            Self::Kpw => Some("WON PÓŁNOCNO\u{ad}KOREAŃSKI"),
+            Self::Krw => Some("WON POŁUDNIOWO\u{ad}KOREAŃSKI"),
+            Self::Kwd => Some("DINAR KUWEJCKI"),
+            Self::Kyd => Some("DOLAR KAJMAŃSKI"),
+            Self::Kzt => Some("TENGE"),
+            Self::Lak => Some("KIP"),
+            Self::Lbp => Some("FUNT LIBAŃSKI"),
+            Self::Lkr => Some("RUPIA LANKIJSKA"),
+            Self::Lrd => Some("DOLAR LIBERYJSKI"),
+            Self::Lsl => Some("LOTI"),
+            Self::Lyd => Some("DINAR LIBIJSKI"),
+            Self::Mad => Some("DIRHAM MAROKAŃSKI"),
+            Self::Mdl => Some("LEJ MOŁDAWII"),
+            Self::Mga => Some("ARIARY"),
+            Self::Mkd => Some("DENAR"),
+            Self::Mmk => Some("KYAT"),
+            Self::Mnt => Some("TUGRIK"),
+            Self::Mop => Some("PATACA"),
+            Self::Mru => Some("OUGUIYA"),
+            Self::Mur => Some("RUPIA MAURITIUSU"),
+            Self::Mvr => Some("RUPIA MALEDIWSKA"),
+            Self::Mwk => Some("KWACHA MALAWIJSKA"),
+            Self::Mxn => Some("PESO MEKSYKAŃSKIE"),
+            Self::Mxv => Some("UNIDAD DE INVERSION (UDI) MEKSYKAŃSKIE"),
+            Self::Myr => Some("RINGGIT"),
+            Self::Mzn => Some("METICAL"),
+            Self::Nad => Some("DOLAR NAMIBIJSKI"),
+            Self::Ngn => Some("NAIRA"),
+            Self::Nio => Some("CORDOBA ORO"),
+            Self::Nok => Some("KORONA NORWESKA"),
+            Self::Npr => Some("RUPIA NEPALSKA"),
+            Self::Nzd => Some("DOLAR NOWOZELANDZKI"),
+            Self::Omr => Some("RIAL OMAŃSKI"),
+            Self::Pab => Some("BALBOA"),
+            Self::Pen => Some("SOL"),
+            Self::Pgk => Some("KINA"),
+            Self::Php => Some("PESO FILIPIŃSKIE"),
+            Self::Pkr => Some("RUPIA PAKISTAŃSKA"),
+            Self::Pln => Some("ZŁOTY"),
+            Self::Pyg => Some("GUARANI"),
+            Self::Qar => Some("RIAL KATARSKI"),
+            Self::Ron => Some("LEJ RUMUŃSKI"),
+            Self::Rsd => Some("DINAR SERBSKI"),
+            Self::Rub => Some("RUBEL ROSYJSKI"),
+            Self::Rwf => Some("FRANK RWANDYJSKI"),
+            Self::Sar => Some("RIAL SAUDYJSKI"),
+            Self::Sbd => Some("DOLAR WYSP SALOMONA"),
+            Self::Scr => Some("RUPIA SESZELSKA"),
+            Self::Sdg => Some("FUNT SUDAŃSKI"),
+            Self::Sek => Some("KORONA SZWEDZKA"),
+            Self::Sgd => Some("DOLAR SINGAPURSKI"),
+            Self::Shp => Some("FUNT ŚWIĘTEJ HELENY (ŚWIĘTA HELENA I WYSPA WNIEBOWSTĄPIENIA)"),
+            Self::Sll => Some("LEONE"),
+            Self::Sos => Some("SZYLING SOMALIJSKI"),
+            Self::Srd => Some("DOLAR SURINAMSKI"),
+            Self::Ssp => Some("FUNT POŁUDNIOWOSUDAŃSKI"),
+            Self::Stn => Some("DOBRA"),
+            Self::Svc => Some("COLON SALWADORSKI (SV1)"),
+            Self::Syp => Some("FUNT SYRYJSKI"),
+            Self::Szl => Some("LILANGENI"),
+            Self::Thb => Some("BAT"),
+            Self::Tjs => Some("SOMONI"),
+            Self::Tmt => Some("MANAT TURKMEŃSKI"),
+            Self::Tnd => Some("DINAR TUNEZYJSKI"),
+            Self::Top => Some("PAANGA"),
+            Self::Try => Some("LIRA TURECKA"),
+            Self::Ttd => Some("DOLAR TRYNIDADU I TOBAGO"),
+            Self::Twd => Some("NOWY DOLAR TAJWAŃSKI"),
+            Self::Tzs => Some("SZYLING TANZAŃSKI"),
+            Self::Uah => Some("HRYWNA"),
+            Self::Ugx => Some("SZYLING UGANDYJSKI"),
+            Self::Usd => Some("DOLAR AMERYKAŃSKI"),
+            Self::Usn => Some("DOLAR AMERYKAŃSKI (NEXT DAY)"),
+            Self::Uyi => Some("PESO EN UNIDADES INDEXADAS URUGWAJSKIE"),
+            Self::Uyu => Some("PESO URUGWAJSKIE"),
+            Self::Uyw => Some("PESO EN UNIDADES INDEXADAS URUGWAJSKIE"),
+            Self::Uzs => Some("SUM"),
+            Self::Ves => Some("BOLIWAR SOBERANO"),
+            Self::Vnd => Some("DONG"),
+            Self::Vuv => Some("VATU"),
+            Self::Wst => Some("TALA"),
+            Self::Xaf => Some("FRANK CFA (BEAC)"),
+            Self::Xag => Some("SREBRO"),
+            Self::Xau => Some("ZŁOTO"),
+            Self::Xba => Some("BOND MARKETS UNIT EUROPEAN COMPOSITE UNIT (EURCO)"),
+            Self::Xbb => Some("BOND MARKETS UNIT EUROPEAN MONETARY UNIT (E.M.U.-6)"),
+            Self::Xbc => Some("BOND MARKETS UNIT EUROPEAN UNIT OF ACCOUNT 9 (E.U.A.-9)"),
+            Self::Xbd => Some("BOND MARKETS UNIT EUROPEAN UNIT OF ACCOUNT 17 (E.U.A.-17)"),
+            Self::Xcd => Some("DOLAR WSCHODNIO\u{ad}KARAIBSKI"),
+            Self::Xcg => Some("GULDEN KARAIBSKI"),
+            Self::Xdr => Some("SDR MIĘDZYNARODOWY FUNDUSZ WALUTOWY"),
+            Self::Xof => Some("FRANK CFA (BCEAO)"),
+            Self::Xpd => Some("PALLAD"),
+            Self::Xpf => Some("FRANK CFP"),
+            Self::Xpt => Some("PLATYNA"),
+            Self::Xsu => Some("SUCRE SISTEMA UNITARIO DE COMPENSACION REGIONAL DE PAGOS SUCRE"),
+            Self::Xua => {
+                Some("ADB UNIT OF ACCOUNT MEMBER COUNTRIES OF THE AFRICAN DEVELOPMENT BANK GROUP")
+            }
+            Self::Xxx => Some("BRAK WALUTY"),
+            Self::Yer => Some("RIAL JEMEŃSKI"),
+            Self::Zar => Some("RAND"),
+            Self::Zmw => Some("KWACHA ZAMBIJSKA"),
+            Self::Zwl => Some("DOLAR ZIMBABWE"),
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         match &*crate::rt::replace(s) {
@@ -3215,6 +3739,40 @@ impl KodyKrajowUE {
             Self::Xi => "XI",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::At => Some("AUSTRIA"),
+            Self::Be => Some("BELGIA"),
+            Self::Bg => Some("BUŁGARIA"),
+            Self::Cy => Some("CYPR"),
+            Self::Cz => Some("CZECHY"),
+            Self::Dk => Some("DANIA"),
+            Self::Ee => Some("ESTONIA"),
+            Self::Fi => Some("FINLANDIA"),
+            Self::Fr => Some("FRANCJA"),
+            Self::De => Some("NIEMCY"),
+            Self::El => Some("GRECJA"),
+            Self::Hr => Some("CHORWACJA"),
+            Self::Hu => Some("WĘGRY"),
+            Self::Ie => Some("IRLANDIA"),
+            Self::It => Some("WŁOCHY"),
+            Self::Lv => Some("ŁOTWA"),
+            Self::Lt => Some("LITWA"),
+            Self::Lu => Some("LUKSEMBURG"),
+            Self::Mt => Some("MALTA"),
+            Self::Nl => Some("HOLANDIA"),
+            Self::Pl => Some("POLSKA"),
+            Self::Pt => Some("PORTUGALIA"),
+            Self::Ro => Some("RUMUNIA"),
+            Self::Sk => Some("SŁOWACJA"),
+            Self::Si => Some("SŁOWENIA"),
+            Self::Es => Some("HISZPANIA"),
+            Self::Se => Some("SZWECJA"),
+            Self::Xi => Some("IRLANDIA PÓŁNOCNA"),
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         match &*crate::rt::replace(s) {
@@ -3363,6 +3921,32 @@ impl Ladunek {
             Self::V20 => "20",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::V1 => Some("Bańka"),
+            Self::V2 => Some("Beczka"),
+            Self::V3 => Some("Butla"),
+            Self::V4 => Some("Karton"),
+            Self::V5 => Some("Kanister"),
+            Self::V6 => Some("Klatka"),
+            Self::V7 => Some("Kontener"),
+            Self::V8 => Some("Kosz/koszyk"),
+            Self::V9 => Some("Łubianka"),
+            Self::V10 => Some("Opakowanie zbiorcze"),
+            Self::V11 => Some("Paczka"),
+            Self::V12 => Some("Pakiet"),
+            Self::V13 => Some("Paleta"),
+            Self::V14 => Some("Pojemnik"),
+            Self::V15 => Some("Pojemnik do ładunków masowych stałych"),
+            Self::V16 => Some("Pojemnik do ładunków masowych w postaci płynnej"),
+            Self::V17 => Some("Pudełko"),
+            Self::V18 => Some("Puszka"),
+            Self::V19 => Some("Skrzynia"),
+            Self::V20 => Some("Worek"),
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         let n: i64 = s.trim().parse().ok()?;
@@ -3456,6 +4040,36 @@ impl OznaczenieProcedury {
             Self::BMpvProwizja => "B_MPV_PROWIZJA",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::WstoEe => Some(
+                "Oznaczenie dotyczące procedury, o której mowa w § 10 ust. 4 pkt 2a rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::Ied => Some(
+                "Oznaczenie dotyczące procedury, o której mowa w § 10 ust. 4 pkt 2b rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::TtD => Some(
+                "Oznaczenie dotyczące procedury, o której mowa w § 10 ust. 4 pkt 5 rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::I42 => Some(
+                "Oznaczenie dotyczące procedury, o której mowa w § 10 ust. 4 pkt 8 rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::I63 => Some(
+                "Oznaczenie dotyczące procedury, o której mowa w § 10 ust. 4 pkt 9 rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::BSpv => Some(
+                "Oznaczenie dotyczące procedury, o której mowa w § 10 ust. 4 pkt 10 rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::BSpvDostawa => Some(
+                "Oznaczenie dotyczące procedury, o której mowa w § 10 ust. 4 pkt 11 rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::BMpvProwizja => Some(
+                "Oznaczenie dotyczące procedury, o której mowa w § 10 ust. 4 pkt 12 rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         match &*crate::rt::collapse(s) {
@@ -3528,6 +4142,30 @@ impl OznaczenieProceduryZ {
             Self::BMpvProwizja => "B_MPV_PROWIZJA",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::WstoEe => Some(
+                "Oznaczenie dotyczące procedury, o której mowa w § 10 ust. 4 pkt 2a rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::Ied => Some(
+                "Oznaczenie dotyczące procedury, o której mowa w § 10 ust. 4 pkt 2b rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::TtD => Some(
+                "Oznaczenie dotyczące procedury, o której mowa w § 10 ust. 4 pkt 5 rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::BSpv => Some(
+                "Oznaczenie dotyczące procedury, o której mowa w § 10 ust. 4 pkt 10 rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::BSpvDostawa => Some(
+                "Oznaczenie dotyczące procedury, o której mowa w § 10 ust. 4 pkt 11 rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+            Self::BMpvProwizja => Some(
+                "Oznaczenie dotyczące procedury, o której mowa w § 10 ust. 4 pkt 12 rozporządzenia w sprawie szczegółowego zakresu danych zawartych w deklaracjach podatkowych i w ewidencji w zakresie podatku od towarów i usług",
+            ),
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         match &*crate::rt::collapse(s) {
@@ -3580,6 +4218,21 @@ impl RachunekWlasnyBanku {
             Self::V1 => "1",
             Self::V2 => "2",
             Self::V3 => "3",
+        }
+    }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::V1 => Some(
+                "Rachunek banku lub rachunek spółdzielczej kasy oszczędnościowo-kredytowej służący do dokonywania rozliczeń z tytułu nabywanych przez ten bank lub tę kasę wierzytelności pieniężnych",
+            ),
+            Self::V2 => Some(
+                "Rachunek banku lub rachunek spółdzielczej kasy oszczędnościowo-kredytowej wykorzystywany przez ten bank lub tę kasę do pobrania należności od nabywcy towarów lub usług za dostawę towarów lub świadczenie usług, potwierdzone fakturą, i przekazania jej w całości albo części dostawcy towarów lub usługodawcy",
+            ),
+            Self::V3 => Some(
+                "Rachunek banku lub rachunek spółdzielczej kasy oszczędnościowo-kredytowej prowadzony przez ten bank lub tę kasę w ramach gospodarki własnej, niebędący rachunkiem rozliczeniowym",
+            ),
         }
     }
     /// Parses the value as written in XML (after the schema's whitespace rule).
@@ -3652,6 +4305,25 @@ impl RodzajFaktury {
             Self::Upr => "UPR",
             Self::KorZal => "KOR_ZAL",
             Self::KorRoz => "KOR_ROZ",
+        }
+    }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::Vat => Some("Faktura podstawowa"),
+            Self::Kor => Some("Faktura korygująca"),
+            Self::Zal => Some(
+                "Faktura dokumentująca otrzymanie zapłaty lub jej części przed dokonaniem czynności oraz faktura wystawiona w związku z art. 106f ust. 4 ustawy (faktura zaliczkowa)",
+            ),
+            Self::Roz => Some("Faktura wystawiona w związku z art. 106f ust. 3 ustawy"),
+            Self::Upr => Some("Faktura, o której mowa w art. 106e ust. 5 pkt 3 ustawy"),
+            Self::KorZal => Some(
+                "Faktura korygująca fakturę dokumentującą otrzymanie zapłaty lub jej części przed dokonaniem czynności oraz fakturę wystawioną w związku z art. 106f ust. 4 ustawy (faktura korygująca fakturę zaliczkową)",
+            ),
+            Self::KorRoz => {
+                Some("Faktura korygująca fakturę wystawioną w związku z art. 106f ust. 3 ustawy")
+            }
         }
     }
     /// Parses the value as written in XML (after the schema's whitespace rule).
@@ -3727,6 +4399,19 @@ impl RodzajTransportu {
             Self::V5 => "5",
             Self::V7 => "7",
             Self::V8 => "8",
+        }
+    }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::V1 => Some("Transport morski"),
+            Self::V2 => Some("Transport kolejowy"),
+            Self::V3 => Some("Transport drogowy"),
+            Self::V4 => Some("Transport lotniczy"),
+            Self::V5 => Some("Przesyłka pocztowa"),
+            Self::V7 => Some("Stałe instalacje przesyłowe"),
+            Self::V8 => Some("Żegluga śródlądowa"),
         }
     }
     /// Parses the value as written in XML (after the schema's whitespace rule).
@@ -3821,6 +4506,33 @@ impl RolaPodmiotu3 {
             Self::V11 => "11",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::V1 => Some("Faktor - w przypadku gdy na fakturze występują dane faktora"),
+            Self::V2 => Some(
+                "Odbiorca - w przypadku gdy na fakturze występują dane jednostek wewnętrznych, oddziałów, wyodrębnionych w ramach nabywcy, które same nie stanowią nabywcy w rozumieniu ustawy",
+            ),
+            Self::V3 => Some(
+                "Podmiot pierwotny - w przypadku gdy na fakturze występują dane podmiotu będącego w stosunku do podatnika podmiotem przejętym lub przekształconym, który dokonywał dostawy lub świadczył usługę. Z wyłączeniem przypadków, o których mowa w art. 106j ust.2 pkt 3 ustawy, gdy dane te wykazywane są w części Podmiot1K",
+            ),
+            Self::V4 => Some(
+                "Dodatkowy nabywca - w przypadku gdy na fakturze występują dane kolejnych (innych niż wymieniony w części Podmiot2) nabywców",
+            ),
+            Self::V5 => Some(
+                "Wystawca faktury - w przypadku gdy na fakturze występują dane podmiotu wystawiającego fakturę w imieniu podatnika. Nie dotyczy przypadku, gdy wystawcą faktury jest nabywca",
+            ),
+            Self::V6 => Some(
+                "Dokonujący płatności - w przypadku gdy na fakturze występują dane podmiotu regulującego zobowiązanie w miejsce nabywcy",
+            ),
+            Self::V7 => Some("Jednostka samorządu terytorialnego - wystawca"),
+            Self::V8 => Some("Jednostka samorządu terytorialnego - odbiorca"),
+            Self::V9 => Some("Członek grupy VAT - wystawca"),
+            Self::V10 => Some("Członek grupy VAT - odbiorca"),
+            Self::V11 => Some("Pracownik"),
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         let n: i64 = s.trim().parse().ok()?;
@@ -3881,6 +4593,21 @@ impl RolaPodmiotuUpowaznionego {
             Self::V3 => "3",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::V1 => {
+                Some("Organ egzekucyjny - w przypadku, o którym mowa w art. 106c pkt 1 ustawy")
+            }
+            Self::V2 => {
+                Some("Komornik sądowy - w przypadku, o którym mowa w art. 106c pkt 2 ustawy")
+            }
+            Self::V3 => Some(
+                "Przedstawiciel podatkowy - w przypadku gdy na fakturze występują dane przedstawiciela podatkowego, o którym mowa w art. 18a - 18d ustawy",
+            ),
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         let n: i64 = s.trim().parse().ok()?;
@@ -3935,6 +4662,16 @@ impl StatusInfoPodatnika {
             Self::V2 => "2",
             Self::V3 => "3",
             Self::V4 => "4",
+        }
+    }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::V1 => Some("Podatnik znajdujący się w stanie likwidacji"),
+            Self::V2 => Some("Podatnik, który jest w trakcie postępowania restrukturyzacyjnego"),
+            Self::V3 => Some("Podatnik znajdujący się w stanie upadłości"),
+            Self::V4 => Some("Przedsiębiorstwo w spadku"),
         }
     }
     /// Parses the value as written in XML (after the schema's whitespace rule).
@@ -4038,6 +4775,32 @@ impl StawkaPodatku {
             Self::NpIi => "np II",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::V23 => None,
+            Self::V22 => None,
+            Self::V8 => None,
+            Self::V7 => None,
+            Self::V5 => None,
+            Self::V4 => None,
+            Self::V3 => None,
+            Self::V0Kr => Some(
+                "Stawka 0% w przypadku sprzedaży towarów i świadczenia usług na terytorium kraju (z wyłączeniem WDT i eksportu)",
+            ),
+            Self::V0Wdt => Some("Stawka 0% w przypadku wewnątrzwspólnotowej dostawy towarów (WDT)"),
+            Self::V0Ex => Some("Stawka 0% w przypadku eksportu towarów"),
+            Self::Zw => Some("zwolnione od podatku"),
+            Self::Oo => Some("odwrotne obciążenie"),
+            Self::NpI => Some(
+                "niepodlegające opodatkowaniu- dostawy towarów oraz świadczenia usług poza terytorium kraju, z wyłączeniem transakcji, o których mowa w art. 100 ust. 1 pkt 4 ustawy oraz OSS",
+            ),
+            Self::NpIi => Some(
+                "niepodlegajace opodatkowaniu na terytorium kraju, świadczenie usług o których mowa w art. 100 ust. 1 pkt 4 ustawy",
+            ),
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         match &*crate::rt::collapse(s) {
@@ -4092,6 +4855,13 @@ impl TKodFormularza {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Fa => "FA",
+        }
+    }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::Fa => None,
         }
     }
     /// Parses the value as written in XML (after the schema's whitespace rule).
@@ -4159,6 +4929,18 @@ impl Typ {
             Self::Txt => "txt",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::Date => None,
+            Self::Datetime => None,
+            Self::Dec => None,
+            Self::Int => None,
+            Self::Time => None,
+            Self::Txt => None,
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         match &*std::borrow::Cow::Borrowed(s) {
@@ -4213,6 +4995,17 @@ impl TypKorekty {
             Self::V3 => "3",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::V1 => Some("Korekta skutkująca w dacie ujęcia faktury pierwotnej"),
+            Self::V2 => Some("Korekta skutkująca w dacie wystawienia faktury korygującej"),
+            Self::V3 => Some(
+                "Korekta skutkująca w dacie innej, w tym gdy dla różnych pozycji faktury korygującej daty te są różne",
+            ),
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         let n: i64 = s.trim().parse().ok()?;
@@ -4259,6 +5052,13 @@ impl WariantFormularza {
             Self::V3 => "3",
         }
     }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::V3 => None,
+        }
+    }
     /// Parses the value as written in XML (after the schema's whitespace rule).
     pub fn from_xml_str(s: &str) -> Option<Self> {
         let n: i64 = s.trim().parse().ok()?;
@@ -4301,6 +5101,13 @@ impl Wybor1 {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::V1 => "1",
+        }
+    }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::V1 => None,
         }
     }
     /// Parses the value as written in XML (after the schema's whitespace rule).
@@ -4348,6 +5155,14 @@ impl Wybor12 {
         match self {
             Self::V1 => "1",
             Self::V2 => "2",
+        }
+    }
+    /// The schema's description of the value (e.g. a country's or currency's Polish name),
+    /// when the schema gives one.
+    pub const fn description(self) -> Option<&'static str> {
+        match self {
+            Self::V1 => None,
+            Self::V2 => None,
         }
     }
     /// Parses the value as written in XML (after the schema's whitespace rule).

@@ -335,7 +335,7 @@ impl Renderer<'_> {
                 }
             );
             let _ = writeln!(out, "{v},");
-            variants.push((v, value.clone()));
+            variants.push((v, value.clone(), doc.clone()));
         }
         let _ = writeln!(out, "}}\n");
         let _ = writeln!(out, "impl {name} {{");
@@ -345,7 +345,7 @@ impl Renderer<'_> {
             "pub const ALL: &'static [Self] = &[{}];",
             variants
                 .iter()
-                .map(|(v, _)| format!("Self::{v}"))
+                .map(|(v, _, _)| format!("Self::{v}"))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -354,8 +354,31 @@ impl Renderer<'_> {
             out,
             "pub const fn as_str(self) -> &'static str {{ match self {{"
         );
-        for (v, value) in &variants {
+        for (v, value, _) in &variants {
             let _ = writeln!(out, "Self::{v} => {},", lit(value));
+        }
+        let _ = writeln!(out, "}} }}");
+        let _ = writeln!(
+            out,
+            "/// The schema's description of the value (e.g. a country's or currency's Polish name),\n/// when the schema gives one."
+        );
+        let _ = writeln!(
+            out,
+            "pub const fn description(self) -> Option<&'static str> {{ match self {{"
+        );
+        for (v, _, doc) in &variants {
+            let text = doc
+                .as_deref()
+                .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|d| !d.is_empty());
+            match text {
+                Some(d) => {
+                    let _ = writeln!(out, "Self::{v} => Some({}),", lit(&d));
+                }
+                None => {
+                    let _ = writeln!(out, "Self::{v} => None,");
+                }
+            }
         }
         let _ = writeln!(out, "}} }}");
         let _ = writeln!(
@@ -365,7 +388,7 @@ impl Renderer<'_> {
         let _ = writeln!(out, "pub fn from_xml_str(s: &str) -> Option<Self> {{");
         if s.prim == Prim::Integer {
             let _ = writeln!(out, "let n: i64 = s.trim().parse().ok()?; match n {{");
-            for (v, value) in &variants {
+            for (v, value, _) in &variants {
                 let _ = writeln!(out, "{value} => Some(Self::{v}),");
             }
         } else {
@@ -375,7 +398,7 @@ impl Renderer<'_> {
                 Ws::Preserve => "std::borrow::Cow::Borrowed(s)",
             };
             let _ = writeln!(out, "match &*{norm} {{");
-            for (v, value) in &variants {
+            for (v, value, _) in &variants {
                 let _ = writeln!(out, "{} => Some(Self::{v}),", lit(value));
             }
         }
