@@ -8,7 +8,7 @@
 //! | QR verification links: KOD I and signed KOD II, verification, SVG/PNG rendering (feature `qr-render`) | [`qr`] |
 //! | Signing credentials (RSA and P-256 keys, certificates, PEM/DER/PKCS#12) | [`credentials`] |
 //! | XML canonicalization and XAdES signatures of authentication requests | [`c14n`], [`xades`] |
-//! | Certificate signing requests and self-signed test certificates | `csr`, `test_certs` |
+//! | Certificate signing requests, self-signed test certificates, the X.509 builder (also for a local CA) | `csr`, `test_certs`, `x509_build` |
 //!
 //! # Features
 //!
@@ -68,4 +68,4 @@ pub mod csr;
 #[cfg(feature = "test-certs")]
 pub mod test_certs;
 #[cfg(any(feature = "csr", feature = "test-certs"))]
-mod x509_build;
+pub mod x509_build;

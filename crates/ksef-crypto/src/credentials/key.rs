@@ -136,7 +136,9 @@ impl SigningKey {
         generated.expect("the operating system's random source failed")
     }
 
-    /// Wraps an RSA key of the `rsa` crate, checking its size.
+    /// Wraps an RSA key of the `rsa` crate, checking its size (feature `public-key`, which
+    /// brings `rsa`).
+    #[cfg(feature = "public-key")]
     pub fn from_rsa(key: rsa::RsaPrivateKey) -> Result<Self, CredentialsError> {
         use pkcs8::EncodePrivateKey;
         let doc = key
