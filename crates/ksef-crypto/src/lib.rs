@@ -3,7 +3,7 @@
 //! | Area | Module |
 //! |---|---|
 //! | AES-256-CBC (PKCS#7) of invoices, batch parts and exports; streaming adapters that hash plaintext and ciphertext in the same pass; SHA-256 helpers | [`symmetric`] |
-//! | Ministry of Finance public-key certificates: `publicKeyId`/`certificateId`, selection by usage and validity, RSA-OAEP key wrapping and KSeF-token encryption (and the private-key side for emulators) | [`public_key`] |
+//! | Ministry of Finance public-key certificates: `publicKeyId`/`certificateId`, selection by usage and validity, RSA-OAEP key wrapping and KSeF-token encryption (and the private-key side for emulators); feature `public-key` | `public_key` |
 //! | NIP, PESEL, internal identifiers and KSeF numbers (checksums, parsing, test-data generators) | [`identifiers`] |
 //! | QR verification links: KOD I and signed KOD II, verification, SVG/PNG rendering (feature `qr-render`) | [`qr`] |
 //! | Signing credentials (RSA and P-256 keys, certificates, PEM/DER/PKCS#12) | [`credentials`] |
@@ -14,10 +14,10 @@
 //!
 //! | Feature | Default | Adds |
 //! |---|---|---|
-//! | `xades` | yes | [`credentials`] from PEM/DER (incl. encrypted PKCS#8), [`c14n`], [`xades`], signed KOD II links; implies `public-key` |
-//! | `public-key` | yes (via `xades`) | [`public_key`]: Ministry of Finance certificates, RSA-OAEP |
+//! | `xades` | yes | [`credentials`] from PEM/DER (incl. encrypted PKCS#8), [`c14n`], [`xades`], signed KOD II links |
+//! | `public-key` | no | `public_key`: Ministry of Finance certificates, RSA-OAEP key wrapping and KSeF-token encryption (the `rsa` crate and its big-number stack) |
 //! | `pkcs12` | no | `.p12`/`.pfx` loading incl. legacy 3DES/RC2 (`Credentials::from_pkcs12`) |
-//! | `keygen` | no | RSA and P-256 key generation |
+//! | `keygen` | no | RSA and P-256 key generation (implies `public-key`) |
 //! | `csr` | no | `csr`: certificate signing requests (implies `keygen`) |
 //! | `test-certs` | no | `test_certs`: self-signed TEST certificates (implies `keygen`) |
 //! | `qr-render` | no | `qr::render`: SVG/PNG QR codes |

@@ -108,12 +108,8 @@ pub fn self_signed_with_validity(
     not_after: OffsetDateTime,
 ) -> Result<Credentials, CredentialsError> {
     let name = subject.to_name()?;
-    // Positive 8-byte serial (KSeF style: 16 hex digits).
-    let mut serial = [0u8; 8];
-    crate::random::fill(&mut serial);
-    serial[0] = (serial[0] & 0x7f) | 0x01;
     let fields = CertificateFields {
-        serial_number: serial.to_vec(),
+        serial_number: x509_build::random_serial_number().to_vec(),
         subject: name.clone(),
         subject_public_key_info: x509_build::spki_of(&key)?,
         not_before,

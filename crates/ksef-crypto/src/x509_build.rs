@@ -152,6 +152,15 @@ pub fn spki_of(key: &SigningKey) -> Result<SubjectPublicKeyInfoOwned, Credential
     Ok(SubjectPublicKeyInfoOwned::from_der(&der_bytes)?)
 }
 
+/// A fresh random serial number of 8 bytes (16 hex digits, as KSeF's), positive and with a
+/// non-zero first digit.
+pub fn random_serial_number() -> [u8; 8] {
+    let mut serial = [0u8; 8];
+    crate::random::fill(&mut serial);
+    serial[0] = (serial[0] & 0x7f) | 0x10;
+    serial
+}
+
 /// What an X.509 v3 certificate says about its subject.
 #[derive(Debug, Clone)]
 pub struct CertificateFields {

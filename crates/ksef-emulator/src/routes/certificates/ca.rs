@@ -5,8 +5,9 @@ use std::sync::OnceLock;
 
 use ksef_crypto::credentials::{Certificate, SigningKey};
 use ksef_crypto::csr::DnAttributes;
-use ksef_crypto::x509_build::{CertificateFields, issue_certificate, spki_of};
-use rand::Rng;
+use ksef_crypto::x509_build::{
+    CertificateFields, issue_certificate, random_serial_number, spki_of,
+};
 use time::OffsetDateTime;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
 use x509_cert::name::Name;
@@ -36,8 +37,7 @@ pub fn ca() -> Result<&'static Ca, String> {
 
 /// A fresh positive 8-byte serial number and its 16 upper-case hex digits.
 pub fn new_serial() -> ([u8; 8], String) {
-    let mut serial: [u8; 8] = rand::thread_rng().r#gen();
-    serial[0] = (serial[0] & 0x7f) | 0x10;
+    let serial = random_serial_number();
     let hex = serial.iter().map(|b| format!("{b:02X}")).collect();
     (serial, hex)
 }
