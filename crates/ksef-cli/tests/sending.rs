@@ -238,6 +238,27 @@ fn upo_file_reports_the_official_examples_as_unsigned() {
     let output = env.bare().args(&args).output().unwrap();
     assert!(output.status.success(), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("unsigned"));
+
+    // A missing file or one that is not a UPO is a bad input (exit code 3).
+    let scratch = tempfile::tempdir().unwrap();
+    let not_upo = scratch.path().join("not-upo.xml");
+    std::fs::write(&not_upo, "<Faktura/>").unwrap();
+    for (file, says) in [
+        (scratch.path().join("missing.xml"), "cannot read"),
+        (not_upo, "not a UPO"),
+    ] {
+        let output = env
+            .bare()
+            .args(["upo", "--file"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{output:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(says),
+            "{output:?}"
+        );
+    }
 }
 
 #[test]

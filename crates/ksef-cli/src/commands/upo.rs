@@ -57,7 +57,7 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
                 ))
             })
             .collect::<CliResult<Vec<_>>>()?;
-        return check_signatures(&files, report);
+        return check_signatures(&files, Source::Files, report);
     };
     let session_ref = reference(session_arg, "session")?;
     let session = ctx.conn.login().await?;
@@ -107,7 +107,15 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
                 .collect::<Vec<_>>()
         ),
     );
-    check_signatures(&written, report)
+    check_signatures(&written, Source::Ksef, report)
+}
+
+/// Where the UPOs came from: a UPO that cannot be read is an undecodable answer of KSeF
+/// (exit code 1) or a bad input file (exit code 3).
+#[derive(Clone, Copy)]
+enum Source {
+    Ksef,
+    Files,
 }
 
 fn read_error(path: &Path, e: std::io::Error) -> CliError {
@@ -116,7 +124,7 @@ fn read_error(path: &Path, e: std::io::Error) -> CliError {
 
 /// Reports the signature of each UPO (field `signatures`); fails with
 /// [`ErrorKind::BadSignature`] after reporting all of them when one does not verify.
-fn check_signatures(upos: &[(PathBuf, Vec<u8>)], report: &mut Report) -> CliResult {
+fn check_signatures(upos: &[(PathBuf, Vec<u8>)], source: Source, report: &mut Report) -> CliResult {
     let mut entries = Vec::new();
     let mut tampered = Vec::new();
     for (path, xml) in upos {
@@ -130,7 +138,11 @@ fn check_signatures(upos: &[(PathBuf, Vec<u8>)], report: &mut Report) -> CliResu
                 )
             }
             Err(e) => {
-                return Err(CliError::failure(format!("{}: {e}", path.display())));
+                let message = format!("{}: {e}", path.display());
+                return Err(match source {
+                    Source::Ksef => CliError::failure(message),
+                    Source::Files => CliError::config(message),
+                });
             }
         };
         report.line(format!("{}: {line}", path.display()));
