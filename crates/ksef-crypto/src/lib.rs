@@ -14,16 +14,19 @@
 //!
 //! | Feature | Default | Adds |
 //! |---|---|---|
+//! | `dates` | yes | `time` dates in the API: `KsefNumber::date` and its constructors, `Pesel::birth_date`, `CollectiveIdentifierNumber::new`, KOD I links (`qr::invoice_verification_url`); implied by `xades` and `public-key` |
 //! | `xades` | yes | [`credentials`] from PEM/DER (incl. encrypted PKCS#8), [`c14n`], [`xades`], signed KOD II links |
 //! | `public-key` | no | `public_key`: Ministry of Finance certificates, RSA-OAEP key wrapping and KSeF-token encryption (the `rsa` crate and its big-number stack) |
 //! | `pkcs12` | no | `.p12`/`.pfx` loading incl. legacy 3DES/RC2 (`Credentials::from_pkcs12`) |
 //! | `keygen` | no | RSA and P-256 key generation (implies `public-key`) |
 //! | `csr` | no | `csr`: certificate signing requests (implies `keygen`) |
 //! | `test-certs` | no | `test_certs`: self-signed TEST certificates (implies `keygen`) |
+//! | `test-data` | no | `identifiers::generate`: random valid NIP/PESEL/internal identifiers |
 //! | `qr-render` | no | `qr::render`: SVG/PNG QR codes |
 //!
 //! Without default features the crate still encrypts and hashes ([`symmetric`]), checks
-//! identifiers ([`identifiers`]) and builds KOD I links ([`qr`]).
+//! identifiers ([`identifiers`]; the same inputs parse with and without `dates`, date parts
+//! included) and computes the KOD I hash segment ([`qr::invoice_hash_b64url`]).
 //!
 //! # Example: encrypt an invoice and get the hashes the API asks for
 //!
