@@ -59,7 +59,8 @@ pub enum Command {
     Batch(commands::batch::Args),
     /// Shows sessions and the status of sessions and invoices.
     Status(commands::status::Args),
-    /// Downloads UPOs (confirmations of receipt) of invoices or sessions.
+    /// Downloads UPOs (confirmations of receipt) of invoices or sessions and reports who signed
+    /// them (exit code 8 when a signature does not verify); `--file` checks saved UPOs.
     Upo(commands::upo::Args),
     /// Downloads invoices by KSeF number.
     Download(commands::download::Args),

@@ -19,6 +19,9 @@ pub enum ErrorKind {
     Unreachable,
     /// Rate limited for longer than the retry budget (exit code 7).
     RateLimited,
+    /// A signed document (UPO) whose signature does not verify: changed after signing
+    /// (exit code 8).
+    BadSignature,
 }
 
 impl ErrorKind {
@@ -32,6 +35,7 @@ impl ErrorKind {
             ErrorKind::Rejected => 5,
             ErrorKind::Unreachable => 6,
             ErrorKind::RateLimited => 7,
+            ErrorKind::BadSignature => 8,
         }
     }
 }
@@ -46,7 +50,8 @@ Exit codes:
   4  authentication refused or permissions missing
   5  KSeF refused the request or rejected an invoice
   6  KSeF unreachable or failing (connection, timeout, server errors)
-  7  rate limited beyond the retry budget";
+  7  rate limited beyond the retry budget
+  8  a UPO's signature does not verify (changed after signing)";
 
 /// A failed command.
 #[derive(Debug)]

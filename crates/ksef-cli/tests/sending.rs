@@ -175,14 +175,90 @@ fn send_waits_for_ksef_numbers_saves_upos_and_is_safe_to_repeat() {
         upo_dir.to_str().unwrap(),
     ]);
     assert_eq!(upo["files"].as_array().unwrap().len(), 1);
+    // The emulator signs its UPOs like the Ministry: the signature verifies and names the signer.
+    let signature = &upo["signatures"][0];
+    assert_eq!(signature["status"], "signed", "{upo}");
+    assert!(!signature["signer"].as_str().unwrap().is_empty(), "{upo}");
+    assert_eq!(signature["certificateSha256"].as_str().unwrap().len(), 64);
+    let invoice_upo = upo["files"][0].as_str().unwrap().to_owned();
     let upo = env.json(&["upo", &session, "--out", upo_dir.to_str().unwrap()]);
     assert_eq!(upo["files"].as_array().unwrap().len(), 1);
+    assert_eq!(upo["signatures"][0]["status"], "signed", "{upo}");
+
+    // A saved UPO is checked offline; changed after signing, it fails with exit code 8.
+    let checked = env.json(&["upo", "--file", &invoice_upo]);
+    assert_eq!(checked["signatures"][0]["status"], "signed", "{checked}");
+    let xml = std::fs::read_to_string(&invoice_upo).unwrap();
+    let number = first["ksefNumber"].as_str().unwrap();
+    assert!(xml.contains(number), "{xml}");
+    let tampered = dir.path().join("tampered.xml");
+    std::fs::write(&tampered, xml.replacen(number, &format!("{number}0"), 1)).unwrap();
+    let output = env
+        .bare()
+        .args(["upo", "--file"])
+        .arg(&tampered)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(8), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("does not verify"), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("DOES NOT VERIFY"));
     let one = env.json(&[
         "status",
         &session,
         first["referenceNumber"].as_str().unwrap(),
     ]);
     assert_eq!(one["invoice"]["status"]["code"], 200);
+}
+
+#[test]
+fn upo_file_reports_the_official_examples_as_unsigned() {
+    let env = TestEnv::start();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/ksef-docs/faktury/upo/przyklady/v4-3");
+    let mut files = Vec::new();
+    for sub in std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("the UPO examples are needed at ../shared/ksef-docs ({e})"))
+    {
+        for file in std::fs::read_dir(sub.unwrap().path()).unwrap() {
+            files.push(file.unwrap().path().display().to_string());
+        }
+    }
+    assert!(files.len() >= 6, "expected the six v4-3 examples");
+    let mut args = vec!["upo"];
+    for f in &files {
+        args.extend(["--file", f.as_str()]);
+    }
+    let report = env.json(&args);
+    let signatures = report["signatures"].as_array().unwrap();
+    assert_eq!(signatures.len(), files.len());
+    for s in signatures {
+        assert_eq!(s["status"], "unsigned", "{s}");
+    }
+    let output = env.bare().args(&args).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("unsigned"));
+
+    // A missing file or one that is not a UPO is a bad input (exit code 3).
+    let scratch = tempfile::tempdir().unwrap();
+    let not_upo = scratch.path().join("not-upo.xml");
+    std::fs::write(&not_upo, "<Faktura/>").unwrap();
+    for (file, says) in [
+        (scratch.path().join("missing.xml"), "cannot read"),
+        (not_upo, "not a UPO"),
+    ] {
+        let output = env
+            .bare()
+            .args(["upo", "--file"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{output:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(says),
+            "{output:?}"
+        );
+    }
 }
 
 #[test]

@@ -3,6 +3,11 @@
 //!
 //! Parsers never panic and say precisely what is wrong. Random generators of valid NIP, PESEL and
 //! internal identifiers, for test data only, are in [`generate`].
+//!
+//! Every check is the same with and without the `dates` feature, including the date parts
+//! (a PESEL birth date and a KSeF number's `YYYYMMDD` must be days of the Gregorian calendar).
+//! `dates` adds the dates as `time::Date` values (`KsefNumber::date`, `Pesel::birth_date`) and
+//! the constructors that take `time` values.
 
 mod collective;
 #[cfg(feature = "test-data")]
@@ -220,6 +225,7 @@ pub fn pesel_check_digit(first10: &[u8; 10]) -> u8 {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pesel {
     value: String,
+    #[cfg(feature = "dates")]
     birth_date: time::Date,
 }
 
@@ -228,10 +234,15 @@ impl Pesel {
     pub fn parse(s: &str) -> Result<Self, IdentifierError> {
         let kind = IdentifierKind::Pesel;
         let d: [u8; 11] = digits(s, kind)?;
-        let birth_date = pesel_birth_date(&d).ok_or_else(|| IdentifierError::InvalidDate {
+        let invalid_date = || IdentifierError::InvalidDate {
             kind,
             value: s.chars().take(6).collect(),
-        })?;
+        };
+        let (year, month, day) = pesel_birth_date(&d).ok_or_else(invalid_date)?;
+        #[cfg(feature = "dates")]
+        let birth_date = calendar_date(year, month, day).ok_or_else(invalid_date)?;
+        #[cfg(not(feature = "dates"))]
+        let _ = (year, month, day);
         let (first10, last) = split_last::<10>(&d);
         let expected = pesel_check_digit(&first10);
         if expected != last {
@@ -243,6 +254,7 @@ impl Pesel {
         }
         Ok(Self {
             value: s.to_owned(),
+            #[cfg(feature = "dates")]
             birth_date,
         })
     }
@@ -252,7 +264,8 @@ impl Pesel {
         &self.value
     }
 
-    /// The date of birth encoded in the first six digits.
+    /// The date of birth encoded in the first six digits (feature `dates`).
+    #[cfg(feature = "dates")]
     pub fn birth_date(&self) -> time::Date {
         self.birth_date
     }
@@ -266,9 +279,9 @@ impl Pesel {
     }
 }
 
-/// Decodes the PESEL date: the month carries the century (+80 for 1800s, +0 for 1900s,
-/// +20 for 2000s, +40 for 2100s, +60 for 2200s).
-fn pesel_birth_date(d: &[u8; 11]) -> Option<time::Date> {
+/// Decodes the PESEL date as (year, month, day) if that day exists: the month carries the
+/// century (+80 for 1800s, +0 for 1900s, +20 for 2000s, +40 for 2100s, +60 for 2200s).
+fn pesel_birth_date(d: &[u8; 11]) -> Option<(i32, u8, u8)> {
     let [y1, y2, m1, m2, d1, d2, ..] = *d;
     let yy = i32::from(y1) * 10 + i32::from(y2);
     let mm = m1 * 10 + m2;
@@ -280,14 +293,36 @@ fn pesel_birth_date(d: &[u8; 11]) -> Option<time::Date> {
         61..=72 => (2200, mm - 60),
         _ => return None,
     };
-    let month = time::Month::try_from(month).ok()?;
-    time::Date::from_calendar_date(century + yy, month, d1 * 10 + d2).ok()
+    let (year, day) = (century + yy, d1 * 10 + d2);
+    is_calendar_date(year, month, day).then_some((year, month, day))
+}
+
+/// The number of days of a month (1–12) of the Gregorian calendar, or `None` for another month.
+pub(crate) fn days_in_month(year: i32, month: u8) -> Option<u8> {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => Some(31),
+        4 | 6 | 9 | 11 => Some(30),
+        2 => Some(if leap { 29 } else { 28 }),
+        _ => None,
+    }
+}
+
+/// Whether `year-month-day` is a day of the Gregorian calendar: the date check of PESEL and
+/// KSeF numbers, the same with and without the `dates` feature.
+pub(crate) fn is_calendar_date(year: i32, month: u8, day: u8) -> bool {
+    days_in_month(year, month).is_some_and(|days| (1..=days).contains(&day))
+}
+
+/// The `time::Date` of a day that [`is_calendar_date`] accepted.
+#[cfg(feature = "dates")]
+pub(crate) fn calendar_date(year: i32, month: u8, day: u8) -> Option<time::Date> {
+    time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
 }
 
 /// Encodes a date for the first six PESEL digits, or `None` outside 1800–2299.
 #[cfg(any(test, feature = "test-data"))]
-pub(crate) fn pesel_date_digits(date: time::Date) -> Option<[u8; 6]> {
-    let year = date.year();
+pub(crate) fn pesel_date_digits(year: i32, month: u8, day: u8) -> Option<[u8; 6]> {
     let offset = match year {
         1800..=1899 => 80,
         1900..=1999 => 0,
@@ -297,9 +332,8 @@ pub(crate) fn pesel_date_digits(date: time::Date) -> Option<[u8; 6]> {
         _ => return None,
     };
     let yy = (year % 100) as u8;
-    let mm = u8::from(date.month()) + offset;
-    let dd = date.day();
-    Some([yy / 10, yy % 10, mm / 10, mm % 10, dd / 10, dd % 10])
+    let mm = month + offset;
+    Some([yy / 10, yy % 10, mm / 10, mm % 10, day / 10, day % 10])
 }
 
 /// The check digit of an internal identifier: weights 1 and 3 alternating over the first 14

@@ -3,27 +3,30 @@
 //! | Area | Module |
 //! |---|---|
 //! | AES-256-CBC (PKCS#7) of invoices, batch parts and exports; streaming adapters that hash plaintext and ciphertext in the same pass; SHA-256 helpers | [`symmetric`] |
-//! | Ministry of Finance public-key certificates: `publicKeyId`/`certificateId`, selection by usage and validity, RSA-OAEP key wrapping and KSeF-token encryption (and the private-key side for emulators) | [`public_key`] |
+//! | Ministry of Finance public-key certificates: `publicKeyId`/`certificateId`, selection by usage and validity, RSA-OAEP key wrapping and KSeF-token encryption (and the private-key side for emulators); feature `public-key` | `public_key` |
 //! | NIP, PESEL, internal identifiers and KSeF numbers (checksums, parsing, test-data generators) | [`identifiers`] |
 //! | QR verification links: KOD I and signed KOD II, verification, SVG/PNG rendering (feature `qr-render`) | [`qr`] |
 //! | Signing credentials (RSA and P-256 keys, certificates, PEM/DER/PKCS#12) | [`credentials`] |
 //! | XML canonicalization and XAdES signatures of authentication requests | [`c14n`], [`xades`] |
-//! | Certificate signing requests and self-signed test certificates | `csr`, `test_certs` |
+//! | Certificate signing requests, self-signed test certificates, the X.509 builder (also for a local CA) | `csr`, `test_certs`, `x509_build` |
 //!
 //! # Features
 //!
 //! | Feature | Default | Adds |
 //! |---|---|---|
-//! | `xades` | yes | [`credentials`] from PEM/DER (incl. encrypted PKCS#8), [`c14n`], [`xades`], signed KOD II links; implies `public-key` |
-//! | `public-key` | yes (via `xades`) | [`public_key`]: Ministry of Finance certificates, RSA-OAEP |
+//! | `dates` | yes | `time` dates in the API: `KsefNumber::date` and its constructors, `Pesel::birth_date`, `CollectiveIdentifierNumber::new`, KOD I links (`qr::invoice_verification_url`); implied by `xades` and `public-key` |
+//! | `xades` | yes | [`credentials`] from PEM/DER (incl. encrypted PKCS#8), [`c14n`], [`xades`], signed KOD II links |
+//! | `public-key` | no | `public_key`: Ministry of Finance certificates, RSA-OAEP key wrapping and KSeF-token encryption (the `rsa` crate and its big-number stack) |
 //! | `pkcs12` | no | `.p12`/`.pfx` loading incl. legacy 3DES/RC2 (`Credentials::from_pkcs12`) |
-//! | `keygen` | no | RSA and P-256 key generation |
+//! | `keygen` | no | RSA and P-256 key generation (implies `public-key`) |
 //! | `csr` | no | `csr`: certificate signing requests (implies `keygen`) |
 //! | `test-certs` | no | `test_certs`: self-signed TEST certificates (implies `keygen`) |
+//! | `test-data` | no | `identifiers::generate`: random valid NIP/PESEL/internal identifiers |
 //! | `qr-render` | no | `qr::render`: SVG/PNG QR codes |
 //!
 //! Without default features the crate still encrypts and hashes ([`symmetric`]), checks
-//! identifiers ([`identifiers`]) and builds KOD I links ([`qr`]).
+//! identifiers ([`identifiers`]; the same inputs parse with and without `dates`, date parts
+//! included) and computes the KOD I hash segment ([`qr::invoice_hash_b64url`]).
 //!
 //! # Example: encrypt an invoice and get the hashes the API asks for
 //!
@@ -68,4 +71,4 @@ pub mod csr;
 #[cfg(feature = "test-certs")]
 pub mod test_certs;
 #[cfg(any(feature = "csr", feature = "test-certs"))]
-mod x509_build;
+pub mod x509_build;

@@ -270,9 +270,13 @@ impl PublicKeyCertificate {
         token: &str,
         timestamp_ms: i64,
     ) -> Result<EncryptedToken, PublicKeyError> {
-        let mut plain = zeroize::Zeroizing::new(format!("{token}|{timestamp_ms}"));
+        use std::fmt::Write as _;
+        // Sized up front (an i64 has at most 20 characters): growing the string would free a
+        // copy of the token without wiping it.
+        let mut plain = zeroize::Zeroizing::new(String::with_capacity(token.len() + 21));
+        plain.push_str(token);
+        let _ = write!(plain, "|{timestamp_ms}");
         let encrypted = self.encrypt_oaep(plain.as_bytes());
-        plain.clear();
         Ok(EncryptedToken {
             encrypted_token_b64: B64.encode(encrypted?),
             public_key_id: self.public_key_id.clone(),

@@ -10,7 +10,7 @@
 //!   (SHA-256, MGF1-SHA-256, 32-byte salt) for RSA keys, ECDSA P-256/SHA-256 as raw `R||S` for EC
 //!   keys. See [`certificate_verification_url`] and [`Kod2Link::verify`].
 //!
-//! KOD II needs the `xades` feature (default). With the `qr-render` feature, [`render`] draws the codes as SVG or PNG with their label.
+//! KOD I links take the issue date as a `time::Date`: feature `dates` (default). KOD II needs the `xades` feature (default). With the `qr-render` feature, [`render`] draws the codes as SVG or PNG with their label.
 
 #[cfg(feature = "xades")]
 mod kod2;
@@ -100,6 +100,7 @@ pub fn invoice_hash_b64url(invoice: &[u8]) -> String {
     crate::symmetric::sha256_base64url(invoice)
 }
 
+#[cfg(feature = "dates")]
 fn format_date(date: time::Date) -> String {
     format!(
         "{:02}-{:02}-{:04}",
@@ -109,7 +110,8 @@ fn format_date(date: time::Date) -> String {
     )
 }
 
-/// KOD I link for an invoice given as its exact XML bytes.
+/// KOD I link for an invoice given as its exact XML bytes (feature `dates`).
+#[cfg(feature = "dates")]
 pub fn invoice_verification_url(
     env: &QrEnvironment,
     seller_nip: &str,
@@ -124,7 +126,8 @@ pub fn invoice_verification_url(
     )
 }
 
-/// KOD I link from an already computed hash (unpadded base64url of SHA-256).
+/// KOD I link from an already computed hash (unpadded base64url of SHA-256; feature `dates`).
+#[cfg(feature = "dates")]
 pub fn invoice_verification_url_from_hash(
     env: &QrEnvironment,
     seller_nip: &str,

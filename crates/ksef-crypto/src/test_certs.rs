@@ -6,17 +6,11 @@
 //!
 //! Keys are RSA-2048 or P-256; `NotBefore` = now − 61 min; valid 2 years.
 
-use der::Encode;
-use der::asn1::OctetString;
 use time::OffsetDateTime;
-use x509_cert::certificate::{TbsCertificate, Version};
-use x509_cert::ext::Extension;
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier};
-use x509_cert::serial_number::SerialNumber;
-use x509_cert::time::{Time, Validity};
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
 
-use crate::credentials::{Certificate, Credentials, CredentialsError, HashAlgorithm, SigningKey};
-use crate::x509_build::{self, DnAttributes};
+use crate::credentials::{Credentials, CredentialsError, SigningKey};
+use crate::x509_build::{self, CertificateFields, DnAttributes};
 
 /// Which key to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,72 +108,19 @@ pub fn self_signed_with_validity(
     not_after: OffsetDateTime,
 ) -> Result<Credentials, CredentialsError> {
     let name = subject.to_name()?;
-    let spki = x509_build::spki_of(&key)?;
-    let alg = x509_build::signature_algorithm_id(&key);
-
-    // Positive 8-byte serial (KSeF style: 16 hex digits).
-    let mut serial = [0u8; 8];
-    crate::random::fill(&mut serial);
-    serial[0] = (serial[0] & 0x7f) | 0x01;
-
-    let ski = SubjectKeyIdentifier(OctetString::new(
-        HashAlgorithm::Sha1.digest(spki.subject_public_key.raw_bytes()),
-    )?);
-    let extensions = vec![
-        extension(
-            &BasicConstraints {
-                ca: false,
-                path_len_constraint: None,
-            },
-            true,
-        )?,
-        extension(
-            &KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation),
-            true,
-        )?,
-        extension(&ski, false)?,
-    ];
-
-    let tbs = TbsCertificate {
-        version: Version::V3,
-        serial_number: SerialNumber::new(&serial)?,
-        signature: alg.clone(),
-        issuer: name.clone(),
-        validity: Validity {
-            not_before: to_time(not_before)?,
-            not_after: to_time(not_after)?,
+    let fields = CertificateFields {
+        serial_number: x509_build::random_serial_number().to_vec(),
+        subject: name.clone(),
+        subject_public_key_info: x509_build::spki_of(&key)?,
+        not_before,
+        not_after,
+        basic_constraints: BasicConstraints {
+            ca: false,
+            path_len_constraint: None,
         },
-        subject: name,
-        subject_public_key_info: spki,
-        issuer_unique_id: None,
-        subject_unique_id: None,
-        extensions: Some(extensions),
+        key_usage: KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation),
+        subject_key_identifier: true,
     };
-    let tbs_der = x509_build::to_der(&tbs)?;
-    let signature = x509_build::sign_der(&key, &tbs_der)?;
-    let cert = x509_cert::Certificate {
-        tbs_certificate: tbs,
-        signature_algorithm: alg,
-        signature,
-    };
-    let cert_der = x509_build::to_der(&cert)?;
-    Credentials::new(key, Certificate::from_der(&cert_der)?)
-}
-
-fn extension<T: Encode + der::oid::AssociatedOid>(
-    value: &T,
-    critical: bool,
-) -> Result<Extension, CredentialsError> {
-    Ok(Extension {
-        extn_id: T::OID,
-        critical,
-        extn_value: OctetString::new(value.to_der()?)?,
-    })
-}
-
-fn to_time(t: OffsetDateTime) -> Result<Time, CredentialsError> {
-    let secs = u64::try_from(t.unix_timestamp())
-        .map_err(|_| CredentialsError::Encoding("time before 1970".into()))?;
-    let st = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
-    Time::try_from(st).map_err(|e| CredentialsError::Encoding(e.to_string()))
+    let certificate = x509_build::issue_certificate(fields, &name, &key)?;
+    Credentials::new(key, certificate)
 }

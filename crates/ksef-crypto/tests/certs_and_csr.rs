@@ -225,3 +225,95 @@ fn csr_with_rsa_and_issued_certificate() {
     let creds = bundle.into_credentials(cert).unwrap();
     assert!(creds.sign_rsa_pss_sha256(b"x").is_ok());
 }
+
+#[test]
+fn issued_chain_verifies_with_openssl() {
+    use ksef_crypto::credentials::SigningKey;
+    use ksef_crypto::x509_build::{CertificateFields, issue_certificate, spki_of};
+    use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
+
+    let now = time::OffsetDateTime::now_utc();
+    let ca_key = SigningKey::generate_p256();
+    let ca_name = DnAttributes {
+        common_name: Some("Issuing CA".into()),
+        country_name: Some("PL".into()),
+        organization_name: Some("ksef-crypto tests".into()),
+        ..DnAttributes::default()
+    }
+    .to_name()
+    .unwrap();
+    let ca = issue_certificate(
+        CertificateFields {
+            serial_number: vec![0x10, 0, 0, 0, 0, 0, 0, 1],
+            subject: ca_name.clone(),
+            subject_public_key_info: spki_of(&ca_key).unwrap(),
+            not_before: now - time::Duration::hours(1),
+            not_after: now + time::Duration::days(30),
+            basic_constraints: BasicConstraints {
+                ca: true,
+                path_len_constraint: Some(0),
+            },
+            key_usage: KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign),
+            subject_key_identifier: true,
+        },
+        &ca_name,
+        &ca_key,
+    )
+    .unwrap();
+    assert_eq!(ca.subject_name(), ca.issuer_name());
+
+    // An RSA leaf (fixture key) issued by the P-256 CA.
+    let pem = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/crypto/rsa-person.key.pem"),
+    )
+    .unwrap();
+    let leaf_key = ksef_crypto::credentials::key_from_pem(&pem, None).unwrap();
+    let leaf = issue_certificate(
+        CertificateFields {
+            serial_number: vec![0x01, 0xF2, 0x0A, 0x5D],
+            subject: test_certs::person_dn(
+                "Jan",
+                "Kowalski",
+                &PersonIdentifier::Nip("1234563218".into()),
+            )
+            .to_name()
+            .unwrap(),
+            subject_public_key_info: spki_of(&leaf_key).unwrap(),
+            not_before: now - time::Duration::hours(1),
+            not_after: now + time::Duration::days(1),
+            basic_constraints: BasicConstraints {
+                ca: false,
+                path_len_constraint: None,
+            },
+            key_usage: KeyUsage(KeyUsages::DigitalSignature.into()),
+            subject_key_identifier: false,
+        },
+        &ca_name,
+        &ca_key,
+    )
+    .unwrap();
+    assert_eq!(leaf.issuer_name(), ca.subject_name());
+    assert_eq!(leaf.serial_hex(), "01F20A5D");
+
+    let ca_path = tmp("issuing-ca.crt");
+    let leaf_path = tmp("issued-leaf.crt");
+    std::fs::write(&ca_path, ca.to_pem().unwrap()).unwrap();
+    std::fs::write(&leaf_path, leaf.to_pem().unwrap()).unwrap();
+    let out = openssl(&[
+        "verify",
+        "-CAfile",
+        ca_path.to_str().unwrap(),
+        leaf_path.to_str().unwrap(),
+    ]);
+    assert!(out.contains(": OK"), "{out}");
+    let text = openssl(&["x509", "-in", ca_path.to_str().unwrap(), "-noout", "-text"]);
+    assert!(
+        text.contains("CA:TRUE, pathlen:0")
+            && text.contains("Certificate Sign, CRL Sign")
+            && text.contains("Subject Key Identifier"),
+        "{text}"
+    );
+    // The leaf's key signs and the signature verifies under the issued certificate.
+    let creds = ksef_crypto::credentials::Credentials::new(leaf_key, leaf).unwrap();
+    assert!(creds.sign_rsa_pss_sha256(b"x").is_ok());
+}

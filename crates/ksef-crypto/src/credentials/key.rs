@@ -34,8 +34,25 @@ pub enum KeyAlgorithm {
     EcdsaP256,
 }
 
-/// A private signing key (RSA ≥ 2048 bits or ECDSA P-256). Signing runs in `ring`; the
-/// PKCS#8 form kept for export is zeroized on drop; `Debug` never shows key material.
+/// A private signing key (RSA ≥ 2048 bits or ECDSA P-256). Signing runs in `ring`; `Debug`
+/// never shows key material.
+///
+/// # Key material in memory
+///
+/// Every buffer of this crate that holds the private key — decoded PEM, decrypted PKCS#8,
+/// re-wrapped DER, the derived PBE keys and IVs, exported PKCS#8 DER/PEM — is zeroized when
+/// dropped ([`zeroize::Zeroizing`]); the DES/RC2/AES key schedules of the password-based
+/// schemes are too. Two copies are outside our reach:
+///
+/// - `ring`'s key pairs (`RsaKeyPair`, `EcdsaKeyPair`) keep the private key in their own
+///   memory for as long as the key lives, and `ring` offers no way to wipe them: the last clone
+///   of a `SigningKey` frees them without zeroizing. Likewise the PKCS#8 document `ring`
+///   returns from P-256 key generation is freed unwiped right after it was decoded.
+/// - The PKCS#8 DER kept beside the key pair (for [`SigningKey::to_pkcs8_der`] and
+///   [`SigningKey::to_pkcs8_pem`], which `ring` cannot provide) lives exactly as long as the
+///   key pair, so it adds no exposure beyond `ring`'s own copy; it is zeroized on drop.
+///
+/// Keep keys for as short a time as the work needs; dropping the last clone ends both.
 #[derive(Clone)]
 pub struct SigningKey {
     inner: Inner,
@@ -136,7 +153,9 @@ impl SigningKey {
         generated.expect("the operating system's random source failed")
     }
 
-    /// Wraps an RSA key of the `rsa` crate, checking its size.
+    /// Wraps an RSA key of the `rsa` crate, checking its size (feature `public-key`, which
+    /// brings `rsa`).
+    #[cfg(feature = "public-key")]
     pub fn from_rsa(key: rsa::RsaPrivateKey) -> Result<Self, CredentialsError> {
         use pkcs8::EncodePrivateKey;
         let doc = key

@@ -127,8 +127,12 @@ impl Credentials {
 
     /// The certificate as PEM followed by the private key as PKCS#8 PEM.
     pub fn to_pem_bundle(&self) -> Result<Zeroizing<String>, CredentialsError> {
-        let mut out = Zeroizing::new(self.certificate.to_pem()?);
-        out.push_str(&self.key.to_pkcs8_pem()?);
+        let certificate = self.certificate.to_pem()?;
+        let key = self.key.to_pkcs8_pem()?;
+        // Sized up front: growing the string would free a copy of the key without wiping it.
+        let mut out = Zeroizing::new(String::with_capacity(certificate.len() + key.len()));
+        out.push_str(&certificate);
+        out.push_str(&key);
         Ok(out)
     }
 }

@@ -4,8 +4,8 @@
 use rand::Rng;
 
 use super::{
-    InternalId, Nip, Pesel, internal_id_check_digit, nip_check_digit, pesel_check_digit,
-    pesel_date_digits,
+    InternalId, Nip, Pesel, days_in_month, internal_id_check_digit, nip_check_digit,
+    pesel_check_digit, pesel_date_digits,
 };
 
 fn digits_to_string(d: &[u8]) -> String {
@@ -37,14 +37,12 @@ pub fn random_nip<R: Rng + ?Sized>(rng: &mut R) -> Nip {
 pub fn random_pesel<R: Rng + ?Sized>(rng: &mut R) -> Pesel {
     loop {
         let year = rng.gen_range(1950..=2005);
-        let Ok(month) = time::Month::try_from(rng.gen_range(1u8..=12)) else {
+        let month = rng.gen_range(1u8..=12);
+        let Some(days) = days_in_month(year, month) else {
             continue;
         };
-        let day = rng.gen_range(1..=month.length(year));
-        let Ok(date) = time::Date::from_calendar_date(year, month, day) else {
-            continue;
-        };
-        let Some(date_digits) = pesel_date_digits(date) else {
+        let day = rng.gen_range(1..=days);
+        let Some(date_digits) = pesel_date_digits(year, month, day) else {
             continue;
         };
         let mut d = [0u8; 10];

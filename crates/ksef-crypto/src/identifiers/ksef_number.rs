@@ -1,6 +1,6 @@
 //! KSeF invoice numbers: `NIP(10)-YYYYMMDD-HEX12-CRC2` (35 characters).
 
-use super::{IdentifierError, IdentifierKind, Nip};
+use super::{IdentifierError, IdentifierKind};
 
 const KIND: IdentifierKind = IdentifierKind::KsefNumber;
 /// Layout of the 35-character form: `D` digit, `H` uppercase hex digit, `-` itself.
@@ -37,6 +37,7 @@ fn hex2(v: u8) -> String {
 pub struct KsefNumber {
     value: String,
     canonical: String,
+    #[cfg(feature = "dates")]
     date: time::Date,
 }
 
@@ -88,10 +89,15 @@ impl KsefNumber {
             s.to_owned()
         };
         let date_text = canonical.get(11..19).unwrap_or_default();
-        let date = parse_yyyymmdd(date_text).ok_or_else(|| IdentifierError::InvalidDate {
+        let invalid_date = || IdentifierError::InvalidDate {
             kind: KIND,
             value: date_text.to_owned(),
-        })?;
+        };
+        let (year, month, day) = parse_yyyymmdd(date_text).ok_or_else(invalid_date)?;
+        #[cfg(feature = "dates")]
+        let date = super::calendar_date(year, month, day).ok_or_else(invalid_date)?;
+        #[cfg(not(feature = "dates"))]
+        let _ = (year, month, day);
         let found = canonical.get(33..35).unwrap_or_default().to_owned();
         let expected = hex2(ksef_crc8(
             canonical.as_bytes().get(..32).unwrap_or_default(),
@@ -111,6 +117,7 @@ impl KsefNumber {
         Ok(Self {
             value: s.to_owned(),
             canonical,
+            #[cfg(feature = "dates")]
             date,
         })
     }
@@ -118,14 +125,20 @@ impl KsefNumber {
     /// Builds a number from its parts and computes the checksum (as the emulator issues them).
     ///
     /// `technical` becomes the 12 hex digits of the technical part. Fails only for a date
-    /// outside the years 0000–9999.
-    pub fn new(nip: &Nip, date: time::Date, technical: [u8; 6]) -> Result<Self, IdentifierError> {
+    /// outside the years 0000–9999. Feature `dates`.
+    #[cfg(feature = "dates")]
+    pub fn new(
+        nip: &super::Nip,
+        date: time::Date,
+        technical: [u8; 6],
+    ) -> Result<Self, IdentifierError> {
         let hex: String = technical.iter().map(|b| hex2(*b)).collect();
         Self::from_parts(nip.as_str(), date, &hex)
     }
 
     /// Builds a number from textual parts (10-digit NIP, date, 12 uppercase hex digits) and
-    /// computes the checksum. The NIP is checked for format only.
+    /// computes the checksum. The NIP is checked for format only. Feature `dates`.
+    #[cfg(feature = "dates")]
     pub fn from_parts(
         nip: &str,
         date: time::Date,
@@ -161,7 +174,8 @@ impl KsefNumber {
         self.canonical.get(..10).unwrap_or_default()
     }
 
-    /// The date the invoice was accepted for processing.
+    /// The date the invoice was accepted for processing (feature `dates`).
+    #[cfg(feature = "dates")]
     pub fn date(&self) -> time::Date {
         self.date
     }
@@ -177,9 +191,10 @@ impl KsefNumber {
     }
 }
 
-fn parse_yyyymmdd(s: &str) -> Option<time::Date> {
+/// The (year, month, day) of `YYYYMMDD` if that day exists.
+fn parse_yyyymmdd(s: &str) -> Option<(i32, u8, u8)> {
     let year: i32 = s.get(..4)?.parse().ok()?;
     let month: u8 = s.get(4..6)?.parse().ok()?;
     let day: u8 = s.get(6..8)?.parse().ok()?;
-    time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
+    super::is_calendar_date(year, month, day).then_some((year, month, day))
 }

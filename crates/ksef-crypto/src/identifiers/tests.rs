@@ -170,3 +170,33 @@ fn generators_produce_valid_identifiers() {
         assert!(Pesel::parse(pesel.as_str()).is_ok());
     }
 }
+
+#[test]
+fn the_date_check_follows_the_gregorian_leap_rule() {
+    // Every fourth year, except centuries not divisible by 400.
+    for (year, leap) in [
+        (2024, true),
+        (2025, false),
+        (1900, false),
+        (2000, true),
+        (2100, false),
+    ] {
+        assert_eq!(
+            days_in_month(year, 2),
+            Some(if leap { 29 } else { 28 }),
+            "{year}"
+        );
+    }
+    assert_eq!(days_in_month(2025, 4), Some(30));
+    assert_eq!(days_in_month(2025, 12), Some(31));
+    assert_eq!(days_in_month(2025, 13), None);
+    assert!(!is_calendar_date(2025, 6, 31));
+    assert!(!is_calendar_date(2025, 6, 0));
+    // The same rule for KSeF numbers: 2024-02-29 exists, 2100-02-29 does not.
+    let nip = "5265877635";
+    for (date, ok) in [("20240229", true), ("21000229", false), ("20250431", false)] {
+        let data = format!("{nip}-{date}-0100001AF629");
+        let s = format!("{data}-{:02X}", ksef_crc8(data.as_bytes()));
+        assert_eq!(KsefNumber::parse(&s).is_ok(), ok, "{s}");
+    }
+}
