@@ -183,7 +183,12 @@ fn unsettled(files: &[PathBuf], outcomes: &Outcomes) -> Vec<String> {
         .collect()
 }
 
-/// `ksef send` over `files` until every file is settled (at most `max_runs` runs).
+/// Files one `ksef send` run gets: a user sends a day's invoices, not ten thousand at once, and a
+/// run must be able to finish within [`Chaos::max_run`] under the soak's faults.
+const SEND_CHUNK: usize = 500;
+
+/// `ksef send` over `files`, [`SEND_CHUNK`] at a time, until every file is settled; gives up
+/// after `max_runs` runs in a row that settle nothing.
 pub async fn cli_send(
     chaos: &mut Chaos,
     files: &[PathBuf],
@@ -191,17 +196,24 @@ pub async fn cli_send(
     max_runs: usize,
 ) -> Result<Outcomes, String> {
     let mut outcomes = Outcomes::new();
-    for _ in 0..max_runs {
+    let mut idle_runs = 0;
+    while idle_runs < max_runs {
         let todo = unsettled(files, &outcomes);
         if todo.is_empty() {
             break;
         }
+        let before = outcomes.len();
         let out = out.display().to_string();
         let mut args = vec!["send", "--no-upo", "--concurrency", "32", "--out", &out];
-        args.extend(todo.iter().map(String::as_str));
+        args.extend(todo.iter().take(SEND_CHUNK).map(String::as_str));
         if let Some((_, text)) = chaos.run(chaos.ksef(&args)).await? {
             collect_report(&text, &mut outcomes, None);
         }
+        idle_runs = if outcomes.len() > before {
+            0
+        } else {
+            idle_runs + 1
+        };
     }
     Ok(outcomes)
 }

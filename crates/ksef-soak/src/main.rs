@@ -194,7 +194,10 @@ async fn run(o: Options) -> Result<bool, String> {
         ("KSEF_TEST_CERT".into(), format!("nip:{}", invoices::NIP)),
         ("HOME".into(), w.join("home").display().to_string()),
     ];
-    chaos.max_run = Duration::from_secs(120).max(o.max_kill_delay * 4);
+    // `ksef sync` exports every invoice of the run in one go: give a run time in proportion.
+    chaos.max_run = Duration::from_secs(120)
+        .max(o.max_kill_delay * 4)
+        .max(Duration::from_millis(20 * o.invoices as u64));
     let runs = 40;
     let mut expected = Outcomes::new();
     println!(
