@@ -15,10 +15,8 @@
 //! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]
-// Internal modules use `pub` for their siblings; the public API is what this file re-exports.
-#![allow(unreachable_pub)]
 
-mod app;
+mod app_state;
 pub mod cli;
 mod clock;
 pub mod config;
@@ -38,15 +36,14 @@ mod routes;
 mod sessions;
 mod state;
 pub mod storage;
-mod store;
 
 use std::net::SocketAddr;
 
-pub use app::AppState;
+pub use app_state::AppState;
 pub use config::{EmulatorConfig, Faults, RateLimitMode};
 pub use keys::{MinistryKey, MinistryKeys, Usage as KeyUsage};
 pub use retrieval::{ExportPackage, ExportPart, ExportRecord};
-pub use store::{Ident, InvoiceRecord, KsefTokenRecord, Store};
+pub use state::{Ident, InvoiceRecord, KsefTokenRecord, Store};
 
 /// A running emulator. The server shuts down when this value is dropped.
 #[derive(Debug)]
@@ -97,7 +94,7 @@ impl Emulator {
         persist::restore(&state);
         let saver = persist::spawn_saver(state.clone());
         state.set_public_url(public_url.unwrap_or_else(|| format!("http://{addr}")));
-        let app = router::app(state.clone());
+        let app = router::build(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let service = app.into_make_service_with_connect_info::<conn::Connection>();

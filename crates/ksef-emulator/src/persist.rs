@@ -5,9 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::storage::Blob;
-use crate::store::Store;
+use crate::state::Store;
 
 /// The state file inside the data directory.
 pub const STATE_FILE: &str = "state.json";

@@ -18,7 +18,7 @@ use ksef_model::catalogue::OperationMeta;
 use ksef_model::operations::OPERATIONS;
 use serde_json::json;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::conn::Connection;
 use crate::error::EmuError;
 use crate::faults::Fault;

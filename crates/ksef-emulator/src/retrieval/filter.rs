@@ -7,9 +7,9 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 pub use crate::state::invoices::{is_subject, visible_to};
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
-use crate::store::{Ident, InvoiceRecord, Store};
+use crate::state::{Ident, InvoiceRecord, Store};
 
 /// Records one filter set can return (query) or one package can hold (export).
 pub const MAX_RECORDS: usize = 10_000;

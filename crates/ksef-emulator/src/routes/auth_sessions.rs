@@ -11,10 +11,10 @@ use ksef_model::{
 use serde::Deserialize;
 
 use super::auth::{method_info, status_info};
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::pipeline::Caller;
-use crate::store::{AuthOperation, Ident};
+use crate::state::{AuthOperation, Ident};
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {

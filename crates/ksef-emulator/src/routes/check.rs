@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{EmuError, EmuResult};
-use crate::store::Ident;
+use crate::state::Ident;
 
 fn field_name(pointer: &str) -> String {
     pointer.trim_start_matches('/').replace('/', ".")

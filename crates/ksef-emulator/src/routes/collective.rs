@@ -16,7 +16,7 @@ use ksef_model::{
 };
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::pipeline::Caller;

@@ -15,7 +15,7 @@ use ksef_model::{
 };
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiJson;
 use crate::keys::{MinistryKey, Usage};
@@ -24,7 +24,7 @@ use crate::retrieval::filter::{self, Criteria};
 use crate::retrieval::package::{self, Compression, Limits};
 use crate::retrieval::{ExportPackage, ExportPart, ExportRecord};
 use crate::routes::invoices::caller_context;
-use crate::store::Ident;
+use crate::state::Ident;
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {

@@ -11,12 +11,12 @@ use ksef_model::{InvoiceQueryFilters, QueryInvoicesMetadataResponse};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::pipeline::Caller;
 use crate::retrieval::filter::{self, MAX_RECORDS};
-use crate::store::Ident;
+use crate::state::Ident;
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {

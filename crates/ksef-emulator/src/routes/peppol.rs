@@ -6,7 +6,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::EmuResult;
 use crate::extract::ApiQuery;
 use crate::routes::check::{self, PageQuery};

@@ -7,7 +7,7 @@ use axum::routing::get;
 use ksef_model::rt::Base64Data;
 use ksef_model::{PublicKeyCertificate, PublicKeyCertificateUsage};
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {

@@ -8,12 +8,12 @@ use axum::routing::post;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiJson;
 use crate::routes::check;
 use crate::state::testdata::{AttachmentRecord, PersonRecord, SubjectRecord};
-use crate::store::{GrantRecord, Ident, OWNER_PERMISSIONS};
+use crate::state::{GrantRecord, Ident, OWNER_PERMISSIONS};
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {

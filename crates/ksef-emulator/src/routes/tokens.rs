@@ -9,12 +9,12 @@ use rand::Rng;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::pipeline::Caller;
 use crate::routes::check;
-use crate::store::{Ident, KsefTokenRecord};
+use crate::state::{Ident, KsefTokenRecord};
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {
@@ -230,7 +230,7 @@ async fn list(
 }
 
 fn find<'a>(
-    store: &'a mut crate::store::Store,
+    store: &'a mut crate::state::Store,
     context: &Ident,
     reference: &str,
 ) -> EmuResult<&'a mut KsefTokenRecord> {

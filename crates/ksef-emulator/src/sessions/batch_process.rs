@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::sessions::archive::{self, ArchiveError, Limits};
 use crate::sessions::batch::part_key;
 use crate::sessions::invoice::{Form, ParsedInvoice, Rejection, invoice_status_description};

@@ -4,7 +4,7 @@
 use ksef_model::{EncryptionInfo, FormCode, ReferenceNumber};
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::keys::Usage;
 use crate::pipeline::Caller;
@@ -12,7 +12,7 @@ use crate::sessions::invoice::Form;
 use crate::sessions::model::Status;
 use crate::sessions::model::{SessionKey, SessionKind, SessionRecord};
 use crate::sessions::process::session_status_description;
-use crate::store::Ident;
+use crate::state::Ident;
 
 /// 400/21405 unless `reference` has the shape of a reference number.
 pub fn check_reference(reference: &str) -> EmuResult<()> {

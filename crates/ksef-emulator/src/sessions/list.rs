@@ -8,7 +8,7 @@ use ksef_model::{ReferenceNumber, SessionsQueryResponse, SessionsQueryResponseIt
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiQuery;
 use crate::pipeline::Caller;

@@ -26,7 +26,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 
 /// Largest request body of an invoice send (3 MB invoice, base64, JSON).
 const SEND_BODY_LIMIT: usize = 8 * 1024 * 1024;

@@ -8,12 +8,12 @@ use ksef_model::{
 };
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::sessions::invoice::{Form, ParsedInvoice, Rejection, invoice_status_description};
 use crate::sessions::model::{SessionKind, SessionRecord, Status, UpoPage};
 use crate::sessions::upo;
 use crate::storage::Blob;
-use crate::store::{InvoiceRecord, Store};
+use crate::state::{InvoiceRecord, Store};
 
 /// How long pre-signed UPO links stay valid.
 pub const UPO_LINK_TTL: time::Duration = time::Duration::hours(1);

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::state::invoices::{is_subject, visible_to};
-use crate::store::{Ident, Store};
+use crate::state::{Ident, Store};
 
 /// How many collective identifiers of one context an invoice may belong to (71002 beyond).
 pub const MAX_IDENTIFIERS_PER_INVOICE: usize = 132;

@@ -5,7 +5,7 @@ use ksef_model::{
     BuyerIdentifierType, InvoiceMetadata, InvoiceQuerySubjectType, ThirdSubjectIdentifierType,
 };
 
-use crate::store::Ident;
+use crate::state::Ident;
 
 /// Whether the caller's context appears on the invoice as the given subject.
 pub fn is_subject(meta: &InvoiceMetadata, subject: &InvoiceQuerySubjectType, ctx: &Ident) -> bool {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::EmulatorConfig;
-use crate::store::{Ident, Store};
+use crate::state::{Ident, Store};
 
 /// Limits of one session kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

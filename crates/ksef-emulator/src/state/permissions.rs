@@ -7,7 +7,7 @@ use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::store::{Ident, Store};
+use crate::state::{Ident, Store};
 
 /// An asynchronous permission operation.
 #[derive(Debug, Clone, Serialize, Deserialize)]

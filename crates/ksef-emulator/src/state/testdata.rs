@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::store::{AuthOutcome, Ident, Store};
+use crate::state::{AuthOutcome, Ident, Store};
 
 /// A subject created with `/testdata/subject`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 use x509_cert::request::CertReq;
 
 use super::{CertificateRecord, EnrollmentRecord, b64, ca, enrollment_dn, usage};
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiJson;
 use crate::pipeline::Caller;

@@ -14,13 +14,13 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::pipeline::Caller;
 use crate::routes::check::{self, PageQuery};
 use crate::state::certificates::{CertificateRecord, EnrollmentRecord};
-use crate::store::{Ident, Store};
+use crate::state::{Ident, Store};
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {

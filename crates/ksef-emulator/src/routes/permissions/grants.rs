@@ -8,13 +8,13 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::{Change, start_operation};
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiJson;
 use crate::pipeline::Caller;
 use crate::routes::check;
 use crate::state::permissions::new_permission_id;
-use crate::store::{GrantRecord, Ident};
+use crate::state::{GrantRecord, Ident};
 
 type Accepted = EmuResult<(StatusCode, Json<Value>)>;
 

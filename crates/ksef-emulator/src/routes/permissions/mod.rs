@@ -16,12 +16,12 @@ use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::pipeline::Caller;
 use crate::routes::check;
 use crate::state::permissions::PermissionOperationRecord;
-use crate::store::{GrantRecord, Ident, Store};
+use crate::state::{GrantRecord, Ident, Store};
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {

@@ -6,12 +6,12 @@ use axum::extract::State;
 use axum::{Extension, Json};
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::EmuResult;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::pipeline::Caller;
 use crate::routes::check::{self, PageQuery};
-use crate::store::{GrantRecord, Ident};
+use crate::state::{GrantRecord, Ident};
 
 fn ident_json(i: &Ident) -> Value {
     if i.value.is_empty() {
@@ -126,7 +126,7 @@ pub(super) async fn personal(
         .filter(|_| permission_state.as_deref() != Some("Inactive"))
         .map(|g| person_item(g, true))
         .collect();
-    let owner = crate::store::Store::owner_permissions(&current, &check::subject_of(&caller));
+    let owner = crate::state::Store::owner_permissions(&current, &check::subject_of(&caller));
     let Json(mut out) = paged(items, "permissions", &page)?;
     out["ownerPermissions"] = json!(owner);
     Ok(Json(out))
@@ -272,7 +272,7 @@ pub(super) async fn entities(
 
 /// The roles of a NIP from the test data: `(role, parent NIP, description, since)`.
 fn roles_of(
-    store: &crate::store::Store,
+    store: &crate::state::Store,
     nip: &str,
 ) -> Vec<(&'static str, Option<String>, String, time::OffsetDateTime)> {
     let data = &store.testdata;

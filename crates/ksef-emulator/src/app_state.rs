@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::config::EmulatorConfig;
 use crate::keys::MinistryKeys;
-use crate::store::Store;
+use crate::state::Store;
 
 /// Everything handlers share. Cheap to clone.
 #[derive(Clone, Debug)]
