@@ -15,7 +15,7 @@ use crate::error::EmuError;
 
 /// A JSON request body; a body that does not deserialize into `T` is a 400/21405.
 #[derive(Debug, Clone)]
-pub struct ApiJson<T>(pub T);
+pub(crate) struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>
 where
@@ -75,7 +75,7 @@ fn invalid_body(invalid: &ksef_model::rt::ValidationError) -> EmuError {
 
 /// A query string; one that does not deserialize into `T` is a 400/21405.
 #[derive(Debug, Clone)]
-pub struct ApiQuery<T>(pub T);
+pub(crate) struct ApiQuery<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for ApiQuery<T>
 where
@@ -94,7 +94,7 @@ where
 
 /// The unread rest of a request body, taken back after the handler answered (see [`share`]).
 #[derive(Debug, Clone)]
-pub struct Remainder(std::sync::Arc<tokio::sync::Mutex<Option<axum::body::BodyDataStream>>>);
+pub(crate) struct Remainder(std::sync::Arc<tokio::sync::Mutex<Option<axum::body::BodyDataStream>>>);
 
 /// Most bytes of an unread request body that are read and discarded after an early answer.
 const DRAIN_CAP: u64 = 256 * 1024 * 1024;
@@ -106,7 +106,7 @@ const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(30);
 /// body, a rejection — leaves the rest in the remainder, which [`Remainder::drain`] reads
 /// and discards, so the client finishes sending and reads the answer instead of seeing its
 /// upload cut off ("broken pipe").
-pub fn share(body: axum::body::Body) -> (axum::body::Body, Remainder) {
+pub(crate) fn share(body: axum::body::Body) -> (axum::body::Body, Remainder) {
     use futures::StreamExt as _;
     let shared = std::sync::Arc::new(tokio::sync::Mutex::new(Some(body.into_data_stream())));
     let remainder = Remainder(shared.clone());
@@ -125,7 +125,7 @@ pub fn share(body: axum::body::Body) -> (axum::body::Body, Remainder) {
 
 impl Remainder {
     /// Reads and discards what the handler left unread (at most 256 MiB, for at most 30 s).
-    pub async fn drain(self) {
+    pub(crate) async fn drain(self) {
         use futures::StreamExt as _;
         let Some(mut stream) = self.0.lock().await.take() else {
             return;

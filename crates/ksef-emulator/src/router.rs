@@ -8,7 +8,7 @@ use crate::app_state::AppState;
 use crate::routes;
 
 /// Builds the application.
-pub fn build(state: AppState) -> Router {
+pub(crate) fn build(state: AppState) -> Router {
     let api = Router::new()
         .merge(routes::auth::routes())
         .merge(routes::auth_sessions::routes())

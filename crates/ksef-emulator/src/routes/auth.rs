@@ -23,7 +23,7 @@ use crate::pipeline::Caller;
 use crate::state::{AuthOperation, AuthOutcome, ChallengeRecord, Ident};
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/challenge", post(challenge))
         .route("/auth/xades-signature", post(xades_signature))

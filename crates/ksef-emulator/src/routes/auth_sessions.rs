@@ -17,7 +17,7 @@ use crate::pipeline::Caller;
 use crate::state::{AuthOperation, Ident};
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/sessions", get(list_sessions))
         .route("/auth/sessions/current", delete(terminate_current))

@@ -16,12 +16,17 @@ fn invalid(pointer: &str, what: &str) -> EmuError {
 }
 
 /// The string at `pointer`, required, with a length in `min..=max` characters.
-pub fn req_str(body: &Value, pointer: &str, min: usize, max: usize) -> EmuResult<String> {
+pub(crate) fn req_str(body: &Value, pointer: &str, min: usize, max: usize) -> EmuResult<String> {
     opt_str(body, pointer, min, max)?.ok_or_else(|| invalid(pointer, "jest wymagane."))
 }
 
 /// The string at `pointer` if present and not null, with a length in `min..=max` characters.
-pub fn opt_str(body: &Value, pointer: &str, min: usize, max: usize) -> EmuResult<Option<String>> {
+pub(crate) fn opt_str(
+    body: &Value,
+    pointer: &str,
+    min: usize,
+    max: usize,
+) -> EmuResult<Option<String>> {
     match body.pointer(pointer) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => {
@@ -39,7 +44,7 @@ pub fn opt_str(body: &Value, pointer: &str, min: usize, max: usize) -> EmuResult
 }
 
 /// The boolean at `pointer` if present and not null.
-pub fn opt_bool(body: &Value, pointer: &str) -> EmuResult<Option<bool>> {
+pub(crate) fn opt_bool(body: &Value, pointer: &str) -> EmuResult<Option<bool>> {
     match body.pointer(pointer) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -48,7 +53,7 @@ pub fn opt_bool(body: &Value, pointer: &str) -> EmuResult<Option<bool>> {
 }
 
 /// The integer at `pointer` if present and not null, within `min..=max`.
-pub fn opt_int(body: &Value, pointer: &str, min: i64, max: i64) -> EmuResult<Option<i64>> {
+pub(crate) fn opt_int(body: &Value, pointer: &str, min: i64, max: i64) -> EmuResult<Option<i64>> {
     match body.pointer(pointer) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => match v.as_i64() {
@@ -63,7 +68,7 @@ pub fn opt_int(body: &Value, pointer: &str, min: i64, max: i64) -> EmuResult<Opt
 }
 
 /// The integer at `pointer`, required, within `min..=max`.
-pub fn req_int(body: &Value, pointer: &str, min: i64, max: i64) -> EmuResult<i64> {
+pub(crate) fn req_int(body: &Value, pointer: &str, min: i64, max: i64) -> EmuResult<i64> {
     opt_int(body, pointer, min, max)?.ok_or_else(|| invalid(pointer, "jest wymagane."))
 }
 
@@ -77,12 +82,12 @@ fn canonical<'a>(allowed: &[&'a str], value: &str) -> Option<&'a str> {
 }
 
 /// The enum value at `pointer`, required, one of `allowed`.
-pub fn req_enum(body: &Value, pointer: &str, allowed: &[&str]) -> EmuResult<String> {
+pub(crate) fn req_enum(body: &Value, pointer: &str, allowed: &[&str]) -> EmuResult<String> {
     opt_enum(body, pointer, allowed)?.ok_or_else(|| invalid(pointer, "jest wymagane."))
 }
 
 /// The enum value at `pointer` if present and not null, one of `allowed`.
-pub fn opt_enum(body: &Value, pointer: &str, allowed: &[&str]) -> EmuResult<Option<String>> {
+pub(crate) fn opt_enum(body: &Value, pointer: &str, allowed: &[&str]) -> EmuResult<Option<String>> {
     match body.pointer(pointer) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if canonical(allowed, s).is_some() => {
@@ -96,7 +101,7 @@ pub fn opt_enum(body: &Value, pointer: &str, allowed: &[&str]) -> EmuResult<Opti
 }
 
 /// The list of enum values at `pointer` (absent or null: empty; `required`: at least one).
-pub fn enum_list(
+pub(crate) fn enum_list(
     body: &Value,
     pointer: &str,
     allowed: &[&str],
@@ -128,7 +133,7 @@ pub fn enum_list(
 }
 
 /// Checks an identifier value of `kind` (NIP and PESEL with their check digits).
-pub fn check_identifier(kind: &str, value: &str) -> Result<(), String> {
+pub(crate) fn check_identifier(kind: &str, value: &str) -> Result<(), String> {
     use ksef_crypto::identifiers::{InternalId, Nip, Pesel};
     let ok = match kind {
         "Nip" => Nip::parse(value).is_ok(),
@@ -161,12 +166,12 @@ pub fn check_identifier(kind: &str, value: &str) -> Result<(), String> {
 }
 
 /// A `{type, value}` identifier at `pointer`, required; the type must be in `kinds`.
-pub fn req_ident(body: &Value, pointer: &str, kinds: &[&str]) -> EmuResult<Ident> {
+pub(crate) fn req_ident(body: &Value, pointer: &str, kinds: &[&str]) -> EmuResult<Ident> {
     opt_ident(body, pointer, kinds)?.ok_or_else(|| invalid(pointer, "jest wymagane."))
 }
 
 /// A `{type, value}` identifier at `pointer` if present and not null.
-pub fn opt_ident(body: &Value, pointer: &str, kinds: &[&str]) -> EmuResult<Option<Ident>> {
+pub(crate) fn opt_ident(body: &Value, pointer: &str, kinds: &[&str]) -> EmuResult<Option<Ident>> {
     match body.pointer(pointer) {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Object(_)) => {}
@@ -185,14 +190,14 @@ pub fn opt_ident(body: &Value, pointer: &str, kinds: &[&str]) -> EmuResult<Optio
 }
 
 /// A NIP string at `pointer`, required and valid.
-pub fn req_nip(body: &Value, pointer: &str) -> EmuResult<String> {
+pub(crate) fn req_nip(body: &Value, pointer: &str) -> EmuResult<String> {
     let nip = req_str(body, pointer, 10, 10)?;
     check_identifier("Nip", &nip).map_err(EmuError::validation)?;
     Ok(nip)
 }
 
 /// A date-time at `pointer` if present and not null (RFC 3339).
-pub fn opt_datetime(body: &Value, pointer: &str) -> EmuResult<Option<time::OffsetDateTime>> {
+pub(crate) fn opt_datetime(body: &Value, pointer: &str) -> EmuResult<Option<time::OffsetDateTime>> {
     match opt_str(body, pointer, 1, 64)? {
         None => Ok(None),
         Some(s) => ksef_model::rt::datetime::parse_date_time(&s)
@@ -204,7 +209,7 @@ pub fn opt_datetime(body: &Value, pointer: &str) -> EmuResult<Option<time::Offse
 /// `pageOffset`/`pageSize` query parameters.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PageQuery {
+pub(crate) struct PageQuery {
     /// Page index, from 0.
     pub page_offset: Option<i64>,
     /// Page size, 10–100 (default 10).
@@ -213,7 +218,7 @@ pub struct PageQuery {
 
 impl PageQuery {
     /// `(offset, size)` checked: offset ≥ 0, size in 10–100.
-    pub fn checked(&self) -> EmuResult<(usize, usize)> {
+    pub(crate) fn checked(&self) -> EmuResult<(usize, usize)> {
         let size = self.page_size.unwrap_or(10);
         if !(10..=100).contains(&size) {
             return Err(EmuError::validation(
@@ -231,7 +236,7 @@ impl PageQuery {
 }
 
 /// One page of `items` (`pageOffset` counts pages) and whether more follow.
-pub fn page<T>(items: Vec<T>, offset: usize, size: usize) -> (Vec<T>, bool) {
+pub(crate) fn page<T>(items: Vec<T>, offset: usize, size: usize) -> (Vec<T>, bool) {
     let start = offset.saturating_mul(size);
     let total = items.len();
     let page: Vec<T> = items.into_iter().skip(start).take(size).collect();
@@ -240,22 +245,22 @@ pub fn page<T>(items: Vec<T>, offset: usize, size: usize) -> (Vec<T>, bool) {
 }
 
 /// The caller's context as an identifier.
-pub fn context_of(caller: &crate::pipeline::Caller) -> Ident {
+pub(crate) fn context_of(caller: &crate::pipeline::Caller) -> Ident {
     Ident::new(caller.claims.ctx_type.clone(), caller.claims.ctx.clone())
 }
 
 /// The caller's subject as an identifier.
-pub fn subject_of(caller: &crate::pipeline::Caller) -> Ident {
+pub(crate) fn subject_of(caller: &crate::pipeline::Caller) -> Ident {
     Ident::new(caller.claims.sub_type.clone(), caller.claims.sub.clone())
 }
 
 /// The RFC 3339 form of a time, as the API writes it.
-pub fn rfc3339(t: time::OffsetDateTime) -> String {
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
     ksef_model::rt::datetime::format_date_time(&t)
 }
 
 /// A JSON body that may be empty (then `{}`); anything else that is not JSON is a 400/21405.
-pub fn optional_body(raw: &[u8]) -> EmuResult<Value> {
+pub(crate) fn optional_body(raw: &[u8]) -> EmuResult<Value> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(serde_json::Map::new()));
     }

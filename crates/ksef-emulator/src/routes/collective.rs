@@ -26,7 +26,7 @@ use crate::state::collective::{self, GenerateError, Member, Payment, QueryFilter
 use crate::state::limits::effective_session_limits;
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/collective-identifiers", post(generate))
         .route("/collective-identifiers/query", post(query))

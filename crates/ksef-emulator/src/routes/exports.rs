@@ -27,7 +27,7 @@ use crate::routes::invoices::caller_context;
 use crate::state::Ident;
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/invoices/exports", post(start_export))
         .route("/invoices/exports/{referenceNumber}", get(export_status))

@@ -19,14 +19,14 @@ use crate::retrieval::filter::{self, MAX_RECORDS};
 use crate::state::Ident;
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/invoices/ksef/{ksefNumber}", get(download))
         .route("/invoices/query/metadata", post(query_metadata))
 }
 
 /// The caller's context as an identifier.
-pub fn caller_context(caller: &Caller) -> Ident {
+pub(crate) fn caller_context(caller: &Caller) -> Ident {
     Ident::new(caller.claims.ctx_type.clone(), caller.claims.ctx.clone())
 }
 

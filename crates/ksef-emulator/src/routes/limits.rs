@@ -21,7 +21,7 @@ use crate::state::limits::{
 };
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/limits/context", get(context_limits))
         .route("/limits/subject", get(subject_limits))

@@ -19,7 +19,7 @@ const SEEDED: &[(&str, &str)] = &[
 ];
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/peppol/query", get(query))
 }
 

@@ -16,7 +16,7 @@ use crate::state::testdata::{AttachmentRecord, PersonRecord, SubjectRecord};
 use crate::state::{GrantRecord, Ident, OWNER_PERMISSIONS};
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/testdata/subject", post(create_subject))
         .route("/testdata/subject/remove", post(remove_subject))

@@ -17,7 +17,7 @@ use crate::routes::check;
 use crate::state::{Ident, KsefTokenRecord};
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/tokens", get(list).post(generate))
         .route("/tokens/{referenceNumber}", get(status).delete(revoke))

@@ -169,7 +169,7 @@ fn check_package(job: &Job) -> Result<Vec<Checked>, SessionFailure> {
 }
 
 /// Processes the closed batch session `reference` (runs in the background).
-pub async fn run(state: AppState, reference: String) {
+pub(crate) async fn run(state: AppState, reference: String) {
     let job = {
         let store = state.store();
         let Some(session) = store.sessions.sessions.get(&reference) else {

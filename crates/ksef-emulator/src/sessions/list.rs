@@ -99,7 +99,7 @@ fn matches(s: &SessionRecord, f: &Filters) -> bool {
 }
 
 /// `GET /sessions`.
-pub async fn list_sessions(
+pub(crate) async fn list_sessions(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,

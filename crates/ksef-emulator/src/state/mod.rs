@@ -3,17 +3,17 @@
 //! call these and encode answers. Nothing here imports a handler module (checked by the
 //! `module_graph` test).
 
-pub mod certificates;
-pub mod collective;
-pub mod exports;
-pub mod invoices;
-pub mod limits;
-pub mod permissions;
+pub(crate) mod certificates;
+pub(crate) mod collective;
+pub(crate) mod exports;
+pub(crate) mod invoices;
+pub(crate) mod limits;
+pub(crate) mod permissions;
 mod records;
-pub mod sessions;
-pub mod testdata;
+pub(crate) mod sessions;
+pub(crate) mod testdata;
 
-pub use records::{
-    AuthOperation, AuthOutcome, ChallengeRecord, GrantRecord, Ident, InvoiceRecord,
-    KsefTokenRecord, OWNER_PERMISSIONS, Store,
+pub(crate) use records::{
+    AuthOperation, AuthOutcome, ChallengeRecord, GrantRecord, OWNER_PERMISSIONS,
 };
+pub use records::{Ident, InvoiceRecord, KsefTokenRecord, Store};

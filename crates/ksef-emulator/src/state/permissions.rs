@@ -25,10 +25,10 @@ pub struct PermissionOperationRecord {
 }
 
 /// Everything this area keeps (`Store::permission_operations`).
-pub type PermissionOperations = BTreeMap<String, PermissionOperationRecord>;
+pub(crate) type PermissionOperations = BTreeMap<String, PermissionOperationRecord>;
 
 /// A fresh permission id (36 characters, UUID-shaped).
-pub fn new_permission_id() -> String {
+pub(crate) fn new_permission_id() -> String {
     let b: [u8; 16] = rand::thread_rng().r#gen();
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!(
@@ -43,7 +43,7 @@ pub fn new_permission_id() -> String {
 
 /// The identity that acts for an authenticated `subject`: itself, or for a KSeF-token login
 /// (`Token` subject) the token's author.
-pub fn author_of(store: &Store, subject: &Ident) -> Ident {
+pub(crate) fn author_of(store: &Store, subject: &Ident) -> Ident {
     if subject.kind == "Token"
         && let Some(t) = store.ksef_tokens.get(&subject.value)
     {

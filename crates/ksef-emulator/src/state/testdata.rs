@@ -64,12 +64,12 @@ pub struct TestData {
 }
 
 /// Whether new authentications in `context` are blocked (they end with status 480).
-pub fn is_blocked(store: &Store, context: &Ident) -> bool {
+pub(crate) fn is_blocked(store: &Store, context: &Ident) -> bool {
     store.testdata.blocked.contains(context)
 }
 
 /// Whether invoices with attachments are allowed for `nip` now.
-pub fn attachments_allowed(store: &Store, nip: &str) -> bool {
+pub(crate) fn attachments_allowed(store: &Store, nip: &str) -> bool {
     store
         .testdata
         .attachments
@@ -79,7 +79,7 @@ pub fn attachments_allowed(store: &Store, nip: &str) -> bool {
 
 /// The outcome of an authentication in `context`: status 480 when the context is blocked,
 /// `outcome` otherwise. Called by the authentication flow for every new operation.
-pub fn unless_blocked(store: &Store, context: &Ident, outcome: AuthOutcome) -> AuthOutcome {
+pub(crate) fn unless_blocked(store: &Store, context: &Ident, outcome: AuthOutcome) -> AuthOutcome {
     if is_blocked(store, context) {
         AuthOutcome::Failed(
             480,

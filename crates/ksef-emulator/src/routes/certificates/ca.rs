@@ -22,7 +22,7 @@ const ECDSA_WITH_SHA256: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 
 /// The CA: its key and certificate.
-pub struct Ca {
+pub(super) struct Ca {
     key: SigningKey,
     name: Name,
     certificate: Certificate,
@@ -38,7 +38,7 @@ impl std::fmt::Debug for Ca {
 }
 
 /// The process-wide CA (created on first use).
-pub fn ca() -> Result<&'static Ca, String> {
+pub(super) fn ca() -> Result<&'static Ca, String> {
     static CA: OnceLock<Result<Ca, String>> = OnceLock::new();
     CA.get_or_init(Ca::generate).as_ref().map_err(Clone::clone)
 }
@@ -62,7 +62,7 @@ fn extension<T: Encode + der::oid::AssociatedOid>(
 }
 
 /// A fresh positive 8-byte serial number and its 16 upper-case hex digits.
-pub fn new_serial() -> ([u8; 8], String) {
+pub(super) fn new_serial() -> ([u8; 8], String) {
     let mut serial: [u8; 8] = rand::thread_rng().r#gen();
     serial[0] = (serial[0] & 0x7f) | 0x10;
     let hex = serial.iter().map(|b| format!("{b:02X}")).collect();
@@ -158,7 +158,7 @@ impl Ca {
 
     /// Issues a certificate for `subject` and `spki`; `offline` certificates carry
     /// nonRepudiation, authentication certificates digitalSignature.
-    pub fn issue(
+    pub(super) fn issue(
         &self,
         serial: &[u8],
         subject: Name,

@@ -23,7 +23,7 @@ use crate::state::certificates::{CertificateRecord, EnrollmentRecord};
 use crate::state::{Ident, Store};
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/certificates/limits", get(limits))
         .route("/certificates/enrollments/data", get(enrollment_data))

@@ -24,7 +24,7 @@ use crate::state::permissions::PermissionOperationRecord;
 use crate::state::{GrantRecord, Ident, Store};
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/permissions/persons/grants", post(grants::persons))
         .route("/permissions/entities/grants", post(grants::entities))
