@@ -58,19 +58,59 @@ fn invalid_body(invalid: &ksef_model::rt::ValidationError) -> EmuError {
     let details: Vec<String> = invalid
         .violations
         .iter()
-        .map(|v| {
-            let at = if v.pointer.is_empty() {
-                "/"
-            } else {
-                &v.pointer
-            };
-            format!("{at}: {}", v.reason)
-        })
+        .map(|v| violation(&v.pointer, &v.reason))
         .collect();
     EmuError::validation(format!(
         "Błąd walidacji danych wejściowych: {}",
         details.join("; ")
     ))
+}
+
+fn violation(pointer: &str, reason: &str) -> String {
+    let at = if pointer.is_empty() { "/" } else { pointer };
+    format!("{at}: {reason}")
+}
+
+/// The 400/21405 for one field of a request body, named by its JSON pointer, that breaks a
+/// rule the handler adds to the spec's schema (see [`crate::routes::wire`]).
+pub(crate) fn invalid_field(pointer: &str, reason: &str) -> EmuError {
+    EmuError::validation(format!(
+        "Błąd walidacji danych wejściowych: {}",
+        violation(pointer, reason)
+    ))
+}
+
+/// A JSON body that the spec lets the client leave empty (then `{}`), decoded into the
+/// operation's generated request type and checked by its `validate()` like [`ApiJson`].
+pub(crate) fn optional_json<T>(raw: &[u8]) -> Result<T, EmuError>
+where
+    T: DeserializeOwned + ksef_model::rt::Validate,
+{
+    let value = if raw.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Value::Object(serde_json::Map::new())
+    } else {
+        match serde_json::from_slice::<serde_json::Value>(raw) {
+            Ok(serde_json::Value::Null) => serde_json::Value::Object(serde_json::Map::new()),
+            Ok(v @ serde_json::Value::Object(_)) => v,
+            Ok(_) => {
+                return Err(EmuError::validation(
+                    "Treść żądania musi być obiektem JSON.",
+                ));
+            }
+            Err(e) => return Err(EmuError::validation(format!("Nieprawidłowy JSON: {e}"))),
+        }
+    };
+    let typed: T = serde_json::from_value(value)
+        .map_err(|e| EmuError::validation(format!("Nieprawidłowa treść żądania: {e}")))?;
+    if let Err(mut invalid) = typed.check_constraints() {
+        invalid
+            .violations
+            .retain(|v| v.rule != ksef_model::rt::Rule::Items);
+        if !invalid.violations.is_empty() {
+            return Err(invalid_body(&invalid));
+        }
+    }
+    Ok(typed)
 }
 
 /// A query string; one that does not deserialize into `T` is a 400/21405.

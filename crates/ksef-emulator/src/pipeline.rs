@@ -36,6 +36,18 @@ pub struct Caller {
     pub token: String,
 }
 
+impl Caller {
+    /// The context the caller works in, as an identifier.
+    pub(crate) fn context(&self) -> crate::state::Ident {
+        crate::state::Ident::new(self.claims.ctx_type.clone(), self.claims.ctx.clone())
+    }
+
+    /// The caller's subject, as an identifier.
+    pub(crate) fn subject(&self) -> crate::state::Ident {
+        crate::state::Ident::new(self.claims.sub_type.clone(), self.claims.sub.clone())
+    }
+}
+
 /// The operation a request was resolved to.
 #[derive(Debug, Clone, Copy)]
 pub struct ResolvedOperation(pub &'static OperationMeta);

@@ -20,7 +20,6 @@ use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::pipeline::Caller;
-use crate::routes::check;
 use crate::sessions::common::{continuation_token, parse_continuation};
 use crate::state::collective::{self, GenerateError, Member, Payment, QueryFilter};
 use crate::state::limits::effective_session_limits;
@@ -146,7 +145,7 @@ async fn generate(
             description: invoice.description,
         });
     }
-    let context = check::context_of(&caller);
+    let context = caller.context();
     let mut store = state.store();
     let max = effective_session_limits(&store, state.config(), &context).collective_max_invoices;
     let now = time::OffsetDateTime::now_utc();
@@ -184,7 +183,7 @@ async fn query(
         count_to: request.invoice_count_to.map(i64::from),
         created_here: request.created_in_current_context,
     };
-    let context = check::context_of(&caller);
+    let context = caller.context();
     let items: Vec<CollectiveIdentifiersQueryResponseItem> = {
         let store = state.store();
         collective::query(&store, &context, &filter)
@@ -219,7 +218,7 @@ async fn invoices(
             "'collectiveIdentifierNumbers' musi zawierać od 1 do 10 numerów.",
         ));
     }
-    let context = check::context_of(&caller);
+    let context = caller.context();
     let items: Vec<CollectiveIdentifierInvoicesQueryResponseItem> = {
         let store = state.store();
         collective::members(&store, &context, &numbers)
@@ -255,7 +254,7 @@ async fn by_ksef_number(
     ksef_crypto::identifiers::KsefNumber::parse(&ksef_number).map_err(|e| {
         EmuError::validation(format!("Nieprawidłowy numer KSeF '{ksef_number}': {e}."))
     })?;
-    let context = check::context_of(&caller);
+    let context = caller.context();
     let items: Vec<CollectiveIdentifiersByKsefNumberQueryResponseItem> = {
         let store = state.store();
         collective::by_invoice(&store, &context, &ksef_number)

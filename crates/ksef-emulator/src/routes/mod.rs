@@ -4,7 +4,6 @@
 pub(crate) mod auth;
 pub(crate) mod auth_sessions;
 pub(crate) mod certificates;
-pub(crate) mod check;
 pub(crate) mod collective;
 pub(crate) mod exports;
 pub(crate) mod invoices;
@@ -14,3 +13,4 @@ pub(crate) mod permissions;
 pub(crate) mod security;
 pub(crate) mod testdata;
 pub(crate) mod tokens;
+pub(crate) mod wire;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::app_state::AppState;
 use crate::error::EmuResult;
 use crate::extract::ApiQuery;
-use crate::routes::check::{self, PageQuery};
+use crate::routes::wire::{self, PageQuery};
 
 /// The seeded providers: id and name.
 const SEEDED: &[(&str, &str)] = &[
@@ -52,9 +52,9 @@ async fn query(
     let items = providers
         .into_iter()
         .map(|(id, name, created)| {
-            json!({"id": id, "name": name, "dateCreated": check::rfc3339(created)})
+            json!({"id": id, "name": name, "dateCreated": wire::rfc3339(created)})
         })
         .collect();
-    let (items, more) = check::page(items, offset, size);
+    let (items, more) = wire::page(items, offset, size);
     Ok(Json(json!({"peppolProviders": items, "hasMore": more})))
 }

@@ -6,6 +6,7 @@
 pub(crate) mod certificates;
 pub(crate) mod collective;
 pub(crate) mod exports;
+pub(crate) mod identifiers;
 pub(crate) mod invoices;
 pub(crate) mod limits;
 pub(crate) mod permissions;
