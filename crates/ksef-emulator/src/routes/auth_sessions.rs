@@ -14,7 +14,7 @@ use super::auth::{method_info, status_info};
 use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::pipeline::Caller;
-use crate::state::{AuthOperation, Ident};
+use crate::state::AuthOperation;
 
 /// The routes of this area.
 pub(crate) fn routes() -> Router<AppState> {
@@ -56,7 +56,7 @@ async fn list_sessions(
         })?,
     };
     let store = state.store();
-    let context = Ident::new(caller.claims.ctx_type.clone(), caller.claims.ctx.clone());
+    let context = caller.context();
     let mut ops: Vec<&AuthOperation> = store
         .auth_operations
         .values()
@@ -90,7 +90,7 @@ async fn list_sessions(
 
 fn revoke(state: &AppState, caller: &Caller, reference: &str) -> EmuResult<StatusCode> {
     let mut store = state.store();
-    let context = Ident::new(caller.claims.ctx_type.clone(), caller.claims.ctx.clone());
+    let context = caller.context();
     match store.auth_operations.get_mut(reference) {
         Some(op) if op.context == context => {
             op.revoked = true;

@@ -20,6 +20,7 @@ use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::pipeline::Caller;
+use crate::routes::wire;
 use crate::sessions::common::{continuation_token, parse_continuation};
 use crate::state::collective::{self, GenerateError, Member, Payment, QueryFilter};
 use crate::state::limits::effective_session_limits;
@@ -111,24 +112,11 @@ async fn generate(
     ApiJson(request): ApiJson<GenerateCollectiveIdentifierRequest>,
 ) -> EmuResult<(StatusCode, Json<GenerateCollectiveIdentifierResponse>)> {
     let mut members = Vec::with_capacity(request.invoices.len());
+    // The description's 512 characters and the currency codes are the spec's, checked by the
+    // generated `validate()` before the handler runs.
     for (i, invoice) in request.invoices.into_iter().enumerate() {
-        if invoice
-            .description
-            .as_ref()
-            .is_some_and(|d| d.chars().count() > 512)
-        {
-            return Err(EmuError::validation(format!(
-                "'invoices[{i}].description' może mieć najwyżej 512 znaków."
-            )));
-        }
         let payment = match invoice.payment {
             None => None,
-            Some(p) if !p.currency.is_known() => {
-                return Err(EmuError::validation(format!(
-                    "'invoices[{i}].payment.currency' nie jest obsługiwanym kodem waluty: '{}'.",
-                    p.currency.as_str()
-                )));
-            }
             Some(p) if !p.amount.is_finite() => {
                 return Err(EmuError::validation(format!(
                     "'invoices[{i}].payment.amount' musi być liczbą."
@@ -136,7 +124,7 @@ async fn generate(
             }
             Some(p) => Some(Payment {
                 amount: p.amount,
-                currency: p.currency.as_str().to_owned(),
+                currency: wire::spelling(&p.currency),
             }),
         };
         members.push(Member {

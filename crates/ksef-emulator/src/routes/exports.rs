@@ -23,8 +23,6 @@ use crate::pipeline::Caller;
 use crate::retrieval::filter::{self, Criteria};
 use crate::retrieval::package::{self, Compression, Limits};
 use crate::retrieval::{ExportPackage, ExportPart, ExportRecord};
-use crate::routes::invoices::caller_context;
-use crate::state::Ident;
 
 /// The routes of this area.
 pub(crate) fn routes() -> Router<AppState> {
@@ -105,8 +103,8 @@ async fn start_export(
     Extension(caller): Extension<Caller>,
     ApiJson(request): ApiJson<InvoiceExportRequest>,
 ) -> EmuResult<(StatusCode, Json<ExportInvoicesResponse>)> {
-    let context = caller_context(&caller);
-    let subject = Ident::new(caller.claims.sub_type.clone(), caller.claims.sub.clone());
+    let context = caller.context();
+    let subject = caller.subject();
     let compression = match &request.compression_type {
         None | Some(CompressionType::Zip) => Compression::Zip,
         Some(CompressionType::TarGz) => Compression::TarGz,
@@ -342,7 +340,7 @@ async fn export_status(
     Extension(caller): Extension<Caller>,
     Path(reference): Path<String>,
 ) -> EmuResult<Json<InvoiceExportStatusResponse>> {
-    let context = caller_context(&caller);
+    let context = caller.context();
     let now = OffsetDateTime::now_utc();
     let record = state
         .store()

@@ -33,6 +33,7 @@ macro_rules! spec_enums {
 }
 spec_enums!(
     CertificateListItemStatus,
+    CurrencyCode,
     CertificateRevocationReason,
     EntityAuthorizationPermissionType,
     EntityAuthorizationPermissionsSubjectIdentifierType,
@@ -143,8 +144,18 @@ pub(crate) fn required<'a, T>(field: Option<&'a T>, pointer: &str) -> EmuResult<
 /// A list the spec requires at least one item of (the request extractor leaves array sizes to
 /// the handlers, as some operations answer them with their own exception codes).
 pub(crate) fn at_least_one<T>(list: &[T], pointer: &str) -> EmuResult<()> {
-    if list.is_empty() {
+    items(list, 1, usize::MAX, pointer)
+}
+
+/// A list of `min..=max` items, as the spec's schema states it (see [`at_least_one`]).
+pub(crate) fn items<T>(list: &[T], min: usize, max: usize, pointer: &str) -> EmuResult<()> {
+    if list.is_empty() && min > 0 {
         Err(invalid_field(pointer, "nie może być puste."))
+    } else if !(min..=max).contains(&list.len()) {
+        Err(invalid_field(
+            pointer,
+            &format!("musi zawierać od {min} do {max} elementów."),
+        ))
     } else {
         Ok(())
     }

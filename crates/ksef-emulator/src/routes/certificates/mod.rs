@@ -297,21 +297,16 @@ async fn query(
 async fn retrieve(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<ksef_model::RetrieveCertificatesRequest>,
 ) -> EmuResult<Json<Value>> {
-    let serials = body
-        .get("certificateSerialNumbers")
-        .and_then(Value::as_array)
-        .filter(|l| !l.is_empty() && l.len() <= 10)
-        .ok_or_else(|| {
-            EmuError::validation("'certificateSerialNumbers' musi zawierać od 1 do 10 numerów.")
-        })?;
-    let mut wanted = Vec::new();
-    for s in serials {
-        let s = s.as_str().unwrap_or_default();
-        check_serial(s, "certificateSerialNumbers")?;
-        wanted.push(s.to_owned());
-    }
+    // Each number's 16 hex digits are the spec's (`CertificateSerialNumber`), the list's 1–10
+    // items too, checked here as the extractor leaves array sizes to the handlers.
+    let wanted: Vec<String> = body
+        .certificate_serial_numbers
+        .into_iter()
+        .map(ksef_model::CertificateSerialNumber::into_string)
+        .collect();
+    wire::items(&wanted, 1, 10, "/certificateSerialNumbers")?;
     let store = state.store();
     let subject = crate::state::permissions::author_of(&store, &caller.subject());
     let now = OffsetDateTime::now_utc();
