@@ -16,6 +16,13 @@
 //! ```
 #![forbid(unsafe_code)]
 
+// Layout: `state` is the domain (the `Store` and the rules over it; it imports no handler,
+// checked by tests/module_graph.rs); `routes` and `sessions` are the handlers, which decode
+// requests into the generated types (`extract`, `routes::wire`), call the domain and encode
+// answers; `router` builds the axum application behind `pipeline` (authentication, limits,
+// faults); `app_state` is the handle the handlers share; `storage` is the pre-signed object
+// storage (batch parts, UPOs, export parts); `persist` saves and loads the state.
+
 mod app_state;
 pub mod cli;
 mod clock;
