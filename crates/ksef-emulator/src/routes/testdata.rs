@@ -8,9 +8,8 @@ use axum::routing::post;
 use ksef_model::{
     AttachmentPermissionGrantRequest, AttachmentPermissionRevokeRequest,
     BlockContextAuthenticationRequest, PersonCreateRequest, PersonRemoveRequest,
-    SubjectCreateRequest, SubjectRemoveRequest, TestDataAuthenticationContextIdentifier,
-    TestDataPermissionsGrantRequest, TestDataPermissionsRevokeRequest,
-    UnblockContextAuthenticationRequest,
+    SubjectCreateRequest, SubjectRemoveRequest, TestDataPermissionsGrantRequest,
+    TestDataPermissionsRevokeRequest, UnblockContextAuthenticationRequest,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -175,10 +174,8 @@ async fn grant_permissions(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<TestDataPermissionsGrantRequest>,
 ) -> EmuResult<()> {
-    let ctx = &body.context_identifier;
-    let context = wire::ident(&ctx.r#type, &ctx.value, "/contextIdentifier")?;
-    let sub = &body.authorized_identifier;
-    let subject = wire::ident(&sub.r#type, &sub.value, "/authorizedIdentifier")?;
+    let context = wire::ident(&body.context_identifier, "/contextIdentifier")?;
+    let subject = wire::ident(&body.authorized_identifier, "/authorizedIdentifier")?;
     let grants: Vec<GrantRecord> = body
         .permissions
         .iter()
@@ -210,10 +207,8 @@ async fn revoke_permissions(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<TestDataPermissionsRevokeRequest>,
 ) -> EmuResult<()> {
-    let ctx = &body.context_identifier;
-    let context = wire::ident(&ctx.r#type, &ctx.value, "/contextIdentifier")?;
-    let sub = &body.authorized_identifier;
-    let subject = wire::ident(&sub.r#type, &sub.value, "/authorizedIdentifier")?;
+    let context = wire::ident(&body.context_identifier, "/contextIdentifier")?;
+    let subject = wire::ident(&body.authorized_identifier, "/authorizedIdentifier")?;
     state
         .store()
         .grants
@@ -257,20 +252,12 @@ async fn revoke_attachment(
     Ok(())
 }
 
-/// The context of a block or unblock request, with its identifier's rules.
-fn auth_context(
-    context: Option<&TestDataAuthenticationContextIdentifier>,
-) -> EmuResult<Option<Ident>> {
-    context
-        .map(|c| wire::ident(&c.r#type, &c.value, "/contextIdentifier"))
-        .transpose()
-}
-
 async fn block_context(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<BlockContextAuthenticationRequest>,
 ) -> EmuResult<()> {
-    if let Some(context) = auth_context(body.context_identifier.as_ref())? {
+    if let Some(context) = wire::opt_ident(body.context_identifier.as_ref(), "/contextIdentifier")?
+    {
         state.store().testdata.blocked.insert(context);
     }
     Ok(())
@@ -280,7 +267,8 @@ async fn unblock_context(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<UnblockContextAuthenticationRequest>,
 ) -> EmuResult<()> {
-    if let Some(context) = auth_context(body.context_identifier.as_ref())? {
+    if let Some(context) = wire::opt_ident(body.context_identifier.as_ref(), "/contextIdentifier")?
+    {
         state.store().testdata.blocked.remove(&context);
     }
     Ok(())

@@ -114,11 +114,81 @@ pub(crate) fn spellings<E: SpecEnum>(values: &[E]) -> Vec<String> {
     values.iter().map(spelling).collect()
 }
 
-/// A `{type, value}` identifier found at `pointer`, with the rules of
+/// A generated `{type, value}` identifier of a request.
+pub(crate) trait SpecIdent {
+    /// The type, in the spec's spelling.
+    fn kind(&self) -> String;
+    /// The value (empty when the kind names no single party and the value was left out).
+    fn value(&self) -> &str;
+}
+
+/// The text of an identifier's value, required or optional by the schema.
+trait IdentValue {
+    fn text(&self) -> &str;
+}
+
+impl IdentValue for String {
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl IdentValue for Option<String> {
+    fn text(&self) -> &str {
+        self.as_deref().unwrap_or_default()
+    }
+}
+
+macro_rules! spec_idents {
+    ($($t:ident),* $(,)?) => {$(
+        impl SpecIdent for ksef_model::$t {
+            fn kind(&self) -> String {
+                spelling(&self.r#type)
+            }
+            fn value(&self) -> &str {
+                self.value.text()
+            }
+        }
+    )*};
+}
+spec_idents!(
+    EntityAuthorizationPermissionsSubjectIdentifier,
+    EntityAuthorizationsAuthorizedEntityIdentifier,
+    EntityAuthorizationsAuthorizingEntityIdentifier,
+    EntityPermissionsContextIdentifier,
+    EntityPermissionsSubjectIdentifier,
+    EntityPermissionsSubordinateEntityIdentifier,
+    EuEntityAdministrationPermissionsContextIdentifier,
+    EuEntityAdministrationPermissionsSubjectIdentifier,
+    EuEntityPermissionsSubjectIdentifier,
+    IndirectPermissionsSubjectIdentifier,
+    IndirectPermissionsTargetIdentifier,
+    PersonIdentifier,
+    PersonPermissionsAuthorIdentifier,
+    PersonPermissionsAuthorizedIdentifier,
+    PersonPermissionsContextIdentifier,
+    PersonPermissionsSubjectIdentifier,
+    PersonPermissionsTargetIdentifier,
+    PersonalPermissionsContextIdentifier,
+    PersonalPermissionsTargetIdentifier,
+    SubunitPermissionsContextIdentifier,
+    SubunitPermissionsSubjectIdentifier,
+    SubunitPermissionsSubunitIdentifier,
+    TestDataAuthenticationContextIdentifier,
+    TestDataAuthorizedIdentifier,
+    TestDataContextIdentifier,
+);
+
+/// The identifier of a request found at `pointer`, with the rules of
 /// [`crate::state::identifiers`] (check digits; a value for every kind naming a party).
-pub(crate) fn ident<E: SpecEnum>(kind: &E, value: &str, pointer: &str) -> EmuResult<Ident> {
-    crate::state::identifiers::checked(&spelling(kind), value)
+pub(crate) fn ident(id: &impl SpecIdent, pointer: &str) -> EmuResult<Ident> {
+    crate::state::identifiers::checked(&id.kind(), id.value())
         .map_err(|reason| invalid_field(&format!("{pointer}/value"), &reason))
+}
+
+/// An optional identifier of a request (a query's filter), checked like [`ident`].
+pub(crate) fn opt_ident<T: SpecIdent>(id: Option<&T>, pointer: &str) -> EmuResult<Option<Ident>> {
+    id.map(|id| ident(id, pointer)).transpose()
 }
 
 /// A NIP field at `pointer`, with its check digit.
@@ -239,9 +309,17 @@ mod tests {
 
     #[test]
     fn identifiers_carry_their_pointer() {
-        let kind = ksef_model::PersonPermissionsSubjectIdentifierType::Nip;
-        assert!(ident(&kind, "5265877635", "/subjectIdentifier").is_ok());
-        let err = ident(&kind, "5265877636", "/subjectIdentifier").unwrap_err();
+        use ksef_model::{
+            PersonPermissionsSubjectIdentifier as Id,
+            PersonPermissionsSubjectIdentifierType as Kind,
+        };
+        let good = Id::new(Kind::from("nip"), "5265877635".to_owned());
+        assert_eq!(
+            ident(&good, "/subjectIdentifier").unwrap(),
+            Ident::new("Nip", "5265877635")
+        );
+        let bad = Id::new(Kind::Nip, "5265877636".to_owned());
+        let err = ident(&bad, "/subjectIdentifier").unwrap_err();
         assert!(
             format!("{err:?}").contains("/subjectIdentifier/value"),
             "{err:?}"

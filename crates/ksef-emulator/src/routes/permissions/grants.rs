@@ -76,11 +76,7 @@ fn subject_details(details: Details<'_>) -> EmuResult<Value> {
         "PersonByFingerprintWithIdentifier" => {
             let at = format!("{AT}/personByFpWithId");
             let d = wire::required(details.fp_with_id, &at)?;
-            let id = wire::ident(
-                &d.identifier.r#type,
-                &d.identifier.value,
-                &format!("{at}/identifier"),
-            )?;
+            let id = wire::ident(&d.identifier, &format!("{at}/identifier"))?;
             let mut out = names(&d.first_name, &d.last_name);
             out["personIdentifier"] = json!({"type": id.kind, "value": id.value});
             Ok(out)
@@ -145,8 +141,7 @@ pub(super) async fn persons(
 ) -> Accepted {
     let context = caller.context();
     rule(grant_rules::context_kind(&context, &["Nip", "InternalId"]))?;
-    let id = &body.subject_identifier;
-    let subject = wire::ident(&id.r#type, &id.value, "/subjectIdentifier")?;
+    let subject = wire::ident(&body.subject_identifier, "/subjectIdentifier")?;
     wire::at_least_one(&body.permissions, "/permissions")?;
     let permissions = wire::spellings(&body.permissions);
     let details = subject_details(Details::from(&body.subject_details))?;
@@ -178,8 +173,7 @@ pub(super) async fn entities(
 ) -> Accepted {
     let context = caller.context();
     rule(grant_rules::context_kind(&context, &["Nip", "InternalId"]))?;
-    let id = &body.subject_identifier;
-    let subject = wire::ident(&id.r#type, &id.value, "/subjectIdentifier")?;
+    let subject = wire::ident(&body.subject_identifier, "/subjectIdentifier")?;
     wire::at_least_one(&body.permissions, "/permissions")?;
     let full_name = &body.subject_details.full_name;
     let author = crate::state::permissions::author_of(&state.store(), &caller.subject());
@@ -210,8 +204,7 @@ pub(super) async fn authorizations(
 ) -> Accepted {
     let context = caller.context();
     rule(grant_rules::context_kind(&context, &["Nip"]))?;
-    let id = &body.subject_identifier;
-    let subject = wire::ident(&id.r#type, &id.value, "/subjectIdentifier")?;
+    let subject = wire::ident(&body.subject_identifier, "/subjectIdentifier")?;
     let permission = wire::spelling(&body.permission);
     rule(grant_rules::peppol(&permission, &subject))?;
     let author = crate::state::permissions::author_of(&state.store(), &caller.subject());
@@ -236,16 +229,9 @@ pub(super) async fn indirect(
 ) -> Accepted {
     let origin = caller.context();
     rule(grant_rules::context_kind(&origin, &["Nip"]))?;
-    let id = &body.subject_identifier;
-    let subject = wire::ident(&id.r#type, &id.value, "/subjectIdentifier")?;
-    let target = match &body.target_identifier {
-        None => Ident::new("AllPartners", ""),
-        Some(t) => wire::ident(
-            &t.r#type,
-            t.value.as_deref().unwrap_or_default(),
-            "/targetIdentifier",
-        )?,
-    };
+    let subject = wire::ident(&body.subject_identifier, "/subjectIdentifier")?;
+    let target = wire::opt_ident(body.target_identifier.as_ref(), "/targetIdentifier")?
+        .unwrap_or_else(|| Ident::new("AllPartners", ""));
     wire::at_least_one(&body.permissions, "/permissions")?;
     let permissions = wire::spellings(&body.permissions);
     let details = subject_details(Details::from(&body.subject_details))?;
@@ -283,10 +269,8 @@ pub(super) async fn subunits(
 ) -> Accepted {
     let origin = caller.context();
     rule(grant_rules::context_kind(&origin, &["Nip"]))?;
-    let id = &body.subject_identifier;
-    let subject = wire::ident(&id.r#type, &id.value, "/subjectIdentifier")?;
-    let ctx = &body.context_identifier;
-    let subunit = wire::ident(&ctx.r#type, &ctx.value, "/contextIdentifier")?;
+    let subject = wire::ident(&body.subject_identifier, "/subjectIdentifier")?;
+    let subunit = wire::ident(&body.context_identifier, "/contextIdentifier")?;
     let details = subject_details(Details::from(&body.subject_details))?;
     let subunit_name = body.subunit_name.as_deref();
     rule(grant_rules::subunit(&subunit, subunit_name, &origin))?;
@@ -312,10 +296,8 @@ pub(super) async fn eu_entities_administration(
 ) -> Accepted {
     let origin = caller.context();
     rule(grant_rules::context_kind(&origin, &["Nip"]))?;
-    let id = &body.subject_identifier;
-    let subject = wire::ident(&id.r#type, &id.value, "/subjectIdentifier")?;
-    let ctx = &body.context_identifier;
-    let eu_context = wire::ident(&ctx.r#type, &ctx.value, "/contextIdentifier")?;
+    let subject = wire::ident(&body.subject_identifier, "/subjectIdentifier")?;
+    let eu_context = wire::ident(&body.context_identifier, "/contextIdentifier")?;
     let details = subject_details(Details::from(&body.subject_details))?;
     let eu = &body.eu_entity_details;
     wire::not_empty(&eu.full_name, "/euEntityDetails/fullName")?;
@@ -346,8 +328,7 @@ pub(super) async fn eu_entities(
 ) -> Accepted {
     let context = caller.context();
     rule(grant_rules::context_kind(&context, &["NipVatUe"]))?;
-    let id = &body.subject_identifier;
-    let subject = wire::ident(&id.r#type, &id.value, "/subjectIdentifier")?;
+    let subject = wire::ident(&body.subject_identifier, "/subjectIdentifier")?;
     wire::at_least_one(&body.permissions, "/permissions")?;
     let permissions = wire::spellings(&body.permissions);
     let details = subject_details(Details::from(&body.subject_details))?;

@@ -59,14 +59,6 @@ const PERSON_SCOPES: &[&str] = ksef_model::PersonPermissionScope::KNOWN;
 /// The spec's values (generated).
 const PERSONAL_SCOPES: &[&str] = ksef_model::PersonalPermissionScope::KNOWN;
 
-/// An optional `{type, value}` filter of a query, with the identifier rules of
-/// [`crate::state::identifiers`].
-fn filter<E: wire::SpecEnum>(found: Option<(&E, &str)>, pointer: &str) -> EmuResult<Option<Ident>> {
-    found
-        .map(|(kind, value)| wire::ident(kind, value, pointer))
-        .transpose()
-}
-
 fn target_matches(g: &GrantRecord, filter: &Option<Ident>) -> bool {
     match filter {
         None => true,
@@ -113,18 +105,8 @@ pub(super) async fn personal(
     raw: bytes::Bytes,
 ) -> EmuResult<Json<Value>> {
     let body: ksef_model::PersonalPermissionsQueryRequest = optional_json(&raw)?;
-    let context = filter(
-        body.context_identifier
-            .as_ref()
-            .map(|i| (&i.r#type, i.value.as_str())),
-        "/contextIdentifier",
-    )?;
-    let target = filter(
-        body.target_identifier
-            .as_ref()
-            .map(|i| (&i.r#type, i.value.as_deref().unwrap_or_default())),
-        "/targetIdentifier",
-    )?;
+    let context = wire::opt_ident(body.context_identifier.as_ref(), "/contextIdentifier")?;
+    let target = wire::opt_ident(body.target_identifier.as_ref(), "/targetIdentifier")?;
     let types = wire::spellings(body.permission_types.as_deref().unwrap_or_default());
     let permission_state = body.permission_state.as_ref().map(wire::spelling);
     page.checked()?;
@@ -157,30 +139,10 @@ pub(super) async fn persons(
     ApiJson(body): ApiJson<ksef_model::PersonPermissionsQueryRequest>,
 ) -> EmuResult<Json<Value>> {
     let query_type = wire::spelling(&body.query_type);
-    let author = filter(
-        body.author_identifier
-            .as_ref()
-            .map(|i| (&i.r#type, i.value.as_deref().unwrap_or_default())),
-        "/authorIdentifier",
-    )?;
-    let authorized = filter(
-        body.authorized_identifier
-            .as_ref()
-            .map(|i| (&i.r#type, i.value.as_str())),
-        "/authorizedIdentifier",
-    )?;
-    let context = filter(
-        body.context_identifier
-            .as_ref()
-            .map(|i| (&i.r#type, i.value.as_str())),
-        "/contextIdentifier",
-    )?;
-    let target = filter(
-        body.target_identifier
-            .as_ref()
-            .map(|i| (&i.r#type, i.value.as_deref().unwrap_or_default())),
-        "/targetIdentifier",
-    )?;
+    let author = wire::opt_ident(body.author_identifier.as_ref(), "/authorIdentifier")?;
+    let authorized = wire::opt_ident(body.authorized_identifier.as_ref(), "/authorizedIdentifier")?;
+    let context = wire::opt_ident(body.context_identifier.as_ref(), "/contextIdentifier")?;
+    let target = wire::opt_ident(body.target_identifier.as_ref(), "/targetIdentifier")?;
     let types = wire::spellings(body.permission_types.as_deref().unwrap_or_default());
     let permission_state = body.permission_state.as_ref().map(wire::spelling);
     page.checked()?;
@@ -221,12 +183,7 @@ pub(super) async fn subunits(
     raw: bytes::Bytes,
 ) -> EmuResult<Json<Value>> {
     let body: ksef_model::SubunitPermissionsQueryRequest = optional_json(&raw)?;
-    let subunit = filter(
-        body.subunit_identifier
-            .as_ref()
-            .map(|i| (&i.r#type, i.value.as_str())),
-        "/subunitIdentifier",
-    )?;
+    let subunit = wire::opt_ident(body.subunit_identifier.as_ref(), "/subunitIdentifier")?;
     page.checked()?;
     let current = caller.context();
     let store = state.store();
@@ -273,12 +230,7 @@ pub(super) async fn entities(
     raw: bytes::Bytes,
 ) -> EmuResult<Json<Value>> {
     let body: ksef_model::EntityPermissionsQueryRequest = optional_json(&raw)?;
-    let context = filter(
-        body.context_identifier
-            .as_ref()
-            .map(|i| (&i.r#type, i.value.as_str())),
-        "/contextIdentifier",
-    )?;
+    let context = wire::opt_ident(body.context_identifier.as_ref(), "/contextIdentifier")?;
     page.checked()?;
     let current = caller.context();
     let me = Ident::new("Nip", current.nip().unwrap_or_default());
@@ -373,10 +325,8 @@ pub(super) async fn subordinate_roles(
     raw: bytes::Bytes,
 ) -> EmuResult<Json<Value>> {
     let body: ksef_model::SubordinateEntityRolesQueryRequest = optional_json(&raw)?;
-    let filter = filter(
-        body.subordinate_entity_identifier
-            .as_ref()
-            .map(|i| (&i.r#type, i.value.as_str())),
+    let wanted = wire::opt_ident(
+        body.subordinate_entity_identifier.as_ref(),
         "/subordinateEntityIdentifier",
     )?;
     page.checked()?;
@@ -395,7 +345,7 @@ pub(super) async fn subordinate_roles(
             parent
                 .subunits
                 .iter()
-                .filter(|(nip, _)| filter.as_ref().is_none_or(|f| f.value == *nip))
+                .filter(|(nip, _)| wanted.as_ref().is_none_or(|f| f.value == *nip))
                 .map(|(nip, description)| {
                     json!({
                         "subordinateEntityIdentifier": {"type": "Nip", "value": nip},
@@ -418,18 +368,11 @@ pub(super) async fn authorizations(
     ApiJson(body): ApiJson<ksef_model::EntityAuthorizationPermissionsQueryRequest>,
 ) -> EmuResult<Json<Value>> {
     let query_type = wire::spelling(&body.query_type);
-    let authorizing = filter(
-        body.authorizing_identifier
-            .as_ref()
-            .map(|i| (&i.r#type, i.value.as_str())),
+    let authorizing = wire::opt_ident(
+        body.authorizing_identifier.as_ref(),
         "/authorizingIdentifier",
     )?;
-    let authorized = filter(
-        body.authorized_identifier
-            .as_ref()
-            .map(|i| (&i.r#type, i.value.as_str())),
-        "/authorizedIdentifier",
-    )?;
+    let authorized = wire::opt_ident(body.authorized_identifier.as_ref(), "/authorizedIdentifier")?;
     let types = wire::spellings(body.permission_types.as_deref().unwrap_or_default());
     page.checked()?;
     let current = caller.context();
