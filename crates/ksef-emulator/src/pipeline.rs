@@ -2,7 +2,7 @@
 //! operation lookup (404/405), fault injection, token validation (401), permission checks
 //! (403 `missing-permissions`), request limits (429 + `Retry-After`), error rendering in the
 //! requested format, and `X-System-Warning`. Whatever a handler or an extractor refuses without
-//! an [`EmuError`] (axum's plain-text rejections of bodies, query strings and paths, an
+//! an `EmuError` (axum's plain-text rejections of bodies, query strings and paths, an
 //! oversized body) becomes the API's 400/21405, so every 4xx of an operation is one the spec
 //! documents for it; a panic becomes a JSON 500 (see [`catch_panic`]).
 
