@@ -74,9 +74,8 @@ async fn create_subject(
         subunits.push((sub_nip, sub.description));
     }
     let mut store = state.store();
-    if let Some(previous) = store.testdata.subjects.get(&nip)
-        && (explicit.is_none() || previous.created >= created)
-    {
+    let previous = store.testdata.subjects.get(&nip).map(|p| p.created);
+    if !crate::state::testdata::may_create(previous, explicit) {
         return Err(exists());
     }
     store.testdata.subjects.insert(
@@ -118,9 +117,8 @@ async fn create_person(
     let explicit = body.created_date;
     let created = explicit.unwrap_or_else(OffsetDateTime::now_utc);
     let mut store = state.store();
-    if let Some(previous) = store.testdata.persons.get(&nip)
-        && (explicit.is_none() || previous.created >= created)
-    {
+    let previous = store.testdata.persons.get(&nip).map(|p| p.created);
+    if !crate::state::testdata::may_create(previous, explicit) {
         return Err(exists());
     }
     // The person logging in with the PESEL in the context of the NIP is its owner; a bailiff

@@ -50,6 +50,19 @@ pub struct AttachmentRecord {
     pub revoked: Option<OffsetDateTime>,
 }
 
+/// Whether a subject or person may be created for a NIP that holds one created at `previous`
+/// (if any): a new NIP may; an existing one only by a request that dates the new record
+/// (`createdDate`) after the one it holds — otherwise the service answers 30001.
+pub(crate) fn may_create(
+    previous: Option<OffsetDateTime>,
+    created: Option<OffsetDateTime>,
+) -> bool {
+    match previous {
+        None => true,
+        Some(previous) => created.is_some_and(|c| c > previous),
+    }
+}
+
 /// Everything this area keeps (`Store::testdata`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TestData {
@@ -91,5 +104,20 @@ pub(crate) fn unless_blocked(store: &Store, context: &Ident, outcome: AuthOutcom
         )
     } else {
         outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_create;
+    use time::macros::datetime;
+
+    #[test]
+    fn a_record_is_replaced_only_by_a_later_dated_one() {
+        let held = datetime!(2026-01-01 0:00 UTC);
+        assert!(may_create(None, None));
+        assert!(!may_create(Some(held), None));
+        assert!(!may_create(Some(held), Some(held)));
+        assert!(may_create(Some(held), Some(datetime!(2026-01-02 0:00 UTC))));
     }
 }
