@@ -20,7 +20,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// The server's listener.
 #[derive(Debug)]
-pub struct ResetListener(pub TcpListener);
+pub(crate) struct ResetListener(pub TcpListener);
 
 impl axum::serve::Listener for ResetListener {
     type Io = ResettableStream;
@@ -44,7 +44,7 @@ impl axum::serve::Listener for ResetListener {
 
 /// An accepted connection that fails (and closes with a reset) once its flag is raised.
 #[derive(Debug)]
-pub struct ResettableStream {
+pub(crate) struct ResettableStream {
     inner: TcpStream,
     reset: Arc<AtomicBool>,
 }
@@ -107,7 +107,7 @@ impl AsyncWrite for ResettableStream {
 
 /// The connect info of a request: the peer's address and the connection's reset switch.
 #[derive(Debug, Clone)]
-pub struct Connection {
+pub(crate) struct Connection {
     /// The peer's address.
     pub addr: SocketAddr,
     reset: Arc<AtomicBool>,
@@ -115,7 +115,7 @@ pub struct Connection {
 
 impl Connection {
     /// Resets the connection: nothing more is read or written on it, and the peer gets a `RST`.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.reset.store(true, Ordering::Release);
     }
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 /// One entry of the error list.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ErrorItem {
+pub(crate) struct ErrorItem {
     /// KSeF exception code.
     pub code: i64,
     /// Description.
@@ -24,7 +24,7 @@ pub struct ErrorItem {
 /// An error answer of the emulator (boxed: handlers return it in `Result`s, so it stays one
 /// pointer wide; its fields are reached through `Deref`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct EmuError(Box<ErrorBody>);
+pub(crate) struct EmuError(Box<ErrorBody>);
 
 impl std::ops::Deref for EmuError {
     type Target = ErrorBody;
@@ -42,7 +42,7 @@ impl std::ops::DerefMut for EmuError {
 
 /// The contents of an [`EmuError`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct ErrorBody {
+pub(crate) struct ErrorBody {
     /// HTTP status.
     pub status: StatusCode,
     /// Error list (400).
@@ -70,7 +70,7 @@ impl EmuError {
     }
 
     /// 400 with one KSeF exception code.
-    pub fn bad_request(
+    pub(crate) fn bad_request(
         code: i64,
         description: impl Into<String>,
         details: impl IntoIterator<Item = String>,
@@ -86,17 +86,17 @@ impl EmuError {
     }
 
     /// 400/21405: input validation failed.
-    pub fn validation(detail: impl Into<String>) -> Self {
+    pub(crate) fn validation(detail: impl Into<String>) -> Self {
         Self::bad_request(21405, "Błąd walidacji danych wejściowych.", [detail.into()])
     }
 
     /// 401.
-    pub fn unauthorized(detail: impl Into<String>) -> Self {
+    pub(crate) fn unauthorized(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, detail)
     }
 
     /// 403 with a reason code and security data.
-    pub fn forbidden(
+    pub(crate) fn forbidden(
         reason_code: &'static str,
         detail: impl Into<String>,
         security: Value,
@@ -108,12 +108,12 @@ impl EmuError {
     }
 
     /// 404.
-    pub fn not_found(detail: impl Into<String>) -> Self {
+    pub(crate) fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, detail)
     }
 
     /// 405.
-    pub fn method_not_allowed() -> Self {
+    pub(crate) fn method_not_allowed() -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "Metoda nie jest obsługiwana dla tego zasobu.",
@@ -121,24 +121,24 @@ impl EmuError {
     }
 
     /// 410: the resource existed but its data is no longer kept.
-    pub fn gone(detail: impl Into<String>) -> Self {
+    pub(crate) fn gone(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::GONE, detail)
     }
 
     /// 429 with `Retry-After`.
-    pub fn too_many_requests(retry_after: u64, detail: impl Into<String>) -> Self {
+    pub(crate) fn too_many_requests(retry_after: u64, detail: impl Into<String>) -> Self {
         let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, detail);
         e.retry_after = Some(retry_after);
         e
     }
 
     /// 500.
-    pub fn internal(detail: impl Into<String>) -> Self {
+    pub(crate) fn internal(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, detail)
     }
 
     /// Renders the error for a request to `instance`.
-    pub fn render(&self, instance: &str, problem_details: bool, trace_id: &str) -> Response {
+    pub(crate) fn render(&self, instance: &str, problem_details: bool, trace_id: &str) -> Response {
         let now = crate::clock::now_rfc3339();
         let title = self.status.canonical_reason().unwrap_or("Error");
         let legacy =
@@ -218,4 +218,4 @@ impl IntoResponse for EmuError {
 }
 
 /// A handler result.
-pub type EmuResult<T> = Result<T, EmuError>;
+pub(crate) type EmuResult<T> = Result<T, EmuError>;

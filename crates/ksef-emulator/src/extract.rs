@@ -15,7 +15,7 @@ use crate::error::EmuError;
 
 /// A JSON request body; a body that does not deserialize into `T` is a 400/21405.
 #[derive(Debug, Clone)]
-pub struct ApiJson<T>(pub T);
+pub(crate) struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>
 where
@@ -58,14 +58,7 @@ fn invalid_body(invalid: &ksef_model::rt::ValidationError) -> EmuError {
     let details: Vec<String> = invalid
         .violations
         .iter()
-        .map(|v| {
-            let at = if v.pointer.is_empty() {
-                "/"
-            } else {
-                &v.pointer
-            };
-            format!("{at}: {}", v.reason)
-        })
+        .map(|v| violation(&v.pointer, &v.reason))
         .collect();
     EmuError::validation(format!(
         "Błąd walidacji danych wejściowych: {}",
@@ -73,9 +66,56 @@ fn invalid_body(invalid: &ksef_model::rt::ValidationError) -> EmuError {
     ))
 }
 
+fn violation(pointer: &str, reason: &str) -> String {
+    let at = if pointer.is_empty() { "/" } else { pointer };
+    format!("{at}: {reason}")
+}
+
+/// The 400/21405 for one field of a request body, named by its JSON pointer, that breaks a
+/// rule the handler adds to the spec's schema (see [`crate::routes::wire`]).
+pub(crate) fn invalid_field(pointer: &str, reason: &str) -> EmuError {
+    EmuError::validation(format!(
+        "Błąd walidacji danych wejściowych: {}",
+        violation(pointer, reason)
+    ))
+}
+
+/// A JSON body that the spec lets the client leave empty (then `{}`), decoded into the
+/// operation's generated request type and checked by its `validate()` like [`ApiJson`].
+pub(crate) fn optional_json<T>(raw: &[u8]) -> Result<T, EmuError>
+where
+    T: DeserializeOwned + ksef_model::rt::Validate,
+{
+    let value = if raw.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Value::Object(serde_json::Map::new())
+    } else {
+        match serde_json::from_slice::<serde_json::Value>(raw) {
+            Ok(serde_json::Value::Null) => serde_json::Value::Object(serde_json::Map::new()),
+            Ok(v @ serde_json::Value::Object(_)) => v,
+            Ok(_) => {
+                return Err(EmuError::validation(
+                    "Treść żądania musi być obiektem JSON.",
+                ));
+            }
+            Err(e) => return Err(EmuError::validation(format!("Nieprawidłowy JSON: {e}"))),
+        }
+    };
+    let typed: T = serde_json::from_value(value)
+        .map_err(|e| EmuError::validation(format!("Nieprawidłowa treść żądania: {e}")))?;
+    if let Err(mut invalid) = typed.check_constraints() {
+        invalid
+            .violations
+            .retain(|v| v.rule != ksef_model::rt::Rule::Items);
+        if !invalid.violations.is_empty() {
+            return Err(invalid_body(&invalid));
+        }
+    }
+    Ok(typed)
+}
+
 /// A query string; one that does not deserialize into `T` is a 400/21405.
 #[derive(Debug, Clone)]
-pub struct ApiQuery<T>(pub T);
+pub(crate) struct ApiQuery<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for ApiQuery<T>
 where
@@ -94,7 +134,7 @@ where
 
 /// The unread rest of a request body, taken back after the handler answered (see [`share`]).
 #[derive(Debug, Clone)]
-pub struct Remainder(std::sync::Arc<tokio::sync::Mutex<Option<axum::body::BodyDataStream>>>);
+pub(crate) struct Remainder(std::sync::Arc<tokio::sync::Mutex<Option<axum::body::BodyDataStream>>>);
 
 /// Most bytes of an unread request body that are read and discarded after an early answer.
 const DRAIN_CAP: u64 = 256 * 1024 * 1024;
@@ -106,7 +146,7 @@ const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(30);
 /// body, a rejection — leaves the rest in the remainder, which [`Remainder::drain`] reads
 /// and discards, so the client finishes sending and reads the answer instead of seeing its
 /// upload cut off ("broken pipe").
-pub fn share(body: axum::body::Body) -> (axum::body::Body, Remainder) {
+pub(crate) fn share(body: axum::body::Body) -> (axum::body::Body, Remainder) {
     use futures::StreamExt as _;
     let shared = std::sync::Arc::new(tokio::sync::Mutex::new(Some(body.into_data_stream())));
     let remainder = Remainder(shared.clone());
@@ -125,7 +165,7 @@ pub fn share(body: axum::body::Body) -> (axum::body::Body, Remainder) {
 
 impl Remainder {
     /// Reads and discards what the handler left unread (at most 256 MiB, for at most 30 s).
-    pub async fn drain(self) {
+    pub(crate) async fn drain(self) {
         use futures::StreamExt as _;
         let Some(mut stream) = self.0.lock().await.take() else {
             return;

@@ -9,7 +9,7 @@ use crate::config::Faults;
 
 /// What to do with one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// Nothing special.
     None,
     /// Answer 500 without processing.
@@ -33,14 +33,14 @@ pub enum Fault {
 
 /// Draws faults from a seeded generator.
 #[derive(Debug)]
-pub struct FaultGenerator {
+pub(crate) struct FaultGenerator {
     config: Faults,
     rng: Mutex<StdRng>,
 }
 
 impl FaultGenerator {
     /// A generator for `config`.
-    pub fn new(config: Faults) -> Self {
+    pub(crate) fn new(config: Faults) -> Self {
         let rng = StdRng::seed_from_u64(config.seed);
         Self {
             config,
@@ -49,22 +49,22 @@ impl FaultGenerator {
     }
 
     /// The slow-response delay.
-    pub fn slow_ms(&self) -> u64 {
+    pub(crate) fn slow_ms(&self) -> u64 {
         self.config.slow_ms
     }
 
     /// The `Retry-After` of an injected 429, in seconds.
-    pub fn retry_after_secs(&self) -> u64 {
+    pub(crate) fn retry_after_secs(&self) -> u64 {
         self.config.retry_after_secs
     }
 
     /// The throttle of pre-signed storage transfers in bytes per second (0: none).
-    pub fn storage_bytes_per_sec(&self) -> u64 {
+    pub(crate) fn storage_bytes_per_sec(&self) -> u64 {
         self.config.storage_bytes_per_sec
     }
 
     /// Draws the fault for the next request to operation `op`.
-    pub fn draw(&self, op: &str) -> Fault {
+    pub(crate) fn draw(&self, op: &str) -> Fault {
         let c = &self.config;
         if !c.any() || (!c.operations.is_empty() && !c.operations.iter().any(|o| o == op)) {
             return Fault::None;

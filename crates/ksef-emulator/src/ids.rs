@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 /// A 36-character reference number `YYYYMMDD-TT-HEX10-HEX10-HEX2` with the two-letter type code
 /// (`AU` authentication, `SO` online session, `SB` batch session, `EE` invoice, `EU` UPO,
 /// `EH` export, `EC` KSeF token, `EG` permission operation, `CR` challenge).
-pub fn reference_number(kind: &str, at: OffsetDateTime) -> String {
+pub(crate) fn reference_number(kind: &str, at: OffsetDateTime) -> String {
     let mut rng = rand::thread_rng();
     let hex = |n: usize, rng: &mut rand::rngs::ThreadRng| -> String {
         (0..n)
@@ -25,7 +25,7 @@ pub fn reference_number(kind: &str, at: OffsetDateTime) -> String {
 }
 
 /// A fresh KSeF number for an invoice of `seller_nip` accepted at `at`.
-pub fn ksef_number(seller_nip: &str, at: OffsetDateTime) -> Option<String> {
+pub(crate) fn ksef_number(seller_nip: &str, at: OffsetDateTime) -> Option<String> {
     let nip = ksef_crypto::identifiers::Nip::parse(seller_nip).ok()?;
     let technical: [u8; 6] = rand::thread_rng().r#gen();
     ksef_crypto::identifiers::KsefNumber::new(&nip, at.date(), technical)

@@ -42,7 +42,7 @@ pub struct Claims {
 }
 
 /// Signs claims into a token.
-pub fn issue(secret: &[u8], claims: &Claims) -> String {
+pub(crate) fn issue(secret: &[u8], claims: &Claims) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
     let signing_input = format!("{header}.{payload}");
@@ -51,7 +51,7 @@ pub fn issue(secret: &[u8], claims: &Claims) -> String {
 }
 
 /// Checks a token's signature and expiry and returns its claims.
-pub fn verify(secret: &[u8], token: &str, now_unix: i64) -> Result<Claims, &'static str> {
+pub(crate) fn verify(secret: &[u8], token: &str, now_unix: i64) -> Result<Claims, &'static str> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())

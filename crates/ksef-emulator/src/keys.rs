@@ -68,7 +68,7 @@ pub struct MinistryKeys {
 }
 
 /// The name in the emulator's UPO-signing certificate.
-pub const UPO_SIGNER_NAME: &str = "Ministerstwo Finansów (ksef-emulator)";
+pub(crate) const UPO_SIGNER_NAME: &str = "Ministerstwo Finansów (ksef-emulator)";
 
 /// The seal that signs UPOs (P-256, self-signed, valid ten years); one per process.
 fn upo_signer() -> Result<Arc<Credentials>, String> {

@@ -15,10 +15,15 @@
 //! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]
-// Internal modules use `pub` for their siblings; the public API is what this file re-exports.
-#![allow(unreachable_pub)]
 
-mod app;
+// Layout: `state` is the domain (the `Store` and the rules over it; it imports no handler,
+// checked by tests/module_graph.rs); `routes` and `sessions` are the handlers, which decode
+// requests into the generated types (`extract`, `routes::wire`), call the domain and encode
+// answers; `router` builds the axum application behind `pipeline` (authentication, limits,
+// faults); `app_state` is the handle the handlers share; `storage` is the pre-signed object
+// storage (batch parts, UPOs, export parts); `persist` saves and loads the state.
+
+mod app_state;
 pub mod cli;
 mod clock;
 pub mod config;
@@ -38,15 +43,14 @@ mod routes;
 mod sessions;
 mod state;
 pub mod storage;
-mod store;
 
 use std::net::SocketAddr;
 
-pub use app::AppState;
+pub use app_state::AppState;
 pub use config::{EmulatorConfig, Faults, RateLimitMode};
 pub use keys::{MinistryKey, MinistryKeys, Usage as KeyUsage};
 pub use retrieval::{ExportPackage, ExportPart, ExportRecord};
-pub use store::{Ident, InvoiceRecord, KsefTokenRecord, Store};
+pub use state::{Ident, InvoiceRecord, KsefTokenRecord, Store};
 
 /// A running emulator. The server shuts down when this value is dropped.
 #[derive(Debug)]
@@ -97,7 +101,7 @@ impl Emulator {
         persist::restore(&state);
         let saver = persist::spawn_saver(state.clone());
         state.set_public_url(public_url.unwrap_or_else(|| format!("http://{addr}")));
-        let app = router::app(state.clone());
+        let app = router::build(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let service = app.into_make_service_with_connect_info::<conn::Connection>();

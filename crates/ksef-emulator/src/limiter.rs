@@ -12,14 +12,14 @@ use ksef_model::catalogue::{
 use crate::config::RateLimitMode;
 
 /// Requests per second, minute and hour of one rate-limit group.
-pub type GroupLimits = [u32; 3];
+pub(crate) type GroupLimits = [u32; 3];
 
 /// Request times per (who, client IP, group).
 type Counters = HashMap<(String, String, &'static str), VecDeque<Instant>>;
 
 /// The counters.
 #[derive(Debug)]
-pub struct Limiter {
+pub(crate) struct Limiter {
     mode: RateLimitMode,
     counters: Mutex<Counters>,
     /// Limits set for a context (`who`) through `/testdata/rate-limits`, by group name.
@@ -28,7 +28,7 @@ pub struct Limiter {
 
 /// The spec's limits of a group (`x-rate-limits` of its first operation; the global group's
 /// from the catalogue). `u32::MAX` stands for no limit in a window.
-pub fn spec_group_limits(group: &str) -> Option<GroupLimits> {
+pub(crate) fn spec_group_limits(group: &str) -> Option<GroupLimits> {
     let windows = |limit: &RateLimit| limit.windows().map(|l| l.unwrap_or(u32::MAX));
     if group == GLOBAL_GROUP {
         return Some(windows(&GLOBAL_RATE_LIMIT));
@@ -41,7 +41,7 @@ pub fn spec_group_limits(group: &str) -> Option<GroupLimits> {
 
 impl Limiter {
     /// A limiter in `mode`.
-    pub fn new(mode: RateLimitMode) -> Self {
+    pub(crate) fn new(mode: RateLimitMode) -> Self {
         Self {
             mode,
             counters: Mutex::new(HashMap::new()),
@@ -51,7 +51,7 @@ impl Limiter {
 
     /// Sets the limits of the context `who` (`"{type}:{value}"`) per group; they replace the
     /// configured ones for those groups (also when limits are off).
-    pub fn set_overrides(&self, who: &str, limits: HashMap<String, GroupLimits>) {
+    pub(crate) fn set_overrides(&self, who: &str, limits: HashMap<String, GroupLimits>) {
         self.overrides
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -59,7 +59,7 @@ impl Limiter {
     }
 
     /// Restores the configured limits of the context `who`.
-    pub fn clear_overrides(&self, who: &str) {
+    pub(crate) fn clear_overrides(&self, who: &str) {
         self.overrides
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -67,7 +67,7 @@ impl Limiter {
     }
 
     /// The limits in force for `group` in the context `who`; `None` when nothing is enforced.
-    pub fn effective(&self, group: &str, who: &str) -> Option<GroupLimits> {
+    pub(crate) fn effective(&self, group: &str, who: &str) -> Option<GroupLimits> {
         if let Some(l) = self
             .overrides
             .lock()
@@ -96,7 +96,7 @@ impl Limiter {
     /// Counts a request in its group (per context or anonymous, and client IP) and in the
     /// per-IP global group; `Err(seconds)` when it exceeds a limit of either (the request is
     /// still counted as an attempt, as the real service counts violations).
-    pub fn check(&self, op: &'static OperationMeta, who: &str, ip: &str) -> Result<(), u64> {
+    pub(crate) fn check(&self, op: &'static OperationMeta, who: &str, ip: &str) -> Result<(), u64> {
         let Some(limit) = op.rate_limit else {
             return Ok(());
         };

@@ -5,17 +5,17 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::app::AppState;
+use crate::app_state::AppState;
+use crate::state::Store;
 use crate::storage::Blob;
-use crate::store::Store;
 
 /// The state file inside the data directory.
-pub const STATE_FILE: &str = "state.json";
+pub(crate) const STATE_FILE: &str = "state.json";
 /// The blob directory inside the data directory.
-pub const BLOB_DIR: &str = "blobs";
+pub(crate) const BLOB_DIR: &str = "blobs";
 
 /// Loads the store from `dir` (an empty store when there is no state file yet).
-pub fn load(dir: &Path) -> Result<Store, String> {
+pub(crate) fn load(dir: &Path) -> Result<Store, String> {
     let path = dir.join(STATE_FILE);
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
@@ -61,7 +61,7 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 /// Saves the whole store now (no-op without a data directory). Saves never overlap: the
 /// background task's save and the shutdown save take turns, so the last one to finish wrote
 /// the newest state.
-pub fn save(state: &AppState) -> Result<(), String> {
+pub(crate) fn save(state: &AppState) -> Result<(), String> {
     let Some(dir) = state.config().data_dir.clone() else {
         return Ok(());
     };
@@ -93,7 +93,7 @@ fn blob_path(dir: &Path, key: &str) -> Option<PathBuf> {
 }
 
 /// Stores a downloadable blob (and its file, with a data directory).
-pub fn put_blob(state: &AppState, key: &str, bytes: Vec<u8>) {
+pub(crate) fn put_blob(state: &AppState, key: &str, bytes: Vec<u8>) {
     if let Some(dir) = &state.config().data_dir
         && let Some(path) = blob_path(dir, key)
         && let Err(e) = write_atomically(&path, &bytes)
@@ -110,7 +110,7 @@ pub fn put_blob(state: &AppState, key: &str, bytes: Vec<u8>) {
 }
 
 /// Removes a blob (and its file).
-pub fn remove_blob(state: &AppState, key: &str) {
+pub(crate) fn remove_blob(state: &AppState, key: &str) {
     state.blobs().remove(key);
     if let Some(dir) = &state.config().data_dir
         && let Some(path) = blob_path(dir, key)
@@ -122,7 +122,7 @@ pub fn remove_blob(state: &AppState, key: &str) {
 /// After loading a saved state: exports that were still running when the emulator stopped are
 /// cancelled (status 550, as the service reports interrupted processing), and the parts of
 /// built packages are reloaded into the blob store.
-pub fn restore(state: &AppState) {
+pub(crate) fn restore(state: &AppState) {
     let Some(dir) = state.config().data_dir.clone() else {
         return;
     };
@@ -161,7 +161,7 @@ pub fn restore(state: &AppState) {
 
 /// Starts the task that saves the store whenever it may have changed. Returns `None` without
 /// a data directory.
-pub fn spawn_saver(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
+pub(crate) fn spawn_saver(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
     state.config().data_dir.as_ref()?;
     let period = std::time::Duration::from_millis(state.config().persist_interval_ms.max(10));
     Some(tokio::spawn(async move {
@@ -184,18 +184,18 @@ pub fn spawn_saver(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
 }
 
 /// Serde adapter that keeps bytes as one base64 string (compact JSON for invoice XML).
-pub mod base64_bytes {
+pub(crate) mod base64_bytes {
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
     use serde::{Deserialize, Deserializer, Serializer};
 
     /// Serialises bytes as base64.
-    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&STANDARD.encode(bytes))
     }
 
     /// Reads base64 text back into bytes.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(d)?;
         STANDARD.decode(text).map_err(serde::de::Error::custom)
     }

@@ -2,7 +2,7 @@
 //! operation lookup (404/405), fault injection, token validation (401), permission checks
 //! (403 `missing-permissions`), request limits (429 + `Retry-After`), error rendering in the
 //! requested format, and `X-System-Warning`. Whatever a handler or an extractor refuses without
-//! an [`EmuError`] (axum's plain-text rejections of bodies, query strings and paths, an
+//! an `EmuError` (axum's plain-text rejections of bodies, query strings and paths, an
 //! oversized body) becomes the API's 400/21405, so every 4xx of an operation is one the spec
 //! documents for it; a panic becomes a JSON 500 (see [`catch_panic`]).
 
@@ -18,7 +18,7 @@ use ksef_model::catalogue::OperationMeta;
 use ksef_model::operations::OPERATIONS;
 use serde_json::json;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::conn::Connection;
 use crate::error::EmuError;
 use crate::faults::Fault;
@@ -34,6 +34,18 @@ pub struct Caller {
     pub claims: Claims,
     /// The raw token (for operations that act on "the current" token).
     pub token: String,
+}
+
+impl Caller {
+    /// The context the caller works in, as an identifier.
+    pub(crate) fn context(&self) -> crate::state::Ident {
+        crate::state::Ident::new(self.claims.ctx_type.clone(), self.claims.ctx.clone())
+    }
+
+    /// The caller's subject, as an identifier.
+    pub(crate) fn subject(&self) -> crate::state::Ident {
+        crate::state::Ident::new(self.claims.sub_type.clone(), self.claims.sub.clone())
+    }
 }
 
 /// The operation a request was resolved to.

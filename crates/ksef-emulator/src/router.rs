@@ -4,11 +4,11 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::routes;
 
 /// Builds the application.
-pub fn app(state: AppState) -> Router {
+pub(crate) fn build(state: AppState) -> Router {
     let api = Router::new()
         .merge(routes::auth::routes())
         .merge(routes::auth_sessions::routes())

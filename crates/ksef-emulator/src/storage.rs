@@ -1,6 +1,7 @@
-//! Pre-signed blob storage served by the emulator itself, outside the API prefix, the way the
-//! real service hands out storage URLs: batch part uploads (`PUT`, with the documented
-//! `x-ms-blob-type: BlockBlob` header and a time limit), UPO and export part downloads (`GET`).
+//! Pre-signed object storage (not the emulator's state, which is [`crate::AppState`]'s store)
+//! served by the emulator itself, outside the API prefix, the way the real service hands out
+//! storage URLs: batch part uploads (`PUT`, with the documented `x-ms-blob-type: BlockBlob`
+//! header and a time limit), UPO and export part downloads (`GET`).
 //! URLs carry an expiry and an HMAC signature; no bearer token is needed or checked.
 
 use std::collections::HashMap;
@@ -17,7 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 
 /// The path prefix of storage URLs.
 pub const STORAGE_PREFIX: &str = "/storage";

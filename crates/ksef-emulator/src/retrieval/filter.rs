@@ -5,18 +5,18 @@
 use ksef_model::{AmountType, InvoiceMetadata, InvoiceQueryDateType, InvoiceQueryFilters};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
-pub use crate::state::invoices::{is_subject, visible_to};
+pub(crate) use crate::state::invoices::{is_subject, visible_to};
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
-use crate::store::{Ident, InvoiceRecord, Store};
+use crate::state::{Ident, InvoiceRecord, Store};
 
 /// Records one filter set can return (query) or one package can hold (export).
-pub const MAX_RECORDS: usize = 10_000;
+pub(crate) const MAX_RECORDS: usize = 10_000;
 
 /// A validated filter set, ready to be matched.
 #[derive(Debug, Clone)]
-pub struct Criteria {
+pub(crate) struct Criteria {
     /// The filters as received.
     pub filters: InvoiceQueryFilters,
     /// The caller's context.
@@ -32,7 +32,7 @@ pub struct Criteria {
 /// The emulator's High Water Mark: no invoice can appear later with a `permanentStorageDate` at
 /// or before it. Invoices get their `permanentStorageDate` when they are stored, so the mark
 /// trails the clock by the invoice processing time plus the configured lag.
-pub fn high_water_mark(state: &AppState, now: OffsetDateTime) -> OffsetDateTime {
+pub(crate) fn high_water_mark(state: &AppState, now: OffsetDateTime) -> OffsetDateTime {
     let lag = state
         .config()
         .invoice_processing_ms
@@ -78,7 +78,7 @@ fn unknown(field: &str, value: &str) -> EmuError {
 /// Checks the filters (`Err`: 400/21405) and fixes the effective range. With
 /// `restrictToPermanentStorageHwmDate` on, a `from` after the HWM gives `Ok(Err(hwm))`: the
 /// caller answers it (21183 for the query, status 420 for an export).
-pub fn validate(
+pub(crate) fn validate(
     state: &AppState,
     filters: InvoiceQueryFilters,
     context: Ident,
@@ -209,7 +209,7 @@ fn in_range(c: &Criteria, meta: &InvoiceMetadata) -> bool {
 }
 
 /// Whether an invoice matches every filter.
-pub fn matches(c: &Criteria, meta: &InvoiceMetadata) -> bool {
+pub(crate) fn matches(c: &Criteria, meta: &InvoiceMetadata) -> bool {
     let f = &c.filters;
     if !is_subject(meta, &f.subject_type, &c.context) || !in_range(c, meta) {
         return false;
@@ -289,7 +289,7 @@ fn sort_key(date_type: &InvoiceQueryDateType, r: &InvoiceRecord) -> (i128, i128,
 
 /// The metadata of every matching invoice in the order of the filtered date type (ascending,
 /// or descending). Only metadata is copied out, so the store lock is held briefly.
-pub fn select(store: &Store, c: &Criteria, descending: bool) -> Vec<InvoiceMetadata> {
+pub(crate) fn select(store: &Store, c: &Criteria, descending: bool) -> Vec<InvoiceMetadata> {
     let date_type = &c.filters.date_range.date_type;
     let mut hits: Vec<&InvoiceRecord> = store
         .invoices

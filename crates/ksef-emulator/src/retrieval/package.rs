@@ -6,11 +6,11 @@ use std::io::{Cursor, Write};
 use ksef_crypto::symmetric::SymmetricKey;
 use ksef_model::InvoiceMetadata;
 
-pub use crate::state::exports::Compression;
+pub(crate) use crate::state::exports::Compression;
 
 /// Limits of the package builder.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Most invoices in a package.
     pub max_invoices: usize,
     /// Most bytes of (compressed) invoice data in a package.
@@ -21,7 +21,7 @@ pub struct Limits {
 
 /// A built, still unencrypted package.
 #[derive(Debug)]
-pub struct Archive {
+pub(crate) struct Archive {
     /// The archive bytes.
     pub bytes: Vec<u8>,
     /// The invoices it holds, in order.
@@ -32,7 +32,7 @@ pub struct Archive {
 
 /// Why a package could not be built.
 #[derive(Debug, thiserror::Error)]
-pub enum PackageError {
+pub(crate) enum PackageError {
     /// Writing the archive failed.
     #[error("cannot write the archive: {0}")]
     Archive(String),
@@ -112,7 +112,7 @@ impl Writer {
 /// Builds the archive from `candidates` (already in ascending date order), fetching each
 /// invoice's XML with `xml_of` (which returns `None` for an invoice that vanished). Stops at the
 /// invoice or size limit; `_metadata.json` does not count toward the limits.
-pub fn build(
+pub(crate) fn build(
     kind: Compression,
     candidates: &[InvoiceMetadata],
     only_metadata: bool,
@@ -153,7 +153,7 @@ pub fn build(
 
 /// One encrypted part, ready to store.
 #[derive(Debug)]
-pub struct EncryptedPart {
+pub(crate) struct EncryptedPart {
     /// Plain size.
     pub size: usize,
     /// SHA-256 (base64) of the plain bytes.
@@ -166,7 +166,11 @@ pub struct EncryptedPart {
 
 /// Splits the archive into parts of at most `part_size` bytes and encrypts each separately
 /// (AES-256-CBC, PKCS#7, the client's key and IV).
-pub fn split_and_encrypt(bytes: &[u8], part_size: usize, key: &SymmetricKey) -> Vec<EncryptedPart> {
+pub(crate) fn split_and_encrypt(
+    bytes: &[u8],
+    part_size: usize,
+    key: &SymmetricKey,
+) -> Vec<EncryptedPart> {
     bytes
         .chunks(part_size.max(1))
         .map(|chunk| {

@@ -15,15 +15,15 @@ use ksef_model::{
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::jwt::{Claims, TokenKind};
 use crate::keys::Usage;
 use crate::pipeline::Caller;
-use crate::store::{AuthOperation, AuthOutcome, ChallengeRecord, Ident};
+use crate::state::{AuthOperation, AuthOutcome, ChallengeRecord, Ident};
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/challenge", post(challenge))
         .route("/auth/xades-signature", post(xades_signature))

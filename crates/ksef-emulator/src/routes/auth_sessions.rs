@@ -11,13 +11,13 @@ use ksef_model::{
 use serde::Deserialize;
 
 use super::auth::{method_info, status_info};
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::pipeline::Caller;
-use crate::store::{AuthOperation, Ident};
+use crate::state::AuthOperation;
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/sessions", get(list_sessions))
         .route("/auth/sessions/current", delete(terminate_current))
@@ -56,7 +56,7 @@ async fn list_sessions(
         })?,
     };
     let store = state.store();
-    let context = Ident::new(caller.claims.ctx_type.clone(), caller.claims.ctx.clone());
+    let context = caller.context();
     let mut ops: Vec<&AuthOperation> = store
         .auth_operations
         .values()
@@ -90,7 +90,7 @@ async fn list_sessions(
 
 fn revoke(state: &AppState, caller: &Caller, reference: &str) -> EmuResult<StatusCode> {
     let mut store = state.store();
-    let context = Ident::new(caller.claims.ctx_type.clone(), caller.claims.ctx.clone());
+    let context = caller.context();
     match store.auth_operations.get_mut(reference) {
         Some(op) if op.context == context => {
             op.revoked = true;

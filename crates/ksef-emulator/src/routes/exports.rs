@@ -15,7 +15,7 @@ use ksef_model::{
 };
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiJson;
 use crate::keys::{MinistryKey, Usage};
@@ -23,11 +23,9 @@ use crate::pipeline::Caller;
 use crate::retrieval::filter::{self, Criteria};
 use crate::retrieval::package::{self, Compression, Limits};
 use crate::retrieval::{ExportPackage, ExportPart, ExportRecord};
-use crate::routes::invoices::caller_context;
-use crate::store::Ident;
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/invoices/exports", post(start_export))
         .route("/invoices/exports/{referenceNumber}", get(export_status))
@@ -105,8 +103,8 @@ async fn start_export(
     Extension(caller): Extension<Caller>,
     ApiJson(request): ApiJson<InvoiceExportRequest>,
 ) -> EmuResult<(StatusCode, Json<ExportInvoicesResponse>)> {
-    let context = caller_context(&caller);
-    let subject = Ident::new(caller.claims.sub_type.clone(), caller.claims.sub.clone());
+    let context = caller.context();
+    let subject = caller.subject();
     let compression = match &request.compression_type {
         None | Some(CompressionType::Zip) => Compression::Zip,
         Some(CompressionType::TarGz) => Compression::TarGz,
@@ -342,7 +340,7 @@ async fn export_status(
     Extension(caller): Extension<Caller>,
     Path(reference): Path<String>,
 ) -> EmuResult<Json<InvoiceExportStatusResponse>> {
-    let context = caller_context(&caller);
+    let context = caller.context();
     let now = OffsetDateTime::now_utc();
     let record = state
         .store()

@@ -11,23 +11,17 @@ use ksef_model::{InvoiceQueryFilters, QueryInvoicesMetadataResponse};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::pipeline::Caller;
 use crate::retrieval::filter::{self, MAX_RECORDS};
-use crate::store::Ident;
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/invoices/ksef/{ksefNumber}", get(download))
         .route("/invoices/query/metadata", post(query_metadata))
-}
-
-/// The caller's context as an identifier.
-pub fn caller_context(caller: &Caller) -> Ident {
-    Ident::new(caller.claims.ctx_type.clone(), caller.claims.ctx.clone())
 }
 
 fn not_found(ksef_number: &str) -> EmuError {
@@ -50,7 +44,7 @@ async fn download(
             "Nieprawidłowy format numeru KSeF '{ksef_number}'."
         )));
     }
-    let context = caller_context(&caller);
+    let context = caller.context();
     let now = OffsetDateTime::now_utc();
     let delay = time::Duration::milliseconds(
         i64::try_from(state.config().download_delay_ms).unwrap_or(i64::MAX / 2),
@@ -134,7 +128,7 @@ async fn query_metadata(
     )?;
     let page_size = int_param("pageSize", paging.page_size.as_deref(), 10, 10, 250)?;
     let now = OffsetDateTime::now_utc();
-    let criteria = match filter::validate(&state, filters, caller_context(&caller), now)? {
+    let criteria = match filter::validate(&state, filters, caller.context(), now)? {
         Ok(c) => c,
         Err(_hwm) => {
             return Err(EmuError::bad_request(

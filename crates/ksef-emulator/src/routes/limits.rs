@@ -10,18 +10,17 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::EmuResult;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, invalid_field};
 use crate::limiter::GroupLimits;
 use crate::pipeline::Caller;
-use crate::routes::check;
 use crate::state::limits::{
     SessionKindLimits, SessionLimits, effective_session_limits, effective_subject_limits, key,
 };
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/limits/context", get(context_limits))
         .route("/limits/subject", get(subject_limits))
@@ -50,7 +49,7 @@ async fn context_limits(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> Json<Value> {
-    let l = effective_session_limits(&state.store(), state.config(), &check::context_of(&caller));
+    let l = effective_session_limits(&state.store(), state.config(), &caller.context());
     Json(json!({
         "onlineSession": kind_json(&l.online),
         "batchSession": kind_json(&l.batch),
@@ -63,7 +62,7 @@ async fn subject_limits(
     Extension(caller): Extension<Caller>,
 ) -> Json<Value> {
     let store = state.store();
-    let subject = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
+    let subject = crate::state::permissions::author_of(&store, &caller.subject());
     let l = effective_subject_limits(&store, &subject);
     Json(json!({
         "enrollment": {"maxEnrollments": l.max_enrollments},
@@ -129,68 +128,64 @@ async fn rate_limits(
     Json(Value::Object(out))
 }
 
-fn session_kind(body: &Value, name: &str) -> EmuResult<SessionKindLimits> {
-    let size = check::req_int(body, &format!("/{name}/maxInvoiceSizeInMB"), 0, 5)?;
-    let with_att = check::req_int(
-        body,
-        &format!("/{name}/maxInvoiceWithAttachmentSizeInMB"),
-        0,
-        10,
-    )?;
-    let count = check::req_int(body, &format!("/{name}/maxInvoices"), 0, 100_000)?;
-    Ok(SessionKindLimits {
-        max_invoice_size_mb: u32::try_from(size).unwrap_or(0),
-        max_invoice_with_attachment_size_mb: u32::try_from(with_att).unwrap_or(0),
-        max_invoices: u32::try_from(count).unwrap_or(0),
-    })
+/// A count the request carries, within the bounds the spec's schema states (checked by the
+/// extractor) or, where it states none, at least 0.
+fn count(n: i32, pointer: &str) -> EmuResult<u32> {
+    u32::try_from(n).map_err(|_| invalid_field(pointer, "nie może być ujemne."))
+}
+
+fn session_kind(size: i32, with_attachment: i32, invoices: i32) -> SessionKindLimits {
+    // The generated type's validate() held these to the spec's 0–5, 0–10 and 0–100000.
+    let unsigned = |n: i32| u32::try_from(n).unwrap_or(0);
+    SessionKindLimits {
+        max_invoice_size_mb: unsigned(size),
+        max_invoice_with_attachment_size_mb: unsigned(with_attachment),
+        max_invoices: unsigned(invoices),
+    }
 }
 
 async fn set_session(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<ksef_model::SetSessionLimitsRequest>,
 ) -> EmuResult<()> {
-    let collective = check::req_int(&body, "/collectiveIdentifier/maxInvoices", 2, 5000)?;
+    let (online, batch) = (&body.online_session, &body.batch_session);
     let limits = SessionLimits {
-        online: session_kind(&body, "onlineSession")?,
-        batch: session_kind(&body, "batchSession")?,
-        collective_max_invoices: u32::try_from(collective).unwrap_or(2),
+        online: session_kind(
+            online.max_invoice_size_in_mb,
+            online.max_invoice_with_attachment_size_in_mb,
+            online.max_invoices,
+        ),
+        batch: session_kind(
+            batch.max_invoice_size_in_mb,
+            batch.max_invoice_with_attachment_size_in_mb,
+            batch.max_invoices,
+        ),
+        collective_max_invoices: u32::try_from(body.collective_identifier.max_invoices)
+            .unwrap_or(2),
     };
     state
         .store()
         .limits
         .session
-        .insert(key(&check::context_of(&caller)), limits);
+        .insert(key(&caller.context()), limits);
     Ok(())
 }
 
 async fn reset_session(State(state): State<AppState>, Extension(caller): Extension<Caller>) {
-    state
-        .store()
-        .limits
-        .session
-        .remove(&key(&check::context_of(&caller)));
+    state.store().limits.session.remove(&key(&caller.context()));
 }
 
 async fn set_subject(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<ksef_model::SetSubjectLimitsRequest>,
 ) -> EmuResult<()> {
-    check::opt_enum(
-        &body,
-        "/subjectIdentifierType",
-        &["Nip", "Pesel", "Fingerprint"],
-    )?;
-    let enrollments = check::opt_int(&body, "/enrollment/maxEnrollments", 0, i64::from(i32::MAX))?;
-    let certificates = check::opt_int(
-        &body,
-        "/certificate/maxCertificates",
-        0,
-        i64::from(i32::MAX),
-    )?;
+    // `subjectIdentifierType` only describes the caller; its values are checked by the type.
+    let enrollments = body.enrollment.and_then(|e| e.max_enrollments);
+    let certificates = body.certificate.and_then(|c| c.max_certificates);
     let mut store = state.store();
-    let subject = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
+    let subject = crate::state::permissions::author_of(&store, &caller.subject());
     let mut limits = effective_subject_limits(&store, &subject);
     if let Some(n) = enrollments {
         limits.max_enrollments = u32::try_from(n).unwrap_or(0);
@@ -204,27 +199,39 @@ async fn set_subject(
 
 async fn reset_subject(State(state): State<AppState>, Extension(caller): Extension<Caller>) {
     let mut store = state.store();
-    let subject = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
+    let subject = crate::state::permissions::author_of(&store, &caller.subject());
     store.limits.subject.remove(&key(&subject));
 }
 
 async fn set_rate(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<ksef_model::SetRateLimitsRequest>,
 ) -> EmuResult<()> {
+    let r = &body.rate_limits;
+    let groups = [
+        &r.online_session,
+        &r.batch_session,
+        &r.invoice_send,
+        &r.invoice_status,
+        &r.session_list,
+        &r.session_invoice_list,
+        &r.session_misc,
+        &r.invoice_metadata,
+        &r.invoice_export,
+        &r.invoice_export_status,
+        &r.invoice_download,
+        &r.collective_identifier,
+        &r.other,
+    ];
     let mut limits: HashMap<String, GroupLimits> = HashMap::new();
-    for group in GROUPS {
-        let mut values = [0u32; 3];
-        for (slot, unit) in values.iter_mut().zip(["perSecond", "perMinute", "perHour"]) {
-            let n = check::req_int(
-                &body,
-                &format!("/rateLimits/{group}/{unit}"),
-                0,
-                i64::from(i32::MAX),
-            )?;
-            *slot = u32::try_from(n).unwrap_or(0);
-        }
+    for (group, values) in GROUPS.iter().zip(groups) {
+        let at = |unit: &str| format!("/rateLimits/{group}/{unit}");
+        let values = [
+            count(values.per_second, &at("perSecond"))?,
+            count(values.per_minute, &at("perMinute"))?,
+            count(values.per_hour, &at("perHour"))?,
+        ];
         limits.insert((*group).to_owned(), values);
     }
     state.limiter().set_overrides(&who(&caller), limits);

@@ -1,16 +1,16 @@
 //! The API's routes, one module per area. Each module exposes `routes()`; [`crate::router`]
 //! merges them under `/v2`.
 
-pub mod auth;
-pub mod auth_sessions;
-pub mod certificates;
-pub mod check;
-pub mod collective;
-pub mod exports;
-pub mod invoices;
-pub mod limits;
-pub mod peppol;
-pub mod permissions;
-pub mod security;
-pub mod testdata;
-pub mod tokens;
+pub(crate) mod auth;
+pub(crate) mod auth_sessions;
+pub(crate) mod certificates;
+pub(crate) mod collective;
+pub(crate) mod exports;
+pub(crate) mod invoices;
+pub(crate) mod limits;
+pub(crate) mod peppol;
+pub(crate) mod permissions;
+pub(crate) mod security;
+pub(crate) mod testdata;
+pub(crate) mod tokens;
+pub(crate) mod wire;

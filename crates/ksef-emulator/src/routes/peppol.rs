@@ -6,10 +6,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::EmuResult;
 use crate::extract::ApiQuery;
-use crate::routes::check::{self, PageQuery};
+use crate::routes::wire::{self, PageQuery};
 
 /// The seeded providers: id and name.
 const SEEDED: &[(&str, &str)] = &[
@@ -19,7 +19,7 @@ const SEEDED: &[(&str, &str)] = &[
 ];
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/peppol/query", get(query))
 }
 
@@ -52,9 +52,9 @@ async fn query(
     let items = providers
         .into_iter()
         .map(|(id, name, created)| {
-            json!({"id": id, "name": name, "dateCreated": check::rfc3339(created)})
+            json!({"id": id, "name": name, "dateCreated": wire::rfc3339(created)})
         })
         .collect();
-    let (items, more) = check::page(items, offset, size);
+    let (items, more) = wire::page(items, offset, size);
     Ok(Json(json!({"peppolProviders": items, "hasMore": more})))
 }

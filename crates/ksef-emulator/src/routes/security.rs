@@ -7,10 +7,10 @@ use axum::routing::get;
 use ksef_model::rt::Base64Data;
 use ksef_model::{PublicKeyCertificate, PublicKeyCertificateUsage};
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/security/public-key-certificates", get(public_keys))
 }
 

@@ -5,18 +5,24 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
+use ksef_model::{
+    AttachmentPermissionGrantRequest, AttachmentPermissionRevokeRequest,
+    BlockContextAuthenticationRequest, PersonCreateRequest, PersonRemoveRequest,
+    SubjectCreateRequest, SubjectRemoveRequest, TestDataPermissionsGrantRequest,
+    TestDataPermissionsRevokeRequest, UnblockContextAuthenticationRequest,
+};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiJson;
-use crate::routes::check;
+use crate::routes::wire;
 use crate::state::testdata::{AttachmentRecord, PersonRecord, SubjectRecord};
-use crate::store::{GrantRecord, Ident, OWNER_PERMISSIONS};
+use crate::state::{GrantRecord, Ident, OWNER_PERMISSIONS};
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/testdata/subject", post(create_subject))
         .route("/testdata/subject/remove", post(remove_subject))
@@ -55,31 +61,21 @@ fn testdata_grant(
 
 async fn create_subject(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<SubjectCreateRequest>,
 ) -> EmuResult<()> {
-    let nip = check::req_nip(&body, "/subjectNip")?;
-    let subject_type = check::req_enum(
-        &body,
-        "/subjectType",
-        &["EnforcementAuthority", "VatGroup", "JST"],
-    )?;
-    let description = check::req_str(&body, "/description", 5, 256)?;
-    let explicit = check::opt_datetime(&body, "/createdDate")?;
+    let nip = wire::nip(&body.subject_nip, "/subjectNip")?;
+    let subject_type = wire::spelling(&body.subject_type);
+    let description = body.description;
+    let explicit = body.created_date;
     let created = explicit.unwrap_or_else(OffsetDateTime::now_utc);
     let mut subunits = Vec::new();
-    if let Some(list) = body.get("subunits").and_then(Value::as_array) {
-        for i in 0..list.len() {
-            let sub_nip = check::req_nip(&body, &format!("/subunits/{i}/subjectNip"))?;
-            let sub_desc = check::req_str(&body, &format!("/subunits/{i}/description"), 5, 256)?;
-            subunits.push((sub_nip, sub_desc));
-        }
-    } else if !matches!(body.get("subunits"), None | Some(Value::Null)) {
-        return Err(EmuError::validation("'subunits' musi być listą."));
+    for (i, sub) in body.subunits.unwrap_or_default().into_iter().enumerate() {
+        let sub_nip = wire::nip(&sub.subject_nip, &format!("/subunits/{i}/subjectNip"))?;
+        subunits.push((sub_nip, sub.description));
     }
     let mut store = state.store();
-    if let Some(previous) = store.testdata.subjects.get(&nip)
-        && (explicit.is_none() || previous.created >= created)
-    {
+    let previous = store.testdata.subjects.get(&nip).map(|p| p.created);
+    if !crate::state::testdata::may_create(previous, explicit) {
         return Err(exists());
     }
     store.testdata.subjects.insert(
@@ -97,9 +93,9 @@ async fn create_subject(
 
 async fn remove_subject(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<SubjectRemoveRequest>,
 ) -> EmuResult<()> {
-    let nip = check::req_nip(&body, "/subjectNip")?;
+    let nip = wire::nip(&body.subject_nip, "/subjectNip")?;
     let mut store = state.store();
     store.testdata.subjects.remove(&nip);
     let ctx = Ident::new("Nip", nip);
@@ -111,21 +107,18 @@ async fn remove_subject(
 
 async fn create_person(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<PersonCreateRequest>,
 ) -> EmuResult<()> {
-    let nip = check::req_nip(&body, "/nip")?;
-    let pesel = check::req_str(&body, "/pesel", 11, 11)?;
-    check::check_identifier("Pesel", &pesel).map_err(EmuError::validation)?;
-    let is_bailiff = check::opt_bool(&body, "/isBailiff")?
-        .ok_or_else(|| EmuError::validation("'isBailiff' jest wymagane."))?;
-    let is_deceased = check::opt_bool(&body, "/isDeceased")?.unwrap_or(false);
-    let description = check::req_str(&body, "/description", 5, 256)?;
-    let explicit = check::opt_datetime(&body, "/createdDate")?;
+    let nip = wire::nip(&body.nip, "/nip")?;
+    let pesel = wire::pesel(&body.pesel, "/pesel")?;
+    let is_bailiff = body.is_bailiff;
+    let is_deceased = body.is_deceased.unwrap_or(false);
+    let description = body.description;
+    let explicit = body.created_date;
     let created = explicit.unwrap_or_else(OffsetDateTime::now_utc);
     let mut store = state.store();
-    if let Some(previous) = store.testdata.persons.get(&nip)
-        && (explicit.is_none() || previous.created >= created)
-    {
+    let previous = store.testdata.persons.get(&nip).map(|p| p.created);
+    if !crate::state::testdata::may_create(previous, explicit) {
         return Err(exists());
     }
     // The person logging in with the PESEL in the context of the NIP is its owner; a bailiff
@@ -163,9 +156,9 @@ async fn create_person(
 
 async fn remove_person(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<PersonRemoveRequest>,
 ) -> EmuResult<()> {
-    let nip = check::req_nip(&body, "/nip")?;
+    let nip = wire::nip(&body.nip, "/nip")?;
     let mut store = state.store();
     store.testdata.persons.remove(&nip);
     let ctx = Ident::new("Nip", nip);
@@ -175,38 +168,24 @@ async fn remove_person(
     Ok(())
 }
 
-/// The spec's values (generated).
-const TESTDATA_PERMISSIONS: &[&str] = ksef_model::TestDataPermissionType::KNOWN;
-
 async fn grant_permissions(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<TestDataPermissionsGrantRequest>,
 ) -> EmuResult<()> {
-    let context = check::req_ident(&body, "/contextIdentifier", &["Nip"])?;
-    let subject = check::req_ident(
-        &body,
-        "/authorizedIdentifier",
-        &["Nip", "Pesel", "Fingerprint"],
-    )?;
-    let list = body
-        .get("permissions")
-        .and_then(Value::as_array)
-        .ok_or_else(|| EmuError::validation("'permissions' jest wymagane."))?;
-    let mut grants = Vec::new();
-    for i in 0..list.len() {
-        let permission = check::req_enum(
-            &body,
-            &format!("/permissions/{i}/permissionType"),
-            TESTDATA_PERMISSIONS,
-        )?;
-        let description = check::req_str(&body, &format!("/permissions/{i}/description"), 5, 256)?;
-        grants.push(testdata_grant(
-            context.clone(),
-            subject.clone(),
-            &permission,
-            &description,
-        ));
-    }
+    let context = wire::ident(&body.context_identifier, "/contextIdentifier")?;
+    let subject = wire::ident(&body.authorized_identifier, "/authorizedIdentifier")?;
+    let grants: Vec<GrantRecord> = body
+        .permissions
+        .iter()
+        .map(|p| {
+            testdata_grant(
+                context.clone(),
+                subject.clone(),
+                &wire::spelling(&p.permission_type),
+                &p.description,
+            )
+        })
+        .collect();
     let mut store = state.store();
     for grant in grants {
         let duplicate = store.grants.iter().any(|g| {
@@ -224,14 +203,10 @@ async fn grant_permissions(
 
 async fn revoke_permissions(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<TestDataPermissionsRevokeRequest>,
 ) -> EmuResult<()> {
-    let context = check::req_ident(&body, "/contextIdentifier", &["Nip"])?;
-    let subject = check::req_ident(
-        &body,
-        "/authorizedIdentifier",
-        &["Nip", "Pesel", "Fingerprint"],
-    )?;
+    let context = wire::ident(&body.context_identifier, "/contextIdentifier")?;
+    let subject = wire::ident(&body.authorized_identifier, "/authorizedIdentifier")?;
     state
         .store()
         .grants
@@ -241,9 +216,9 @@ async fn revoke_permissions(
 
 async fn grant_attachment(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<AttachmentPermissionGrantRequest>,
 ) -> EmuResult<()> {
-    let nip = check::req_nip(&body, "/nip")?;
+    let nip = wire::nip(&body.nip, "/nip")?;
     state.store().testdata.attachments.insert(
         nip,
         AttachmentRecord {
@@ -256,16 +231,12 @@ async fn grant_attachment(
 
 async fn revoke_attachment(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<AttachmentPermissionRevokeRequest>,
 ) -> EmuResult<()> {
-    let nip = check::req_nip(&body, "/nip")?;
-    let end = match check::opt_str(&body, "/expectedEndDate", 1, 32)? {
-        None => OffsetDateTime::now_utc(),
-        Some(d) => ksef_model::rt::datetime::parse_date(&d)
-            .map_err(|_| EmuError::validation("'expectedEndDate' musi być datą (RRRR-MM-DD)."))?
-            .midnight()
-            .assume_utc(),
-    };
+    let nip = wire::nip(&body.nip, "/nip")?;
+    let end = body
+        .expected_end_date
+        .map_or_else(OffsetDateTime::now_utc, |d| d.midnight().assume_utc());
     let mut store = state.store();
     let record = store
         .testdata
@@ -279,13 +250,12 @@ async fn revoke_attachment(
     Ok(())
 }
 
-const AUTH_CONTEXTS: &[&str] = &["Nip", "InternalId", "NipVatUe", "PeppolId"];
-
 async fn block_context(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<BlockContextAuthenticationRequest>,
 ) -> EmuResult<()> {
-    if let Some(context) = check::opt_ident(&body, "/contextIdentifier", AUTH_CONTEXTS)? {
+    if let Some(context) = wire::opt_ident(body.context_identifier.as_ref(), "/contextIdentifier")?
+    {
         state.store().testdata.blocked.insert(context);
     }
     Ok(())
@@ -293,9 +263,10 @@ async fn block_context(
 
 async fn unblock_context(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<UnblockContextAuthenticationRequest>,
 ) -> EmuResult<()> {
-    if let Some(context) = check::opt_ident(&body, "/contextIdentifier", AUTH_CONTEXTS)? {
+    if let Some(context) = wire::opt_ident(body.context_identifier.as_ref(), "/contextIdentifier")?
+    {
         state.store().testdata.blocked.remove(&context);
     }
     Ok(())

@@ -9,22 +9,19 @@ use rand::Rng;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::pipeline::Caller;
-use crate::routes::check;
-use crate::store::{Ident, KsefTokenRecord};
+use crate::routes::wire;
+use crate::state::{Ident, KsefTokenRecord};
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/tokens", get(list).post(generate))
         .route("/tokens/{referenceNumber}", get(status).delete(revoke))
 }
-
-/// The spec's values (generated).
-const TOKEN_PERMISSIONS: &[&str] = ksef_model::TokenPermissionType::KNOWN;
 
 fn item(t: &KsefTokenRecord) -> Value {
     let mut v = json!({
@@ -33,11 +30,11 @@ fn item(t: &KsefTokenRecord) -> Value {
         "contextIdentifier": {"type": t.context.kind, "value": t.context.value},
         "description": t.description,
         "requestedPermissions": t.permissions,
-        "dateCreated": check::rfc3339(t.created),
+        "dateCreated": wire::rfc3339(t.created),
         "status": t.status,
     });
     if let Some(used) = t.last_use {
-        v["lastUseDate"] = json!(check::rfc3339(used));
+        v["lastUseDate"] = json!(wire::rfc3339(used));
     }
     v
 }
@@ -53,11 +50,12 @@ fn activate(state: &AppState, reference: &str) {
 async fn generate(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<ksef_model::GenerateTokenRequest>,
 ) -> EmuResult<(StatusCode, Json<Value>)> {
-    let permissions = check::enum_list(&body, "/permissions", TOKEN_PERMISSIONS, true)?;
-    let description = check::req_str(&body, "/description", 5, 256)?;
-    let context = check::context_of(&caller);
+    wire::at_least_one(&body.permissions, "/permissions")?;
+    let permissions = wire::spellings(&body.permissions);
+    let description = body.description;
+    let context = caller.context();
     if !matches!(context.kind.as_str(), "Nip" | "InternalId") {
         return Err(EmuError::bad_request(
             26002,
@@ -111,7 +109,7 @@ async fn generate(
         reference: reference.clone(),
         secret: secret.clone(),
         context,
-        author: check::subject_of(&caller),
+        author: caller.subject(),
         permissions,
         description,
         status: if delay_ms == 0 { "Active" } else { "Pending" }.to_owned(),
@@ -133,8 +131,6 @@ async fn generate(
     ))
 }
 
-const STATUSES: &[&str] = &["Pending", "Active", "Revoking", "Revoked", "Failed"];
-
 async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -148,10 +144,9 @@ async fn list(
     let mut size = 10usize;
     for (key, value) in &params {
         match key.as_str() {
-            "status" => statuses.push(
-                check::opt_enum(&json!({"status": value}), "/status", STATUSES)?
-                    .unwrap_or_default(),
-            ),
+            "status" => statuses.push(wire::query_value::<ksef_model::AuthenticationTokenStatus>(
+                value, "status",
+            )?),
             "description" | "authorIdentifier" if value.chars().count() < 3 => {
                 return Err(EmuError::validation(format!(
                     "'{key}' musi mieć co najmniej 3 znaki."
@@ -160,8 +155,10 @@ async fn list(
             "description" => description = Some(value.to_lowercase()),
             "authorIdentifier" => author = Some(value.to_lowercase()),
             "authorIdentifierType" => {
-                author_type =
-                    check::opt_enum(&json!({"t": value}), "/t", &["Nip", "Pesel", "Fingerprint"])?;
+                author_type = Some(wire::query_value::<ksef_model::TokenAuthorIdentifierType>(
+                    value,
+                    "authorIdentifierType",
+                )?);
             }
             "pageSize" => {
                 size = value
@@ -191,7 +188,7 @@ async fn list(
                 )
             })?,
     };
-    let context = check::context_of(&caller);
+    let context = caller.context();
     let store = state.store();
     let mut tokens: Vec<&KsefTokenRecord> = store
         .ksef_tokens
@@ -230,7 +227,7 @@ async fn list(
 }
 
 fn find<'a>(
-    store: &'a mut crate::store::Store,
+    store: &'a mut crate::state::Store,
     context: &Ident,
     reference: &str,
 ) -> EmuResult<&'a mut KsefTokenRecord> {
@@ -250,7 +247,7 @@ async fn status(
     Extension(caller): Extension<Caller>,
     Path(reference): Path<String>,
 ) -> EmuResult<Json<Value>> {
-    let context = check::context_of(&caller);
+    let context = caller.context();
     let mut store = state.store();
     let token = find(&mut store, &context, &reference)?;
     Ok(Json(item(token)))
@@ -261,7 +258,7 @@ async fn revoke(
     Extension(caller): Extension<Caller>,
     Path(reference): Path<String>,
 ) -> EmuResult<StatusCode> {
-    let context = check::context_of(&caller);
+    let context = caller.context();
     let mut store = state.store();
     let token = find(&mut store, &context, &reference)?;
     token.status = "Revoked".to_owned();

@@ -9,7 +9,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 /// Why a package could not be unpacked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ArchiveError {
+pub(crate) enum ArchiveError {
     /// More entries than allowed (session status 420).
     #[error("the package holds more than {0} files")]
     TooManyEntries(usize),
@@ -20,7 +20,7 @@ pub enum ArchiveError {
 
 /// One file of a package.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Path inside the package.
     pub name: String,
     /// Content (at most `max_entry + 1` bytes; longer content is cut and `oversized` is set).
@@ -31,7 +31,7 @@ pub struct Entry {
 
 /// Limits for unpacking.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Most files.
     pub max_entries: usize,
     /// Largest file kept in full.
@@ -68,10 +68,10 @@ fn read_capped(reader: &mut dyn Read, cap: u64) -> Result<(Vec<u8>, u64), Archiv
 }
 
 /// Largest GNU long-name / long-link or PAX extension header accepted in a tar.gz package.
-pub const MAX_EXTENSION_HEADER: u64 = 64 * 1024;
+pub(crate) const MAX_EXTENSION_HEADER: u64 = 64 * 1024;
 
 /// Unpacks a package; `compression` is `Zip` or `TarGz`.
-pub fn unpack<R: Read + Seek>(
+pub(crate) fn unpack<R: Read + Seek>(
     mut data: R,
     compression: &str,
     limits: Limits,

@@ -12,7 +12,7 @@ use ksef_model::{
 };
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiJson;
 use crate::pipeline::Caller;
@@ -32,7 +32,7 @@ const MAX_PART_PLAIN: i64 = 100_000_000;
 const MAX_PACKAGE: i64 = 5_000_000_000;
 
 /// The blob key of an uploaded part.
-pub fn part_key(session: &str, ordinal: i32) -> String {
+pub(crate) fn part_key(session: &str, ordinal: i32) -> String {
     format!("batch/{session}/{ordinal}")
 }
 
@@ -115,7 +115,7 @@ fn declaration(
 }
 
 /// `POST /sessions/batch`.
-pub async fn open(
+pub(crate) async fn open(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiJson(body): ApiJson<OpenBatchSessionRequest>,
@@ -174,7 +174,7 @@ pub async fn open(
 }
 
 /// `POST /sessions/batch/{referenceNumber}/close`.
-pub async fn close(
+pub(crate) async fn close(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(reference): Path<String>,

@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::sessions::archive::{self, ArchiveError, Limits};
 use crate::sessions::batch::part_key;
 use crate::sessions::invoice::{Form, ParsedInvoice, Rejection, invoice_status_description};
@@ -169,7 +169,7 @@ fn check_package(job: &Job) -> Result<Vec<Checked>, SessionFailure> {
 }
 
 /// Processes the closed batch session `reference` (runs in the background).
-pub async fn run(state: AppState, reference: String) {
+pub(crate) async fn run(state: AppState, reference: String) {
     let job = {
         let store = state.store();
         let Some(session) = store.sessions.sessions.get(&reference) else {

@@ -4,7 +4,7 @@
 use ksef_model::{EncryptionInfo, FormCode, ReferenceNumber};
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::keys::Usage;
 use crate::pipeline::Caller;
@@ -12,23 +12,23 @@ use crate::sessions::invoice::Form;
 use crate::sessions::model::Status;
 use crate::sessions::model::{SessionKey, SessionKind, SessionRecord};
 use crate::sessions::process::session_status_description;
-use crate::store::Ident;
+use crate::state::Ident;
 
 /// 400/21405 unless `reference` has the shape of a reference number.
-pub fn check_reference(reference: &str) -> EmuResult<()> {
+pub(crate) fn check_reference(reference: &str) -> EmuResult<()> {
     ReferenceNumber::new(reference)
         .map(|_| ())
         .map_err(|e| EmuError::validation(format!("Nieprawidłowy numer referencyjny: {e}")))
 }
 
 /// Whether the session belongs to the caller's context.
-pub fn in_context(session: &SessionRecord, caller: &Caller) -> bool {
+pub(crate) fn in_context(session: &SessionRecord, caller: &Caller) -> bool {
     session.context.kind == caller.claims.ctx_type && session.context.value == caller.claims.ctx
 }
 
 /// 403 `missing-permissions` unless the caller may send invoices of `form`: PEF invoices need
 /// `PefInvoiceWrite`, the others `InvoiceWrite` (or `EnforcementOperations`).
-pub fn check_form_permission(caller: &Caller, form: Form) -> EmuResult<()> {
+pub(crate) fn check_form_permission(caller: &Caller, form: Form) -> EmuResult<()> {
     let required: &[&str] = match form {
         Form::Pef | Form::PefKor => &["PefInvoiceWrite"],
         _ => &["InvoiceWrite", "EnforcementOperations"],
@@ -45,7 +45,7 @@ pub fn check_form_permission(caller: &Caller, form: Form) -> EmuResult<()> {
 }
 
 /// 400/21173: no such session (for the caller's context).
-pub fn no_session(reference: &str) -> EmuError {
+pub(crate) fn no_session(reference: &str) -> EmuError {
     EmuError::bad_request(
         21173,
         "Brak sesji o wskazanym numerze referencyjnym.",
@@ -56,7 +56,7 @@ pub fn no_session(reference: &str) -> EmuError {
 }
 
 /// 400/21180: the session's status does not allow `what`.
-pub fn session_state_error(code: i32, what: &str) -> EmuError {
+pub(crate) fn session_state_error(code: i32, what: &str) -> EmuError {
     EmuError::bad_request(
         21180,
         "Status sesji nie pozwala na wykonanie operacji.",
@@ -67,7 +67,10 @@ pub fn session_state_error(code: i32, what: &str) -> EmuError {
 /// Unwraps the session key with the Ministry `SymmetricKeyEncryption` key: 21470 for an
 /// unknown or retired `publicKeyId`; `Ok(None)` when unwrapping fails (the session then gets
 /// status 415).
-pub fn unwrap_key(state: &AppState, encryption: &EncryptionInfo) -> EmuResult<Option<SessionKey>> {
+pub(crate) fn unwrap_key(
+    state: &AppState,
+    encryption: &EncryptionInfo,
+) -> EmuResult<Option<SessionKey>> {
     let keys = match &encryption.public_key_id {
         Some(id) => vec![
             state
@@ -98,7 +101,7 @@ pub fn unwrap_key(state: &AppState, encryption: &EncryptionInfo) -> EmuResult<Op
 }
 
 /// A new session record for the caller (status 100, or 415 without a key).
-pub fn new_session(
+pub(crate) fn new_session(
     state: &AppState,
     caller: &Caller,
     kind: SessionKind,
@@ -166,12 +169,12 @@ pub fn new_session(
 }
 
 /// A continuation token for the next page starting at `offset`.
-pub fn continuation_token(offset: usize) -> String {
+pub(crate) fn continuation_token(offset: usize) -> String {
     format!("ct-{offset:08x}")
 }
 
 /// The offset of a continuation token; 400/21418 when it is malformed.
-pub fn parse_continuation(token: Option<&str>) -> EmuResult<usize> {
+pub(crate) fn parse_continuation(token: Option<&str>) -> EmuResult<usize> {
     let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(0);
     };
@@ -188,7 +191,7 @@ pub fn parse_continuation(token: Option<&str>) -> EmuResult<usize> {
 }
 
 /// `pageSize` within 10–1000 (default 10), else 400/21405.
-pub fn page_size(value: Option<&str>) -> EmuResult<usize> {
+pub(crate) fn page_size(value: Option<&str>) -> EmuResult<usize> {
     let Some(v) = value else { return Ok(10) };
     v.parse::<usize>()
         .ok()

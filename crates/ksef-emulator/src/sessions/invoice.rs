@@ -11,7 +11,7 @@ use roxmltree::{Document, Node, NodeType};
 
 /// The invoice schemas KSeF accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Form {
+pub(crate) enum Form {
     /// `FA (2)/1-0E/FA`.
     Fa2,
     /// `FA (3)/1-0E/FA`.
@@ -26,7 +26,7 @@ pub enum Form {
 
 impl Form {
     /// The form of a declared form code, if supported.
-    pub fn from_code(code: &FormCode) -> Option<Form> {
+    pub(crate) fn from_code(code: &FormCode) -> Option<Form> {
         match (
             code.system_code.as_str(),
             code.schema_version.as_str(),
@@ -42,7 +42,7 @@ impl Form {
     }
 
     /// Whether batch sessions accept the form.
-    pub fn batch_allowed(self) -> bool {
+    pub(crate) fn batch_allowed(self) -> bool {
         matches!(self, Form::Fa2 | Form::Fa3 | Form::FaRr)
     }
 
@@ -65,7 +65,7 @@ impl Form {
     }
 
     /// The XSD file name reported in UPO (`NazwaStrukturyLogicznej`).
-    pub fn xsd_name(self) -> &'static str {
+    pub(crate) fn xsd_name(self) -> &'static str {
         match self {
             Form::Fa2 => "Schemat_FA(2)_v1-0E.xsd",
             Form::Fa3 => "Schemat_FA(3)_v1-0E.xsd",
@@ -78,7 +78,7 @@ impl Form {
 
 /// Why an invoice was refused: its status code, description and details.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
+pub(crate) struct Rejection {
     /// Invoice status code (415, 430, 450, …).
     pub code: i32,
     /// Details.
@@ -87,7 +87,7 @@ pub struct Rejection {
 
 impl Rejection {
     /// A rejection with one detail.
-    pub fn new(code: i32, detail: impl Into<String>) -> Self {
+    pub(crate) fn new(code: i32, detail: impl Into<String>) -> Self {
         Self {
             code,
             details: vec![detail.into()],
@@ -96,7 +96,7 @@ impl Rejection {
 }
 
 /// The invoice status description of a code.
-pub fn invoice_status_description(code: i32) -> &'static str {
+pub(crate) fn invoice_status_description(code: i32) -> &'static str {
     match code {
         100 => "Faktura przyjęta do dalszego przetwarzania",
         150 => "Trwa przetwarzanie",
@@ -115,7 +115,7 @@ pub fn invoice_status_description(code: i32) -> &'static str {
 
 /// What the emulator reads from an invoice.
 #[derive(Debug, Clone)]
-pub struct ParsedInvoice {
+pub(crate) struct ParsedInvoice {
     /// Seller NIP (`Podmiot1`).
     pub seller_nip: String,
     /// Seller name.
@@ -154,7 +154,7 @@ impl ParsedInvoice {
     /// Whether the context with NIP `nip` may send this invoice: as the seller, as the buyer
     /// of a self-invoice or of a VAT RR invoice, as the authorised subject, or as a third
     /// subject acting as issuer (role 5).
-    pub fn may_be_sent_by(&self, nip: &str, form: Form) -> bool {
+    pub(crate) fn may_be_sent_by(&self, nip: &str, form: Form) -> bool {
         if self.seller_nip == nip {
             return true;
         }
@@ -190,7 +190,7 @@ fn discouraged(c: char) -> bool {
 }
 
 /// Checks the encoding rules and parses the invoice for `form`.
-pub fn parse(bytes: &[u8], form: Form) -> Result<ParsedInvoice, Rejection> {
+pub(crate) fn parse(bytes: &[u8], form: Form) -> Result<ParsedInvoice, Rejection> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Err(file_error("Dokument zawiera znacznik BOM."));
     }
@@ -239,18 +239,18 @@ pub fn parse(bytes: &[u8], form: Form) -> Result<ParsedInvoice, Rejection> {
 }
 
 /// The first child element named `name` (any namespace).
-pub fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+pub(crate) fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
     node.children()
         .find(|c| c.is_element() && c.tag_name().name() == name)
 }
 
 /// The element at a `/`-separated path below `node`.
-pub fn at<'a, 'i>(node: Node<'a, 'i>, path: &str) -> Option<Node<'a, 'i>> {
+pub(crate) fn at<'a, 'i>(node: Node<'a, 'i>, path: &str) -> Option<Node<'a, 'i>> {
     path.split('/').try_fold(node, |n, seg| child(n, seg))
 }
 
 /// The trimmed text at a path.
-pub fn text_at(node: Node<'_, '_>, path: &str) -> Option<String> {
+pub(crate) fn text_at(node: Node<'_, '_>, path: &str) -> Option<String> {
     at(node, path)
         .and_then(|n| n.text())
         .map(|t| t.trim().to_owned())
@@ -258,7 +258,7 @@ pub fn text_at(node: Node<'_, '_>, path: &str) -> Option<String> {
 }
 
 /// The required text at a path, or a 430 naming the missing element.
-pub fn required(node: Node<'_, '_>, path: &str) -> Result<String, Rejection> {
+pub(crate) fn required(node: Node<'_, '_>, path: &str) -> Result<String, Rejection> {
     text_at(node, path).ok_or_else(|| {
         file_error(format!(
             "Brak wymaganego elementu {path} (dokument niezgodny ze schematem)."
@@ -267,7 +267,7 @@ pub fn required(node: Node<'_, '_>, path: &str) -> Result<String, Rejection> {
 }
 
 /// A decimal amount; a malformed one is a 430.
-pub fn amount(text: &str, path: &str) -> Result<f64, Rejection> {
+pub(crate) fn amount(text: &str, path: &str) -> Result<f64, Rejection> {
     text.parse::<f64>()
         .ok()
         .filter(|v| v.is_finite())
@@ -275,19 +275,19 @@ pub fn amount(text: &str, path: &str) -> Result<f64, Rejection> {
 }
 
 /// A `YYYY-MM-DD` date; a malformed one is a 430.
-pub fn date(text: &str, path: &str) -> Result<time::Date, Rejection> {
+pub(crate) fn date(text: &str, path: &str) -> Result<time::Date, Rejection> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(text, &fmt)
         .map_err(|_| file_error(format!("Nieprawidłowa data w elemencie {path}.")))
 }
 
 /// A NIP from the document, checked for shape (10 digits).
-pub fn nip(text: &str, path: &str) -> Result<Nip, Rejection> {
+pub(crate) fn nip(text: &str, path: &str) -> Result<Nip, Rejection> {
     Nip::new(text).map_err(|_| file_error(format!("Nieprawidłowy NIP w elemencie {path}.")))
 }
 
 /// Buyer identifier of a `DaneIdentyfikacyjne` node (`NIP`, `KodUE`+`NrVatUE`, `NrID`, `BrakID`).
-pub fn buyer_identifier(ids: Option<Node<'_, '_>>) -> InvoiceMetadataBuyerIdentifier {
+pub(crate) fn buyer_identifier(ids: Option<Node<'_, '_>>) -> InvoiceMetadataBuyerIdentifier {
     let mut out = InvoiceMetadataBuyerIdentifier::new(BuyerIdentifierType::None);
     let Some(ids) = ids else { return out };
     if let Some(v) = text_at(ids, "NIP") {
@@ -304,7 +304,7 @@ pub fn buyer_identifier(ids: Option<Node<'_, '_>>) -> InvoiceMetadataBuyerIdenti
 }
 
 /// Third-subject identifier of a `DaneIdentyfikacyjne` node.
-pub fn third_identifier(ids: Option<Node<'_, '_>>) -> InvoiceMetadataThirdSubjectIdentifier {
+pub(crate) fn third_identifier(ids: Option<Node<'_, '_>>) -> InvoiceMetadataThirdSubjectIdentifier {
     let mut out = InvoiceMetadataThirdSubjectIdentifier::new(ThirdSubjectIdentifierType::None);
     let Some(ids) = ids else { return out };
     if let Some(v) = text_at(ids, "NIP") {

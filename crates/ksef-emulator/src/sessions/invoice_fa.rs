@@ -120,7 +120,7 @@ fn buyer(root: Node<'_, '_>) -> Result<(InvoiceMetadataBuyer, Option<String>), R
 }
 
 /// Reads an FA(2) or FA(3) invoice.
-pub fn parse_fa(root: Node<'_, '_>, form: Form) -> Result<ParsedInvoice, Rejection> {
+pub(crate) fn parse_fa(root: Node<'_, '_>, form: Form) -> Result<ParsedInvoice, Rejection> {
     let system = if form == Form::Fa2 {
         "FA (2)"
     } else {
@@ -165,7 +165,7 @@ pub fn parse_fa(root: Node<'_, '_>, form: Form) -> Result<ParsedInvoice, Rejecti
 }
 
 /// Reads an FA_RR(1) invoice (issued by the buyer of agricultural products).
-pub fn parse_fa_rr(root: Node<'_, '_>) -> Result<ParsedInvoice, Rejection> {
+pub(crate) fn parse_fa_rr(root: Node<'_, '_>) -> Result<ParsedInvoice, Rejection> {
     check_form_code(root, "FA_RR (1)", "1-1E", "FA_RR")?;
     let seller = nip(
         &required(root, "Podmiot1/DaneIdentyfikacyjne/NIP")?,

@@ -8,7 +8,7 @@ use ksef_model::{ReferenceNumber, SessionsQueryResponse, SessionsQueryResponseIt
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiQuery;
 use crate::pipeline::Caller;
@@ -99,7 +99,7 @@ fn matches(s: &SessionRecord, f: &Filters) -> bool {
 }
 
 /// `GET /sessions`.
-pub async fn list_sessions(
+pub(crate) async fn list_sessions(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,

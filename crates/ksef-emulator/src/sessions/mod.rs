@@ -8,31 +8,31 @@
 //!   a session.
 //! - [`status`], [`list`]: the read side; [`upo`]: the UPO documents.
 
-pub mod archive;
-pub mod batch;
-pub mod batch_process;
-pub mod common;
-pub mod invoice;
-pub mod invoice_fa;
-pub mod list;
+pub(crate) mod archive;
+pub(crate) mod batch;
+pub(crate) mod batch_process;
+pub(crate) mod common;
+pub(crate) mod invoice;
+pub(crate) mod invoice_fa;
+pub(crate) mod list;
 /// The session state types live in the domain layer.
-pub use crate::state::sessions as model;
-pub mod online;
-pub mod process;
-pub mod status;
-pub mod upo;
+pub(crate) use crate::state::sessions as model;
+pub(crate) mod online;
+pub(crate) mod process;
+pub(crate) mod status;
+pub(crate) mod upo;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 
 /// Largest request body of an invoice send (3 MB invoice, base64, JSON).
 const SEND_BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 /// The routes of this area (relative to `/v2`).
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/sessions", get(list::list_sessions))
         .route("/sessions/online", post(online::open))

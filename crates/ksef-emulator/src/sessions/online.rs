@@ -11,7 +11,7 @@ use ksef_model::{
 };
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiJson;
 use crate::pipeline::Caller;
@@ -28,7 +28,7 @@ use crate::storage::sha256_b64;
 const SESSION_TTL: time::Duration = time::Duration::hours(12);
 
 /// `POST /sessions/online`.
-pub async fn open(
+pub(crate) async fn open(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiJson(body): ApiJson<OpenOnlineSessionRequest>,
@@ -165,7 +165,7 @@ fn admit(
 }
 
 /// `POST /sessions/online/{referenceNumber}/invoices`.
-pub async fn send_invoice(
+pub(crate) async fn send_invoice(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(reference): Path<String>,
@@ -295,7 +295,7 @@ pub async fn send_invoice(
 }
 
 /// `POST /sessions/online/{referenceNumber}/close`.
-pub async fn close(
+pub(crate) async fn close(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(reference): Path<String>,

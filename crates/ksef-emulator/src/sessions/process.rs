@@ -8,19 +8,19 @@ use ksef_model::{
 };
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::sessions::invoice::{Form, ParsedInvoice, Rejection, invoice_status_description};
 use crate::sessions::model::{SessionKind, SessionRecord, Status, UpoPage};
 use crate::sessions::upo;
+use crate::state::{InvoiceRecord, Store};
 use crate::storage::Blob;
-use crate::store::{InvoiceRecord, Store};
 
 /// How long pre-signed UPO links stay valid.
-pub const UPO_LINK_TTL: time::Duration = time::Duration::hours(1);
+pub(crate) const UPO_LINK_TTL: time::Duration = time::Duration::hours(1);
 
 /// What the checks of one invoice need to know about its session.
 #[derive(Debug, Clone)]
-pub struct InvoiceContext {
+pub(crate) struct InvoiceContext {
     /// Declared form.
     pub form: Form,
     /// NIP of the session context.
@@ -40,7 +40,7 @@ pub struct InvoiceContext {
 }
 
 /// Checks an invoice document (no store access; CPU only).
-pub fn evaluate(xml: &[u8], ctx: &InvoiceContext) -> Result<ParsedInvoice, Rejection> {
+pub(crate) fn evaluate(xml: &[u8], ctx: &InvoiceContext) -> Result<ParsedInvoice, Rejection> {
     let len = xml.len() as u64;
     if len > ctx.max_with_attachments.max(ctx.max_bytes) {
         return Err(Rejection::new(
@@ -129,7 +129,7 @@ fn rejected(code: i32, details: Vec<String>) -> Status {
 /// Records the outcome of invoice `index` of session `reference`: a rejection, a duplicate
 /// (440), or acceptance (KSeF number, an `InvoiceRecord`, status 200).
 #[allow(clippy::too_many_arguments)]
-pub fn register(
+pub(crate) fn register(
     state: &AppState,
     reference: &str,
     index: usize,
@@ -262,12 +262,12 @@ pub fn register(
 }
 
 /// The blob key of an invoice UPO.
-pub fn invoice_upo_key(session: &str, invoice: &str) -> String {
+pub(crate) fn invoice_upo_key(session: &str, invoice: &str) -> String {
     format!("upo/{session}/invoices/{invoice}")
 }
 
 /// The blob key of a session UPO page.
-pub fn session_upo_key(session: &str, upo: &str) -> String {
+pub(crate) fn session_upo_key(session: &str, upo: &str) -> String {
     format!("upo/{session}/{upo}")
 }
 
@@ -331,7 +331,7 @@ fn metadata(
 }
 
 /// The session status description of a code.
-pub fn session_status_description(kind: SessionKind, code: i32) -> &'static str {
+pub(crate) fn session_status_description(kind: SessionKind, code: i32) -> &'static str {
     match (kind, code) {
         (SessionKind::Online, 100) => "Sesja interaktywna otwarta",
         (SessionKind::Batch, 100) => "Sesja wsadowa rozpoczęta",
@@ -351,7 +351,7 @@ pub fn session_status_description(kind: SessionKind, code: i32) -> &'static str 
 }
 
 /// Sets a session's status.
-pub fn set_session_status(session: &mut SessionRecord, code: i32, details: Vec<String>) {
+pub(crate) fn set_session_status(session: &mut SessionRecord, code: i32, details: Vec<String>) {
     session.status =
         Status::new(code, session_status_description(session.kind, code)).with_details(details);
     session.updated = OffsetDateTime::now_utc();
@@ -359,7 +359,7 @@ pub fn set_session_status(session: &mut SessionRecord, code: i32, details: Vec<S
 
 /// Ends a session whose invoices are all processed: 440 without invoices, 445 without a valid
 /// one, otherwise the UPO pages are generated and the status becomes 200.
-pub fn finish(state: &AppState, session: &mut SessionRecord) {
+pub(crate) fn finish(state: &AppState, session: &mut SessionRecord) {
     if session.invoices.is_empty() {
         set_session_status(session, 440, vec!["Nie przesłano faktur".into()]);
         return;
@@ -393,7 +393,7 @@ pub fn finish(state: &AppState, session: &mut SessionRecord) {
 const PROCESSING_MARGIN: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Waits (in the background) until every invoice of the session is processed, then finishes it.
-pub fn finish_when_processed(state: AppState, reference: String) {
+pub(crate) fn finish_when_processed(state: AppState, reference: String) {
     let deadline = std::time::Instant::now()
         + std::time::Duration::from_millis(state.config().invoice_processing_ms)
         + PROCESSING_MARGIN;

@@ -12,7 +12,7 @@ use ksef_model::{
 };
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiQuery;
 use crate::pipeline::Caller;
@@ -28,7 +28,7 @@ const BATCH_TIMEOUT: time::Duration = time::Duration::hours(12);
 
 /// Closes online sessions whose validity ended and cancels batch sessions left open for 12
 /// hours (as KSeF does automatically).
-pub fn expire(state: &AppState, session: &mut SessionRecord, now: OffsetDateTime) {
+pub(crate) fn expire(state: &AppState, session: &mut SessionRecord, now: OffsetDateTime) {
     if session.kind == SessionKind::Batch
         && session.status.code == 100
         && now >= session.created + BATCH_TIMEOUT
@@ -53,7 +53,7 @@ pub fn expire(state: &AppState, session: &mut SessionRecord, now: OffsetDateTime
 }
 
 /// Looks a session of the caller's context up (21173 otherwise), with lazy expiry applied.
-pub fn with_session<T>(
+pub(crate) fn with_session<T>(
     state: &AppState,
     caller: &Caller,
     reference: &str,
@@ -78,7 +78,7 @@ fn status_info(s: &Status) -> StatusInfo {
 }
 
 /// `GET /sessions/{referenceNumber}`.
-pub async fn session_status(
+pub(crate) async fn session_status(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(reference): Path<String>,
@@ -170,7 +170,7 @@ fn invoice_status(
 }
 
 /// `GET /sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}`.
-pub async fn invoice(
+pub(crate) async fn invoice(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((reference, invoice)): Path<(String, String)>,
@@ -193,7 +193,7 @@ pub async fn invoice(
 /// `pageSize` of the invoice lists.
 #[derive(Debug, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PageQuery {
+pub(crate) struct PageQuery {
     page_size: Option<String>,
 }
 
@@ -232,7 +232,7 @@ fn list(
 }
 
 /// `GET /sessions/{referenceNumber}/invoices`.
-pub async fn invoices(
+pub(crate) async fn invoices(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(reference): Path<String>,
@@ -243,7 +243,7 @@ pub async fn invoices(
 }
 
 /// `GET /sessions/{referenceNumber}/invoices/failed`.
-pub async fn failed_invoices(
+pub(crate) async fn failed_invoices(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(reference): Path<String>,
@@ -300,7 +300,7 @@ fn no_upo(detail: String) -> EmuError {
 }
 
 /// `GET /sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo`.
-pub async fn invoice_upo(
+pub(crate) async fn invoice_upo(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((reference, invoice)): Path<(String, String)>,
@@ -325,7 +325,7 @@ pub async fn invoice_upo(
 }
 
 /// `GET /sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo`.
-pub async fn invoice_upo_by_ksef(
+pub(crate) async fn invoice_upo_by_ksef(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((reference, ksef)): Path<(String, String)>,
@@ -351,7 +351,7 @@ pub async fn invoice_upo_by_ksef(
 }
 
 /// `GET /sessions/{referenceNumber}/upo/{upoReferenceNumber}`.
-pub async fn session_upo(
+pub(crate) async fn session_upo(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((reference, upo)): Path<(String, String)>,

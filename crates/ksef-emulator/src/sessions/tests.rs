@@ -153,8 +153,8 @@ fn session_upo_pages_hold_at_most_ten_thousand_invoices() {
     let session = SessionRecord {
         reference: crate::ids::reference_number("SB", now),
         kind: SessionKind::Batch,
-        context: crate::store::Ident::new("Nip", "5265877635"),
-        creator: crate::store::Ident::new("Nip", "5265877635"),
+        context: crate::state::Ident::new("Nip", "5265877635"),
+        creator: crate::state::Ident::new("Nip", "5265877635"),
         auth_reference: String::new(),
         auth_token_reference: None,
         auth_document_hash: "B".repeat(43) + "=",

@@ -10,10 +10,10 @@ use crate::sessions::invoice::Form;
 use crate::sessions::model::{SessionInvoice, SessionRecord};
 
 /// The UPO namespace.
-pub const UPO_NAMESPACE: &str = "http://upo.schematy.mf.gov.pl/KSeF/v4-3";
+pub(crate) const UPO_NAMESPACE: &str = "http://upo.schematy.mf.gov.pl/KSeF/v4-3";
 
 /// Invoices per session UPO page.
-pub const PAGE_SIZE: usize = 10_000;
+pub(crate) const PAGE_SIZE: usize = 10_000;
 
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -95,7 +95,7 @@ fn document(inv: &SessionInvoice) -> Option<String> {
 
 /// `xml` with an enveloped XAdES signature by `signer`. Signing our own well-formed UPO cannot
 /// fail in practice; should it, the UPO is served unsigned and the failure logged.
-pub fn sign(xml: String, signer: &Credentials) -> String {
+pub(crate) fn sign(xml: String, signer: &Credentials) -> String {
     match sign_enveloped(&xml, signer, &SignOptions::default()) {
         Ok(signed) => signed,
         Err(e) => {
@@ -107,7 +107,7 @@ pub fn sign(xml: String, signer: &Credentials) -> String {
 
 /// The UPO of one accepted invoice, signed by `signer` (none when the invoice has no KSeF
 /// number).
-pub fn invoice_upo(
+pub(crate) fn invoice_upo(
     session: &SessionRecord,
     inv: &SessionInvoice,
     signer: &Credentials,
@@ -123,7 +123,7 @@ pub fn invoice_upo(
 
 /// The session UPO pages of the accepted invoices, at most [`PAGE_SIZE`] invoices each, not yet
 /// signed (see [`sign`]).
-pub fn session_upo_pages(session: &SessionRecord) -> Vec<String> {
+pub(crate) fn session_upo_pages(session: &SessionRecord) -> Vec<String> {
     let docs: Vec<String> = session.invoices.iter().filter_map(document).collect();
     let total = docs.len();
     let pages = total.div_ceil(PAGE_SIZE);

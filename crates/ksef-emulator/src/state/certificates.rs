@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::store::Ident;
+use crate::state::Ident;
 
 /// A certificate enrollment.
 #[derive(Debug, Clone, Serialize, Deserialize)]

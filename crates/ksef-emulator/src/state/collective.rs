@@ -11,16 +11,16 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::state::invoices::{is_subject, visible_to};
-use crate::store::{Ident, Store};
+use crate::state::{Ident, Store};
 
 /// How many collective identifiers of one context an invoice may belong to (71002 beyond).
-pub const MAX_IDENTIFIERS_PER_INVOICE: usize = 132;
+pub(crate) const MAX_IDENTIFIERS_PER_INVOICE: usize = 132;
 /// The default `collectiveIdentifier.maxInvoices` of a context.
-pub const DEFAULT_MAX_INVOICES: u32 = 500;
+pub(crate) const DEFAULT_MAX_INVOICES: u32 = 500;
 /// The longest creation-date range of a query.
-pub const MAX_QUERY_DAYS: i64 = 100;
+pub(crate) const MAX_QUERY_DAYS: i64 = 100;
 /// The most identifiers one invoices query takes.
-pub const MAX_NUMBERS_PER_INVOICES_QUERY: usize = 10;
+pub(crate) const MAX_NUMBERS_PER_INVOICES_QUERY: usize = 10;
 
 /// Payment data given for an invoice of an identifier.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,11 +58,11 @@ pub struct CollectiveRecord {
 }
 
 /// Every collective identifier, by number (`Store::collective`).
-pub type CollectiveStore = BTreeMap<String, CollectiveRecord>;
+pub(crate) type CollectiveStore = BTreeMap<String, CollectiveRecord>;
 
 /// Why a generation request is refused (the spec's exception codes).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GenerateError {
+pub(crate) enum GenerateError {
     /// Fewer than two invoices or more than the context's limit (21405).
     Count {
         /// Invoices given.
@@ -95,7 +95,7 @@ fn visible<'a>(
 
 /// Checks a generation request against the rules and, when it passes, records a new identifier
 /// and returns its number. `max_invoices` is the context's `collectiveIdentifier.maxInvoices`.
-pub fn generate(
+pub(crate) fn generate(
     store: &mut Store,
     context: &Ident,
     members: Vec<Member>,
@@ -160,7 +160,7 @@ pub fn generate(
 
 /// Whether `context` sees the identifier: it generated it, or (a NIP context) it is the seller
 /// (Podmiot 1) of its invoices.
-pub fn sees(record: &CollectiveRecord, context: &Ident) -> bool {
+pub(crate) fn sees(record: &CollectiveRecord, context: &Ident) -> bool {
     record.context == *context || (context.kind == "Nip" && context.value == record.seller_nip)
 }
 
@@ -171,7 +171,7 @@ fn newest_first(a: &&CollectiveRecord, b: &&CollectiveRecord) -> std::cmp::Order
 
 /// Filters of the identifier query (`CollectiveIdentifiersQueryRequest`).
 #[derive(Debug, Clone, Default)]
-pub struct QueryFilter {
+pub(crate) struct QueryFilter {
     /// Exactly this identifier.
     pub number: Option<String>,
     /// Created from.
@@ -187,7 +187,7 @@ pub struct QueryFilter {
 }
 
 /// The identifiers `context` sees that pass `filter`, newest first.
-pub fn query<'a>(
+pub(crate) fn query<'a>(
     store: &'a Store,
     context: &Ident,
     filter: &QueryFilter,
@@ -214,7 +214,7 @@ pub fn query<'a>(
 }
 
 /// The identifiers `context` sees that contain the invoice, newest first.
-pub fn by_invoice<'a>(
+pub(crate) fn by_invoice<'a>(
     store: &'a Store,
     context: &Ident,
     ksef_number: &str,
@@ -231,7 +231,7 @@ pub fn by_invoice<'a>(
 
 /// One invoice of an identifier as a context sees it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ShownMember {
+pub(crate) struct ShownMember {
     /// The identifier.
     pub number: String,
     /// The invoice with its details, or with `payment`/`description` withheld.
@@ -243,7 +243,7 @@ pub struct ShownMember {
 /// The invoices of the given identifiers (those `context` sees), KSeF number descending. The
 /// details are shown to the identifier's creator and to a party of the invoice; to others they
 /// are withheld, and marked hidden when there were any.
-pub fn members(store: &Store, context: &Ident, numbers: &[String]) -> Vec<ShownMember> {
+pub(crate) fn members(store: &Store, context: &Ident, numbers: &[String]) -> Vec<ShownMember> {
     let mut out = Vec::new();
     for number in numbers {
         let Some(record) = store.collective.get(number) else {

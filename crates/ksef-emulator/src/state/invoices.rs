@@ -5,10 +5,14 @@ use ksef_model::{
     BuyerIdentifierType, InvoiceMetadata, InvoiceQuerySubjectType, ThirdSubjectIdentifierType,
 };
 
-use crate::store::Ident;
+use crate::state::Ident;
 
 /// Whether the caller's context appears on the invoice as the given subject.
-pub fn is_subject(meta: &InvoiceMetadata, subject: &InvoiceQuerySubjectType, ctx: &Ident) -> bool {
+pub(crate) fn is_subject(
+    meta: &InvoiceMetadata,
+    subject: &InvoiceQuerySubjectType,
+    ctx: &Ident,
+) -> bool {
     let nip = ctx.nip();
     match subject {
         InvoiceQuerySubjectType::Subject1 => {
@@ -41,7 +45,7 @@ pub fn is_subject(meta: &InvoiceMetadata, subject: &InvoiceQuerySubjectType, ctx
 }
 
 /// Whether the caller's context may see the invoice at all (as any subject).
-pub fn visible_to(meta: &InvoiceMetadata, ctx: &Ident) -> bool {
+pub(crate) fn visible_to(meta: &InvoiceMetadata, ctx: &Ident) -> bool {
     [
         InvoiceQuerySubjectType::Subject1,
         InvoiceQuerySubjectType::Subject2,

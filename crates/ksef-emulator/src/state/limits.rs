@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::EmulatorConfig;
-use crate::store::{Ident, Store};
+use crate::state::{Ident, Store};
 
 /// Limits of one session kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,7 +32,7 @@ pub struct SessionLimits {
 }
 
 /// The default invoices per collective identifier.
-pub fn default_collective_max_invoices() -> u32 {
+pub(crate) fn default_collective_max_invoices() -> u32 {
     crate::state::collective::DEFAULT_MAX_INVOICES
 }
 
@@ -56,7 +56,7 @@ pub struct LimitOverrides {
 }
 
 /// The key of a context or subject in [`LimitOverrides`]: `"{type}:{value}"`.
-pub fn key(i: &Ident) -> String {
+pub(crate) fn key(i: &Ident) -> String {
     format!("{}:{}", i.kind, i.value)
 }
 
@@ -65,7 +65,7 @@ fn mb(bytes: u64) -> u32 {
 }
 
 /// The session limits in force for `context`: an override, or the configured defaults.
-pub fn effective_session_limits(
+pub(crate) fn effective_session_limits(
     store: &Store,
     config: &EmulatorConfig,
     context: &Ident,
@@ -87,7 +87,7 @@ pub fn effective_session_limits(
 
 /// The certificate limits in force for `subject`: an override, or the defaults of its kind
 /// (NIP 300 enrollments / 100 certificates, PESEL and fingerprint 12 / 6).
-pub fn effective_subject_limits(store: &Store, subject: &Ident) -> SubjectLimits {
+pub(crate) fn effective_subject_limits(store: &Store, subject: &Ident) -> SubjectLimits {
     if let Some(l) = store.limits.subject.get(&key(subject)) {
         return *l;
     }

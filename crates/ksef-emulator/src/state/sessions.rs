@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::store::Ident;
+use crate::state::Ident;
 
 /// A session's symmetric key (base64 key and IV), kept so invoices and parts can be decrypted.
 #[derive(Clone, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
@@ -234,7 +234,7 @@ impl SessionRecord {
     }
 }
 
-/// Everything about sessions (one field of [`crate::store::Store`]).
+/// Everything about sessions (one field of [`crate::state::Store`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SessionStore {
     /// Sessions by reference number.

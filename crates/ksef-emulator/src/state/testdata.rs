@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::store::{AuthOutcome, Ident, Store};
+use crate::state::{AuthOutcome, Ident, Store};
 
 /// A subject created with `/testdata/subject`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -50,6 +50,19 @@ pub struct AttachmentRecord {
     pub revoked: Option<OffsetDateTime>,
 }
 
+/// Whether a subject or person may be created for a NIP that holds one created at `previous`
+/// (if any): a new NIP may; an existing one only by a request that dates the new record
+/// (`createdDate`) after the one it holds — otherwise the service answers 30001.
+pub(crate) fn may_create(
+    previous: Option<OffsetDateTime>,
+    created: Option<OffsetDateTime>,
+) -> bool {
+    match previous {
+        None => true,
+        Some(previous) => created.is_some_and(|c| c > previous),
+    }
+}
+
 /// Everything this area keeps (`Store::testdata`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TestData {
@@ -64,12 +77,12 @@ pub struct TestData {
 }
 
 /// Whether new authentications in `context` are blocked (they end with status 480).
-pub fn is_blocked(store: &Store, context: &Ident) -> bool {
+pub(crate) fn is_blocked(store: &Store, context: &Ident) -> bool {
     store.testdata.blocked.contains(context)
 }
 
 /// Whether invoices with attachments are allowed for `nip` now.
-pub fn attachments_allowed(store: &Store, nip: &str) -> bool {
+pub(crate) fn attachments_allowed(store: &Store, nip: &str) -> bool {
     store
         .testdata
         .attachments
@@ -79,7 +92,7 @@ pub fn attachments_allowed(store: &Store, nip: &str) -> bool {
 
 /// The outcome of an authentication in `context`: status 480 when the context is blocked,
 /// `outcome` otherwise. Called by the authentication flow for every new operation.
-pub fn unless_blocked(store: &Store, context: &Ident, outcome: AuthOutcome) -> AuthOutcome {
+pub(crate) fn unless_blocked(store: &Store, context: &Ident, outcome: AuthOutcome) -> AuthOutcome {
     if is_blocked(store, context) {
         AuthOutcome::Failed(
             480,
@@ -91,5 +104,20 @@ pub fn unless_blocked(store: &Store, context: &Ident, outcome: AuthOutcome) -> A
         )
     } else {
         outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_create;
+    use time::macros::datetime;
+
+    #[test]
+    fn a_record_is_replaced_only_by_a_later_dated_one() {
+        let held = datetime!(2026-01-01 0:00 UTC);
+        assert!(may_create(None, None));
+        assert!(!may_create(Some(held), None));
+        assert!(!may_create(Some(held), Some(held)));
+        assert!(may_create(Some(held), Some(datetime!(2026-01-02 0:00 UTC))));
     }
 }

@@ -14,7 +14,7 @@ use x509_cert::name::Name;
 use x509_cert::spki::SubjectPublicKeyInfoOwned;
 
 /// The CA: its key and certificate.
-pub struct Ca {
+pub(super) struct Ca {
     key: SigningKey,
     name: Name,
     certificate: Certificate,
@@ -30,13 +30,13 @@ impl std::fmt::Debug for Ca {
 }
 
 /// The process-wide CA (created on first use).
-pub fn ca() -> Result<&'static Ca, String> {
+pub(super) fn ca() -> Result<&'static Ca, String> {
     static CA: OnceLock<Result<Ca, String>> = OnceLock::new();
     CA.get_or_init(Ca::generate).as_ref().map_err(Clone::clone)
 }
 
 /// A fresh positive 8-byte serial number and its 16 upper-case hex digits.
-pub fn new_serial() -> ([u8; 8], String) {
+pub(super) fn new_serial() -> ([u8; 8], String) {
     let serial = random_serial_number();
     let hex = serial.iter().map(|b| format!("{b:02X}")).collect();
     (serial, hex)
@@ -79,7 +79,7 @@ impl Ca {
 
     /// Issues a certificate for `subject` and `spki`; `offline` certificates carry
     /// nonRepudiation, authentication certificates digitalSignature.
-    pub fn issue(
+    pub(super) fn issue(
         &self,
         serial: &[u8],
         subject: Name,

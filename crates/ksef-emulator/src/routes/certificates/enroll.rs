@@ -18,11 +18,11 @@ use time::OffsetDateTime;
 use x509_cert::request::CertReq;
 
 use super::{CertificateRecord, EnrollmentRecord, b64, ca, enrollment_dn, usage};
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiJson;
 use crate::pipeline::Caller;
-use crate::routes::check;
+use crate::routes::wire;
 
 const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
@@ -147,20 +147,15 @@ fn check_subject(cert: &Certificate, dn: &BTreeMap<&'static str, String>) -> Emu
 pub(super) async fn enroll(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<ksef_model::EnrollCertificateRequest>,
 ) -> EmuResult<(StatusCode, Json<Value>)> {
-    let name = check::req_str(&body, "/certificateName", 5, 100)?;
-    if !name
-        .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ' '))
-    {
-        return Err(EmuError::validation(
-            "'certificateName' może zawierać tylko litery, cyfry, spacje, '_' i '-'.",
-        ));
-    }
-    let kind = check::req_enum(&body, "/certificateType", &["Authentication", "Offline"])?;
-    let csr_b64 = check::req_str(&body, "/csr", 1, 100_000)?;
-    let valid_from = check::opt_datetime(&body, "/validFrom")?;
+    // The name's length and characters are the spec's (`CertificateName`, checked on decoding).
+    let name = body.certificate_name.into_string();
+    let kind = wire::spelling(&body.certificate_type);
+    let csr_b64 = body.csr.into_string();
+    wire::not_empty(&csr_b64, "/csr")?;
+    wire::at_most(&csr_b64, 100_000, "/csr")?;
+    let valid_from = body.valid_from;
     let dn = {
         let store = state.store();
         if store
@@ -229,7 +224,7 @@ pub(super) async fn enroll(
         })
         .unwrap_or_default();
 
-    let subject = check::subject_of(&caller);
+    let subject = caller.subject();
     let reference = crate::ids::reference_number("CE", now);
     let delay = i64::try_from(state.config().certificate_processing_ms).unwrap_or(0);
     let ready_at = now.saturating_add(time::Duration::milliseconds(delay));
@@ -310,6 +305,6 @@ pub(super) async fn enroll(
     );
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({"referenceNumber": reference, "timestamp": check::rfc3339(now)})),
+        Json(json!({"referenceNumber": reference, "timestamp": wire::rfc3339(now)})),
     ))
 }

@@ -14,16 +14,16 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, optional_json};
 use crate::pipeline::Caller;
-use crate::routes::check::{self, PageQuery};
+use crate::routes::wire::{self, PageQuery};
 use crate::state::certificates::{CertificateRecord, EnrollmentRecord};
-use crate::store::{Ident, Store};
+use crate::state::{Ident, Store};
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/certificates/limits", get(limits))
         .route("/certificates/enrollments/data", get(enrollment_data))
@@ -55,7 +55,7 @@ async fn update_for_tests(
     >,
 ) -> EmuResult<()> {
     check_serial(&serial, "serialNumber")?;
-    let subject = check::subject_of(&caller);
+    let subject = caller.subject();
     let mut store = state.store();
     let cert = store
         .certificates
@@ -109,7 +109,7 @@ async fn limits(
     Extension(caller): Extension<Caller>,
 ) -> Json<Value> {
     let store = state.store();
-    let subject = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
+    let subject = crate::state::permissions::author_of(&store, &caller.subject());
     let l = crate::state::limits::effective_subject_limits(&store, &subject);
     let (enrollments, active) = usage(&store, &subject);
     let remaining = |limit: u32, used: usize| {
@@ -141,7 +141,7 @@ pub(crate) fn enrollment_dn(
         ));
     }
     let method = op.map(|o| o.method.as_str()).unwrap_or_default();
-    let subject = check::subject_of(caller);
+    let subject = caller.subject();
     let mut dn = BTreeMap::new();
     dn.insert("countryName", "PL".to_owned());
     match (subject.kind.as_str(), method) {
@@ -189,7 +189,7 @@ async fn enrollment_status(
     Path(reference): Path<String>,
 ) -> EmuResult<Json<Value>> {
     let store = state.store();
-    let subject = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
+    let subject = crate::state::permissions::author_of(&store, &caller.subject());
     let e = store
         .certificates
         .enrollments
@@ -202,7 +202,7 @@ async fn enrollment_status(
                 [],
             )
         })?;
-    let mut out = json!({"requestDate": check::rfc3339(e.requested)});
+    let mut out = json!({"requestDate": wire::rfc3339(e.requested)});
     if OffsetDateTime::now_utc() < e.ready_at {
         out["status"] = json!({"code": 100, "description": "Wniosek przyjęty do realizacji"});
         return Ok(Json(out));
@@ -238,19 +238,18 @@ async fn query(
     ApiQuery(page): ApiQuery<PageQuery>,
     raw: bytes::Bytes,
 ) -> EmuResult<Json<Value>> {
-    let body = check::optional_body(&raw)?;
-    let serial = check::opt_str(&body, "/certificateSerialNumber", 16, 16)?;
-    if let Some(s) = &serial {
-        check_serial(s, "certificateSerialNumber")?;
+    // The serial number's length and hex digits are the spec's (`CertificateSerialNumber`).
+    let body: ksef_model::QueryCertificatesRequest = optional_json(&raw)?;
+    let serial = body
+        .certificate_serial_number
+        .map(ksef_model::CertificateSerialNumber::into_string);
+    if let Some(name) = &body.name {
+        wire::at_most(name, 100, "/name")?;
     }
-    let name = check::opt_str(&body, "/name", 0, 100)?.map(|n| n.to_lowercase());
-    let kind = check::opt_enum(&body, "/type", &["Authentication", "Offline"])?;
-    let status = check::opt_enum(
-        &body,
-        "/status",
-        &["Active", "Blocked", "Revoked", "Expired"],
-    )?;
-    let expires_after = check::opt_datetime(&body, "/expiresAfter")?;
+    let name = body.name.map(|n| n.to_lowercase());
+    let kind = body.r#type.as_ref().map(wire::spelling);
+    let status = body.status.as_ref().map(wire::spelling);
+    let expires_after = body.expires_after;
     if page.page_size.is_some_and(|s| s > 50) {
         return Err(EmuError::validation(
             "'pageSize' musi mieścić się w zakresie 10–50.",
@@ -259,7 +258,7 @@ async fn query(
     let (offset, size) = page.checked()?;
     let now = OffsetDateTime::now_utc();
     let store = state.store();
-    let subject = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
+    let subject = crate::state::permissions::author_of(&store, &caller.subject());
     let mut list: Vec<&CertificateRecord> = store
         .certificates
         .certificates
@@ -285,36 +284,31 @@ async fn query(
                 "commonName": c.common_name,
                 "status": c.status_at(now),
                 "subjectIdentifier": {"type": c.subject.kind, "value": c.subject.value},
-                "validFrom": check::rfc3339(c.valid_from),
-                "validTo": check::rfc3339(c.valid_to),
-                "requestDate": check::rfc3339(c.requested),
+                "validFrom": wire::rfc3339(c.valid_from),
+                "validTo": wire::rfc3339(c.valid_to),
+                "requestDate": wire::rfc3339(c.requested),
             })
         })
         .collect();
-    let (items, more) = check::page(items, offset, size);
+    let (items, more) = wire::page(items, offset, size);
     Ok(Json(json!({"certificates": items, "hasMore": more})))
 }
 
 async fn retrieve(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<ksef_model::RetrieveCertificatesRequest>,
 ) -> EmuResult<Json<Value>> {
-    let serials = body
-        .get("certificateSerialNumbers")
-        .and_then(Value::as_array)
-        .filter(|l| !l.is_empty() && l.len() <= 10)
-        .ok_or_else(|| {
-            EmuError::validation("'certificateSerialNumbers' musi zawierać od 1 do 10 numerów.")
-        })?;
-    let mut wanted = Vec::new();
-    for s in serials {
-        let s = s.as_str().unwrap_or_default();
-        check_serial(s, "certificateSerialNumbers")?;
-        wanted.push(s.to_owned());
-    }
+    // Each number's 16 hex digits are the spec's (`CertificateSerialNumber`), the list's 1–10
+    // items too, checked here as the extractor leaves array sizes to the handlers.
+    let wanted: Vec<String> = body
+        .certificate_serial_numbers
+        .into_iter()
+        .map(ksef_model::CertificateSerialNumber::into_string)
+        .collect();
+    wire::items(&wanted, 1, 10, "/certificateSerialNumbers")?;
     let store = state.store();
-    let subject = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
+    let subject = crate::state::permissions::author_of(&store, &caller.subject());
     let now = OffsetDateTime::now_utc();
     let items: Vec<Value> = wanted
         .iter()
@@ -338,12 +332,8 @@ async fn revoke(
     Path(serial): Path<String>,
     raw: bytes::Bytes,
 ) -> EmuResult<StatusCode> {
-    let body = check::optional_body(&raw)?;
-    let reason = check::opt_enum(
-        &body,
-        "/revocationReason",
-        &["Unspecified", "Superseded", "KeyCompromise"],
-    )?;
+    let body: ksef_model::RevokeCertificateRequest = optional_json(&raw)?;
+    let reason = body.revocation_reason.as_ref().map(wire::spelling);
     check_serial(&serial, "certificateSerialNumber")?;
     let mut store = state.store();
     if is_token_login(&store, &caller) {
@@ -351,7 +341,7 @@ async fn revoke(
             "Operacja nie jest dostępna dla podmiotu uwierzytelnionego tokenem KSeF.",
         ));
     }
-    let subject = check::subject_of(&caller);
+    let subject = caller.subject();
     let now = OffsetDateTime::now_utc();
     let cert = store
         .certificates

@@ -1,68 +1,106 @@
-//! The seven grant operations: validation of the request, then an asynchronous operation that
-//! adds one [`GrantRecord`] per granted permission.
+//! The seven grant operations: the request decoded into its generated type (the spec's
+//! constraints checked by the extractor), the grant rules of
+//! [`crate::state::permissions::grant_rules`], then an asynchronous operation that adds one
+//! [`GrantRecord`] per granted permission.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
+use ksef_model::{
+    EntityAuthorizationPermissionsGrantRequest, EntityByFingerprintDetails,
+    EntityPermissionsGrantRequest, EuEntityAdministrationPermissionsGrantRequest,
+    EuEntityPermissionSubjectDetails, EuEntityPermissionsGrantRequest,
+    IndirectPermissionsGrantRequest, PersonByFingerprintWithIdentifierDetails,
+    PersonByFingerprintWithoutIdentifierDetails, PersonDetails, PersonPermissionSubjectDetails,
+    PersonPermissionsGrantRequest, SubunitPermissionsGrantRequest,
+};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::{Change, start_operation};
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::extract::ApiJson;
 use crate::pipeline::Caller;
-use crate::routes::check;
-use crate::state::permissions::new_permission_id;
-use crate::store::{GrantRecord, Ident};
+use crate::routes::wire;
+use crate::state::permissions::{grant_rules, new_permission_id};
+use crate::state::{GrantRecord, Ident};
 
 type Accepted = EmuResult<(StatusCode, Json<Value>)>;
 
-const SUBJECT_KINDS: &[&str] = &["Nip", "Pesel", "Fingerprint"];
+/// The details blocks a grant request may carry, whichever of them its type names.
+#[derive(Default)]
+struct Details<'a> {
+    kind: String,
+    by_id: Option<&'a PersonDetails>,
+    fp_with_id: Option<&'a PersonByFingerprintWithIdentifierDetails>,
+    fp_no_id: Option<&'a PersonByFingerprintWithoutIdentifierDetails>,
+    entity: Option<&'a EntityByFingerprintDetails>,
+}
 
-/// The person's details of a grant request, in the shape the queries return them
-/// (`PermissionsSubjectPersonDetails`).
-fn person_details(body: &Value, allowed: &[&str]) -> EmuResult<Value> {
-    let kind = check::req_enum(body, "/subjectDetails/subjectDetailsType", allowed)?;
-    let (key, details_type) = match kind.as_str() {
-        "PersonByIdentifier" => ("personById", "PersonByIdentifier"),
+impl<'a> From<&'a PersonPermissionSubjectDetails> for Details<'a> {
+    fn from(d: &'a PersonPermissionSubjectDetails) -> Self {
+        Self {
+            kind: wire::spelling(&d.subject_details_type),
+            by_id: d.person_by_id.as_ref(),
+            fp_with_id: d.person_by_fp_with_id.as_ref(),
+            fp_no_id: d.person_by_fp_no_id.as_ref(),
+            entity: None,
+        }
+    }
+}
+
+impl<'a> From<&'a EuEntityPermissionSubjectDetails> for Details<'a> {
+    fn from(d: &'a EuEntityPermissionSubjectDetails) -> Self {
+        Self {
+            kind: wire::spelling(&d.subject_details_type),
+            by_id: None,
+            fp_with_id: d.person_by_fp_with_id.as_ref(),
+            fp_no_id: d.person_by_fp_no_id.as_ref(),
+            entity: d.entity_by_fp.as_ref(),
+        }
+    }
+}
+
+/// The subject's details of a grant request, in the shape the queries return them
+/// (`PermissionsSubjectPersonDetails`): the block the details type names is required.
+fn subject_details(details: Details<'_>) -> EmuResult<Value> {
+    const AT: &str = "/subjectDetails";
+    let kind = details.kind.as_str();
+    let names = |first: &str, last: &str| json!({"subjectDetailsType": kind, "firstName": first, "lastName": last});
+    match kind {
+        "PersonByIdentifier" => {
+            let d = wire::required(details.by_id, &format!("{AT}/personById"))?;
+            Ok(names(&d.first_name, &d.last_name))
+        }
         "PersonByFingerprintWithIdentifier" => {
-            ("personByFpWithId", "PersonByFingerprintWithIdentifier")
+            let at = format!("{AT}/personByFpWithId");
+            let d = wire::required(details.fp_with_id, &at)?;
+            let id = wire::ident(&d.identifier, &format!("{at}/identifier"))?;
+            let mut out = names(&d.first_name, &d.last_name);
+            out["personIdentifier"] = json!({"type": id.kind, "value": id.value});
+            Ok(out)
         }
         "PersonByFingerprintWithoutIdentifier" => {
-            ("personByFpNoId", "PersonByFingerprintWithoutIdentifier")
+            let at = format!("{AT}/personByFpNoId");
+            let d = wire::required(details.fp_no_id, &at)?;
+            let doc = &d.id_document;
+            wire::not_empty(&doc.r#type, &format!("{at}/idDocument/type"))?;
+            wire::not_empty(&doc.number, &format!("{at}/idDocument/number"))?;
+            let mut out = names(&d.first_name, &d.last_name);
+            out["birthDate"] = json!(ksef_model::rt::datetime::format_date(&d.birth_date));
+            out["idDocument"] =
+                json!({"type": doc.r#type, "number": doc.number, "country": doc.country});
+            Ok(out)
         }
-        _ => ("entityByFp", "EntityByFingerprint"),
-    };
-    let base = format!("/subjectDetails/{key}");
-    if key == "entityByFp" {
-        let full_name = check::req_str(body, &format!("{base}/fullName"), 1, 100)?;
-        let address = check::req_str(body, &format!("{base}/address"), 1, 512)?;
-        return Ok(
-            json!({"subjectDetailsType": details_type, "fullName": full_name, "address": address}),
-        );
+        _ => {
+            let at = format!("{AT}/entityByFp");
+            let d = wire::required(details.entity, &at)?;
+            wire::not_empty(&d.full_name, &format!("{at}/fullName"))?;
+            wire::not_empty(&d.address, &format!("{at}/address"))?;
+            Ok(json!({"subjectDetailsType": kind, "fullName": d.full_name, "address": d.address}))
+        }
     }
-    let first = check::req_str(body, &format!("{base}/firstName"), 2, 30)?;
-    let last = check::req_str(body, &format!("{base}/lastName"), 2, 81)?;
-    let mut out = json!({"subjectDetailsType": details_type, "firstName": first, "lastName": last});
-    match key {
-        "personByFpWithId" => {
-            let id = check::req_ident(body, &format!("{base}/identifier"), &["Pesel", "Nip"])?;
-            out["personIdentifier"] = json!({"type": id.kind, "value": id.value});
-        }
-        "personByFpNoId" => {
-            let birth = check::req_str(body, &format!("{base}/birthDate"), 10, 10)?;
-            ksef_model::rt::datetime::parse_date(&birth)
-                .map_err(|_| EmuError::validation("'birthDate' musi być datą (RRRR-MM-DD)."))?;
-            let doc_type = check::req_str(body, &format!("{base}/idDocument/type"), 1, 20)?;
-            let number = check::req_str(body, &format!("{base}/idDocument/number"), 1, 20)?;
-            let country = check::req_str(body, &format!("{base}/idDocument/country"), 2, 2)?;
-            out["birthDate"] = json!(birth);
-            out["idDocument"] = json!({"type": doc_type, "number": number, "country": country});
-        }
-        _ => {}
-    }
-    Ok(out)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -90,50 +128,25 @@ fn record(
     }
 }
 
-fn unsupported_context(caller: &Caller, allowed: &[&str]) -> EmuResult<()> {
-    if allowed.contains(&caller.claims.ctx_type.as_str()) {
-        Ok(())
-    } else {
-        Err(EmuError::validation(format!(
-            "Operacja niedostępna w kontekście typu {}.",
-            caller.claims.ctx_type
-        )))
-    }
+/// A grant rule's refusal as the 400/21405 the service answers.
+fn rule(result: Result<(), String>) -> EmuResult<()> {
+    result.map_err(EmuError::validation)
 }
-
-/// The spec's values (generated).
-const PERSON_PERMISSIONS: &[&str] = ksef_model::PersonPermissionType::KNOWN;
-
-const PERSON_DETAILS: &[&str] = &[
-    "PersonByIdentifier",
-    "PersonByFingerprintWithIdentifier",
-    "PersonByFingerprintWithoutIdentifier",
-];
 
 /// `POST /permissions/persons/grants`.
 pub(super) async fn persons(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<PersonPermissionsGrantRequest>,
 ) -> Accepted {
-    unsupported_context(&caller, &["Nip", "InternalId"])?;
-    let subject = check::req_ident(&body, "/subjectIdentifier", SUBJECT_KINDS)?;
-    let permissions = check::enum_list(&body, "/permissions", PERSON_PERMISSIONS, true)?;
-    let description = check::req_str(&body, "/description", 5, 256)?;
-    let details = person_details(&body, PERSON_DETAILS)?;
-    if permissions.iter().any(|p| p == "EnforcementOperations")
-        && !caller
-            .claims
-            .perms
-            .iter()
-            .any(|p| p == "EnforcementOperations")
-    {
-        return Err(EmuError::validation(
-            "Uprawnienie EnforcementOperations może nadać tylko organ egzekucyjny lub komornik.",
-        ));
-    }
-    let context = check::context_of(&caller);
-    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
+    let context = caller.context();
+    rule(grant_rules::context_kind(&context, &["Nip", "InternalId"]))?;
+    let subject = wire::ident(&body.subject_identifier, "/subjectIdentifier")?;
+    wire::at_least_one(&body.permissions, "/permissions")?;
+    let permissions = wire::spellings(&body.permissions);
+    let details = subject_details(Details::from(&body.subject_details))?;
+    rule(grant_rules::enforcement(&permissions, &caller.claims.perms))?;
+    let author = crate::state::permissions::author_of(&state.store(), &caller.subject());
     let grants = permissions
         .iter()
         .map(|p| {
@@ -141,7 +154,7 @@ pub(super) async fn persons(
                 &context,
                 &subject,
                 p,
-                &description,
+                &body.description,
                 &author,
                 &context,
                 "person",
@@ -156,39 +169,30 @@ pub(super) async fn persons(
 pub(super) async fn entities(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<EntityPermissionsGrantRequest>,
 ) -> Accepted {
-    unsupported_context(&caller, &["Nip", "InternalId"])?;
-    let subject = check::req_ident(&body, "/subjectIdentifier", &["Nip"])?;
-    let description = check::req_str(&body, "/description", 5, 256)?;
-    let full_name = check::req_str(&body, "/subjectDetails/fullName", 5, 90)?;
-    let list = body
-        .get("permissions")
-        .and_then(Value::as_array)
-        .filter(|l| !l.is_empty())
-        .ok_or_else(|| EmuError::validation("'permissions' jest wymagane."))?;
-    let context = check::context_of(&caller);
-    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
-    let mut grants = Vec::new();
-    for i in 0..list.len() {
-        let p = check::req_enum(
-            &body,
-            &format!("/permissions/{i}/type"),
-            ksef_model::EntityPermissionType::KNOWN,
-        )?;
-        let can_delegate =
-            check::opt_bool(&body, &format!("/permissions/{i}/canDelegate"))?.unwrap_or(false);
-        grants.push(record(
-            &context,
-            &subject,
-            &p,
-            &description,
-            &author,
-            &context,
-            "entity",
-            json!({"canDelegate": can_delegate, "fullName": full_name}),
-        ));
-    }
+    let context = caller.context();
+    rule(grant_rules::context_kind(&context, &["Nip", "InternalId"]))?;
+    let subject = wire::ident(&body.subject_identifier, "/subjectIdentifier")?;
+    wire::at_least_one(&body.permissions, "/permissions")?;
+    let full_name = &body.subject_details.full_name;
+    let author = crate::state::permissions::author_of(&state.store(), &caller.subject());
+    let grants = body
+        .permissions
+        .iter()
+        .map(|p| {
+            record(
+                &context,
+                &subject,
+                &wire::spelling(&p.r#type),
+                &body.description,
+                &author,
+                &context,
+                "entity",
+                json!({"canDelegate": p.can_delegate.unwrap_or(false), "fullName": full_name}),
+            )
+        })
+        .collect();
     Ok(start_operation(&state, &caller, Change::Add(grants)))
 }
 
@@ -196,38 +200,23 @@ pub(super) async fn entities(
 pub(super) async fn authorizations(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<EntityAuthorizationPermissionsGrantRequest>,
 ) -> Accepted {
-    unsupported_context(&caller, &["Nip"])?;
-    let subject = check::req_ident(&body, "/subjectIdentifier", &["Nip", "PeppolId"])?;
-    let permission = check::req_enum(
-        &body,
-        "/permission",
-        &[
-            "SelfInvoicing",
-            "RRInvoicing",
-            "TaxRepresentative",
-            "PefInvoicing",
-        ],
-    )?;
-    if (permission == "PefInvoicing") != (subject.kind == "PeppolId") {
-        return Err(EmuError::validation(
-            "Uprawnienie PefInvoicing nadaje się wyłącznie dostawcy usług Peppol (PeppolId).",
-        ));
-    }
-    let description = check::req_str(&body, "/description", 5, 256)?;
-    let full_name = check::req_str(&body, "/subjectDetails/fullName", 5, 90)?;
-    let context = check::context_of(&caller);
-    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
+    let context = caller.context();
+    rule(grant_rules::context_kind(&context, &["Nip"]))?;
+    let subject = wire::ident(&body.subject_identifier, "/subjectIdentifier")?;
+    let permission = wire::spelling(&body.permission);
+    rule(grant_rules::peppol(&permission, &subject))?;
+    let author = crate::state::permissions::author_of(&state.store(), &caller.subject());
     let grant = record(
         &context,
         &subject,
         &permission,
-        &description,
+        &body.description,
         &author,
         &context,
         "authorization",
-        json!({"fullName": full_name}),
+        json!({"fullName": body.subject_details.full_name}),
     );
     Ok(start_operation(&state, &caller, Change::Add(vec![grant])))
 }
@@ -236,30 +225,16 @@ pub(super) async fn authorizations(
 pub(super) async fn indirect(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<IndirectPermissionsGrantRequest>,
 ) -> Accepted {
-    unsupported_context(&caller, &["Nip"])?;
-    let subject = check::req_ident(&body, "/subjectIdentifier", SUBJECT_KINDS)?;
-    let target = check::opt_ident(
-        &body,
-        "/targetIdentifier",
-        &["Nip", "AllPartners", "InternalId"],
-    )?
-    .unwrap_or_else(|| Ident::new("AllPartners", ""));
-    if target.kind != "AllPartners" && target.value.is_empty() {
-        return Err(EmuError::validation(
-            "'targetIdentifier.value' jest wymagane.",
-        ));
-    }
-    let permissions = check::enum_list(
-        &body,
-        "/permissions",
-        ksef_model::IndirectPermissionType::KNOWN,
-        true,
-    )?;
-    let description = check::req_str(&body, "/description", 5, 256)?;
-    let details = person_details(&body, PERSON_DETAILS)?;
-    let origin = check::context_of(&caller);
+    let origin = caller.context();
+    rule(grant_rules::context_kind(&origin, &["Nip"]))?;
+    let subject = wire::ident(&body.subject_identifier, "/subjectIdentifier")?;
+    let target = wire::opt_ident(body.target_identifier.as_ref(), "/targetIdentifier")?
+        .unwrap_or_else(|| Ident::new("AllPartners", ""));
+    wire::at_least_one(&body.permissions, "/permissions")?;
+    let permissions = wire::spellings(&body.permissions);
+    let details = subject_details(Details::from(&body.subject_details))?;
     // A specific target is the context the permission works in. "All partners" is kept
     // under a pseudo-context of the intermediary, so it adds no login permission there.
     let context = if target.kind == "AllPartners" {
@@ -267,7 +242,7 @@ pub(super) async fn indirect(
     } else {
         target.clone()
     };
-    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
+    let author = crate::state::permissions::author_of(&state.store(), &caller.subject());
     let grants = permissions
         .iter()
         .map(|p| {
@@ -275,7 +250,7 @@ pub(super) async fn indirect(
                 &context,
                 &subject,
                 p,
-                &description,
+                &body.description,
                 &author,
                 &origin,
                 "indirect",
@@ -290,31 +265,21 @@ pub(super) async fn indirect(
 pub(super) async fn subunits(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<SubunitPermissionsGrantRequest>,
 ) -> Accepted {
-    unsupported_context(&caller, &["Nip"])?;
-    let subject = check::req_ident(&body, "/subjectIdentifier", SUBJECT_KINDS)?;
-    let subunit = check::req_ident(&body, "/contextIdentifier", &["InternalId", "Nip"])?;
-    let description = check::req_str(&body, "/description", 5, 256)?;
-    let subunit_name = check::opt_str(&body, "/subunitName", 5, 256)?;
-    let details = person_details(&body, PERSON_DETAILS)?;
-    let origin = check::context_of(&caller);
-    if subunit.kind == "InternalId" && subunit.nip() != origin.nip() {
-        return Err(EmuError::validation(
-            "Identyfikator wewnętrzny nie należy do bieżącego kontekstu.",
-        ));
-    }
-    if subunit.kind == "InternalId" && subunit_name.is_none() {
-        return Err(EmuError::validation(
-            "'subunitName' jest wymagane dla identyfikatora wewnętrznego.",
-        ));
-    }
-    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
+    let origin = caller.context();
+    rule(grant_rules::context_kind(&origin, &["Nip"]))?;
+    let subject = wire::ident(&body.subject_identifier, "/subjectIdentifier")?;
+    let subunit = wire::ident(&body.context_identifier, "/contextIdentifier")?;
+    let details = subject_details(Details::from(&body.subject_details))?;
+    let subunit_name = body.subunit_name.as_deref();
+    rule(grant_rules::subunit(&subunit, subunit_name, &origin))?;
+    let author = crate::state::permissions::author_of(&state.store(), &caller.subject());
     let grant = record(
         &subunit,
         &subject,
         "CredentialsManage",
-        &description,
+        &body.description,
         &author,
         &origin,
         "subunit",
@@ -323,44 +288,33 @@ pub(super) async fn subunits(
     Ok(start_operation(&state, &caller, Change::Add(vec![grant])))
 }
 
-const EU_DETAILS: &[&str] = &[
-    "PersonByFingerprintWithIdentifier",
-    "PersonByFingerprintWithoutIdentifier",
-    "EntityByFingerprint",
-];
-
 /// `POST /permissions/eu-entities/administration/grants`.
 pub(super) async fn eu_entities_administration(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<EuEntityAdministrationPermissionsGrantRequest>,
 ) -> Accepted {
-    unsupported_context(&caller, &["Nip"])?;
-    let subject = check::req_ident(&body, "/subjectIdentifier", &["Fingerprint"])?;
-    let eu_context = check::req_ident(&body, "/contextIdentifier", &["NipVatUe"])?;
-    let description = check::req_str(&body, "/description", 5, 256)?;
-    let eu_name = check::req_str(&body, "/euEntityName", 5, 256)?;
-    let details = person_details(&body, EU_DETAILS)?;
-    let eu_full_name = check::req_str(&body, "/euEntityDetails/fullName", 1, 100)?;
-    let eu_address = check::req_str(&body, "/euEntityDetails/address", 1, 512)?;
-    let origin = check::context_of(&caller);
-    if eu_context.nip() != origin.nip() {
-        return Err(EmuError::validation(
-            "Identyfikator NipVatUe nie zawiera NIP bieżącego kontekstu.",
-        ));
-    }
-    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
+    let origin = caller.context();
+    rule(grant_rules::context_kind(&origin, &["Nip"]))?;
+    let subject = wire::ident(&body.subject_identifier, "/subjectIdentifier")?;
+    let eu_context = wire::ident(&body.context_identifier, "/contextIdentifier")?;
+    let details = subject_details(Details::from(&body.subject_details))?;
+    let eu = &body.eu_entity_details;
+    wire::not_empty(&eu.full_name, "/euEntityDetails/fullName")?;
+    wire::not_empty(&eu.address, "/euEntityDetails/address")?;
+    rule(grant_rules::eu_entity(&eu_context, &origin))?;
+    let author = crate::state::permissions::author_of(&state.store(), &caller.subject());
     let grant = record(
         &eu_context,
         &subject,
         "VatUeManage",
-        &description,
+        &body.description,
         &author,
         &origin,
         "euEntityAdministration",
         json!({
-            "subjectDetails": details, "euEntityName": eu_name,
-            "euEntityDetails": {"fullName": eu_full_name, "address": eu_address},
+            "subjectDetails": details, "euEntityName": body.eu_entity_name,
+            "euEntityDetails": {"fullName": eu.full_name, "address": eu.address},
         }),
     );
     Ok(start_operation(&state, &caller, Change::Add(vec![grant])))
@@ -370,20 +324,15 @@ pub(super) async fn eu_entities_administration(
 pub(super) async fn eu_entities(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<EuEntityPermissionsGrantRequest>,
 ) -> Accepted {
-    unsupported_context(&caller, &["NipVatUe"])?;
-    let subject = check::req_ident(&body, "/subjectIdentifier", &["Fingerprint"])?;
-    let permissions = check::enum_list(
-        &body,
-        "/permissions",
-        ksef_model::EuEntityPermissionType::KNOWN,
-        true,
-    )?;
-    let description = check::req_str(&body, "/description", 5, 256)?;
-    let details = person_details(&body, EU_DETAILS)?;
-    let context = check::context_of(&caller);
-    let author = crate::state::permissions::author_of(&state.store(), &check::subject_of(&caller));
+    let context = caller.context();
+    rule(grant_rules::context_kind(&context, &["NipVatUe"]))?;
+    let subject = wire::ident(&body.subject_identifier, "/subjectIdentifier")?;
+    wire::at_least_one(&body.permissions, "/permissions")?;
+    let permissions = wire::spellings(&body.permissions);
+    let details = subject_details(Details::from(&body.subject_details))?;
+    let author = crate::state::permissions::author_of(&state.store(), &caller.subject());
     let grants = permissions
         .iter()
         .map(|p| {
@@ -391,7 +340,7 @@ pub(super) async fn eu_entities(
                 &context,
                 &subject,
                 p,
-                &description,
+                &body.description,
                 &author,
                 &context,
                 "euEntity",

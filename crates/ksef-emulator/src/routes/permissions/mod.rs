@@ -16,15 +16,15 @@ use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::{EmuError, EmuResult};
 use crate::pipeline::Caller;
-use crate::routes::check;
+use crate::routes::wire;
 use crate::state::permissions::PermissionOperationRecord;
-use crate::store::{GrantRecord, Ident, Store};
+use crate::state::{GrantRecord, Ident, Store};
 
 /// The routes of this area.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/permissions/persons/grants", post(grants::persons))
         .route("/permissions/entities/grants", post(grants::entities))
@@ -111,7 +111,7 @@ pub(crate) fn start_operation(
     let ready_at = now + time::Duration::milliseconds(i64::try_from(delay_ms).unwrap_or(0));
     let record = PermissionOperationRecord {
         reference: reference.clone(),
-        context: check::context_of(caller),
+        context: caller.context(),
         created: now,
         ready_at,
         outcome: (200, "Operacja zakończona sukcesem".to_owned(), Vec::new()),
@@ -178,7 +178,7 @@ fn revoke(
     authorization: bool,
 ) -> EmuResult<(axum::http::StatusCode, Json<Value>)> {
     check_permission_id(id)?;
-    let context = check::context_of(caller);
+    let context = caller.context();
     let found = {
         let store = state.store();
         store.grants.iter().any(|g| {
@@ -211,7 +211,7 @@ async fn operation_status(
         ));
     }
     let store = state.store();
-    let context = check::context_of(&caller);
+    let context = caller.context();
     let op = store
         .permission_operations
         .get(&reference)
@@ -238,14 +238,14 @@ async fn attachment_status(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> Json<Value> {
-    let context = check::context_of(&caller);
+    let context = caller.context();
     let store = state.store();
     let nip = context.nip().unwrap_or_default().to_owned();
     let record = store.testdata.attachments.get(&nip);
     let allowed = crate::state::testdata::attachments_allowed(&store, &nip);
     let mut out = json!({ "isAttachmentAllowed": allowed });
     if let Some(revoked) = record.and_then(|r| r.revoked) {
-        out["revokedDate"] = json!(check::rfc3339(revoked));
+        out["revokedDate"] = json!(wire::rfc3339(revoked));
     }
     Json(out)
 }

@@ -6,12 +6,12 @@ use axum::extract::State;
 use axum::{Extension, Json};
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::EmuResult;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, optional_json};
 use crate::pipeline::Caller;
-use crate::routes::check::{self, PageQuery};
-use crate::store::{GrantRecord, Ident};
+use crate::routes::wire::{self, PageQuery};
+use crate::state::{GrantRecord, Ident};
 
 fn ident_json(i: &Ident) -> Value {
     if i.value.is_empty() {
@@ -47,7 +47,7 @@ fn author_json(g: &GrantRecord) -> Value {
 
 fn paged(items: Vec<Value>, key: &str, page: &PageQuery) -> EmuResult<Json<Value>> {
     let (offset, size) = page.checked()?;
-    let (items, more) = check::page(items, offset, size);
+    let (items, more) = wire::page(items, offset, size);
     let mut out = json!({ "hasMore": more });
     out[key] = Value::Array(items);
     Ok(Json(out))
@@ -58,8 +58,6 @@ const PERSON_KINDS: &[&str] = &["person", "indirect", "subunit", "testdata"];
 const PERSON_SCOPES: &[&str] = ksef_model::PersonPermissionScope::KNOWN;
 /// The spec's values (generated).
 const PERSONAL_SCOPES: &[&str] = ksef_model::PersonalPermissionScope::KNOWN;
-const CTX_KINDS: &[&str] = &["Nip", "InternalId"];
-const TARGET_KINDS: &[&str] = &["Nip", "AllPartners", "InternalId"];
 
 fn target_matches(g: &GrantRecord, filter: &Option<Ident>) -> bool {
     match filter {
@@ -75,10 +73,11 @@ fn person_item(g: &GrantRecord, personal: bool) -> Value {
         "permissionScope": scope(g),
         "description": g.description,
         "permissionState": "Active",
-        "startDate": check::rfc3339(g.start),
+        "startDate": wire::rfc3339(g.start),
         "canDelegate": g.extra.get("canDelegate").and_then(Value::as_bool).unwrap_or(false),
     });
-    if CTX_KINDS.contains(&g.context.kind.as_str()) {
+    if ksef_model::PersonPermissionsContextIdentifierType::KNOWN.contains(&g.context.kind.as_str())
+    {
         item["contextIdentifier"] = ident_json(&g.context);
     }
     if let Some(t) = extra_ident(g, "target") {
@@ -105,15 +104,15 @@ pub(super) async fn personal(
     ApiQuery(page): ApiQuery<PageQuery>,
     raw: bytes::Bytes,
 ) -> EmuResult<Json<Value>> {
-    let body = check::optional_body(&raw)?;
-    let context = check::opt_ident(&body, "/contextIdentifier", CTX_KINDS)?;
-    let target = check::opt_ident(&body, "/targetIdentifier", TARGET_KINDS)?;
-    let types = check::enum_list(&body, "/permissionTypes", PERSONAL_SCOPES, false)?;
-    let permission_state = check::opt_enum(&body, "/permissionState", &["Active", "Inactive"])?;
+    let body: ksef_model::PersonalPermissionsQueryRequest = optional_json(&raw)?;
+    let context = wire::opt_ident(body.context_identifier.as_ref(), "/contextIdentifier")?;
+    let target = wire::opt_ident(body.target_identifier.as_ref(), "/targetIdentifier")?;
+    let types = wire::spellings(body.permission_types.as_deref().unwrap_or_default());
+    let permission_state = body.permission_state.as_ref().map(wire::spelling);
     page.checked()?;
     let store = state.store();
-    let me = crate::state::permissions::author_of(&store, &check::subject_of(&caller));
-    let current = check::context_of(&caller);
+    let me = crate::state::permissions::author_of(&store, &caller.subject());
+    let current = caller.context();
     let items = store
         .grants
         .iter()
@@ -126,7 +125,7 @@ pub(super) async fn personal(
         .filter(|_| permission_state.as_deref() != Some("Inactive"))
         .map(|g| person_item(g, true))
         .collect();
-    let owner = crate::store::Store::owner_permissions(&current, &check::subject_of(&caller));
+    let owner = crate::state::Store::owner_permissions(&current, &caller.subject());
     let Json(mut out) = paged(items, "permissions", &page)?;
     out["ownerPermissions"] = json!(owner);
     Ok(Json(out))
@@ -137,32 +136,17 @@ pub(super) async fn persons(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiQuery(page): ApiQuery<PageQuery>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<ksef_model::PersonPermissionsQueryRequest>,
 ) -> EmuResult<Json<Value>> {
-    let query_type = check::req_enum(
-        &body,
-        "/queryType",
-        &[
-            "PermissionsInCurrentContext",
-            "PermissionsGrantedInCurrentContext",
-        ],
-    )?;
-    let author = check::opt_ident(
-        &body,
-        "/authorIdentifier",
-        &["Nip", "Pesel", "Fingerprint", "System"],
-    )?;
-    let authorized = check::opt_ident(
-        &body,
-        "/authorizedIdentifier",
-        &["Nip", "Pesel", "Fingerprint"],
-    )?;
-    let context = check::opt_ident(&body, "/contextIdentifier", CTX_KINDS)?;
-    let target = check::opt_ident(&body, "/targetIdentifier", TARGET_KINDS)?;
-    let types = check::enum_list(&body, "/permissionTypes", PERSON_SCOPES, false)?;
-    let permission_state = check::opt_enum(&body, "/permissionState", &["Active", "Inactive"])?;
+    let query_type = wire::spelling(&body.query_type);
+    let author = wire::opt_ident(body.author_identifier.as_ref(), "/authorIdentifier")?;
+    let authorized = wire::opt_ident(body.authorized_identifier.as_ref(), "/authorizedIdentifier")?;
+    let context = wire::opt_ident(body.context_identifier.as_ref(), "/contextIdentifier")?;
+    let target = wire::opt_ident(body.target_identifier.as_ref(), "/targetIdentifier")?;
+    let types = wire::spellings(body.permission_types.as_deref().unwrap_or_default());
+    let permission_state = body.permission_state.as_ref().map(wire::spelling);
     page.checked()?;
-    let current = check::context_of(&caller);
+    let current = caller.context();
     let store = state.store();
     let items = store
         .grants
@@ -198,10 +182,10 @@ pub(super) async fn subunits(
     ApiQuery(page): ApiQuery<PageQuery>,
     raw: bytes::Bytes,
 ) -> EmuResult<Json<Value>> {
-    let body = check::optional_body(&raw)?;
-    let subunit = check::opt_ident(&body, "/subunitIdentifier", &["InternalId", "Nip"])?;
+    let body: ksef_model::SubunitPermissionsQueryRequest = optional_json(&raw)?;
+    let subunit = wire::opt_ident(body.subunit_identifier.as_ref(), "/subunitIdentifier")?;
     page.checked()?;
-    let current = check::context_of(&caller);
+    let current = caller.context();
     let store = state.store();
     let items = store
         .grants
@@ -220,7 +204,7 @@ pub(super) async fn subunits(
                 "authorIdentifier": author,
                 "permissionScope": "CredentialsManage",
                 "description": g.description,
-                "startDate": check::rfc3339(g.start),
+                "startDate": wire::rfc3339(g.start),
             });
             if let Some(d) = g
                 .extra
@@ -245,10 +229,10 @@ pub(super) async fn entities(
     ApiQuery(page): ApiQuery<PageQuery>,
     raw: bytes::Bytes,
 ) -> EmuResult<Json<Value>> {
-    let body = check::optional_body(&raw)?;
-    let context = check::opt_ident(&body, "/contextIdentifier", CTX_KINDS)?;
+    let body: ksef_model::EntityPermissionsQueryRequest = optional_json(&raw)?;
+    let context = wire::opt_ident(body.context_identifier.as_ref(), "/contextIdentifier")?;
     page.checked()?;
-    let current = check::context_of(&caller);
+    let current = caller.context();
     let me = Ident::new("Nip", current.nip().unwrap_or_default());
     let store = state.store();
     let items = store
@@ -262,7 +246,7 @@ pub(super) async fn entities(
                 "contextIdentifier": ident_json(&g.context),
                 "permissionScope": scope(g),
                 "description": g.description,
-                "startDate": check::rfc3339(g.start),
+                "startDate": wire::rfc3339(g.start),
                 "canDelegate": g.extra.get("canDelegate").and_then(Value::as_bool).unwrap_or(false),
             })
         })
@@ -272,7 +256,7 @@ pub(super) async fn entities(
 
 /// The roles of a NIP from the test data: `(role, parent NIP, description, since)`.
 fn roles_of(
-    store: &crate::store::Store,
+    store: &crate::state::Store,
     nip: &str,
 ) -> Vec<(&'static str, Option<String>, String, time::OffsetDateTime)> {
     let data = &store.testdata;
@@ -314,7 +298,7 @@ pub(super) async fn entity_roles(
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> EmuResult<Json<Value>> {
     page.checked()?;
-    let current = check::context_of(&caller);
+    let current = caller.context();
     let store = state.store();
     let items = roles_of(&store, current.nip().unwrap_or_default())
         .into_iter()
@@ -322,7 +306,7 @@ pub(super) async fn entity_roles(
             let mut item = json!({
                 "role": role,
                 "description": description,
-                "startDate": check::rfc3339(since),
+                "startDate": wire::rfc3339(since),
             });
             if let Some(p) = parent {
                 item["parentEntityIdentifier"] = json!({"type": "Nip", "value": p});
@@ -340,10 +324,13 @@ pub(super) async fn subordinate_roles(
     ApiQuery(page): ApiQuery<PageQuery>,
     raw: bytes::Bytes,
 ) -> EmuResult<Json<Value>> {
-    let body = check::optional_body(&raw)?;
-    let filter = check::opt_ident(&body, "/subordinateEntityIdentifier", &["Nip"])?;
+    let body: ksef_model::SubordinateEntityRolesQueryRequest = optional_json(&raw)?;
+    let wanted = wire::opt_ident(
+        body.subordinate_entity_identifier.as_ref(),
+        "/subordinateEntityIdentifier",
+    )?;
     page.checked()?;
-    let current = check::context_of(&caller);
+    let current = caller.context();
     let store = state.store();
     let items = store
         .testdata
@@ -358,13 +345,13 @@ pub(super) async fn subordinate_roles(
             parent
                 .subunits
                 .iter()
-                .filter(|(nip, _)| filter.as_ref().is_none_or(|f| f.value == *nip))
+                .filter(|(nip, _)| wanted.as_ref().is_none_or(|f| f.value == *nip))
                 .map(|(nip, description)| {
                     json!({
                         "subordinateEntityIdentifier": {"type": "Nip", "value": nip},
                         "role": role,
                         "description": description,
-                        "startDate": check::rfc3339(parent.created),
+                        "startDate": wire::rfc3339(parent.created),
                     })
                 })
                 .collect()
@@ -373,26 +360,22 @@ pub(super) async fn subordinate_roles(
     paged(items, "roles", &page)
 }
 
-const INVOICE_PERMISSIONS: &[&str] = &[
-    "SelfInvoicing",
-    "TaxRepresentative",
-    "RRInvoicing",
-    "PefInvoicing",
-];
-
 /// `POST /permissions/query/authorizations/grants`.
 pub(super) async fn authorizations(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiQuery(page): ApiQuery<PageQuery>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<ksef_model::EntityAuthorizationPermissionsQueryRequest>,
 ) -> EmuResult<Json<Value>> {
-    let query_type = check::req_enum(&body, "/queryType", &["Granted", "Received"])?;
-    let authorizing = check::opt_ident(&body, "/authorizingIdentifier", &["Nip"])?;
-    let authorized = check::opt_ident(&body, "/authorizedIdentifier", &["Nip", "PeppolId"])?;
-    let types = check::enum_list(&body, "/permissionTypes", INVOICE_PERMISSIONS, false)?;
+    let query_type = wire::spelling(&body.query_type);
+    let authorizing = wire::opt_ident(
+        body.authorizing_identifier.as_ref(),
+        "/authorizingIdentifier",
+    )?;
+    let authorized = wire::opt_ident(body.authorized_identifier.as_ref(), "/authorizedIdentifier")?;
+    let types = wire::spellings(body.permission_types.as_deref().unwrap_or_default());
     page.checked()?;
-    let current = check::context_of(&caller);
+    let current = caller.context();
     let my_nip = Ident::new("Nip", current.nip().unwrap_or_default());
     let store = state.store();
     let items = store
@@ -416,7 +399,7 @@ pub(super) async fn authorizations(
                 "authorizingEntityIdentifier": ident_json(&g.context),
                 "authorizationScope": scope(g),
                 "description": g.description,
-                "startDate": check::rfc3339(g.start),
+                "startDate": wire::rfc3339(g.start),
             });
             if let Some(a) = g.granted_by.as_ref().filter(|a| a.kind != "Token") {
                 item["authorIdentifier"] = ident_json(a);
@@ -438,22 +421,14 @@ pub(super) async fn eu_entities(
     ApiQuery(page): ApiQuery<PageQuery>,
     raw: bytes::Bytes,
 ) -> EmuResult<Json<Value>> {
-    let body = check::optional_body(&raw)?;
-    let vat_ue = check::opt_str(&body, "/vatUeIdentifier", 1, 20)?;
-    let fingerprint = check::opt_str(&body, "/authorizedFingerprintIdentifier", 1, 64)?;
-    let types = check::enum_list(
-        &body,
-        "/permissionTypes",
-        &[
-            "VatUeManage",
-            "InvoiceWrite",
-            "InvoiceRead",
-            "Introspection",
-        ],
-        false,
-    )?;
+    let body: ksef_model::EuEntityPermissionsQueryRequest = optional_json(&raw)?;
+    let vat_ue = body
+        .vat_ue_identifier
+        .map(ksef_model::VatUeIdentifier::into_string);
+    let fingerprint = body.authorized_fingerprint_identifier;
+    let types = wire::spellings(body.permission_types.as_deref().unwrap_or_default());
     page.checked()?;
-    let current = check::context_of(&caller);
+    let current = caller.context();
     let store = state.store();
     let items = store
         .grants
@@ -495,7 +470,7 @@ pub(super) async fn eu_entities(
                 "authorizedFingerprintIdentifier": g.subject.value,
                 "permissionScope": scope(g),
                 "description": g.description,
-                "startDate": check::rfc3339(g.start),
+                "startDate": wire::rfc3339(g.start),
             });
             if let Some(d) = g.extra.get("subjectDetails").filter(|d| d.is_object()) {
                 if d.get("subjectDetailsType").and_then(Value::as_str)

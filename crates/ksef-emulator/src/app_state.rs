@@ -1,10 +1,12 @@
-//! Shared state of a running emulator.
+//! The handle every handler of a running emulator shares ([`AppState`]): the configuration,
+//! the Ministry keys, the domain's [`Store`] behind its mutex, the request limiter, the fault
+//! generator and the blobs of the pre-signed object storage ([`crate::storage`]).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::config::EmulatorConfig;
 use crate::keys::MinistryKeys;
-use crate::store::Store;
+use crate::state::Store;
 
 /// Everything handlers share. Cheap to clone.
 #[derive(Clone, Debug)]

@@ -206,7 +206,7 @@ pub struct Store {
 }
 
 /// The permissions an owner of a context has (a subject whose NIP is the context's NIP).
-pub const OWNER_PERMISSIONS: &[&str] = &[
+pub(crate) const OWNER_PERMISSIONS: &[&str] = &[
     "InvoiceWrite",
     "InvoiceRead",
     "Introspection",
