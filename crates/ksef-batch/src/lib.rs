@@ -20,6 +20,7 @@ mod progress;
 mod split;
 pub mod unpack;
 pub mod upload;
+mod zip_stream;
 
 pub use error::{BatchError, InvoiceProblem};
 pub use invoice::{InvoiceData, InvoiceSource, check_invoice, read_bounded};

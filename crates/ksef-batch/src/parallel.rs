@@ -13,12 +13,14 @@ use std::sync::mpsc::{Receiver, sync_channel};
 /// Results a worker may queue ahead of the consumer.
 const DEPTH: usize = 4;
 
-/// Runs `work(i)` for `i` in `0..count` on `threads` threads and `consume(i, result)` on the
-/// calling thread in order of `i`. Returns the first error.
-pub(crate) fn map_in_order<T, E>(
+/// Runs `work(state, i)` for `i` in `0..count` on `threads` threads, each with its own `state`
+/// made by `init` on that thread (buffers, a compressor), and `consume(i, result)` on the calling
+/// thread in order of `i`. Returns the first error.
+pub(crate) fn map_in_order<S, T, E>(
     count: usize,
     threads: usize,
-    work: impl Fn(usize) -> Result<T, E> + Sync,
+    init: impl Fn() -> Result<S, E> + Sync,
+    work: impl Fn(&mut S, usize) -> Result<T, E> + Sync,
     mut consume: impl FnMut(usize, T) -> Result<(), E>,
 ) -> Result<(), E>
 where
@@ -31,12 +33,19 @@ where
         for k in 0..threads {
             let (tx, rx) = sync_channel::<Result<T, E>>(DEPTH);
             receivers.push(rx);
-            let work = &work;
+            let (init, work) = (&init, &work);
             std::thread::Builder::new()
                 .name(format!("ksef-batch-{k}"))
                 .spawn_scoped(scope, move || {
+                    let mut state = match init() {
+                        Ok(state) => state,
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    };
                     for i in (k..count).step_by(threads) {
-                        let result = work(i);
+                        let result = work(&mut state, i);
                         let failed = result.is_err();
                         if tx.send(result).is_err() || failed {
                             break;
@@ -78,7 +87,8 @@ mod tests {
             map_in_order(
                 100,
                 threads,
-                |i| Ok::<_, std::io::Error>(i * 2),
+                || Ok(()),
+                |_, i| Ok::<_, std::io::Error>(i * 2),
                 |i, v| {
                     assert_eq!(v, i * 2);
                     seen.push(i);
@@ -92,7 +102,8 @@ mod tests {
             let err = map_in_order(
                 1_000,
                 threads,
-                |i| {
+                || Ok(()),
+                |_, i| {
                     if i == 37 {
                         Err(std::io::Error::other("item 37"))
                     } else {
@@ -108,15 +119,28 @@ mod tests {
             assert_eq!(err.to_string(), "item 37");
             assert_eq!(consumed, 37);
         }
-        let err = map_in_order(50, 2, Ok::<_, std::io::Error>, |i, _| {
-            if i == 3 {
-                Err(std::io::Error::other("consumer"))
-            } else {
-                Ok(())
-            }
-        })
+        let err = map_in_order(
+            50,
+            2,
+            || Ok(()),
+            |_, i| Ok::<_, std::io::Error>(i),
+            |i, _| {
+                if i == 3 {
+                    Err(std::io::Error::other("consumer"))
+                } else {
+                    Ok(())
+                }
+            },
+        )
         .unwrap_err();
         assert_eq!(err.to_string(), "consumer");
-        map_in_order(0, 4, Ok::<_, std::io::Error>, |_, _| unreachable!()).unwrap();
+        map_in_order(
+            0,
+            4,
+            || Ok(()),
+            |_, i| Ok::<_, std::io::Error>(i),
+            |_, _| unreachable!(),
+        )
+        .unwrap();
     }
 }

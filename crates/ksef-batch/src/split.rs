@@ -2,7 +2,7 @@
 //! file, with every hash the open request needs computed in the same pass.
 
 use std::fs::File;
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use ksef_crypto::symmetric::{EncryptingWriter, FileDigest, Sha256Hasher, SymmetricKey};
@@ -137,27 +137,6 @@ impl Write for PartSplitter {
         match &mut self.current {
             Some(part) => part.writer.flush(),
             None => Ok(()),
-        }
-    }
-}
-
-/// Reports the stream position, which lets the ZIP writer write each entry's sizes and CRC in
-/// its local header (no data descriptors: smaller, and every reader handles it). The stream is
-/// written once, front to back: any real move is refused.
-impl Seek for PartSplitter {
-    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-        let here = self.whole.size();
-        let target = match pos {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) | SeekFrom::Current(d) => here.checked_add_signed(d),
-        };
-        if target == Some(here) {
-            Ok(here)
-        } else {
-            Err(std::io::Error::new(
-                std::io::ErrorKind::Unsupported,
-                "a package stream is written once, front to back",
-            ))
         }
     }
 }

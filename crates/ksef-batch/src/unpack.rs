@@ -9,6 +9,7 @@
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Limits for unpacking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +147,9 @@ const COMMIT_QUEUE: usize = 32;
 
 type CommitJob = (tempfile::NamedTempFile, PathBuf);
 
+/// Why an entry could not be queued: every committing thread stopped, on an error of its own.
+const STOPPED: &str = "the unpacking threads stopped";
+
 /// Makes finished entries durable (`fsync`) and gives them their final names, on a few threads.
 /// `fsync` waits for the disk, not the CPU: one after another it dominates unpacking thousands of
 /// small invoices, while several in flight are committed together by the file system. An entry
@@ -189,12 +193,12 @@ impl Committer {
         })
     }
 
-    fn commit(&mut self, job: CommitJob) -> Result<(), UnpackError> {
-        let sent = self.tx.as_ref().map(|tx| tx.send(job));
-        match sent {
+    /// Queues an entry; fails only when every committing thread has stopped (on an error that
+    /// [`Committer::finish`] returns).
+    fn commit(&self, job: CommitJob) -> Result<(), UnpackError> {
+        match self.tx.as_ref().map(|tx| tx.send(job)) {
             Some(Ok(())) => Ok(()),
-            // Every thread stopped: the error is in their results.
-            _ => self.finish(),
+            _ => Err(UnpackError::Archive(STOPPED.into())),
         }
     }
 
@@ -220,13 +224,15 @@ impl Drop for Committer {
     }
 }
 
-/// Writes one entry atomically, enforcing the limits on the bytes actually read.
+/// Writes entries atomically, enforcing the limits on the bytes actually read. Entries are
+/// admitted one after another ([`Writer::admit`]: count, name, duplicates, directories) and
+/// may then be written from several threads at once ([`Writer::write`]).
 struct Writer<'a> {
     target: &'a Path,
     limits: &'a UnpackLimits,
-    total: u64,
+    total: AtomicU64,
+    admitted: usize,
     seen: std::collections::HashSet<PathBuf>,
-    files: Vec<UnpackedFile>,
     committer: Committer,
 }
 
@@ -239,21 +245,27 @@ impl<'a> Writer<'a> {
         Ok(Self {
             target,
             limits,
-            total: 0,
+            total: AtomicU64::new(0),
+            admitted: 0,
             seen: Default::default(),
-            files: Vec::new(),
             committer: Committer::new()?,
         })
     }
 
-    /// Waits until every entry is on disk under its name; returns the files.
-    fn finish(mut self) -> Result<Vec<UnpackedFile>, UnpackError> {
-        self.committer.finish()?;
-        Ok(std::mem::take(&mut self.files))
+    /// Waits until every entry is on disk under its name. `result` is what writing them gave:
+    /// when it failed because the committing threads stopped, their error is returned instead.
+    fn finish<T>(mut self, result: Result<T, UnpackError>) -> Result<T, UnpackError> {
+        match (result, self.committer.finish()) {
+            (Ok(value), Ok(())) => Ok(value),
+            (Err(UnpackError::Archive(m)), Err(cause)) if m == STOPPED => Err(cause),
+            (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+        }
     }
 
-    fn entry(&mut self, name: &str, mut data: impl Read) -> Result<(), UnpackError> {
-        if self.files.len() >= self.limits.max_entries {
+    /// Checks the entry `name` (count, safe name, no duplicate, no link on the way) and creates
+    /// its directories; returns where it goes.
+    fn admit(&mut self, name: &str) -> Result<PathBuf, UnpackError> {
+        if self.admitted >= self.limits.max_entries {
             return Err(UnpackError::TooManyEntries(self.limits.max_entries));
         }
         let path = safe_path(self.target, name)?;
@@ -262,6 +274,13 @@ impl<'a> Writer<'a> {
             return Err(UnpackError::Duplicate(name.to_owned()));
         }
         prepare_dirs(self.target, &path, name)?;
+        self.admitted += 1;
+        Ok(path)
+    }
+
+    /// Writes an admitted entry to a temporary file next to `path` and hands it to the
+    /// committer, which gives it its name once it is on disk. Returns its size.
+    fn write(&self, name: &str, path: &Path, mut data: impl Read) -> Result<u64, UnpackError> {
         let dir = path.parent().unwrap_or(self.target);
         let io = |p: &Path, source| UnpackError::Io {
             path: p.to_path_buf(),
@@ -281,55 +300,64 @@ impl<'a> Writer<'a> {
                 break;
             }
             size += n as u64;
-            self.total += n as u64;
+            let total = self.total.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
             if size > self.limits.max_entry_bytes {
                 return Err(UnpackError::TooLarge {
                     limit: self.limits.max_entry_bytes,
                     entry: name.to_owned(),
                 });
             }
-            if self.total > self.limits.max_total_bytes {
+            if total > self.limits.max_total_bytes {
                 return Err(UnpackError::TooLarge {
                     limit: self.limits.max_total_bytes,
                     entry: name.to_owned(),
                 });
             }
-            tmp.write_all(&buf[..n]).map_err(|e| io(&path, e))?;
+            tmp.write_all(&buf[..n]).map_err(|e| io(path, e))?;
         }
-        self.committer.commit((tmp, path.clone()))?;
-        self.files.push(UnpackedFile {
+        self.committer.commit((tmp, path.to_path_buf()))?;
+        Ok(size)
+    }
+
+    /// Admits and writes one entry.
+    fn entry(&mut self, name: &str, data: impl Read) -> Result<UnpackedFile, UnpackError> {
+        let path = self.admit(name)?;
+        let size = self.write(name, &path, data)?;
+        Ok(UnpackedFile {
             name: name.to_owned(),
             path,
             size,
-        });
-        Ok(())
+        })
     }
 }
 
-/// Unpacks a ZIP file (seekable) into `target`.
+fn open_zip(archive: &Path) -> Result<zip::ZipArchive<std::io::BufReader<File>>, UnpackError> {
+    let file = File::open(archive).map_err(|source| UnpackError::Io {
+        path: archive.to_path_buf(),
+        source,
+    })?;
+    zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| UnpackError::Archive(e.to_string()))
+}
+
+/// Unpacks a ZIP file (seekable) into `target`. Every entry is checked first (names, links,
+/// duplicates, count), in order; then the entries are inflated and written on all cores, each
+/// thread reading the archive through its own handle.
 pub fn unpack_zip(
     archive: &Path,
     target: &Path,
     limits: &UnpackLimits,
 ) -> Result<Vec<UnpackedFile>, UnpackError> {
-    let file = File::open(archive).map_err(|source| UnpackError::Io {
-        path: archive.to_path_buf(),
-        source,
-    })?;
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
-        .map_err(|e| UnpackError::Archive(e.to_string()))?;
+    let archive_err = |e: zip::result::ZipError| UnpackError::Archive(e.to_string());
+    let mut zip = open_zip(archive)?;
     if zip.len() > limits.max_entries {
         return Err(UnpackError::TooManyEntries(limits.max_entries));
     }
     let mut writer = Writer::new(target, limits)?;
+    let mut admitted = Vec::new();
     for i in 0..zip.len() {
-        let entry = zip
-            .by_index(i)
-            .map_err(|e| UnpackError::Archive(e.to_string()))?;
-        let name = entry
-            .name()
-            .map_err(|e| UnpackError::Archive(e.to_string()))?
-            .into_owned();
+        let entry = zip.by_index_raw(i).map_err(archive_err)?;
+        let name = entry.name().map_err(archive_err)?.into_owned();
         if entry.is_dir() {
             safe_path(target, name.trim_end_matches('/'))?;
             continue;
@@ -338,9 +366,54 @@ pub fn unpack_zip(
         if is_link || entry.is_symlink() {
             return Err(UnpackError::Link(name));
         }
-        writer.entry(&name, entry)?;
+        let path = writer.admit(&name)?;
+        admitted.push((i, name, path));
     }
-    writer.finish()
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, admitted.len().max(1));
+    let stop = AtomicBool::new(false);
+    let written = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|k| {
+                let (writer, admitted, stop) = (&writer, &admitted, &stop);
+                scope.spawn(move || -> Result<Vec<UnpackedFile>, UnpackError> {
+                    let mut zip = open_zip(archive)?;
+                    let mut files = Vec::new();
+                    for (i, name, path) in admitted.iter().skip(k).step_by(threads) {
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let written = zip
+                            .by_index(*i)
+                            .map_err(archive_err)
+                            .and_then(|entry| writer.write(name, path, entry));
+                        let size = written.inspect_err(|_| stop.store(true, Ordering::Relaxed))?;
+                        files.push(UnpackedFile {
+                            name: name.clone(),
+                            path: path.clone(),
+                            size,
+                        });
+                    }
+                    Ok(files)
+                })
+            })
+            .collect();
+        let mut per_thread = Vec::with_capacity(threads);
+        for handle in handles {
+            per_thread.push(handle.join().unwrap_or_else(|_| {
+                Err(UnpackError::Archive("an unpacking thread stopped".into()))
+            })?);
+        }
+        // Back into archive order: thread k wrote entries k, k + threads, …
+        let mut files = Vec::with_capacity(admitted.len());
+        let mut iters: Vec<_> = per_thread.into_iter().map(Vec::into_iter).collect();
+        for j in 0..admitted.len() {
+            files.extend(iters[j % threads].next());
+        }
+        Ok(files)
+    });
+    writer.finish(written)
 }
 
 /// The most bytes the tar reader may consume between two entries: headers, GNU long names,
@@ -358,7 +431,6 @@ struct BudgetReader<R> {
 
 impl<R: Read> Read for BudgetReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        use std::sync::atomic::Ordering;
         let left = self.allowance.load(Ordering::Relaxed);
         if left == 0 && !buf.is_empty() {
             return Err(std::io::Error::new(
@@ -381,13 +453,13 @@ pub fn unpack_tar_gz(
     target: &Path,
     limits: &UnpackLimits,
 ) -> Result<Vec<UnpackedFile>, UnpackError> {
-    use std::sync::atomic::Ordering;
     let allowance = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(TAR_HEADER_BUDGET));
     let mut archive = tar::Archive::new(BudgetReader {
         inner: flate2::read::GzDecoder::new(reader),
         allowance: allowance.clone(),
     });
     let mut writer = Writer::new(target, limits)?;
+    let mut files = Vec::new();
     let mut entries = archive
         .entries()
         .map_err(|e| UnpackError::Archive(e.to_string()))?;
@@ -404,7 +476,9 @@ pub fn unpack_tar_gz(
             .to_string_lossy()
             .into_owned();
         match entry.header().entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous => writer.entry(&name, entry)?,
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                files.push(writer.entry(&name, entry)?);
+            }
             tar::EntryType::Directory => {
                 safe_path(target, name.trim_end_matches('/'))?;
             }
@@ -416,7 +490,7 @@ pub fn unpack_tar_gz(
             }
         }
     }
-    writer.finish()
+    writer.finish(Ok(files))
 }
 
 #[cfg(test)]

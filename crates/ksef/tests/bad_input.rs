@@ -5,11 +5,11 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::archives::zip_with;
 use futures::FutureExt as _;
 use futures::future::BoxFuture;
 use ksef::Error;
@@ -64,19 +64,6 @@ fn unpack_outcome(
         Err(e) if expected(&e) => Ok(()),
         other => Err(format!("got {:?}", other.map(|f| f.len()))),
     }
-}
-
-fn zip_of(entries: &[(&str, &[u8])], symlink: Option<(&str, &str)>) -> Vec<u8> {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default();
-    for (name, data) in entries {
-        zip.start_file(*name, options).unwrap();
-        zip.write_all(data).unwrap();
-    }
-    if let Some((name, target)) = symlink {
-        zip.add_symlink(name, target, options).unwrap();
-    }
-    zip.finish().unwrap().into_inner()
 }
 
 fn zip_row(bytes: Vec<u8>, expected: fn(&UnpackError) -> bool) -> Outcome {
@@ -244,10 +231,10 @@ fn rows() -> Vec<(&'static str, BoxFuture<'static, Outcome>)> {
             Err(_) => Ok(()),
             Ok(b) => Err(format!("read {} bytes", b.len())),
         })),
-        ("zip: ../ path (zip-slip)", sync(|| zip_row(zip_of(&[("../evil.xml", b"x")], None), |e| matches!(e, UnpackError::UnsafePath(_))))),
-        ("zip: absolute path", sync(|| zip_row(zip_of(&[("/tmp/evil.xml", b"x")], None), |e| matches!(e, UnpackError::UnsafePath(_))))),
-        ("zip: symbolic link", sync(|| zip_row(zip_of(&[("a.xml", b"x")], Some(("link.xml", "/etc/passwd"))), |e| matches!(e, UnpackError::Link(_))))),
-        ("zip: a.xml and ./a.xml", sync(|| zip_row(zip_of(&[("a.xml", b"x"), ("./a.xml", b"y")], None), |e| matches!(e, UnpackError::Duplicate(_) | UnpackError::UnsafePath(_))))),
+        ("zip: ../ path (zip-slip)", sync(|| zip_row(zip_with(&[("../evil.xml", b"x")], None), |e| matches!(e, UnpackError::UnsafePath(_))))),
+        ("zip: absolute path", sync(|| zip_row(zip_with(&[("/tmp/evil.xml", b"x")], None), |e| matches!(e, UnpackError::UnsafePath(_))))),
+        ("zip: symbolic link", sync(|| zip_row(zip_with(&[("a.xml", b"x")], Some(("link.xml", "/etc/passwd"))), |e| matches!(e, UnpackError::Link(_))))),
+        ("zip: a.xml and ./a.xml", sync(|| zip_row(zip_with(&[("a.xml", b"x"), ("./a.xml", b"y")], None), |e| matches!(e, UnpackError::Duplicate(_) | UnpackError::UnsafePath(_))))),
         ("zip: not a zip", sync(|| zip_row(b"PK\x03\x04 broken".to_vec(), |e| matches!(e, UnpackError::Archive(_))))),
         ("tar.gz: ../ path (zip-slip)", sync(|| tar_row(vec![file_entry("../evil.xml", b"x")], |e| matches!(e, UnpackError::UnsafePath(_))))),
         ("tar.gz: symbolic link", sync(|| tar_row(vec![(tar_header(b"link.xml", tar::EntryType::Symlink, 0, Some("/etc/passwd")), Vec::new())], |e| matches!(e, UnpackError::Link(_))))),

@@ -173,16 +173,16 @@ impl Export {
         } else {
             Contents::Invoices
         };
-        download_checked(
-            self.client.client(),
+        Download {
             package,
-            &self.key,
-            self.compression.clone(),
+            key: &self.key,
+            compression: self.compression.clone(),
             target,
             limits,
             concurrency,
             contents,
-        )
+        }
+        .run(self.client.client())
         .await
     }
 }
@@ -317,16 +317,16 @@ pub async fn download_package(
     limits: &UnpackLimits,
     concurrency: usize,
 ) -> Result<ExportContents> {
-    download_checked(
-        client,
+    Download {
         package,
         key,
         compression,
         target,
         limits,
         concurrency,
-        Contents::Invoices,
-    )
+        contents: Contents::Invoices,
+    }
+    .run(client)
     .await
 }
 
@@ -339,71 +339,87 @@ enum Contents {
     MetadataOnly,
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn download_checked(
-    client: &crate::Client,
-    package: &InvoicePackage,
-    key: &SymmetricKey,
+/// One download of an export package: what is downloaded, with which key, and how it is
+/// unpacked and checked.
+struct Download<'a> {
+    package: &'a InvoicePackage,
+    key: &'a SymmetricKey,
     compression: CompressionType,
-    target: &Path,
-    limits: &UnpackLimits,
+    /// The directory the invoices are unpacked into.
+    target: &'a Path,
+    limits: &'a UnpackLimits,
+    /// Parts downloaded at once.
     concurrency: usize,
     contents: Contents,
-) -> Result<ExportContents> {
-    let work = tempfile::Builder::new()
-        .prefix("ksef-export-")
-        .tempdir()
-        .map_err(io_err)?;
-    let mut parts = package.parts.clone();
-    parts.sort_by_key(|p| p.ordinal_number);
-    // Each part is decrypted straight into its place in the package: part k starts where the
-    // plain sizes of the parts before it end.
-    let mut offsets = Vec::with_capacity(parts.len());
-    let mut end = 0u64;
-    for p in &parts {
-        offsets.push(end);
-        let size = u64::try_from(p.part_size).map_err(|_| {
-            Error::Unexpected(format!(
-                "export part {} announces a negative size {}",
-                p.ordinal_number, p.part_size
-            ))
-        })?;
-        end = end.saturating_add(size);
+}
+
+impl Download<'_> {
+    /// Downloads and verifies every part, unpacks the package and checks its contents.
+    async fn run(self, client: &crate::Client) -> Result<ExportContents> {
+        let Self {
+            package,
+            key,
+            compression,
+            target,
+            limits,
+            concurrency,
+            contents,
+        } = self;
+        let work = tempfile::Builder::new()
+            .prefix("ksef-export-")
+            .tempdir()
+            .map_err(io_err)?;
+        let mut parts = package.parts.clone();
+        parts.sort_by_key(|p| p.ordinal_number);
+        // Each part is decrypted straight into its place in the package: part k starts where the
+        // plain sizes of the parts before it end.
+        let mut offsets = Vec::with_capacity(parts.len());
+        let mut end = 0u64;
+        for p in &parts {
+            offsets.push(end);
+            let size = u64::try_from(p.part_size).map_err(|_| {
+                Error::Unexpected(format!(
+                    "export part {} announces a negative size {}",
+                    p.ordinal_number, p.part_size
+                ))
+            })?;
+            end = end.saturating_add(size);
+        }
+        let plain_path = work.path().join("package");
+        std::fs::File::create(&plain_path).map_err(io_err)?;
+        // Several parts at once already use the cores; hashing helper threads (and their buffers)
+        // only pay off for a lone part.
+        let concurrency = concurrency.max(1);
+        let helper_threads = concurrency == 1 || parts.len() == 1;
+        futures::stream::iter(parts.iter().zip(offsets))
+            .map(|(p, offset)| fetch_part(client, p, key, &plain_path, offset, helper_threads))
+            .buffer_unordered(concurrency)
+            .try_collect::<()>()
+            .await?;
+        let target = target.to_path_buf();
+        let limits = limits.clone();
+        let unpacked = tokio::task::spawn_blocking(move || -> Result<Vec<UnpackedFile>> {
+            let result = if compression == CompressionType::TarGz {
+                let file = std::fs::File::open(&plain_path).map_err(io_err)?;
+                unpack_tar_gz(std::io::BufReader::new(file), &target, &limits)
+            } else {
+                unpack_zip(&plain_path, &target, &limits)
+            };
+            result.map_err(Error::Unpack)
+        })
+        .await
+        .map_err(|e| Error::Unexpected(format!("unpacking stopped: {e}")))??;
+        drop(work);
+        let (meta, files): (Vec<UnpackedFile>, Vec<UnpackedFile>) =
+            unpacked.into_iter().partition(|f| f.name == METADATA_FILE);
+        let metadata = read_metadata(meta.first())?;
+        check_contents(package, &metadata, &files, contents)?;
+        Ok(ExportContents {
+            package: package.clone(),
+            files,
+            metadata,
+        })
     }
-    let plain_path = work.path().join("package");
-    std::fs::File::create(&plain_path).map_err(io_err)?;
-    // Several parts at once already use the cores; hashing helper threads (and their buffers)
-    // only pay off for a lone part.
-    let concurrency = concurrency.max(1);
-    let helper_threads = concurrency == 1 || parts.len() == 1;
-    futures::stream::iter(parts.iter().zip(offsets))
-        .map(|(p, offset)| fetch_part(client, p, key, &plain_path, offset, helper_threads))
-        .buffer_unordered(concurrency)
-        .try_collect::<()>()
-        .await?;
-    let target = target.to_path_buf();
-    let limits = limits.clone();
-    let unpacked = tokio::task::spawn_blocking(move || -> Result<Vec<UnpackedFile>> {
-        let result = if compression == CompressionType::TarGz {
-            let file = std::fs::File::open(&plain_path).map_err(io_err)?;
-            unpack_tar_gz(std::io::BufReader::new(file), &target, &limits)
-        } else {
-            unpack_zip(&plain_path, &target, &limits)
-        };
-        result.map_err(Error::Unpack)
-    })
-    .await
-    .map_err(|e| Error::Unexpected(format!("unpacking stopped: {e}")))??;
-    drop(work);
-    let (meta, files): (Vec<UnpackedFile>, Vec<UnpackedFile>) =
-        unpacked.into_iter().partition(|f| f.name == METADATA_FILE);
-    let metadata = read_metadata(meta.first())?;
-    check_contents(package, &metadata, &files, contents)?;
-    Ok(ExportContents {
-        package: package.clone(),
-        files,
-        metadata,
-    })
 }
 
 /// The name of the metadata file in an export package.

@@ -2,6 +2,8 @@
 //! that answers with the spec's examples, and a login through the replay transport.
 #![allow(dead_code)]
 
+pub(crate) mod archives;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
