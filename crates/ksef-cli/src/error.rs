@@ -5,7 +5,8 @@ use std::fmt;
 /// What went wrong, as far as a calling script cares: each kind has its own exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// Anything unexpected: I/O, an undecodable answer, an internal problem (exit code 1).
+    /// Anything unexpected: a file-system failure (a full disk, a missing permission), an
+    /// undecodable answer, an internal problem (exit code 1).
     Failure,
     /// Bad flags or arguments (exit code 2, as clap's own usage errors).
     Usage,
@@ -19,6 +20,9 @@ pub enum ErrorKind {
     Unreachable,
     /// Rate limited for longer than the retry budget (exit code 7).
     RateLimited,
+    /// A wait ran out of time while KSeF was still processing (exit code 8): the operation may
+    /// still finish; follow it up by its reference number instead of repeating it.
+    TimedOut,
 }
 
 impl ErrorKind {
@@ -32,6 +36,7 @@ impl ErrorKind {
             ErrorKind::Rejected => 5,
             ErrorKind::Unreachable => 6,
             ErrorKind::RateLimited => 7,
+            ErrorKind::TimedOut => 8,
         }
     }
 }
@@ -40,13 +45,14 @@ impl ErrorKind {
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  unexpected failure (I/O, undecodable answer)
+  1  unexpected failure (file system, e.g. a full disk; undecodable answer)
   2  usage error (bad flags or arguments)
   3  configuration error (missing credentials, profile or input files)
   4  authentication refused or permissions missing
   5  KSeF refused the request or rejected an invoice
   6  KSeF unreachable or failing (connection, timeout, server errors)
-  7  rate limited beyond the retry budget";
+  7  rate limited beyond the retry budget
+  8  still in progress in KSeF when the wait ended (follow it up, do not repeat it)";
 
 /// A failed command.
 #[derive(Debug)]
@@ -104,7 +110,7 @@ fn http_kind(error: &ksef::http::Error) -> ErrorKind {
         H::Api(api) if api.status == 401 || api.status == 403 => ErrorKind::Auth,
         H::Api(api) if api.status >= 500 => ErrorKind::Unreachable,
         H::Api(_) => ErrorKind::Rejected,
-        H::Decode { .. } | H::InvalidRequest { .. } => ErrorKind::Failure,
+        _ => ErrorKind::Failure,
     }
 }
 
@@ -122,14 +128,14 @@ impl From<ksef::Error> for CliError {
         use ksef::Error as E;
         let kind = match &error {
             E::Http(h) => http_kind(h),
-            E::AuthFailed { .. } | E::NotAuthenticated { .. } | E::AuthTimeout(_) => {
-                ErrorKind::Auth
-            }
+            E::AuthFailed { .. } | E::NotAuthenticated { .. } => ErrorKind::Auth,
             E::Rejected(_)
             | E::SessionFailed { .. }
             | E::ExportFailed { .. }
             | E::OperationFailed { .. } => ErrorKind::Rejected,
-            E::Timeout { .. } | E::OutcomeUnknown { .. } => ErrorKind::Unreachable,
+            E::Timeout { .. } => ErrorKind::TimedOut,
+            E::OutcomeUnknown { .. } => ErrorKind::Unreachable,
+            E::Io { .. } => ErrorKind::Failure,
             E::InvalidInput(_) => ErrorKind::Config,
             E::Batch(b) => batch_kind(b),
             _ => ErrorKind::Failure,

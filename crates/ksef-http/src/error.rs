@@ -107,7 +107,10 @@ impl std::fmt::Display for ApiError {
 }
 
 /// The error of an API call.
+///
+/// `#[non_exhaustive]`: later versions may add variants; keep a `_` arm when matching.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The API answered with an error status.
     #[error("{0}")]

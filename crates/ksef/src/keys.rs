@@ -35,9 +35,7 @@ impl KeyCache {
             }
         }
         let certs = fetch(client).await?;
-        let chosen = select_certificate(&certs, &usage, now)
-            .map_err(|e| Error::Crypto(e.to_string()))?
-            .clone();
+        let chosen = select_certificate(&certs, &usage, now)?.clone();
         *self.cached.write().await = Some((now, certs));
         Ok(chosen)
     }

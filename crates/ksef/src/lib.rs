@@ -27,7 +27,7 @@ mod waiting;
 pub use call::Call;
 pub use client::{AuthenticatedClient, Client, ClientBuilder};
 pub use environment::Environment;
-pub use error::{AuthFailure, Error, ExportFailure, Result};
+pub use error::{AuthFailure, CryptoError, Error, ExportFailure, Result, WaitingFor};
 pub use ksef_batch as batch;
 pub use ksef_crypto as crypto;
 pub use ksef_http as http;

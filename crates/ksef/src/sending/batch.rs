@@ -369,8 +369,9 @@ impl BatchSession {
     /// Waits until processing ends: `Ok` for status 200, [`Error::SessionFailed`] for the
     /// failure statuses (405, 415, 420, 430, 435, 440, 445, 500).
     pub async fn wait_for_completion(&self, timeout: Duration) -> Result<BatchStatus> {
-        let deadline = crate::waiting::deadline_after(timeout);
-        loop {
+        let what = crate::WaitingFor::BatchSession;
+        let pace = crate::waiting::Pace::every(POLL);
+        crate::waiting::poll(what, self.reference.as_str(), timeout, pace, || async {
             let status = self
                 .client
                 .sessions()
@@ -378,26 +379,17 @@ impl BatchSession {
                 .send()
                 .await?;
             match status.status.code {
-                100 | 150 | 170 => {
-                    if tokio::time::Instant::now() + POLL > deadline {
-                        return Err(Error::Unexpected(format!(
-                            "batch session {} still processing after {timeout:?}",
-                            self.reference
-                        )));
-                    }
-                    tokio::time::sleep(POLL).await;
-                }
-                200 => return Ok(BatchStatus { status }),
-                code => {
-                    return Err(Error::SessionFailed {
-                        reference_number: self.reference.as_str().to_owned(),
-                        code,
-                        description: status.status.description.clone(),
-                        details: status.status.details.clone().unwrap_or_default(),
-                    });
-                }
+                100 | 150 | 170 => Ok(None),
+                200 => Ok(Some(BatchStatus { status })),
+                code => Err(Error::SessionFailed {
+                    reference_number: self.reference.as_str().to_owned(),
+                    code,
+                    description: status.status.description.clone(),
+                    details: status.status.details.clone().unwrap_or_default(),
+                }),
             }
-        }
+        })
+        .await
     }
 
     fn named(&self, status: SessionInvoiceStatusResponse) -> NamedInvoiceStatus {
@@ -444,9 +436,8 @@ impl BatchSession {
         if let Some(path) = &self.state_file {
             let _ = std::fs::remove_file(path);
         }
-        self.package
-            .remove()
-            .map_err(|e| Error::InvalidInput(format!("cannot remove the spool directory: {e}")))
+        let spool = self.package.dir().to_path_buf();
+        self.package.remove().map_err(Error::io(spool))
     }
 }
 

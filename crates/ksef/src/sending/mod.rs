@@ -46,9 +46,7 @@ pub(crate) async fn session_encryption(
             ksef_crypto::public_key::KeyUsage::SymmetricKeyEncryption,
         )
         .await?;
-    let wrapped = public
-        .wrap_symmetric_key(key)
-        .map_err(|e| crate::Error::Crypto(e.to_string()))?;
+    let wrapped = public.wrap_symmetric_key(key)?;
     let mut info = ksef_model::EncryptionInfo::new(
         Base64Data::from_text(wrapped.encrypted_key_b64),
         Base64Data::from_text(wrapped.iv_b64),
@@ -84,9 +82,9 @@ pub(crate) async fn session_upo_pages(
     reference: &ksef_model::ReferenceNumber,
     timeout: std::time::Duration,
 ) -> crate::Result<Vec<UpoPage>> {
-    let deadline = crate::waiting::deadline_after(timeout);
-    let poll = std::time::Duration::from_millis(500);
-    loop {
+    let what = crate::WaitingFor::SessionUpo;
+    let pace = crate::waiting::Pace::every(std::time::Duration::from_millis(500));
+    crate::waiting::poll(what, reference.as_str(), timeout, pace, || async {
         let status = client.sessions().status(reference.clone()).send().await?;
         let pages = status
             .upo
@@ -107,24 +105,16 @@ pub(crate) async fn session_upo_pages(
                         xml,
                     });
                 }
-                return Ok(out);
+                Ok(Some(out))
             }
-            100 | 150 | 170 | 200 => {
-                if tokio::time::Instant::now() + poll > deadline {
-                    return Err(crate::Error::Unexpected(format!(
-                        "no session UPO for {reference} after {timeout:?}"
-                    )));
-                }
-                tokio::time::sleep(poll).await;
-            }
-            code => {
-                return Err(crate::Error::SessionFailed {
-                    reference_number: reference.as_str().to_owned(),
-                    code,
-                    description: status.status.description,
-                    details: status.status.details.unwrap_or_default(),
-                });
-            }
+            100 | 150 | 170 | 200 => Ok(None),
+            code => Err(crate::Error::SessionFailed {
+                reference_number: reference.as_str().to_owned(),
+                code,
+                description: status.status.description,
+                details: status.status.details.unwrap_or_default(),
+            }),
         }
-    }
+    })
+    .await
 }

@@ -319,33 +319,28 @@ impl OnlineSession {
         sent: &SentInvoice,
         timeout: Duration,
     ) -> Result<AcceptedInvoice> {
-        let deadline = crate::waiting::deadline_after(timeout);
-        loop {
+        let what = crate::WaitingFor::Invoice;
+        let pace = crate::waiting::Pace::every(POLL);
+        let reference = sent.reference_number.as_str();
+        crate::waiting::poll(what, reference, timeout, pace, || async {
             let status = self.invoice_status(&sent.reference_number).await?;
             match status.status.code {
-                100 | 150 => {
-                    if tokio::time::Instant::now() + POLL > deadline {
-                        return Err(Error::Unexpected(format!(
-                            "invoice {} still processing after {timeout:?}",
-                            sent.reference_number
-                        )));
-                    }
-                    tokio::time::sleep(POLL).await;
-                }
+                100 | 150 => Ok(None),
                 200 => {
                     let ksef_number = status.ksef_number.clone().ok_or_else(|| {
                         Error::Unexpected("status 200 without a KSeF number".into())
                     })?;
-                    return Ok(AcceptedInvoice {
+                    Ok(Some(AcceptedInvoice {
                         ksef_number,
                         reference_number: sent.reference_number.clone(),
                         was_duplicate_of_own_send: false,
                         status,
-                    });
+                    }))
                 }
-                code => return self.resolve_failure(sent, status, code).await,
+                code => self.resolve_failure(sent, status, code).await.map(Some),
             }
-        }
+        })
+        .await
     }
 
     async fn resolve_failure(
