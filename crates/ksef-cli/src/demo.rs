@@ -255,7 +255,7 @@ pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult
     let ok = outcome
         .invoices
         .iter()
-        .filter(|i| i.status.status.code == 200)
+        .filter(|i| i.status.status.code == ksef::model::status::session_invoice::ACCEPTED)
         .count();
     report.line(format!(
         "batch session:   {} — {ok}/{} invoices from {} accepted",

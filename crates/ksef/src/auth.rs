@@ -46,9 +46,6 @@ impl Default for XadesOptions {
     }
 }
 
-/// The KSeF exception code for an unknown or retired public key.
-const UNKNOWN_PUBLIC_KEY: i64 = 21470;
-
 impl Client {
     /// Logs in with a qualified signature/seal, a KSeF certificate or (on TEST) a self-signed
     /// certificate: signs the challenge as XAdES and waits for the result.
@@ -82,7 +79,7 @@ impl Client {
         context: ContextIdentifier,
     ) -> Result<AuthenticatedClient> {
         let started = match self.start_token_login(ksef_token, &context).await {
-            Err(e) if e.has_code(UNKNOWN_PUBLIC_KEY) => {
+            Err(e) if e.has_code(ksef_model::ExceptionCode::UnknownPublicKey) => {
                 tracing::info!("public key unknown to the server (21470): re-fetching keys");
                 self.keys().invalidate().await;
                 self.start_token_login(ksef_token, &context).await?
@@ -118,6 +115,7 @@ impl Client {
         let auth_token = BearerToken::new(started.authentication_token.token.clone());
         let reference = started.reference_number.clone();
         let (interval, timeout) = self.auth_timing();
+        use ksef_model::status::authentication_operation as auth;
         let what = crate::WaitingFor::Authentication;
         let pace = crate::waiting::Pace::every(interval);
         crate::waiting::poll(what, reference.as_str(), timeout, pace, || async {
@@ -130,8 +128,8 @@ impl Client {
                 .value
                 .status;
             match status.code {
-                100 => Ok(None),
-                200 => Ok(Some(())),
+                auth::IN_PROGRESS => Ok(None),
+                auth::SUCCEEDED => Ok(Some(())),
                 code => Err(Error::AuthFailed {
                     code,
                     kind: AuthFailure::from_code(code),

@@ -335,8 +335,9 @@ impl Error {
         }
     }
 
-    /// Whether the server's error list contains `code`.
-    pub fn has_code(&self, code: i64) -> bool {
+    /// Whether the server's error list contains `code`, e.g.
+    /// `err.has_code(ExceptionCode::SessionStatusForbidsOperation)`.
+    pub fn has_code(&self, code: ksef_model::ExceptionCode) -> bool {
         self.api().is_some_and(|e| e.has_code(code))
     }
 

@@ -13,6 +13,8 @@ use ksef_model::{
     TokenStatusResponse,
 };
 
+use ksef_model::status::{certificate_enrollment, permissions_operation};
+
 use crate::client::AuthenticatedClient;
 use crate::error::{Error, Result, WaitingFor};
 
@@ -115,8 +117,8 @@ impl AuthenticatedClient {
                     .await?
                     .status;
                 match status.code {
-                    100 => Ok(None),
-                    200 => Ok(Some(status)),
+                    permissions_operation::ACCEPTED => Ok(None),
+                    permissions_operation::SUCCEEDED => Ok(Some(status)),
                     _ => Err(failed(WHAT, reference, &status)),
                 }
             },
@@ -197,8 +199,8 @@ impl AuthenticatedClient {
                     .send()
                     .await?;
                 match (answer.status.code, answer.certificate_serial_number) {
-                    (200, Some(serial)) => Ok(Some(serial)),
-                    (100, _) => Ok(None),
+                    (certificate_enrollment::ISSUED, Some(serial)) => Ok(Some(serial)),
+                    (certificate_enrollment::ACCEPTED, _) => Ok(None),
                     _ => Err(failed(WHAT, reference, &answer.status)),
                 }
             },

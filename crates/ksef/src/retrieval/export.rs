@@ -120,6 +120,7 @@ impl Export {
     /// Waits until the package is ready (200); the failure statuses (210 expired, 415 key
     /// error, 420 `from` beyond the HWM, 500, 550) become [`Error::ExportFailed`].
     pub async fn wait(&self, timeout: Duration) -> Result<InvoicePackage> {
+        use ksef_model::status::invoice_export as export;
         let what = crate::WaitingFor::Export;
         let pace = crate::waiting::Pace::every(POLL);
         crate::waiting::poll(what, self.reference.as_str(), timeout, pace, || async {
@@ -130,8 +131,8 @@ impl Export {
                 .send()
                 .await?;
             match status.status.code {
-                100 => Ok(None),
-                200 => status
+                export::IN_PROGRESS => Ok(None),
+                export::READY => status
                     .package
                     .map(Some)
                     .ok_or_else(|| Error::Unexpected("export status 200 without a package".into())),

@@ -22,6 +22,7 @@ use super::state::{
 };
 use crate::client::AuthenticatedClient;
 use crate::error::{Error, Result};
+use ksef_model::status::session;
 
 /// A batch session: the prepared package, the open session and what was uploaded. `Debug`
 /// shows the upload URLs without their signatures.
@@ -344,7 +345,10 @@ impl BatchSession {
             .await;
         match closed {
             Ok(_) => {}
-            Err(e) if e.has_code(21180) || e.may_have_reached_server() => {
+            Err(e)
+                if e.has_code(ksef_model::ExceptionCode::SessionStatusForbidsOperation)
+                    || e.may_have_reached_server() =>
+            {
                 if !self.left_open().await? {
                     return Err(e);
                 }
@@ -363,7 +367,7 @@ impl BatchSession {
             .status(self.reference.clone())
             .send()
             .await?;
-        Ok(status.status.code >= 150)
+        Ok(status.status.code != session::OPEN)
     }
 
     /// Waits until processing ends: `Ok` for status 200, [`Error::SessionFailed`] for the
@@ -379,8 +383,8 @@ impl BatchSession {
                 .send()
                 .await?;
             match status.status.code {
-                100 | 150 | 170 => Ok(None),
-                200 => Ok(Some(BatchStatus { status })),
+                session::OPEN | session::PROCESSING | session::CLOSED => Ok(None),
+                session::PROCESSED => Ok(Some(BatchStatus { status })),
                 code => Err(Error::SessionFailed {
                     reference_number: self.reference.as_str().to_owned(),
                     code,

@@ -82,6 +82,7 @@ pub(crate) async fn session_upo_pages(
     reference: &ksef_model::ReferenceNumber,
     timeout: std::time::Duration,
 ) -> crate::Result<Vec<UpoPage>> {
+    use ksef_model::status::session;
     let what = crate::WaitingFor::SessionUpo;
     let pace = crate::waiting::Pace::every(std::time::Duration::from_millis(500));
     crate::waiting::poll(what, reference.as_str(), timeout, pace, || async {
@@ -92,7 +93,7 @@ pub(crate) async fn session_upo_pages(
             .map(|u| u.pages.clone())
             .unwrap_or_default();
         match status.status.code {
-            200 if !pages.is_empty() => {
+            session::PROCESSED if !pages.is_empty() => {
                 let mut out = Vec::with_capacity(pages.len());
                 for page in pages {
                     let xml = client
@@ -107,7 +108,7 @@ pub(crate) async fn session_upo_pages(
                 }
                 Ok(Some(out))
             }
-            100 | 150 | 170 | 200 => Ok(None),
+            session::OPEN | session::PROCESSING | session::CLOSED | session::PROCESSED => Ok(None),
             code => Err(crate::Error::SessionFailed {
                 reference_number: reference.as_str().to_owned(),
                 code,

@@ -20,6 +20,7 @@ use super::state::{KeyMaterial, OnlineSessionState, SentRecord};
 use super::xml::InvoiceXml;
 use crate::client::AuthenticatedClient;
 use crate::error::{Error, Result};
+use ksef_model::status::session_invoice as invoice;
 
 /// Options of one send.
 #[derive(Debug, Clone, Default)]
@@ -325,8 +326,8 @@ impl OnlineSession {
         crate::waiting::poll(what, reference, timeout, pace, || async {
             let status = self.invoice_status(&sent.reference_number).await?;
             match status.status.code {
-                100 | 150 => Ok(None),
-                200 => {
+                invoice::RECEIVED | invoice::PROCESSING => Ok(None),
+                invoice::ACCEPTED => {
                     let ksef_number = status.ksef_number.clone().ok_or_else(|| {
                         Error::Unexpected("status 200 without a KSeF number".into())
                     })?;
@@ -359,7 +360,7 @@ impl OnlineSession {
             original_ksef_number: get("originalKsefNumber"),
             original_session_reference_number: get("originalSessionReferenceNumber"),
         };
-        if code == 440
+        if code == invoice::DUPLICATE
             && let Some(check) = self
                 .client
                 .check_duplicate_status(&status, Some(&sent.invoice_hash))
@@ -448,14 +449,17 @@ impl OnlineSession {
             .await;
         match result {
             Ok(_) => {}
-            Err(e) if e.has_code(21180) || e.may_have_reached_server() => {
+            Err(e)
+                if e.has_code(ksef_model::ExceptionCode::SessionStatusForbidsOperation)
+                    || e.may_have_reached_server() =>
+            {
                 let status = self
                     .client
                     .sessions()
                     .status(self.reference.clone())
                     .send()
                     .await?;
-                if status.status.code < 150 {
+                if status.status.code == ksef_model::status::session::OPEN {
                     return Err(e);
                 }
             }
