@@ -7,7 +7,10 @@ fn exception_codes_round_trip_through_their_numbers() {
     for &code in ExceptionCode::ALL {
         assert_eq!(ExceptionCode::from(code.code()), code);
         assert_eq!(i64::from(code), code.code());
-        assert!(code.description().is_some_and(|d| !d.is_empty()), "{code:?}");
+        assert!(
+            code.description().is_some_and(|d| !d.is_empty()),
+            "{code:?}"
+        );
         assert_ne!(code, ExceptionCode::Unknown(code.code()));
     }
     assert_eq!(ExceptionCode::from(21470), ExceptionCode::UnknownPublicKey);
