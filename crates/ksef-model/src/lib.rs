@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalogue;
+pub mod limits;
 pub mod rt;
 
 mod generated;
