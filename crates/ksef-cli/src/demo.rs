@@ -70,9 +70,7 @@ fn invoice(n: usize, seller: &str, number: &str) -> Vec<u8> {
 
 /// Today in Poland.
 fn issue_date() -> time::Date {
-    let now = time::OffsetDateTime::now_utc();
-    now.to_offset(ksef::model::rt::datetime::warsaw_offset_at(now))
-        .date()
+    ksef::model::rt::datetime::warsaw_today()
 }
 
 /// Draws upload progress on stderr.

@@ -169,7 +169,7 @@ pub(crate) fn issue_date() -> time::Date {
     TEMPLATE
         .get(start..start + 10)
         .and_then(|d| ksef::model::rt::datetime::parse_date(d).ok())
-        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date())
+        .unwrap_or_else(ksef::model::rt::datetime::warsaw_today)
 }
 
 /// A fresh output directory for example `name`: `<target>/<profile>/examples-output/<name>` next
