@@ -160,3 +160,36 @@ pub fn status_text(code: i32, description: &str, details: Option<&[String]>) -> 
 
 /// The result of a command.
 pub type CliResult<T = ()> = Result<T, CliError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 14: exit codes follow the typed errors — a full disk is an I/O failure (1), not a
+    /// configuration error (3); a wait that ran out of time has its own code (8).
+    #[test]
+    fn exit_codes_follow_the_typed_errors() {
+        let full = ksef::Error::Io {
+            path: "out/state.json".into(),
+            source: std::io::Error::new(std::io::ErrorKind::StorageFull, "no space left"),
+        };
+        let e = CliError::from(full);
+        assert_eq!(e.kind, ErrorKind::Failure);
+        assert_eq!(e.kind.exit_code(), 1);
+        assert!(e.message.contains("out/state.json"), "{}", e.message);
+
+        let timeout = ksef::Error::Timeout {
+            what: ksef::WaitingFor::Invoice,
+            reference_number: "20251010-EE-1".into(),
+            waited: std::time::Duration::from_secs(60),
+        };
+        let e = CliError::from(timeout);
+        assert_eq!(e.kind.exit_code(), 8);
+        assert!(e.message.contains("20251010-EE-1"), "{}", e.message);
+
+        assert_eq!(
+            CliError::from(ksef::Error::InvalidInput("bad".into())).kind,
+            ErrorKind::Config
+        );
+    }
+}

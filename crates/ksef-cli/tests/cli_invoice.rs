@@ -137,3 +137,28 @@ fn send_and_batch_refuse_schema_invalid_fa3_before_opening_a_session() {
         );
     }
 }
+
+/// Issue 14: a file that cannot be written is an I/O failure (exit code 1), never a
+/// configuration error (3).
+#[test]
+fn an_output_that_cannot_be_written_exits_with_the_io_code() {
+    let dir = tempfile::tempdir().unwrap();
+    // A regular file where the output's directory should be.
+    let blocker = dir.path().join("plain-file");
+    std::fs::write(&blocker, b"x").unwrap();
+    let out = ksef()
+        .args(["--output", "json", "invoice", "new", "--template"])
+        .arg(sample(1))
+        .arg("--out")
+        .arg(blocker.join("out.xml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("plain-file"), "{stderr}");
+}
