@@ -39,7 +39,6 @@
 #![forbid(unsafe_code)]
 
 pub mod catalogue;
-pub mod limits;
 pub mod rt;
 
 mod generated;

@@ -73,7 +73,7 @@ async fn main() -> common::Result {
     };
     limits.set_certificate_limits(certificates).send().await?;
     // Read-modify-write: the limits in force become the request; change one value, keep the rest.
-    let mut rates = SetRateLimitsRequest::from(limits.api_rate_limits().send().await?);
+    let mut rates = SetRateLimitsRequest::new(limits.api_rate_limits().send().await?.into());
     rates.rate_limits.invoice_send = ApiRateLimitValuesOverride::new(2, 60, 600);
     limits.set_rate_limits(rates).send().await?;
     show(&session, "after the change").await?;

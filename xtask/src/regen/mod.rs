@@ -4,6 +4,7 @@
 //! generated files. [`run`] writes them, or with `--check` compares them with the files on disk.
 
 mod codes;
+mod conversions;
 mod docs;
 mod naming;
 mod ops;
@@ -95,9 +96,14 @@ pub fn generate(spec_text: &str, overrides_text: Option<&str>) -> Result<Generat
         codes::render(&spec, &overrides.codes, &mut warnings)
     );
     files.insert("codes.rs".to_owned(), codes);
+    let conversions_src = format!(
+        "{header}//! `From` conversions between schemas paired in the override file (read-modify-write).\n\n{}",
+        conversions::render(&resolver.defs, &overrides.conversions, &mut warnings)
+    );
+    files.insert("conversions.rs".to_owned(), conversions_src);
     let (title, version) = title_version(&spec);
     let mod_rs = format!(
-        "{header}//! Generated code (see the crate documentation).\n\npub mod codes;\npub mod operations;\npub mod registry;\npub mod types;\n\n/// The `info.title` of the spec the model was generated from.\npub const SPEC_TITLE: &str = {};\n/// The API version of the spec the model was generated from.\npub const SPEC_VERSION: &str = {};\n/// SHA-256 (hex) of the spec file the model was generated from.\npub const SPEC_SHA256: &str = {};\n",
+        "{header}//! Generated code (see the crate documentation).\n\npub mod codes;\nmod conversions;\npub mod operations;\npub mod registry;\npub mod types;\n\n/// The `info.title` of the spec the model was generated from.\npub const SPEC_TITLE: &str = {};\n/// The API version of the spec the model was generated from.\npub const SPEC_VERSION: &str = {};\n/// SHA-256 (hex) of the spec file the model was generated from.\npub const SPEC_SHA256: &str = {};\n",
         naming::lit(&title),
         naming::lit(&version),
         naming::lit(&sha256_hex(spec_text))
@@ -164,6 +170,9 @@ fn parse_overrides(text: Option<&str>) -> Result<Overrides, String> {
                 entry.insert(code, name.to_owned());
             }
         }
+    }
+    for e in entries("conversions") {
+        o.conversions.push((field(&e, "from")?, field(&e, "into")?));
     }
     for e in entries("secret") {
         o.secret

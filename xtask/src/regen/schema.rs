@@ -179,6 +179,8 @@ pub struct Overrides {
     pub secret: HashSet<(String, String)>,
     /// English names of the spec's exception and status codes.
     pub codes: super::codes::CodeNames,
+    /// `(from, into)` schema pairs to generate `From` conversions for.
+    pub conversions: Vec<(String, String)>,
 }
 
 /// Resolution state.

@@ -2,6 +2,7 @@
 //! Generated code (see the crate documentation).
 
 pub mod codes;
+mod conversions;
 pub mod operations;
 pub mod registry;
 pub mod types;
