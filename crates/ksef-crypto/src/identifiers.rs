@@ -1,11 +1,12 @@
 //! Polish identifiers used by KSeF, with their checksums: NIP, PESEL, internal identifiers
 //! (`InternalId`), KSeF invoice numbers and collective identifiers.
 //!
-//! Parsers never panic and say precisely what is wrong. Random generators of valid NIP, PESEL and
-//! internal identifiers, for test data only, are in [`generate`].
+//! Parsers never panic and say precisely what is wrong. Random valid NIP, PESEL and internal
+//! identifiers, for test data only: [`Nip::random`], [`Pesel::random`],
+//! [`InternalId::random_under`] (the operating system's random source), or with a `rand`
+//! generator the functions of [`generate`] (feature `test-data`).
 
 mod collective;
-#[cfg(feature = "test-data")]
 pub mod generate;
 mod ksef_number;
 
@@ -285,7 +286,6 @@ fn pesel_birth_date(d: &[u8; 11]) -> Option<time::Date> {
 }
 
 /// Encodes a date for the first six PESEL digits, or `None` outside 1800–2299.
-#[cfg(any(test, feature = "test-data"))]
 pub(crate) fn pesel_date_digits(date: time::Date) -> Option<[u8; 6]> {
     let year = date.year();
     let offset = match year {

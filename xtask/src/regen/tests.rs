@@ -207,10 +207,61 @@ fn standalone_manifest(root: &std::path::Path) -> String {
                     out.push('\n');
                 }
             }
+        } else if let Some((name, rest)) = line.split_once(" = { workspace = true") {
+            // `name = { workspace = true, features = [...], optional = true }`: the workspace's
+            // declaration with the member's features added.
+            let declared = dependency(name);
+            let spec = declared[name.len() + 3..].trim();
+            let mut inner = match spec.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(table) => table.trim().to_owned(),
+                None => format!("version = {spec}"),
+            };
+            let rest = rest
+                .trim()
+                .trim_end_matches('}')
+                .trim()
+                .trim_start_matches(',')
+                .trim();
+            let mut extra = Vec::new();
+            for part in split_top_level(rest) {
+                match part.strip_prefix("features = [") {
+                    Some(list) if inner.contains("features = [") => {
+                        let list = list.trim_end_matches(']');
+                        inner = inner.replacen("features = [", &format!("features = [{list}, "), 1);
+                    }
+                    _ => extra.push(part),
+                }
+            }
+            extra.insert(0, inner);
+            out.push_str(&format!("{name} = {{ {} }}\n", extra.join(", ")));
         } else {
             out.push_str(line);
             out.push('\n');
         }
     }
     out
+}
+
+/// Splits `a = 1, b = [x, y]` at the commas outside brackets.
+fn split_top_level(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut depth = 0;
+    let mut current = String::new();
+    for c in text.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(current.trim().to_owned());
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.trim().is_empty() {
+        parts.push(current.trim().to_owned());
+    }
+    parts
 }

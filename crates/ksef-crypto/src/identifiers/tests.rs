@@ -170,3 +170,18 @@ fn generators_produce_valid_identifiers() {
         assert!(Pesel::parse(pesel.as_str()).is_ok());
     }
 }
+
+/// Issue 14: random identifiers without `rand`, valid by their own parsers.
+#[test]
+fn random_identifiers_from_the_system_source_are_valid() {
+    for _ in 0..200 {
+        let nip = Nip::random();
+        assert_eq!(Nip::parse(nip.as_str()).unwrap(), nip);
+        let pesel = Pesel::random();
+        assert_eq!(Pesel::parse(pesel.as_str()).unwrap(), pesel);
+        let year = pesel.birth_date().year();
+        assert!((1950..=2005).contains(&year), "{pesel:?}");
+        let id = InternalId::random_under(&nip);
+        assert_eq!(id.nip_part(), nip.as_str());
+    }
+}

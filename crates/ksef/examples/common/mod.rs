@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use ksef::auth::{ContextIdentifier, XadesOptions};
 use ksef::crypto::credentials::Credentials;
-use ksef::crypto::identifiers::generate::{random_nip, random_pesel};
 use ksef::crypto::test_certs::{self, PersonIdentifier, TestKeyType};
 use ksef::model::{Nip, PersonCreateRequest, Pesel};
 use ksef::{AuthenticatedClient, Client};
@@ -88,10 +87,11 @@ impl Person {
 
 /// A random NIP and PESEL.
 pub(crate) fn random_ids() -> (String, String) {
-    let mut rng = rand::thread_rng();
     (
-        random_nip(&mut rng).as_str().to_owned(),
-        random_pesel(&mut rng).as_str().to_owned(),
+        ksef::crypto::identifiers::Nip::random().as_str().to_owned(),
+        ksef::crypto::identifiers::Pesel::random()
+            .as_str()
+            .to_owned(),
     )
 }
 
