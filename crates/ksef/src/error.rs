@@ -4,6 +4,7 @@ use std::time::Duration;
 
 /// Why an authentication ended without tokens (status codes of `GET /auth/{referenceNumber}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AuthFailure {
     /// 415: the subject has no permissions in the context.
     NoPermissions,
@@ -28,15 +29,16 @@ pub enum AuthFailure {
 impl AuthFailure {
     /// Maps a status code.
     pub fn from_code(code: i32) -> Self {
+        use ksef_model::status::authentication_operation as s;
         match code {
-            415 => Self::NoPermissions,
-            425 => Self::Revoked,
-            450 => Self::InvalidToken,
-            460 => Self::Certificate,
-            470 => Self::DeceasedPerson,
-            480 => Self::Blocked,
-            500 => Self::Unknown,
-            550 => Self::CancelledBySystem,
+            s::NO_PERMISSIONS => Self::NoPermissions,
+            s::REVOKED => Self::Revoked,
+            s::INVALID_TOKEN => Self::InvalidToken,
+            s::CERTIFICATE_ERROR => Self::Certificate,
+            s::DECEASED_PERSON => Self::DeceasedPerson,
+            s::BLOCKED => Self::Blocked,
+            s::UNKNOWN_ERROR => Self::Unknown,
+            s::CANCELLED_BY_SYSTEM => Self::CancelledBySystem,
             other => Self::Other(other),
         }
     }
@@ -44,6 +46,7 @@ impl AuthFailure {
 
 /// Why an export ended without a package (status codes of `GET /invoices/exports/{ref}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ExportFailure {
     /// 210: the package expired.
     Expired,
@@ -62,12 +65,13 @@ pub enum ExportFailure {
 impl ExportFailure {
     /// Maps a status code.
     pub fn from_code(code: i32) -> Self {
+        use ksef_model::status::invoice_export as s;
         match code {
-            210 => Self::Expired,
-            415 => Self::KeyError,
-            420 => Self::FromAfterHwm,
-            500 => Self::Unknown,
-            550 => Self::CancelledBySystem,
+            s::EXPIRED => Self::Expired,
+            s::KEY_DECRYPTION_ERROR => Self::KeyError,
+            s::FROM_AFTER_HWM => Self::FromAfterHwm,
+            s::UNKNOWN_ERROR => Self::Unknown,
+            s::CANCELLED_BY_SYSTEM => Self::CancelledBySystem,
             other => Self::Other(other),
         }
     }
