@@ -72,6 +72,39 @@ fn unsupported_constructs_warn() {
     assert!(g.files["types.rs"].contains("pub variant: Option<serde_json::Value>"));
 }
 
+/// Issue 14: exception and status codes come from the spec's tables; a code without an English
+/// name in the override file is still generated, under a numeric name, with a warning.
+#[test]
+fn code_tables_become_named_codes() {
+    let mut spec = load_spec();
+    spec["paths"]["/auth/challenge"]["post"]["responses"]["400"]["description"] = json!(
+        "| ExceptionCode | ExceptionDescription | Details |\n|---|---|---|\n| 21470 | Klucz nieznany. | - |\n| 29999 | Nowy kod. | - |"
+    );
+    let overrides = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/ksef-model/regen-overrides.json"),
+    )
+    .unwrap();
+    let g = generate(&spec.to_string(), Some(&overrides)).expect("generates");
+    let codes = &g.files["codes.rs"];
+    assert!(codes.contains("UnknownPublicKey,"), "{codes}");
+    assert!(codes.contains("Code29999,"), "{codes}");
+    assert!(
+        codes.contains("29999 => ExceptionCode::Code29999"),
+        "{codes}"
+    );
+    assert!(codes.contains("pub const DUPLICATE: i32 = 440;"), "{codes}");
+    assert!(
+        g.warnings.iter().any(|w| w.contains("29999")),
+        "{:?}",
+        g.warnings
+    );
+    assert!(
+        g.files["conversions.rs"]
+            .contains("impl From<EffectiveContextLimits> for SetSessionLimitsRequest")
+    );
+}
+
 #[test]
 fn bad_input_is_a_clear_error() {
     assert!(generate("{", None).unwrap_err().contains("not valid JSON"));
