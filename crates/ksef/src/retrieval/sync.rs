@@ -46,10 +46,10 @@ impl SyncState {
         }
     }
 
-    /// Saves the state atomically (temporary file + rename).
+    /// Saves the state atomically (temporary file + rename), owner-only.
     pub fn save(&self, path: &Path) -> Result<()> {
         let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Unexpected(e.to_string()))?;
-        crate::fsutil::write_atomic(path, &json, crate::fsutil::Access::Shared)
+        crate::fsutil::write_atomic(path, &json, crate::fsutil::Access::OwnerOnly)
             .map_err(Error::io(path))
     }
 }
