@@ -69,9 +69,7 @@ fn invoice(n: usize, seller: &str, number: &str) -> Vec<u8> {
 
 /// Today in Poland.
 fn issue_date() -> time::Date {
-    let now = time::OffsetDateTime::now_utc();
-    now.to_offset(ksef::model::rt::datetime::warsaw_offset_at(now))
-        .date()
+    ksef::model::rt::datetime::warsaw_today()
 }
 
 /// Draws upload progress on stderr.
@@ -250,7 +248,7 @@ pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult
     let ok = outcome
         .invoices
         .iter()
-        .filter(|i| i.status.status.code == 200)
+        .filter(|i| i.status.status.code == ksef::model::status::session_invoice::ACCEPTED)
         .count();
     report.line(format!(
         "batch session:   {} — {ok}/{} invoices from {} accepted",

@@ -5,7 +5,8 @@ use std::fmt;
 /// What went wrong, as far as a calling script cares: each kind has its own exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// Anything unexpected: I/O, an undecodable answer, an internal problem (exit code 1).
+    /// Anything unexpected: a file-system failure (a full disk, a missing permission), an
+    /// undecodable answer, an internal problem (exit code 1).
     Failure,
     /// Bad flags or arguments (exit code 2, as clap's own usage errors).
     Usage,
@@ -22,6 +23,9 @@ pub enum ErrorKind {
     /// A signed document (UPO) whose signature does not verify: changed after signing
     /// (exit code 8).
     BadSignature,
+    /// A wait ran out of time while KSeF was still processing (exit code 9): the operation may
+    /// still finish; follow it up by its reference number instead of repeating it.
+    TimedOut,
 }
 
 impl ErrorKind {
@@ -36,6 +40,7 @@ impl ErrorKind {
             ErrorKind::Unreachable => 6,
             ErrorKind::RateLimited => 7,
             ErrorKind::BadSignature => 8,
+            ErrorKind::TimedOut => 9,
         }
     }
 }
@@ -44,14 +49,15 @@ impl ErrorKind {
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  unexpected failure (I/O, undecodable answer)
+  1  unexpected failure (file system, e.g. a full disk; undecodable answer)
   2  usage error (bad flags or arguments)
   3  configuration error (missing credentials, profile or input files)
   4  authentication refused or permissions missing
   5  KSeF refused the request or rejected an invoice
   6  KSeF unreachable or failing (connection, timeout, server errors)
   7  rate limited beyond the retry budget
-  8  a UPO's signature does not verify (changed after signing)";
+  8  a UPO's signature does not verify (changed after signing)
+  9  still in progress in KSeF when the wait ended (follow it up, do not repeat it)";
 
 /// A failed command.
 #[derive(Debug)]
@@ -109,7 +115,7 @@ fn http_kind(error: &ksef::http::Error) -> ErrorKind {
         H::Api(api) if api.status == 401 || api.status == 403 => ErrorKind::Auth,
         H::Api(api) if api.status >= 500 => ErrorKind::Unreachable,
         H::Api(_) => ErrorKind::Rejected,
-        H::Decode { .. } | H::InvalidRequest { .. } => ErrorKind::Failure,
+        _ => ErrorKind::Failure,
     }
 }
 
@@ -127,14 +133,14 @@ impl From<ksef::Error> for CliError {
         use ksef::Error as E;
         let kind = match &error {
             E::Http(h) => http_kind(h),
-            E::AuthFailed { .. } | E::NotAuthenticated { .. } | E::AuthTimeout(_) => {
-                ErrorKind::Auth
-            }
+            E::AuthFailed { .. } | E::NotAuthenticated { .. } => ErrorKind::Auth,
             E::Rejected(_)
             | E::SessionFailed { .. }
             | E::ExportFailed { .. }
             | E::OperationFailed { .. } => ErrorKind::Rejected,
-            E::Timeout { .. } | E::OutcomeUnknown { .. } => ErrorKind::Unreachable,
+            E::Timeout { .. } => ErrorKind::TimedOut,
+            E::OutcomeUnknown { .. } => ErrorKind::Unreachable,
+            E::Io { .. } => ErrorKind::Failure,
             E::InvalidInput(_) => ErrorKind::Config,
             E::Batch(b) => batch_kind(b),
             _ => ErrorKind::Failure,
@@ -159,3 +165,36 @@ pub fn status_text(code: i32, description: &str, details: Option<&[String]>) -> 
 
 /// The result of a command.
 pub type CliResult<T = ()> = Result<T, CliError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 14: exit codes follow the typed errors — a full disk is an I/O failure (1), not a
+    /// configuration error (3); a wait that ran out of time has its own code (8).
+    #[test]
+    fn exit_codes_follow_the_typed_errors() {
+        let full = ksef::Error::Io {
+            path: "out/state.json".into(),
+            source: std::io::Error::new(std::io::ErrorKind::StorageFull, "no space left"),
+        };
+        let e = CliError::from(full);
+        assert_eq!(e.kind, ErrorKind::Failure);
+        assert_eq!(e.kind.exit_code(), 1);
+        assert!(e.message.contains("out/state.json"), "{}", e.message);
+
+        let timeout = ksef::Error::Timeout {
+            what: ksef::WaitingFor::Invoice,
+            reference_number: "20251010-EE-1".into(),
+            waited: std::time::Duration::from_secs(60),
+        };
+        let e = CliError::from(timeout);
+        assert_eq!(e.kind.exit_code(), 9);
+        assert!(e.message.contains("20251010-EE-1"), "{}", e.message);
+
+        assert_eq!(
+            CliError::from(ksef::Error::InvalidInput("bad".into())).kind,
+            ErrorKind::Config
+        );
+    }
+}

@@ -1,8 +1,9 @@
 //! Files: atomic writes (never a half-written file under the final name) and input lists
 //! (paths, directories, glob patterns).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use ksef::fsutil::Access;
 
 use crate::error::{CliError, CliResult};
 
@@ -10,40 +11,18 @@ use crate::error::{CliError, CliResult};
 /// final name only ever holds complete content. Creates missing directories. The file is
 /// readable by others (0644 on Unix), like any output file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> CliResult {
-    write_with_mode(path, bytes, 0o644)
+    write_with(path, bytes, Access::Shared)
 }
 
 /// Writes a secret (a private key, a KSeF token) like [`write_atomic`], but readable by the
 /// owner only (mode 0600 on Unix, set before any byte is written).
 pub fn write_secret(path: &Path, bytes: &[u8]) -> CliResult {
-    write_with_mode(path, bytes, 0o600)
+    write_with(path, bytes, Access::OwnerOnly)
 }
 
-fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> CliResult {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CliError::failure(format!("cannot create {}: {e}", dir.display())))?;
-    let fail =
-        |e: std::io::Error| CliError::failure(format!("cannot write {}: {e}", path.display()));
-    // The temporary file starts as 0600; the mode is set before any byte is written.
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(fail)?;
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    // The rename is durable only once the directory is synced.
-    ksef::fsutil::sync_dir(&dir).map_err(fail)
+fn write_with(path: &Path, bytes: &[u8], access: Access) -> CliResult {
+    ksef::fsutil::write_atomic(path, bytes, access)
+        .map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))
 }
 
 fn has_glob(text: &str) -> bool {

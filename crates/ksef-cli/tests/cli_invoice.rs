@@ -256,3 +256,28 @@ fn render_offline_signs_kod2_with_the_given_certificate() {
         .unwrap();
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
 }
+
+/// Issue 14: a file that cannot be written is an I/O failure (exit code 1), never a
+/// configuration error (3).
+#[test]
+fn an_output_that_cannot_be_written_exits_with_the_io_code() {
+    let dir = tempfile::tempdir().unwrap();
+    // A regular file where the output's directory should be.
+    let blocker = dir.path().join("plain-file");
+    std::fs::write(&blocker, b"x").unwrap();
+    let out = ksef()
+        .args(["--output", "json", "invoice", "new", "--template"])
+        .arg(sample(1))
+        .arg("--out")
+        .arg(blocker.join("out.xml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("plain-file"), "{stderr}");
+}

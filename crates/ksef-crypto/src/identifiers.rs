@@ -1,8 +1,10 @@
 //! Polish identifiers used by KSeF, with their checksums: NIP, PESEL, internal identifiers
 //! (`InternalId`), KSeF invoice numbers and collective identifiers.
 //!
-//! Parsers never panic and say precisely what is wrong. Random generators of valid NIP, PESEL and
-//! internal identifiers, for test data only, are in [`generate`].
+//! Parsers never panic and say precisely what is wrong. Random valid NIP, PESEL and internal
+//! identifiers, for test data only: [`Nip::random`], [`Pesel::random`],
+//! [`InternalId::random_under`] (the operating system's random source), or with a `rand`
+//! generator the functions of [`generate`] (feature `test-data`).
 //!
 //! Every check is the same with and without the `dates` feature, including the date parts
 //! (a PESEL birth date and a KSeF number's `YYYYMMDD` must be days of the Gregorian calendar).
@@ -10,7 +12,6 @@
 //! the constructors that take `time` values.
 
 mod collective;
-#[cfg(feature = "test-data")]
 pub mod generate;
 mod ksef_number;
 
@@ -321,7 +322,6 @@ pub(crate) fn calendar_date(year: i32, month: u8, day: u8) -> Option<time::Date>
 }
 
 /// Encodes a date for the first six PESEL digits, or `None` outside 1800–2299.
-#[cfg(any(test, feature = "test-data"))]
 pub(crate) fn pesel_date_digits(year: i32, month: u8, day: u8) -> Option<[u8; 6]> {
     let offset = match year {
         1800..=1899 => 80,

@@ -25,37 +25,10 @@ pub(crate) fn load(dir: &Path) -> Result<Store, String> {
     }
 }
 
-/// Writes `bytes` to `path` atomically: a uniquely named temporary file in the same directory
-/// (owner-only permissions, `0600` on Unix), flushed to disk, renamed over `path`, and the
-/// directory flushed so the rename itself survives a crash.
+/// Writes `bytes` to `path` atomically and owner-only (the shared
+/// [`ksef_model::rt::fs::write_atomic`]): the state holds keys and tokens of the emulated users.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".state-")
-        .suffix(".tmp")
-        .tempfile_in(&parent)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    sync_dir(&parent)
-}
-
-/// Flushes a directory's entries (after a rename into it). Not possible on Windows.
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        std::fs::File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
-    }
+    ksef_model::rt::fs::write_atomic(path, bytes, ksef_model::rt::fs::Access::OwnerOnly)
 }
 
 /// Saves the whole store now (no-op without a data directory). Saves never overlap: the

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use ksef_model::ExceptionCode;
 use serde_json::Value;
 
 use crate::transport::TransportError;
@@ -16,6 +17,13 @@ pub struct ExceptionDetail {
     pub description: String,
     /// Extra details.
     pub details: Vec<String>,
+}
+
+impl ExceptionDetail {
+    /// The code by name ([`ExceptionCode::Unknown`] for a code the spec does not list).
+    pub fn exception_code(&self) -> ExceptionCode {
+        ExceptionCode::from_code(self.code)
+    }
 }
 
 /// Problem details (`application/problem+json`) fields beyond the error list.
@@ -63,14 +71,14 @@ impl ApiError {
         matches!(self.status, 429 | 502 | 503 | 504) || (self.html && self.status >= 500)
     }
 
-    /// Whether the error list contains `code`.
-    pub fn has_code(&self, code: i64) -> bool {
-        self.details.iter().any(|d| d.code == code)
+    /// Whether the error list contains `code` (e.g. [`ExceptionCode::UnknownPublicKey`]).
+    pub fn has_code(&self, code: ExceptionCode) -> bool {
+        self.details.iter().any(|d| d.code == code.code())
     }
 
     /// The first exception code, if any.
-    pub fn code(&self) -> Option<i64> {
-        self.details.first().map(|d| d.code)
+    pub fn code(&self) -> Option<ExceptionCode> {
+        self.details.first().map(ExceptionDetail::exception_code)
     }
 }
 
@@ -107,7 +115,10 @@ impl std::fmt::Display for ApiError {
 }
 
 /// The error of an API call.
+///
+/// `#[non_exhaustive]`: later versions may add variants; keep a `_` arm when matching.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The API answered with an error status.
     #[error("{0}")]
@@ -189,7 +200,7 @@ impl Error {
     }
 
     /// Whether the server's error list contains `code`.
-    pub fn has_code(&self, code: i64) -> bool {
+    pub fn has_code(&self, code: ExceptionCode) -> bool {
         self.api().is_some_and(|e| e.has_code(code))
     }
 }

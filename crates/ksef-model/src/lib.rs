@@ -43,6 +43,8 @@ pub mod rt;
 
 mod generated;
 
+pub use generated::codes;
+pub use generated::codes::{ExceptionCode, status};
 pub use generated::operations;
 pub use generated::registry;
 pub use generated::types;

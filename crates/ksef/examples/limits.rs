@@ -11,7 +11,7 @@ mod common;
 
 use ksef::AuthenticatedClient;
 use ksef::model::{
-    ApiRateLimitValuesOverride, ApiRateLimitsOverride, BatchSessionContextLimitsOverride,
+    ApiRateLimitValuesOverride, BatchSessionContextLimitsOverride,
     CertificateSubjectLimitsOverride, CollectiveIdentifierContextLimitsOverride,
     OnlineSessionContextLimitsOverride, SetRateLimitsRequest, SetSessionLimitsRequest,
     SetSubjectLimitsRequest,
@@ -72,25 +72,10 @@ async fn main() -> common::Result {
         ..SetSubjectLimitsRequest::default()
     };
     limits.set_certificate_limits(certificates).send().await?;
-    let slow = || ApiRateLimitValuesOverride::new(2, 60, 600);
-    limits
-        .set_rate_limits(SetRateLimitsRequest::new(ApiRateLimitsOverride::new(
-            slow(),
-            slow(),
-            slow(),
-            slow(),
-            slow(),
-            slow(),
-            slow(),
-            slow(),
-            slow(),
-            slow(),
-            slow(),
-            slow(),
-            slow(),
-        )))
-        .send()
-        .await?;
+    // Read-modify-write: the limits in force become the request; change one value, keep the rest.
+    let mut rates = SetRateLimitsRequest::new(limits.api_rate_limits().send().await?.into());
+    rates.rate_limits.invoice_send = ApiRateLimitValuesOverride::new(2, 60, 600);
+    limits.set_rate_limits(rates).send().await?;
     show(&session, "after the change").await?;
 
     // And back to the defaults.

@@ -64,8 +64,7 @@ impl Client {
         );
         request.version = options.schema;
         request.allowed_ips = options.allowed_ips.clone();
-        let signed = xades::sign_auth_request(&request, credentials, &SignOptions::default())
-            .map_err(|e| Error::Crypto(e.to_string()))?;
+        let signed = xades::sign_auth_request(&request, credentials, &SignOptions::default())?;
         let mut init = PostAuthXadesSignature::new(signed);
         init.verify_certificate_chain = options.verify_certificate_chain;
         let started = self.call(init).send().await?;
@@ -93,9 +92,7 @@ impl Client {
     ) -> Result<AuthenticationInitResponse> {
         let challenge = self.call(PostAuthChallenge::new()).send().await?;
         let key = self.public_key(KeyUsage::KsefTokenEncryption).await?;
-        let encrypted = key
-            .encrypt_ksef_token(ksef_token, challenge.timestamp_ms)
-            .map_err(|e| Error::Crypto(e.to_string()))?;
+        let encrypted = key.encrypt_ksef_token(ksef_token, challenge.timestamp_ms)?;
         let (kind, value) = context_parts(context);
         let mut body = InitTokenAuthenticationRequest::new(
             Challenge::new_unchecked(challenge.challenge.as_str()),
@@ -114,8 +111,10 @@ impl Client {
         let auth_token = BearerToken::new(started.authentication_token.token.clone());
         let reference = started.reference_number.clone();
         let (interval, timeout) = self.auth_timing();
-        let deadline = crate::waiting::deadline_after(timeout);
-        loop {
+        use ksef_model::status::authentication_operation as auth;
+        let what = crate::WaitingFor::Authentication;
+        let pace = crate::waiting::Pace::every(interval);
+        crate::waiting::poll(what, reference.as_str(), timeout, pace, || async {
             let status = self
                 .execute_with_token(
                     &GetAuthByReferenceNumber::new(reference.clone()),
@@ -125,23 +124,17 @@ impl Client {
                 .value
                 .status;
             match status.code {
-                100 => {
-                    if tokio::time::Instant::now() + interval > deadline {
-                        return Err(Error::AuthTimeout(timeout));
-                    }
-                    tokio::time::sleep(interval).await;
-                }
-                200 => break,
-                code => {
-                    return Err(Error::AuthFailed {
-                        code,
-                        kind: AuthFailure::from_code(code),
-                        description: status.description,
-                        details: status.details.unwrap_or_default(),
-                    });
-                }
+                auth::IN_PROGRESS => Ok(None),
+                auth::SUCCEEDED => Ok(Some(())),
+                code => Err(Error::AuthFailed {
+                    code,
+                    kind: AuthFailure::from_code(code),
+                    description: status.description,
+                    details: status.details.unwrap_or_default(),
+                }),
             }
-        }
+        })
+        .await?;
         let tokens = self
             .execute_with_token(&PostAuthTokenRedeem::new(), &auth_token)
             .await?

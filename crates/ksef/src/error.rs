@@ -4,6 +4,7 @@ use std::time::Duration;
 
 /// Why an authentication ended without tokens (status codes of `GET /auth/{referenceNumber}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AuthFailure {
     /// 415: the subject has no permissions in the context.
     NoPermissions,
@@ -28,15 +29,16 @@ pub enum AuthFailure {
 impl AuthFailure {
     /// Maps a status code.
     pub fn from_code(code: i32) -> Self {
+        use ksef_model::status::authentication_operation as s;
         match code {
-            415 => Self::NoPermissions,
-            425 => Self::Revoked,
-            450 => Self::InvalidToken,
-            460 => Self::Certificate,
-            470 => Self::DeceasedPerson,
-            480 => Self::Blocked,
-            500 => Self::Unknown,
-            550 => Self::CancelledBySystem,
+            s::NO_PERMISSIONS => Self::NoPermissions,
+            s::REVOKED => Self::Revoked,
+            s::INVALID_TOKEN => Self::InvalidToken,
+            s::CERTIFICATE_ERROR => Self::Certificate,
+            s::DECEASED_PERSON => Self::DeceasedPerson,
+            s::BLOCKED => Self::Blocked,
+            s::UNKNOWN_ERROR => Self::Unknown,
+            s::CANCELLED_BY_SYSTEM => Self::CancelledBySystem,
             other => Self::Other(other),
         }
     }
@@ -44,6 +46,7 @@ impl AuthFailure {
 
 /// Why an export ended without a package (status codes of `GET /invoices/exports/{ref}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ExportFailure {
     /// 210: the package expired.
     Expired,
@@ -62,19 +65,74 @@ pub enum ExportFailure {
 impl ExportFailure {
     /// Maps a status code.
     pub fn from_code(code: i32) -> Self {
+        use ksef_model::status::invoice_export as s;
         match code {
-            210 => Self::Expired,
-            415 => Self::KeyError,
-            420 => Self::FromAfterHwm,
-            500 => Self::Unknown,
-            550 => Self::CancelledBySystem,
+            s::EXPIRED => Self::Expired,
+            s::KEY_DECRYPTION_ERROR => Self::KeyError,
+            s::FROM_AFTER_HWM => Self::FromAfterHwm,
+            s::UNKNOWN_ERROR => Self::Unknown,
+            s::CANCELLED_BY_SYSTEM => Self::CancelledBySystem,
             other => Self::Other(other),
         }
     }
 }
 
-/// The error of a facade call.
+/// What a wait that ran out of time was waiting for (see [`Error::Timeout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WaitingFor {
+    /// An authentication operation to end (status stayed 100).
+    Authentication,
+    /// An invoice of a session to get its final status.
+    Invoice,
+    /// A batch session's processing to end.
+    BatchSession,
+    /// A closed session's collective UPO.
+    SessionUpo,
+    /// An export package to be ready.
+    Export,
+    /// A permission grant or revocation to be carried out.
+    PermissionOperation,
+    /// A KSeF token to reach the awaited status.
+    Token,
+    /// KSeF to issue the certificate of an enrollment.
+    CertificateEnrollment,
+}
+
+impl std::fmt::Display for WaitingFor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Authentication => "authentication",
+            Self::Invoice => "invoice",
+            Self::BatchSession => "batch session",
+            Self::SessionUpo => "session UPO",
+            Self::Export => "export",
+            Self::PermissionOperation => "permission operation",
+            Self::Token => "token",
+            Self::CertificateEnrollment => "certificate enrollment",
+        })
+    }
+}
+
+/// A cryptographic step that failed, with the `ksef-crypto` error as its source.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CryptoError {
+    /// Choosing or using a Ministry of Finance public key (RSA-OAEP wrapping of the session key
+    /// or of a KSeF token).
+    #[error(transparent)]
+    PublicKey(#[from] ksef_crypto::public_key::PublicKeyError),
+    /// Signing an authentication request (XAdES).
+    #[error(transparent)]
+    Xades(#[from] ksef_crypto::xades::XadesError),
+}
+
+/// The error of a facade call.
+///
+/// `#[non_exhaustive]`: later versions may add variants; match the ones you handle and keep a
+/// `_` arm.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// An API call failed (status, exception codes, problem details, trace id are inside).
     #[error(transparent)]
@@ -91,9 +149,6 @@ pub enum Error {
         /// The server's details.
         details: Vec<String>,
     },
-    /// The authentication did not finish in time (status stayed 100).
-    #[error("authentication still in progress after {0:?}")]
-    AuthTimeout(Duration),
     /// The operation needs an access token and the client is not logged in.
     #[error("{operation} needs an access token: log in first")]
     NotAuthenticated {
@@ -102,7 +157,17 @@ pub enum Error {
     },
     /// A cryptographic step failed.
     #[error("cryptography: {0}")]
-    Crypto(String),
+    Crypto(#[from] CryptoError),
+    /// A file-system operation failed (reading an input, writing a state file, an export or a
+    /// synchronised invoice; a full disk is this, never [`Error::InvalidInput`]).
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// The input given to the SDK is not valid.
     #[error("invalid input: {0}")]
     InvalidInput(String),
@@ -175,16 +240,17 @@ pub enum Error {
         /// Details.
         details: Vec<String>,
     },
-    /// An asynchronous operation did not finish within the time allowed; it may still finish
-    /// later — follow it by its reference number.
-    #[error("{operation} {reference_number} still in progress after {after:?}")]
+    /// A wait for an asynchronous operation (an authentication, an invoice's or a session's
+    /// processing, an export, a permission operation, a token, a certificate enrollment) ran
+    /// out of time. The operation may still finish later — follow it by its reference number.
+    #[error("{what} {reference_number} still in progress after {waited:?}")]
     Timeout {
-        /// What kind of operation.
-        operation: &'static str,
-        /// Its reference number.
+        /// What was waited for.
+        what: WaitingFor,
+        /// The reference number of the operation.
         reference_number: String,
         /// How long was waited.
-        after: Duration,
+        waited: Duration,
     },
     /// A directory is in use by another process (e.g. two syncs into the same directory).
     #[error("{} is locked by another process: {what} is already running there", .path.display())]
@@ -232,14 +298,35 @@ fn details_suffix(details: &[String]) -> String {
     }
 }
 
+impl From<ksef_crypto::public_key::PublicKeyError> for Error {
+    fn from(e: ksef_crypto::public_key::PublicKeyError) -> Self {
+        Error::Crypto(e.into())
+    }
+}
+
+impl From<ksef_crypto::xades::XadesError> for Error {
+    fn from(e: ksef_crypto::xades::XadesError) -> Self {
+        Error::Crypto(e.into())
+    }
+}
+
 impl Error {
+    /// An [`Error::Io`] for `path`.
+    pub(crate) fn io(path: impl Into<std::path::PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+
     /// Whether trying again later makes sense.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Http(e) => e.is_retryable(),
             Error::AuthFailed { kind, .. } => matches!(kind, AuthFailure::CancelledBySystem),
             Error::ExportFailed { kind, .. } => matches!(kind, ExportFailure::CancelledBySystem),
-            Error::AuthTimeout(_) => true,
+            Error::Timeout {
+                what: WaitingFor::Authentication,
+                ..
+            } => true,
             _ => false,
         }
     }
@@ -252,8 +339,9 @@ impl Error {
         }
     }
 
-    /// Whether the server's error list contains `code`.
-    pub fn has_code(&self, code: i64) -> bool {
+    /// Whether the server's error list contains `code`, e.g.
+    /// `err.has_code(ExceptionCode::SessionStatusForbidsOperation)`.
+    pub fn has_code(&self, code: ksef_model::ExceptionCode) -> bool {
         self.api().is_some_and(|e| e.has_code(code))
     }
 

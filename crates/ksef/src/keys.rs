@@ -41,9 +41,7 @@ impl KeyCache {
             }
         }
         let certs = fetch(client).await?;
-        let chosen = select_certificate(&certs, &usage, now)
-            .map_err(|e| Error::Crypto(e.to_string()))?
-            .clone();
+        let chosen = select_certificate(&certs, &usage, now)?.clone();
         *self.cached.write().await = Some((now, certs));
         Ok(chosen)
     }
@@ -53,9 +51,6 @@ impl KeyCache {
         *self.cached.write().await = None;
     }
 }
-
-/// The KSeF exception code for an unknown or retired public key.
-const UNKNOWN_PUBLIC_KEY: i64 = 21470;
 
 impl Client {
     /// The Ministry of Finance public key to use for `usage` now: fetched once, re-fetched after
@@ -68,9 +63,7 @@ impl Client {
     /// `SymmetricKeyEncryption` public key (RSA-OAEP SHA-256), with the key's id.
     pub async fn session_encryption(&self, key: &SymmetricKey) -> Result<EncryptionInfo> {
         let public = self.public_key(KeyUsage::SymmetricKeyEncryption).await?;
-        let wrapped = public
-            .wrap_symmetric_key(key)
-            .map_err(|e| Error::Crypto(e.to_string()))?;
+        let wrapped = public.wrap_symmetric_key(key)?;
         let mut info = EncryptionInfo::new(
             Base64Data::from_text(wrapped.encrypted_key_b64),
             Base64Data::from_text(wrapped.iv_b64),
@@ -90,7 +83,7 @@ impl Client {
         Fut: Future<Output = Result<T>>,
     {
         match attempt().await {
-            Err(e) if e.has_code(UNKNOWN_PUBLIC_KEY) => {
+            Err(e) if e.has_code(ksef_model::ExceptionCode::UnknownPublicKey) => {
                 tracing::info!("public key unknown to the server (21470): re-fetching keys");
                 self.keys().invalidate().await;
                 attempt().await

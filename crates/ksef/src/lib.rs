@@ -55,7 +55,7 @@ mod waiting;
 pub use call::Call;
 pub use client::{AuthenticatedClient, Client, ClientBuilder};
 pub use environment::Environment;
-pub use error::{AuthFailure, Error, ExportFailure, Result};
+pub use error::{AuthFailure, CryptoError, Error, ExportFailure, Result, WaitingFor};
 pub use executor::TimedToken;
 pub use ksef_batch as batch;
 pub use ksef_crypto as crypto;

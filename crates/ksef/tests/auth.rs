@@ -205,7 +205,15 @@ async fn authentication_that_never_finishes_times_out() {
         .login_token(TOKEN, ContextIdentifier::Nip(NIP.into()))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::AuthTimeout(_)), "{err:?}");
+    assert!(
+        matches!(
+            &err,
+            Error::Timeout { what: ksef::WaitingFor::Authentication, reference_number, .. }
+                if !reference_number.is_empty()
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 //! The generator is pure: [`generate`] maps the spec text (and the override file) to the set of
 //! generated files. [`run`] writes them, or with `--check` compares them with the files on disk.
 
+mod codes;
+mod conversions;
 mod docs;
 mod naming;
 mod ops;
@@ -89,9 +91,19 @@ pub fn generate(spec_text: &str, overrides_text: Option<&str>) -> Result<Generat
         render_ops::render_registry(&schema_names, &operations)
     );
     files.insert("registry.rs".to_owned(), registry);
+    let codes = format!(
+        "{header}//! The spec's exception codes and status codes, by name (descriptions are the spec's, in Polish).\n{allow}\n{}",
+        codes::render(&spec, &overrides.codes, &mut warnings)
+    );
+    files.insert("codes.rs".to_owned(), codes);
+    let conversions_src = format!(
+        "{header}//! `From` conversions between schemas paired in the override file (read-modify-write).\n\n{}",
+        conversions::render(&resolver.defs, &overrides.conversions, &mut warnings)
+    );
+    files.insert("conversions.rs".to_owned(), conversions_src);
     let (title, version) = title_version(&spec);
     let mod_rs = format!(
-        "{header}//! Generated code (see the crate documentation).\n\npub mod operations;\npub mod registry;\npub mod types;\n\n/// The `info.title` of the spec the model was generated from.\npub const SPEC_TITLE: &str = {};\n/// The API version of the spec the model was generated from.\npub const SPEC_VERSION: &str = {};\n/// SHA-256 (hex) of the spec file the model was generated from.\npub const SPEC_SHA256: &str = {};\n",
+        "{header}//! Generated code (see the crate documentation).\n\npub mod codes;\nmod conversions;\npub mod operations;\npub mod registry;\npub mod types;\n\n/// The `info.title` of the spec the model was generated from.\npub const SPEC_TITLE: &str = {};\n/// The API version of the spec the model was generated from.\npub const SPEC_VERSION: &str = {};\n/// SHA-256 (hex) of the spec file the model was generated from.\npub const SPEC_SHA256: &str = {};\n",
         naming::lit(&title),
         naming::lit(&version),
         naming::lit(&sha256_hex(spec_text))
@@ -130,6 +142,37 @@ fn parse_overrides(text: Option<&str>) -> Result<Overrides, String> {
             (field(&e, "schema")?, field(&e, "property")?),
             field(&e, "reason")?,
         );
+    }
+    if let Some(map) = v.get("exceptionCodes").and_then(Value::as_object) {
+        for (code, name) in map {
+            let code = code
+                .parse::<i64>()
+                .map_err(|_| format!("exceptionCodes: {code:?} is not a number"))?;
+            let name = name.as_str().ok_or(format!(
+                "exceptionCodes: the name of {code} is not a string"
+            ))?;
+            o.codes.exceptions.insert(code, name.to_owned());
+        }
+    }
+    if let Some(map) = v.get("statusCodes").and_then(Value::as_object) {
+        for (schema, codes) in map {
+            let codes = codes
+                .as_object()
+                .ok_or(format!("statusCodes.{schema} is not an object"))?;
+            let entry = o.codes.statuses.entry(schema.clone()).or_default();
+            for (code, name) in codes {
+                let code = code
+                    .parse::<i32>()
+                    .map_err(|_| format!("statusCodes.{schema}: {code:?} is not a number"))?;
+                let name = name
+                    .as_str()
+                    .ok_or(format!("statusCodes.{schema}.{code} is not a string"))?;
+                entry.insert(code, name.to_owned());
+            }
+        }
+    }
+    for e in entries("conversions") {
+        o.conversions.push((field(&e, "from")?, field(&e, "into")?));
     }
     for e in entries("secret") {
         o.secret

@@ -177,6 +177,10 @@ pub struct Overrides {
     pub lenient_required: BTreeMap<(String, String), String>,
     /// `(schema, property)` of secret values to keep out of `Debug`, besides properties named `token`.
     pub secret: HashSet<(String, String)>,
+    /// English names of the spec's exception and status codes.
+    pub codes: super::codes::CodeNames,
+    /// `(from, into)` schema pairs to generate `From` conversions for.
+    pub conversions: Vec<(String, String)>,
 }
 
 /// Resolution state.

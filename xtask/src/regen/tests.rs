@@ -72,6 +72,39 @@ fn unsupported_constructs_warn() {
     assert!(g.files["types.rs"].contains("pub variant: Option<serde_json::Value>"));
 }
 
+/// Issue 14: exception and status codes come from the spec's tables; a code without an English
+/// name in the override file is still generated, under a numeric name, with a warning.
+#[test]
+fn code_tables_become_named_codes() {
+    let mut spec = load_spec();
+    spec["paths"]["/auth/challenge"]["post"]["responses"]["400"]["description"] = json!(
+        "| ExceptionCode | ExceptionDescription | Details |\n|---|---|---|\n| 21470 | Klucz nieznany. | - |\n| 29999 | Nowy kod. | - |"
+    );
+    let overrides = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/ksef-model/regen-overrides.json"),
+    )
+    .unwrap();
+    let g = generate(&spec.to_string(), Some(&overrides)).expect("generates");
+    let codes = &g.files["codes.rs"];
+    assert!(codes.contains("UnknownPublicKey,"), "{codes}");
+    assert!(codes.contains("Code29999,"), "{codes}");
+    assert!(
+        codes.contains("29999 => ExceptionCode::Code29999"),
+        "{codes}"
+    );
+    assert!(codes.contains("pub const DUPLICATE: i32 = 440;"), "{codes}");
+    assert!(
+        g.warnings.iter().any(|w| w.contains("29999")),
+        "{:?}",
+        g.warnings
+    );
+    assert!(
+        g.files["conversions.rs"]
+            .contains("impl From<EffectiveContextLimits> for SetSessionLimitsRequest")
+    );
+}
+
 #[test]
 fn bad_input_is_a_clear_error() {
     assert!(generate("{", None).unwrap_err().contains("not valid JSON"));
@@ -207,10 +240,61 @@ fn standalone_manifest(root: &std::path::Path) -> String {
                     out.push('\n');
                 }
             }
+        } else if let Some((name, rest)) = line.split_once(" = { workspace = true") {
+            // `name = { workspace = true, features = [...], optional = true }`: the workspace's
+            // declaration with the member's features added.
+            let declared = dependency(name);
+            let spec = declared[name.len() + 3..].trim();
+            let mut inner = match spec.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(table) => table.trim().to_owned(),
+                None => format!("version = {spec}"),
+            };
+            let rest = rest
+                .trim()
+                .trim_end_matches('}')
+                .trim()
+                .trim_start_matches(',')
+                .trim();
+            let mut extra = Vec::new();
+            for part in split_top_level(rest) {
+                match part.strip_prefix("features = [") {
+                    Some(list) if inner.contains("features = [") => {
+                        let list = list.trim_end_matches(']');
+                        inner = inner.replacen("features = [", &format!("features = [{list}, "), 1);
+                    }
+                    _ => extra.push(part),
+                }
+            }
+            extra.insert(0, inner);
+            out.push_str(&format!("{name} = {{ {} }}\n", extra.join(", ")));
         } else {
             out.push_str(line);
             out.push('\n');
         }
     }
     out
+}
+
+/// Splits `a = 1, b = [x, y]` at the commas outside brackets.
+fn split_top_level(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut depth = 0;
+    let mut current = String::new();
+    for c in text.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(current.trim().to_owned());
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.trim().is_empty() {
+        parts.push(current.trim().to_owned());
+    }
+    parts
 }

@@ -19,6 +19,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ksef::batch::upload::UploadOptions;
 use ksef::batch::{Compression, InvoiceSource, PackageBuilder, Progress};
 use ksef::crypto::symmetric::SymmetricKey;
+use ksef::model::status::session_invoice;
 use ksef::sending::{BatchSession, BatchSessionState};
 use serde_json::{Value, json};
 
@@ -299,8 +300,8 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
             .unwrap_or_else(|| s.reference_number.as_str().to_owned());
         let original = same_as_original.get(s.reference_number.as_str());
         match (s.status.code, original) {
-            (200, _) => list.push(json!({"name": name, "status": "accepted", "ksefNumber": s.ksef_number.as_ref().map(|k| k.as_str())})),
-            (440, Some(original)) => {
+            (session_invoice::ACCEPTED, _) => list.push(json!({"name": name, "status": "accepted", "ksefNumber": s.ksef_number.as_ref().map(|k| k.as_str())})),
+            (session_invoice::DUPLICATE, Some(original)) => {
                 duplicates += 1;
                 list.push(json!({"name": name, "status": "duplicate", "ksefNumber": original}));
             }

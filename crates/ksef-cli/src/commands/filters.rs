@@ -1,15 +1,13 @@
 //! What `ksef query`, `ksef export` and `ksef sync` share: subject types, points in time given on
 //! the command line, and the invoice filters.
 
-use ksef::model::rt::datetime::{
-    format_date_time, parse_date, parse_date_time, warsaw_offset_for_local,
-};
+use ksef::model::rt::datetime::{format_date_time, parse_date, parse_date_time, warsaw_midnight};
 use ksef::model::{
     AmountType, BuyerIdentifierType, CurrencyCode, InvoiceMetadata, InvoiceQueryAmount,
     InvoiceQueryBuyerIdentifier, InvoiceQueryDateRange, InvoiceQueryDateType, InvoiceQueryFilters,
     InvoiceQuerySubjectType, KsefNumber, Nip,
 };
-use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
+use time::{Date, OffsetDateTime};
 
 use crate::error::{CliError, CliResult, ErrorKind};
 
@@ -135,8 +133,7 @@ pub fn parse_when(text: &str) -> Result<When, String> {
 
 /// Midnight of `day` in Polish time.
 fn polish_midnight(day: Date) -> OffsetDateTime {
-    let local = PrimitiveDateTime::new(day, Time::MIDNIGHT);
-    local.assume_offset(warsaw_offset_for_local(local))
+    warsaw_midnight(day)
 }
 
 impl When {

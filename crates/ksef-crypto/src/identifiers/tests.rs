@@ -200,3 +200,18 @@ fn the_date_check_follows_the_gregorian_leap_rule() {
         assert_eq!(KsefNumber::parse(&s).is_ok(), ok, "{s}");
     }
 }
+
+/// Issue 14: random identifiers without `rand`, valid by their own parsers.
+#[test]
+fn random_identifiers_from_the_system_source_are_valid() {
+    for _ in 0..200 {
+        let nip = Nip::random();
+        assert_eq!(Nip::parse(nip.as_str()).unwrap(), nip);
+        let pesel = Pesel::random();
+        assert_eq!(Pesel::parse(pesel.as_str()).unwrap(), pesel);
+        let year = pesel.birth_date().year();
+        assert!((1950..=2005).contains(&year), "{pesel:?}");
+        let id = InternalId::random_under(&nip);
+        assert_eq!(id.nip_part(), nip.as_str());
+    }
+}

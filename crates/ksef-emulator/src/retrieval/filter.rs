@@ -191,9 +191,7 @@ pub(crate) fn validate(
     }))
 }
 
-fn warsaw_date(t: OffsetDateTime) -> Date {
-    ksef_model::rt::datetime::to_warsaw(t).date()
-}
+use ksef_model::rt::datetime::warsaw_date;
 
 fn in_range(c: &Criteria, meta: &InvoiceMetadata) -> bool {
     match c.filters.date_range.date_type {

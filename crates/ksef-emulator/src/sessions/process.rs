@@ -422,7 +422,4 @@ pub(crate) fn finish_when_processed(state: AppState, reference: String) {
     });
 }
 
-/// The calendar date in Poland at `instant` (invoice dates are Polish dates, instants are UTC).
-fn warsaw_date(instant: time::OffsetDateTime) -> time::Date {
-    ksef_model::rt::datetime::to_warsaw(instant).date()
-}
+use ksef_model::rt::datetime::warsaw_date;

@@ -31,7 +31,7 @@ pub fn parse_date_time(text: &str) -> Result<OffsetDateTime, DateTimeError> {
         "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
     );
     match PrimitiveDateTime::parse(text, local_format) {
-        Ok(local) => Ok(local.assume_offset(warsaw_offset_for_local(local))),
+        Ok(local) => Ok(from_warsaw_local(local)),
         Err(e) => Err(DateTimeError {
             kind: "date-time",
             value: text.chars().take(64).collect(),
@@ -97,6 +97,28 @@ pub fn to_warsaw(instant: OffsetDateTime) -> OffsetDateTime {
     instant
         .checked_to_offset(warsaw_offset_at(instant))
         .unwrap_or(instant)
+}
+
+/// The calendar date in Poland at `instant` (invoice and issue dates are Polish dates; instants
+/// are often UTC).
+pub fn warsaw_date(instant: OffsetDateTime) -> Date {
+    to_warsaw(instant).date()
+}
+
+/// Today's date in Poland.
+pub fn warsaw_today() -> Date {
+    warsaw_date(OffsetDateTime::now_utc())
+}
+
+/// A Polish wall-clock time as an instant (with the Europe/Warsaw offset in force then; see
+/// [`warsaw_offset_for_local`] for the hours that occur twice or not at all).
+pub fn from_warsaw_local(local: PrimitiveDateTime) -> OffsetDateTime {
+    local.assume_offset(warsaw_offset_for_local(local))
+}
+
+/// The start (midnight) of a Polish calendar day, as an instant.
+pub fn warsaw_midnight(day: Date) -> OffsetDateTime {
+    from_warsaw_local(day.midnight())
 }
 
 /// The Europe/Warsaw offset for a local wall-clock time. In the autumn hour that occurs twice the

@@ -6,6 +6,8 @@
 pub mod base64;
 pub mod constrained;
 pub mod datetime;
+#[cfg(feature = "fs")]
+pub mod fs;
 pub mod path;
 pub mod validate;
 

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use ksef::auth::{ContextIdentifier, XadesOptions};
 use ksef::crypto::credentials::Credentials;
-use ksef::crypto::identifiers::generate::{random_nip, random_pesel};
 use ksef::crypto::test_certs::{self, PersonIdentifier, TestKeyType};
 use ksef::model::{Nip, PersonCreateRequest, Pesel};
 use ksef::{AuthenticatedClient, Client};
@@ -88,10 +87,11 @@ impl Person {
 
 /// A random NIP and PESEL.
 pub(crate) fn random_ids() -> (String, String) {
-    let mut rng = rand::thread_rng();
     (
-        random_nip(&mut rng).as_str().to_owned(),
-        random_pesel(&mut rng).as_str().to_owned(),
+        ksef::crypto::identifiers::Nip::random().as_str().to_owned(),
+        ksef::crypto::identifiers::Pesel::random()
+            .as_str()
+            .to_owned(),
     )
 }
 
@@ -169,7 +169,7 @@ pub(crate) fn issue_date() -> time::Date {
     TEMPLATE
         .get(start..start + 10)
         .and_then(|d| ksef::model::rt::datetime::parse_date(d).ok())
-        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date())
+        .unwrap_or_else(ksef::model::rt::datetime::warsaw_today)
 }
 
 /// A fresh output directory for example `name`: `<target>/<profile>/examples-output/<name>` next
@@ -196,12 +196,12 @@ pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
 
 /// A random valid NIP (the stand-in of ksef2's `generate_nip()`).
 pub(crate) fn nip() -> Nip {
-    Nip::new_unchecked(random_nip(&mut rand::thread_rng()).as_str())
+    Nip::new_unchecked(ksef::crypto::identifiers::Nip::random().as_str())
 }
 
 /// A random valid PESEL (the stand-in of ksef2's `generate_pesel()`).
 pub(crate) fn pesel() -> Pesel {
-    Pesel::new_unchecked(random_pesel(&mut rand::thread_rng()).as_str())
+    Pesel::new_unchecked(ksef::crypto::identifiers::Pesel::random().as_str())
 }
 
 /// A self-signed TEST certificate of a person identified by NIP (ksef2's

@@ -125,8 +125,10 @@ impl Export {
     /// Waits until the package is ready (200); the failure statuses (210 expired, 415 key
     /// error, 420 `from` beyond the HWM, 500, 550) become [`Error::ExportFailed`].
     pub async fn wait(&self, timeout: Duration) -> Result<InvoicePackage> {
-        let deadline = crate::waiting::deadline_after(timeout);
-        loop {
+        use ksef_model::status::invoice_export as export;
+        let what = crate::WaitingFor::Export;
+        let pace = crate::waiting::Pace::every(POLL);
+        crate::waiting::poll(what, self.reference.as_str(), timeout, pace, || async {
             let status = self
                 .client
                 .invoices()
@@ -134,30 +136,20 @@ impl Export {
                 .send()
                 .await?;
             match status.status.code {
-                100 => {
-                    if tokio::time::Instant::now() + POLL > deadline {
-                        return Err(Error::Unexpected(format!(
-                            "export {} not ready after {timeout:?}",
-                            self.reference
-                        )));
-                    }
-                    tokio::time::sleep(POLL).await;
-                }
-                200 => {
-                    return status.package.ok_or_else(|| {
-                        Error::Unexpected("export status 200 without a package".into())
-                    });
-                }
-                code => {
-                    return Err(Error::ExportFailed {
-                        reference_number: self.reference.as_str().to_owned(),
-                        kind: crate::ExportFailure::from_code(code),
-                        code,
-                        description: status.status.description,
-                    });
-                }
+                export::IN_PROGRESS => Ok(None),
+                export::READY => status
+                    .package
+                    .map(Some)
+                    .ok_or_else(|| Error::Unexpected("export status 200 without a package".into())),
+                code => Err(Error::ExportFailed {
+                    reference_number: self.reference.as_str().to_owned(),
+                    kind: crate::ExportFailure::from_code(code),
+                    code,
+                    description: status.status.description,
+                }),
             }
-        }
+        })
+        .await
     }
 
     /// Downloads, verifies, decrypts and unpacks `package` into `target`.
@@ -217,8 +209,8 @@ async fn fetch_part(
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .open(out)
-        .map_err(io_err)?;
-    file.seek(SeekFrom::Start(offset)).map_err(io_err)?;
+        .map_err(Error::io(out))?;
+    file.seek(SeekFrom::Start(offset)).map_err(Error::io(out))?;
     let key = SymmetricKey::from_parts(*key.key_bytes(), *key.iv());
     let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(PART_QUEUE);
     // Hashing and decryption run on a blocking thread, fed by the download.
@@ -283,7 +275,7 @@ async fn fetch_part(
         Err(e) if DecryptError::from_io(&e).is_some() => {
             return fail(PartProblem::Decrypt(e.to_string()));
         }
-        Err(e) => return Err(io_err(e)),
+        Err(e) => return Err(Error::io(out)(e)),
     };
     if plain.size != part.part_size as u64 {
         return fail(PartProblem::PlainSize {
@@ -298,10 +290,6 @@ async fn fetch_part(
         });
     }
     Ok(())
-}
-
-fn io_err(e: std::io::Error) -> Error {
-    Error::InvalidInput(format!("cannot write the export: {e}"))
 }
 
 /// Downloads an export package whose key the caller holds: fetches the parts (pre-signed URLs,
@@ -368,7 +356,7 @@ impl Download<'_> {
         let work = tempfile::Builder::new()
             .prefix("ksef-export-")
             .tempdir()
-            .map_err(io_err)?;
+            .map_err(Error::io(std::env::temp_dir()))?;
         let mut parts = package.parts.clone();
         parts.sort_by_key(|p| p.ordinal_number);
         // Each part is decrypted straight into its place in the package: part k starts where the
@@ -386,7 +374,7 @@ impl Download<'_> {
             end = end.saturating_add(size);
         }
         let plain_path = work.path().join("package");
-        std::fs::File::create(&plain_path).map_err(io_err)?;
+        std::fs::File::create(&plain_path).map_err(Error::io(&plain_path))?;
         // Several parts at once already use the cores; hashing helper threads (and their buffers)
         // only pay off for a lone part.
         let concurrency = concurrency.max(1);
@@ -400,7 +388,7 @@ impl Download<'_> {
         let limits = limits.clone();
         let unpacked = tokio::task::spawn_blocking(move || -> Result<Vec<UnpackedFile>> {
             let result = if compression == CompressionType::TarGz {
-                let file = std::fs::File::open(&plain_path).map_err(io_err)?;
+                let file = std::fs::File::open(&plain_path).map_err(Error::io(&plain_path))?;
                 unpack_tar_gz(std::io::BufReader::new(file), &target, &limits)
             } else {
                 unpack_zip(&plain_path, &target, &limits)
@@ -432,7 +420,7 @@ fn read_metadata(file: Option<&UnpackedFile>) -> Result<Vec<InvoiceMetadata>> {
         invoices: Vec<InvoiceMetadata>,
     }
     let file = file.ok_or(Error::ExportPackage(PackageProblem::MissingMetadata))?;
-    let bytes = std::fs::read(&file.path).map_err(io_err)?;
+    let bytes = std::fs::read(&file.path).map_err(Error::io(&file.path))?;
     let _ = std::fs::remove_file(&file.path);
     serde_json::from_slice::<MetadataFile>(&bytes)
         .map(|m| m.invoices)

@@ -33,10 +33,7 @@ fn sort_date(m: &InvoiceMetadata, date_type: &InvoiceQueryDateType) -> Option<Of
         InvoiceQueryDateType::PermanentStorage => Some(m.permanent_storage_date),
         InvoiceQueryDateType::Invoicing => Some(m.invoicing_date),
         InvoiceQueryDateType::Issue => {
-            let midnight = m.issue_date.midnight();
-            Some(
-                midnight.assume_offset(ksef_model::rt::datetime::warsaw_offset_for_local(midnight)),
-            )
+            Some(ksef_model::rt::datetime::warsaw_midnight(m.issue_date))
         }
         InvoiceQueryDateType::Unknown(_) => None,
     }

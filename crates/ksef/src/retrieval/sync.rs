@@ -42,33 +42,15 @@ impl SyncState {
                 Error::InvalidInput(format!("bad sync state {}: {e}", path.display()))
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(Error::InvalidInput(format!(
-                "cannot read sync state {}: {e}",
-                path.display()
-            ))),
+            Err(e) => Err(Error::io(path)(e)),
         }
     }
 
-    /// Saves the state atomically (temporary file + rename).
+    /// Saves the state atomically (temporary file + rename), owner-only.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let io = |e: std::io::Error| {
-            Error::InvalidInput(format!("cannot save sync state {}: {e}", path.display()))
-        };
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let json =
-            serde_json::to_vec_pretty(self).map_err(|e| Error::InvalidInput(e.to_string()))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".ksef-sync-")
-            .tempfile_in(dir)
-            .map_err(io)?;
-        std::io::Write::write_all(&mut tmp, &json).map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        Ok(())
+        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Unexpected(e.to_string()))?;
+        crate::fsutil::write_atomic(path, &json, crate::fsutil::Access::OwnerOnly)
+            .map_err(Error::io(path))
     }
 }
 
@@ -134,24 +116,21 @@ pub struct IncrementalSync {
 
 /// Takes the directory's lock file (`.ksef-sync.lock`) without waiting.
 fn lock_dir(dir: &std::path::Path) -> Result<std::fs::File> {
-    let io = |e: std::io::Error| {
-        Error::InvalidInput(format!("cannot use {} for the sync: {e}", dir.display()))
-    };
-    std::fs::create_dir_all(dir).map_err(io)?;
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let path = dir.join(".ksef-sync.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(io)?;
+        .map_err(Error::io(&path))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked {
             path,
             what: "another sync",
         }),
-        Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(path)(e)),
     }
 }
 
@@ -229,7 +208,7 @@ impl IncrementalSync {
             let staging = tempfile::Builder::new()
                 .prefix(".ksef-sync-")
                 .tempdir_in(ensure_dir(&self.dir)?)
-                .map_err(io)?;
+                .map_err(Error::io(&self.dir))?;
             let contents = export
                 .download(
                     &package,
@@ -258,11 +237,13 @@ impl IncrementalSync {
                 let path = subject_dir.join(format!("{number}.xml"));
                 let json = serde_json::to_vec_pretty(meta)
                     .map_err(|e| Error::Unexpected(e.to_string()))?;
-                write_atomic(&subject_dir.join(format!("{number}.json")), &json)?;
+                let json_path = subject_dir.join(format!("{number}.json"));
+                crate::fsutil::write_atomic(&json_path, &json, crate::fsutil::Access::Shared)
+                    .map_err(Error::io(&json_path))?;
                 std::fs::File::open(&file.path)
                     .and_then(|f| f.sync_all())
-                    .map_err(io)?;
-                std::fs::rename(&file.path, &path).map_err(io)?;
+                    .map_err(Error::io(&file.path))?;
+                std::fs::rename(&file.path, &path).map_err(Error::io(&path))?;
                 self.state.seen.insert(number);
                 new.push(SyncedInvoice {
                     metadata: meta.clone(),
@@ -285,7 +266,7 @@ impl IncrementalSync {
                 }
             };
             // The files are durable before the state that records them.
-            crate::fsutil::sync_dir(&subject_dir).map_err(io)?;
+            crate::fsutil::sync_dir(&subject_dir).map_err(Error::io(&subject_dir))?;
             self.state.points.insert(key.clone(), next);
             self.state
                 .last_run
@@ -299,23 +280,7 @@ impl IncrementalSync {
     }
 }
 
-fn io(e: std::io::Error) -> Error {
-    Error::InvalidInput(format!("sync directory: {e}"))
-}
-
 fn ensure_dir(path: &Path) -> Result<&Path> {
-    std::fs::create_dir_all(path).map_err(io)?;
+    std::fs::create_dir_all(path).map_err(Error::io(path))?;
     Ok(path)
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".ksef-")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    std::io::Write::write_all(&mut tmp, bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
 }

@@ -24,6 +24,7 @@ use super::state::{
 };
 use crate::client::AuthenticatedClient;
 use crate::error::{Error, Result};
+use ksef_model::status::session;
 
 /// A batch session: the prepared package, the open session and what was uploaded. `Debug`
 /// shows the upload URLs without their signatures.
@@ -361,7 +362,10 @@ impl BatchSession {
             .await;
         match closed {
             Ok(_) => {}
-            Err(e) if e.has_code(21180) || e.may_have_reached_server() => {
+            Err(e)
+                if e.has_code(ksef_model::ExceptionCode::SessionStatusForbidsOperation)
+                    || e.may_have_reached_server() =>
+            {
                 if !self.left_open().await? {
                     return Err(e);
                 }
@@ -374,7 +378,7 @@ impl BatchSession {
     /// Whether the session has left the open status (code 150 or later: closed, processing,
     /// processed or failed).
     async fn left_open(&self) -> Result<bool> {
-        Ok(self.status().await?.status.code >= 150)
+        Ok(self.status().await?.status.code != session::OPEN)
     }
 
     /// Waits until processing ends: `Ok` for status 200, [`Error::SessionFailed`] for the
@@ -430,9 +434,8 @@ impl BatchSession {
         if let Some(path) = &self.state_file {
             let _ = std::fs::remove_file(path);
         }
-        self.package
-            .remove()
-            .map_err(|e| Error::InvalidInput(format!("cannot remove the spool directory: {e}")))
+        let spool = self.package.dir().to_path_buf();
+        self.package.remove().map_err(Error::io(spool))
     }
 }
 

@@ -23,6 +23,9 @@ use super::form::InvoiceForm;
 use crate::client::AuthenticatedClient;
 use crate::error::{Error, Result};
 
+/// How often a batch session's status is read while waiting for it.
+const BATCH_POLL: Duration = Duration::from_secs(1);
+
 /// Settings of [`AuthenticatedClient::submit_batch`]; every field has a sane default.
 #[derive(Clone)]
 pub struct BatchOptions {
@@ -193,12 +196,14 @@ impl AuthenticatedClient {
         reference: &ReferenceNumber,
         timeout: Duration,
     ) -> Result<BatchStatus> {
-        const WHAT: &str = "batch session";
-        crate::waiting::poll(WHAT, reference, timeout, || async {
+        use ksef_model::status::session;
+        let what = crate::WaitingFor::BatchSession;
+        let pace = crate::waiting::Pace::every(BATCH_POLL);
+        crate::waiting::poll(what, reference.as_str(), timeout, pace, || async {
             let status = self.sessions().status(reference.clone()).send().await?;
             match status.status.code {
-                100 | 150 | 170 => Ok(None),
-                200 => Ok(Some(BatchStatus { status })),
+                session::OPEN | session::PROCESSING | session::CLOSED => Ok(None),
+                session::PROCESSED => Ok(Some(BatchStatus { status })),
                 code => Err(Error::SessionFailed {
                     reference_number: reference.as_str().to_owned(),
                     code,

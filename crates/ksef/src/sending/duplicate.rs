@@ -38,7 +38,7 @@ pub enum DuplicateCheck {
 pub(crate) fn duplicate_original(
     status: &SessionInvoiceStatusResponse,
 ) -> Option<(String, Option<String>)> {
-    if status.status.code != 440 {
+    if status.status.code != ksef_model::status::session_invoice::DUPLICATE {
         return None;
     }
     let ext = status.status.extensions.as_ref()?;

@@ -61,9 +61,10 @@ pub(crate) async fn session_upo_pages(
     reference: &ksef_model::ReferenceNumber,
     timeout: std::time::Duration,
 ) -> crate::Result<Vec<UpoPage>> {
-    let deadline = crate::waiting::deadline_after(timeout);
-    let poll = std::time::Duration::from_millis(500);
-    loop {
+    use ksef_model::status::session;
+    let what = crate::WaitingFor::SessionUpo;
+    let pace = crate::waiting::Pace::every(std::time::Duration::from_millis(500));
+    crate::waiting::poll(what, reference.as_str(), timeout, pace, || async {
         let status = client.sessions().status(reference.clone()).send().await?;
         let pages = status
             .upo
@@ -71,7 +72,7 @@ pub(crate) async fn session_upo_pages(
             .map(|u| u.pages.clone())
             .unwrap_or_default();
         match status.status.code {
-            200 if !pages.is_empty() => {
+            session::PROCESSED if !pages.is_empty() => {
                 let mut out = Vec::with_capacity(pages.len());
                 for page in pages {
                     let xml = client
@@ -84,24 +85,16 @@ pub(crate) async fn session_upo_pages(
                         xml,
                     });
                 }
-                return Ok(out);
+                Ok(Some(out))
             }
-            100 | 150 | 170 | 200 => {
-                if tokio::time::Instant::now() + poll > deadline {
-                    return Err(crate::Error::Unexpected(format!(
-                        "no session UPO for {reference} after {timeout:?}"
-                    )));
-                }
-                tokio::time::sleep(poll).await;
-            }
-            code => {
-                return Err(crate::Error::SessionFailed {
-                    reference_number: reference.as_str().to_owned(),
-                    code,
-                    description: status.status.description,
-                    details: status.status.details.unwrap_or_default(),
-                });
-            }
+            session::OPEN | session::PROCESSING | session::CLOSED | session::PROCESSED => Ok(None),
+            code => Err(crate::Error::SessionFailed {
+                reference_number: reference.as_str().to_owned(),
+                code,
+                description: status.status.description,
+                details: status.status.details.unwrap_or_default(),
+            }),
         }
-    }
+    })
+    .await
 }

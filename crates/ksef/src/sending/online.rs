@@ -22,6 +22,7 @@ use super::state::{KeyMaterial, OnlineSessionState, SentRecord};
 use super::xml::InvoiceXml;
 use crate::client::AuthenticatedClient;
 use crate::error::{Error, Result};
+use ksef_model::status::session_invoice as invoice;
 
 /// Options of one send.
 #[derive(Debug, Clone, Default)]
@@ -373,33 +374,28 @@ impl OnlineSession {
         sent: &SentInvoice,
         timeout: Duration,
     ) -> Result<AcceptedInvoice> {
-        let deadline = crate::waiting::deadline_after(timeout);
-        loop {
+        let what = crate::WaitingFor::Invoice;
+        let pace = crate::waiting::Pace::every(POLL);
+        let reference = sent.reference_number.as_str();
+        crate::waiting::poll(what, reference, timeout, pace, || async {
             let status = self.invoice_status(&sent.reference_number).await?;
             match status.status.code {
-                100 | 150 => {
-                    if tokio::time::Instant::now() + POLL > deadline {
-                        return Err(Error::Unexpected(format!(
-                            "invoice {} still processing after {timeout:?}",
-                            sent.reference_number
-                        )));
-                    }
-                    tokio::time::sleep(POLL).await;
-                }
-                200 => {
+                invoice::RECEIVED | invoice::PROCESSING => Ok(None),
+                invoice::ACCEPTED => {
                     let ksef_number = status.ksef_number.clone().ok_or_else(|| {
                         Error::Unexpected("status 200 without a KSeF number".into())
                     })?;
-                    return Ok(AcceptedInvoice {
+                    Ok(Some(AcceptedInvoice {
                         ksef_number,
                         reference_number: sent.reference_number.clone(),
                         was_duplicate_of_own_send: false,
                         status,
-                    });
+                    }))
                 }
-                code => return self.resolve_failure(sent, status, code).await,
+                code => self.resolve_failure(sent, status, code).await.map(Some),
             }
-        }
+        })
+        .await
     }
 
     async fn resolve_failure(
@@ -418,7 +414,7 @@ impl OnlineSession {
             original_ksef_number: get("originalKsefNumber"),
             original_session_reference_number: get("originalSessionReferenceNumber"),
         };
-        if code == 440
+        if code == invoice::DUPLICATE
             && let Some(check) = self
                 .client
                 .check_duplicate_status(&status, Some(&sent.invoice_hash))
@@ -507,8 +503,11 @@ impl OnlineSession {
             .await;
         match result {
             Ok(_) => {}
-            Err(e) if e.has_code(21180) || e.may_have_reached_server() => {
-                if self.status().await?.status.code < 150 {
+            Err(e)
+                if e.has_code(ksef_model::ExceptionCode::SessionStatusForbidsOperation)
+                    || e.may_have_reached_server() =>
+            {
+                if self.status().await?.status.code == ksef_model::status::session::OPEN {
                     return Err(e);
                 }
             }

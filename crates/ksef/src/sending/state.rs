@@ -7,7 +7,6 @@
 //! (mode 0600 on Unix), and `Debug` never shows the key.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -169,38 +168,13 @@ pub struct BatchSessionState {
 
 /// Writes `value` as JSON to `path` atomically (temporary file + rename), owner-only.
 fn save_json<T: Serialize>(value: &T, path: &Path) -> Result<()> {
-    let json = serde_json::to_vec_pretty(value).map_err(|e| Error::InvalidInput(e.to_string()))?;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let io = |e: std::io::Error| {
-        Error::InvalidInput(format!(
-            "cannot save session state to {}: {e}",
-            path.display()
-        ))
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".ksef-state-")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(io)?;
-    }
-    tmp.write_all(&json).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    crate::fsutil::sync_dir(dir).map_err(io)
+    let json = serde_json::to_vec_pretty(value).map_err(|e| Error::Unexpected(e.to_string()))?;
+    crate::fsutil::write_atomic(path, &json, crate::fsutil::Access::OwnerOnly)
+        .map_err(Error::io(path))
 }
 
 fn load_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::InvalidInput(format!("cannot read session state {}: {e}", path.display()))
-    })?;
+    let bytes = std::fs::read(path).map_err(Error::io(path))?;
     serde_json::from_slice(&bytes)
         .map_err(|e| Error::InvalidInput(format!("bad session state {}: {e}", path.display())))
 }
