@@ -52,6 +52,7 @@
 #![forbid(unsafe_code)]
 
 pub mod identifiers;
+pub mod markup;
 pub mod qr;
 pub(crate) mod random;
 pub mod symmetric;

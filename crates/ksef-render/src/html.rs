@@ -1,5 +1,6 @@
 //! HTML output: one standalone page with inline styles and the QR codes as inline SVG.
 
+use ksef_crypto::markup::escape_markup as esc;
 use std::fmt::Write as _;
 
 use ksef_crypto::qr::render::{RenderOptions, render_svg};
@@ -19,22 +20,6 @@ td.label{color:#4d4d4d;width:40%;font-size:9pt}td.value{font-weight:bold;white-s
 .code{width:45%}.code .caption{font-weight:bold}.code .label{font-weight:bold;text-align:center;width:160px}\
 .code .url{font-size:7pt;color:#4d4d4d;word-break:break-all}p{white-space:pre-wrap;margin:.2em 0}\
 footer{margin-top:2em;border-top:1px solid #999;font-size:8pt;color:#555}";
-
-/// Escapes text for HTML.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Renders `doc` as an HTML page.
 pub(crate) fn render(doc: &Doc) -> Result<String, RenderError> {

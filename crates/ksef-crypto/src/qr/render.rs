@@ -228,19 +228,6 @@ pub fn render_png(
     Ok(out)
 }
 
-fn xml_escape(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&apos;".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
-}
-
 /// Draws `data` (a verification link) as an SVG document with `label` under the code.
 pub fn render_svg(
     data: &str,
@@ -287,7 +274,7 @@ pub fn render_svg(
             "<text x=\"{}\" y=\"{}\" font-family=\"monospace\" font-size=\"{size}\" text-anchor=\"middle\">{}</text>",
             l.width / 2,
             l.text_y + size,
-            xml_escape(&l.label)
+            crate::markup::escape_markup(&l.label)
         );
     }
     svg.push_str("</svg>");

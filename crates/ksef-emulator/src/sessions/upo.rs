@@ -2,6 +2,7 @@
 //! signed (enveloped XAdES) with the emulator's Ministry-like seal as KSeF signs its UPOs.
 
 use ksef_crypto::credentials::Credentials;
+use ksef_crypto::markup::escape_markup;
 use ksef_crypto::xades::{SignOptions, sign_enveloped};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -14,21 +15,6 @@ pub(crate) const UPO_NAMESPACE: &str = "http://upo.schematy.mf.gov.pl/KSeF/v4-3"
 
 /// Invoices per session UPO page.
 pub(crate) const PAGE_SIZE: usize = 10_000;
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn timestamp(t: OffsetDateTime) -> String {
     let ms = t
@@ -47,11 +33,11 @@ fn header(session: &SessionRecord) -> String {
     let proof = match &session.auth_token_reference {
         Some(r) => format!(
             "<NumerReferencyjnyTokenaKSeF>{}</NumerReferencyjnyTokenaKSeF>",
-            escape(r)
+            escape_markup(r)
         ),
         None => format!(
             "<SkrotDokumentuUwierzytelniajacego>{}</SkrotDokumentuUwierzytelniajacego>",
-            escape(&session.auth_document_hash)
+            escape_markup(&session.auth_document_hash)
         ),
     };
     format!(
@@ -59,8 +45,8 @@ fn header(session: &SessionRecord) -> String {
          <NazwaPodmiotuPrzyjmujacego>Ministerstwo Finansów</NazwaPodmiotuPrzyjmujacego>\
          <NumerReferencyjnySesji>{}</NumerReferencyjnySesji>\
          <Uwierzytelnienie><IdKontekstu><{ctx_element}>{}</{ctx_element}></IdKontekstu>{proof}</Uwierzytelnienie>",
-        escape(&session.reference),
-        escape(&session.context.value),
+        escape_markup(&session.reference),
+        escape_markup(&session.context.value),
     )
 }
 
@@ -68,8 +54,8 @@ fn form_part(session: &SessionRecord) -> String {
     let xsd = Form::from_code(&session.form_code).map_or("Schemat_FA(3)_v1-0E.xsd", Form::xsd_name);
     format!(
         "<NazwaStrukturyLogicznej>{}</NazwaStrukturyLogicznej><KodFormularza>{}</KodFormularza>",
-        escape(xsd),
-        escape(&session.form_code.system_code)
+        escape_markup(xsd),
+        escape_markup(&session.form_code.system_code)
     )
 }
 
@@ -82,13 +68,13 @@ fn document(inv: &SessionInvoice) -> Option<String> {
          <NumerFaktury>{}</NumerFaktury><DataWystawieniaFaktury>{}</DataWystawieniaFaktury>\
          <DataPrzeslaniaDokumentu>{}</DataPrzeslaniaDokumentu><DataNadaniaNumeruKSeF>{}</DataNadaniaNumeruKSeF>\
          <SkrotDokumentu>{}</SkrotDokumentu><TrybWysylki>{}</TrybWysylki></Dokument>",
-        escape(inv.seller_nip.as_deref().unwrap_or_default()),
-        escape(ksef),
-        escape(inv.invoice_number.as_deref().unwrap_or_default()),
+        escape_markup(inv.seller_nip.as_deref().unwrap_or_default()),
+        escape_markup(ksef),
+        escape_markup(inv.invoice_number.as_deref().unwrap_or_default()),
         issue.format(&fmt).unwrap_or_default(),
         timestamp(inv.invoicing_date),
         timestamp(inv.acquisition_date.unwrap_or(inv.invoicing_date)),
-        escape(&inv.invoice_hash),
+        escape_markup(&inv.invoice_hash),
         if inv.offline { "Offline" } else { "Online" },
     ))
 }
