@@ -46,6 +46,11 @@ pub fn soak(root: &Path, release: bool, args: &[&str]) -> Result<(), String> {
         return Err(format!("building the soak failed ({status})"));
     }
     let bin = target_dir(root).join(if release { "release" } else { "debug" });
+    run_built(root, &bin, args)
+}
+
+/// Runs `ksef-soak` (and through it `ksef`) from the already built binaries in `bin`.
+pub fn run_built(root: &Path, bin: &Path, args: &[&str]) -> Result<(), String> {
     let work = target_dir(root).join("soak");
     println!("running the chaos soak in {}", work.display());
     let status = std::process::Command::new(bin.join("ksef-soak"))

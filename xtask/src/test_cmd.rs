@@ -33,10 +33,29 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     if !status.success() {
         return Err(format!("tests failed ({status})"));
     }
-    run_examples(root)?;
-    run_demo(root)?;
+    // The binaries and examples were built by the test run with the same features; this only
+    // makes sure they are all there. Building them with other features (`cargo run -p …`)
+    // would compile and link a second copy of everything: minutes and gigabytes.
+    let status = cargo(root)
+        .args([
+            "build",
+            "--workspace",
+            "--all-features",
+            "--bins",
+            "--examples",
+        ])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "building the binaries and examples failed ({status})"
+        ));
+    }
+    let bin = target_dir(root).join("debug");
+    run_examples(root, &bin)?;
+    run_demo(root, &bin)?;
     println!("running the reduced chaos soak");
-    crate::soak::soak(root, false, crate::soak::REDUCED)
+    crate::soak::run_built(root, &bin, crate::soak::REDUCED)
 }
 
 /// A `cargo` command in the workspace root, without `KSEF_BASE_URL` in its environment.
@@ -69,26 +88,16 @@ fn example_names(root: &Path) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
-/// Builds every example once, then runs them one by one on the embedded emulator.
-fn run_examples(root: &Path) -> Result<(), String> {
+/// Runs the examples of `ksef` one by one on the embedded emulator, from `bin/examples`.
+fn run_examples(root: &Path, bin: &Path) -> Result<(), String> {
     let names = example_names(root)?;
-    if names.is_empty() {
-        return Ok(());
-    }
-    println!("building the {} examples of ksef", names.len());
-    let status = cargo(root)
-        .args(["build", "-p", "ksef", "--examples"])
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err(format!("building the ksef examples failed ({status})"));
-    }
     for name in &names {
         println!("running example {name}");
-        let status = cargo(root)
-            .args(["run", "-q", "-p", "ksef", "--example", name])
+        let status = Command::new(bin.join("examples").join(name))
+            .current_dir(root)
+            .env_remove("KSEF_BASE_URL")
             .status()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
+            .map_err(|e| format!("cannot run example `{name}`: {e}"))?;
         if !status.success() {
             return Err(format!(
                 "example `{name}` failed ({status}); rerun it with `cargo run -p ksef --example {name}`"
@@ -114,15 +123,17 @@ pub fn target_dir(root: &Path) -> PathBuf {
 }
 
 /// `ksef demo` once, end to end on the embedded emulator, writing into `<target>/ci-demo`.
-fn run_demo(root: &Path) -> Result<(), String> {
+fn run_demo(root: &Path, bin: &Path) -> Result<(), String> {
     let out = target_dir(root).join("ci-demo");
     if out.exists() {
         std::fs::remove_dir_all(&out)
             .map_err(|e| format!("cannot clear {}: {e}", out.display()))?;
     }
     println!("running `ksef demo --out {}`", out.display());
-    let status = cargo(root)
-        .args(["run", "-q", "-p", "ksef-cli", "--", "demo", "--out"])
+    let status = Command::new(bin.join("ksef"))
+        .current_dir(root)
+        .env_remove("KSEF_BASE_URL")
+        .args(["demo", "--out"])
         .arg(&out)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
