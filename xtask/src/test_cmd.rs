@@ -59,11 +59,38 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
 }
 
 /// A `cargo` command in the workspace root, without `KSEF_BASE_URL` in its environment.
+///
+/// `cargo xtask` runs us through `cargo run`, which adds the xtask package's own variables
+/// (`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME`, …) to our environment. Build scripts such as ring's
+/// ask to be rerun when those change, so a nested `cargo` that inherits them would rebuild ring
+/// and everything above it instead of reusing the build a plain `cargo test` made. They are
+/// removed here.
 pub fn cargo(root: &Path) -> Command {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command.current_dir(root).env_remove("KSEF_BASE_URL");
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_by_cargo_run) {
+            command.env_remove(name);
+        }
+    }
     command
+}
+
+/// Whether `cargo run` sets the variable `name` for the program it runs (the package's
+/// metadata and paths; `CARGO` itself, the path of cargo, is kept).
+fn set_by_cargo_run(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || matches!(
+            name,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_MANIFEST_LINKS"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "OUT_DIR"
+        )
 }
 
 /// The examples of the `ksef` crate: `crates/ksef/examples/*.rs`, sorted by name (directories
@@ -198,6 +225,15 @@ fn ensure_tools() -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_variables_of_cargo_run_are_not_passed_on() {
+        assert!(set_by_cargo_run("CARGO_PKG_NAME"));
+        assert!(set_by_cargo_run("CARGO_MANIFEST_DIR"));
+        assert!(!set_by_cargo_run("CARGO"));
+        assert!(!set_by_cargo_run("CARGO_HOME"));
+        assert!(!set_by_cargo_run("CARGO_TARGET_DIR"));
+    }
 
     #[test]
     fn examples_are_the_rs_files_of_the_examples_directory() {

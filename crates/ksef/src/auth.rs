@@ -49,17 +49,29 @@ impl Default for XadesOptions {
 
 impl Client {
     /// Logs in with a qualified signature/seal, a KSeF certificate or (on TEST) a self-signed
-    /// certificate: signs the challenge as XAdES and waits for the result.
+    /// certificate: signs the challenge as XAdES and waits for the result. A failure that a fresh
+    /// start can cure (a 5xx, a lost answer) starts the login over with a new challenge, up to
+    /// [`LOGIN_ATTEMPTS`] times.
     pub async fn login_xades(
         &self,
         credentials: &Credentials,
         context: ContextIdentifier,
         options: &XadesOptions,
     ) -> Result<AuthenticatedClient> {
+        self.starting_over(|| self.try_login_xades(credentials, &context, options))
+            .await
+    }
+
+    async fn try_login_xades(
+        &self,
+        credentials: &Credentials,
+        context: &ContextIdentifier,
+        options: &XadesOptions,
+    ) -> Result<AuthenticatedClient> {
         let challenge = self.call(PostAuthChallenge::new()).send().await?;
         let mut request = AuthTokenRequest::new(
             challenge.challenge.as_str(),
-            context,
+            context.clone(),
             options.subject_identifier_type,
         );
         request.version = options.schema;
@@ -73,16 +85,45 @@ impl Client {
 
     /// Logs in with a KSeF token: encrypts `"{token}|{timestampMs}"` with the current
     /// `KsefTokenEncryption` key (re-fetching the keys and retrying once on 21470) and waits for
-    /// the result.
+    /// the result. A failure that a fresh start can cure (a 5xx, a lost answer) starts the login
+    /// over with a new challenge, up to [`LOGIN_ATTEMPTS`] times.
     pub async fn login_token(
         &self,
         ksef_token: &str,
         context: ContextIdentifier,
     ) -> Result<AuthenticatedClient> {
-        let started = self
-            .with_current_keys(|| self.start_token_login(ksef_token, &context))
-            .await?;
-        self.finish_login(started).await
+        self.starting_over(|| async {
+            let started = self
+                .with_current_keys(|| self.start_token_login(ksef_token, &context))
+                .await?;
+            self.finish_login(started).await
+        })
+        .await
+    }
+
+    /// Runs a whole login (`attempt`: challenge → start → wait → redeem) and, when it fails in a
+    /// way a fresh start can cure — a 5xx or a lost answer on a step that must not be repeated
+    /// as such (a challenge is used once, a token redeemed once), a cancelled authentication —
+    /// starts over with a new challenge, up to [`LOGIN_ATTEMPTS`] times, 1 s and then 2 s apart.
+    /// A half-finished authentication left behind expires on its own; it gives no access to
+    /// anyone, as its tokens were never handed out. Rejections (bad token, no permission) and a
+    /// timeout of the wait are returned at once.
+    async fn starting_over<F, Fut>(&self, mut attempt: F) -> Result<AuthenticatedClient>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<AuthenticatedClient>>,
+    {
+        let mut tried = 1;
+        loop {
+            match attempt().await {
+                Err(error) if tried < LOGIN_ATTEMPTS && worth_starting_over(&error) => {
+                    tracing::warn!(attempt = tried, %error, "login failed; starting over");
+                    tokio::time::sleep(std::time::Duration::from_secs(1 << (tried - 1))).await;
+                    tried += 1;
+                }
+                outcome => return outcome,
+            }
+        }
     }
 
     async fn start_token_login(
@@ -153,6 +194,16 @@ impl Client {
             },
         ))
     }
+}
+
+/// How many times [`Client::login_token`] and [`Client::login_xades`] start a login at most.
+pub const LOGIN_ATTEMPTS: u32 = 3;
+
+/// Whether a failed login is worth starting over from a new challenge (see
+/// [`Client::login_token`]): what a retry may cure, or a step whose outcome is unknown.
+fn worth_starting_over(error: &Error) -> bool {
+    !matches!(error, Error::Timeout { .. })
+        && (error.is_retryable() || error.may_have_reached_server())
 }
 
 fn context_parts(context: &ContextIdentifier) -> (AuthenticationContextIdentifierType, &str) {

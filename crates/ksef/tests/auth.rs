@@ -166,7 +166,6 @@ async fn failure_statuses_are_typed() {
         (450, AuthFailure::InvalidToken),
         (460, AuthFailure::Certificate),
         (415, AuthFailure::NoPermissions),
-        (550, AuthFailure::CancelledBySystem),
     ] {
         let replay = Arc::new(ReplayTransport::new());
         script_token_login(&replay, &[code], "2099-07-11T12:38:56+00:00");
@@ -187,6 +186,74 @@ async fn failure_statuses_are_typed() {
             other => panic!("expected AuthFailed, got {other:?}"),
         }
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_answer_starts_the_login_over_with_a_new_challenge() {
+    let replay = Arc::new(ReplayTransport::new());
+    replay.push(Reply::json(200, challenge()));
+    replay.push(Reply::json(200, public_keys()));
+    // The token POST is not repeated as such (its outcome is unknown after a 500): the whole
+    // login starts again, and the keys already fetched are reused.
+    replay.push(Reply::json(
+        500,
+        json!({"exception": {"exceptionDetailList": [{"exceptionCode": 0,
+            "exceptionDescription": "Wystąpił nieoczekiwany błąd."}]}}),
+    ));
+    replay.push(Reply::json(200, challenge()));
+    replay.push(Reply::json(202, init()));
+    replay.push(Reply::json(200, auth_status(200)));
+    replay.push(Reply::json(200, tokens("2099-07-11T12:38:56+00:00")));
+    client(&replay)
+        .login_token(TOKEN, ContextIdentifier::Nip(NIP.into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        paths(&replay),
+        [
+            "POST /v2/auth/challenge",
+            "GET /v2/security/public-key-certificates",
+            "POST /v2/auth/ksef-token",
+            "POST /v2/auth/challenge",
+            "POST /v2/auth/ksef-token",
+            "GET /v2/auth/20250514-AU-2DFC46C000-3AC6D5877F-D4",
+            "POST /v2/auth/token/redeem",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_login_cancelled_by_the_system_is_started_at_most_three_times() {
+    let replay = Arc::new(ReplayTransport::new());
+    replay.push(Reply::json(200, challenge()));
+    replay.push(Reply::json(200, public_keys()));
+    for attempt in 0..ksef::auth::LOGIN_ATTEMPTS {
+        if attempt > 0 {
+            replay.push(Reply::json(200, challenge()));
+        }
+        replay.push(Reply::json(202, init()));
+        replay.push(Reply::json(200, auth_status(550)));
+    }
+    let err = client(&replay)
+        .login_token(TOKEN, ContextIdentifier::Nip(NIP.into()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::AuthFailed {
+                code: 550,
+                kind: AuthFailure::CancelledBySystem,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let challenges = paths(&replay)
+        .iter()
+        .filter(|p| p.ends_with("/auth/challenge"))
+        .count();
+    assert_eq!(challenges, 3);
 }
 
 #[tokio::test(start_paused = true)]
