@@ -32,7 +32,7 @@ fn kod1_with_the_ksef_number_decodes_to_the_exact_link() {
         let pdf = doc.to_pdf(&options).unwrap();
         let text = pdf_text(&pdf);
         let last = page_count(&text);
-        assert_eq!(decode_qr_codes(&pdf, last), vec![kod1(&doc)], "{name}");
+        assert_eq!(decode_qr_codes(&pdf, last, 1), vec![kod1(&doc)], "{name}");
         assert!(
             squeeze(&text).contains(number),
             "{name}: the KSeF number under KOD I"
@@ -67,7 +67,7 @@ fn offline_invoice_has_offline_kod1_and_a_signed_kod2() {
         let text = pdf_text(&pdf);
         assert!(text.contains("OFFLINE"), "KOD I is labelled OFFLINE");
         assert!(text.contains("CERTYFIKAT"), "KOD II is labelled CERTYFIKAT");
-        let decoded = decode_qr_codes(&pdf, page_count(&text));
+        let decoded = decode_qr_codes(&pdf, page_count(&text), 2);
         let mut want = vec![kod1(&doc), kod2.clone()];
         want.sort();
         assert_eq!(decoded, want, "{key:?}");

@@ -121,17 +121,26 @@ pub(crate) fn rasterise(pdf: &[u8], page: usize, dpi: u32) -> (usize, usize, Vec
     (info.width as usize, info.height as usize, grey)
 }
 
-/// Every QR code found on the page, decoded, sorted.
-pub(crate) fn decode_qr_codes(pdf: &[u8], page: usize) -> Vec<String> {
-    let (w, h, px) = rasterise(pdf, page, 200);
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| px[y * w + x]);
-    let mut found: Vec<String> = img
-        .detect_grids()
-        .into_iter()
-        .map(|g| g.decode().expect("a readable QR code").1)
-        .collect();
-    found.sort();
-    found
+/// The QR codes found on the page, decoded, sorted. The page is scanned at 200 dpi and, until
+/// `expected` different codes have been read, again at 300 and 400 dpi, keeping what any scan
+/// reads: `rqrr` misses some dense codes (a KOD II link of 500+ characters) at one resolution and
+/// reads them at another, as a phone camera does at another distance. A code that no scan
+/// reads is missing from the result.
+pub(crate) fn decode_qr_codes(pdf: &[u8], page: usize, expected: usize) -> Vec<String> {
+    let mut found = std::collections::BTreeSet::new();
+    for dpi in [200, 300, 400] {
+        if found.len() >= expected {
+            break;
+        }
+        let (w, h, px) = rasterise(pdf, page, dpi);
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| px[y * w + x]);
+        for grid in img.detect_grids() {
+            if let Ok((_, text)) = grid.decode() {
+                found.insert(text);
+            }
+        }
+    }
+    found.into_iter().collect()
 }
 
 /// An FA(3) invoice with `lines` lines, built from the project's basic fixture, with totals
