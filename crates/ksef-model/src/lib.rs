@@ -22,6 +22,30 @@
 //!
 //! See `docs/decoding-policy.md` in the repository for the full rationale.
 //!
+//! # Building values
+//!
+//! Every generated struct is `#[non_exhaustive]`, so that a property or parameter the spec adds
+//! later is not a breaking change: build a value with `new(required…)` and the `with_<field>`
+//! setters of its optional fields (or assign the fields of a `let mut` value), and match it with
+//! `..`.
+//!
+//! ```
+//! use ksef_model::catalogue::Operation;
+//! use ksef_model::operations::PostInvoicesQueryMetadata;
+//! use ksef_model::{
+//!     InvoiceQueryDateRange, InvoiceQueryDateType, InvoiceQueryFilters, InvoiceQuerySubjectType,
+//! };
+//!
+//! let from = time::macros::datetime!(2026-01-01 00:00 UTC);
+//! let filters = InvoiceQueryFilters::new(
+//!     InvoiceQuerySubjectType::Subject1,
+//!     InvoiceQueryDateRange::new(InvoiceQueryDateType::Issue, from),
+//! )
+//! .with_invoice_number("FV/1/2026".to_owned());
+//! let request = PostInvoicesQueryMetadata::new(filters).with_page_size(100);
+//! assert_eq!(request.query(), vec![("pageSize", "100".to_owned())]);
+//! ```
+//!
 //! # Example
 //!
 //! ```

@@ -25,16 +25,14 @@ async fn main() -> common::Result {
 
     // Block the context.
     let context = || {
-        Some(TestDataAuthenticationContextIdentifier::new(
+        TestDataAuthenticationContextIdentifier::new(
             person.nip.clone(),
             TestDataAuthenticationContextIdentifierType::Nip,
-        ))
+        )
     };
     client
         .testdata()
-        .block_context(BlockContextAuthenticationRequest {
-            context_identifier: context(),
-        })
+        .block_context(BlockContextAuthenticationRequest::new().with_context_identifier(context()))
         .send()
         .await?;
     println!("context {} blocked", person.nip);
@@ -56,9 +54,9 @@ async fn main() -> common::Result {
     // Unblock: logins work again.
     client
         .testdata()
-        .unblock_context(UnblockContextAuthenticationRequest {
-            context_identifier: context(),
-        })
+        .unblock_context(
+            UnblockContextAuthenticationRequest::new().with_context_identifier(context()),
+        )
         .send()
         .await?;
     println!("context unblocked");

@@ -65,12 +65,8 @@ async fn main() -> common::Result {
         ))
         .send()
         .await?;
-    let certificates = SetSubjectLimitsRequest {
-        certificate: Some(CertificateSubjectLimitsOverride {
-            max_certificates: Some(3),
-        }),
-        ..SetSubjectLimitsRequest::default()
-    };
+    let certificates = SetSubjectLimitsRequest::new()
+        .with_certificate(CertificateSubjectLimitsOverride::new().with_max_certificates(3));
     limits.set_certificate_limits(certificates).send().await?;
     // Read-modify-write: the limits in force become the request; change one value, keep the rest.
     let mut rates = SetRateLimitsRequest::new(limits.api_rate_limits().send().await?.into());

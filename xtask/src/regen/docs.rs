@@ -18,6 +18,66 @@ pub fn doc_comment(text: &str, indent: &str) -> String {
     out
 }
 
+/// The first sentence of a description, for a one-line summary (a setter's doc). Reads the
+/// opening prose lines (up to a blank line, table, list or quote) and cuts after the first full
+/// stop that ends a sentence: one followed by a capital letter, outside a code span and not after
+/// a Polish abbreviation (`np.`, `tj.`, …). `None` when the text has no prose.
+pub fn first_sentence(text: &str) -> Option<String> {
+    const ABBREVIATIONS: &[&str] = &[
+        "np", "tj", "in", "itp", "itd", "art", "ust", "pkt", "nr", "r", "ok", "zob",
+    ];
+    let mut prose = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        let block = ["|", ">", "#", "- ", "* ", "+ ", "```"];
+        if line.is_empty() || block.iter().any(|b| line.starts_with(b)) {
+            if prose.is_empty() && line.is_empty() {
+                continue;
+            }
+            break;
+        }
+        prose.push(line);
+    }
+    let prose = prose.join(" ");
+    if prose.is_empty() {
+        return None;
+    }
+    let mut in_code = false;
+    for (i, c) in prose.char_indices() {
+        match c {
+            '`' => in_code = !in_code,
+            '.' if !in_code => {
+                let rest = &prose[i + 1..];
+                let next = rest
+                    .trim_start()
+                    .trim_start_matches(['*', '_'])
+                    .chars()
+                    .next();
+                let ends = rest.starts_with(' ') && next.is_some_and(char::is_uppercase);
+                let word = prose[..i]
+                    .rsplit(|ch: char| !ch.is_alphanumeric())
+                    .next()
+                    .unwrap_or("");
+                if ends && !ABBREVIATIONS.contains(&word.to_lowercase().as_str()) {
+                    return Some(prose[..=i].to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    let prose = prose.trim_end_matches([':', ',', ';', ' ']);
+    Some(
+        if prose
+            .trim_end_matches(['*', '_'])
+            .ends_with(['.', '?', '!'])
+        {
+            prose.to_owned()
+        } else {
+            format!("{prose}.")
+        },
+    )
+}
+
 /// Applies the adjustments described in the module documentation.
 pub fn sanitize(text: &str) -> String {
     let text = text.replace("\r\n", "\n").replace('\t', "    ");
@@ -147,5 +207,32 @@ mod tests {
         assert_eq!(s, "[link](https://example.com/x) `<a>`");
         let s = sanitize("> cytat");
         assert_eq!(s, "> cytat");
+    }
+
+    #[test]
+    fn first_sentences() {
+        let one = |t: &str| first_sentence(t).unwrap_or_default();
+        assert_eq!(
+            one(
+                "Token służący do pobrania kolejnej strony wyników. Jeśli jest pusty, to nie ma kolejnych stron."
+            ),
+            "Token służący do pobrania kolejnej strony wyników."
+        );
+        assert_eq!(
+            one("Metoda uwierzytelnienia.\n| Wartość | Opis |\n| --- | --- |"),
+            "Metoda uwierzytelnienia."
+        );
+        assert_eq!(
+            one("Kraj wydania dokumentu (np. PL, DE, US) oraz 2 litery. Dalej."),
+            "Kraj wydania dokumentu (np. PL, DE, US) oraz 2 litery."
+        );
+        assert_eq!(
+            one("Nazwa i adres w formacie: \n`{a}, {b}`"),
+            "Nazwa i adres w formacie: `{a}, {b}`."
+        );
+        assert_eq!(one("Kod `A. B` i dalej"), "Kod `A. B` i dalej.");
+        assert_eq!(one("| a | b |"), "");
+        assert_eq!(one("Dane.\n*Wymagane, gdy X.*"), "Dane.");
+        assert_eq!(one("**Uwaga** ważne"), "**Uwaga** ważne.");
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::docs::doc_comment;
+use super::docs::{doc_comment, first_sentence};
 use super::naming::{lit, pascal};
 use super::ops::{Body, Op, PageSpec, Param};
 use super::schema::Ty;
@@ -45,7 +45,9 @@ fn render_op(op: &Op) -> String {
     }
     let _ = write!(doc, "\n\nOperation name: `{}`.", op.name);
     out.push_str(&doc_comment(&doc, ""));
-    out.push_str("#[derive(Debug, Clone, PartialEq)]\n");
+    // `#[non_exhaustive]`: a parameter the spec adds later is not a breaking change; requests
+    // are built with `new(required…)` and the `with_*` setters.
+    out.push_str("#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\n");
     let _ = writeln!(out, "pub struct {} {{", op.struct_name);
     for p in &op.params {
         let d = p
@@ -108,10 +110,21 @@ fn render_op(op: &Op) -> String {
     );
     for p in op.params.iter().filter(|p| !p.required) {
         let setter = format!("with_{}", p.field.trim_start_matches("r#"));
+        let doc = p
+            .description
+            .as_deref()
+            .and_then(first_sentence)
+            .unwrap_or_else(|| {
+                format!(
+                    "Sets the {} parameter `{}`.",
+                    p.location.to_ascii_lowercase(),
+                    p.wire
+                )
+            });
         let _ = writeln!(
             out,
-            "\n    /// Sets `{}`.\n    pub fn {setter}(mut self, value: {}) -> Self {{\n        self.{} = Some(value);\n        self\n    }}",
-            p.wire,
+            "\n{}    pub fn {setter}(mut self, value: {}) -> Self {{\n        self.{} = Some(value);\n        self\n    }}",
+            doc_comment(&doc, "    "),
             p.ty.rust_from_ops(),
             p.field
         );
@@ -119,7 +132,8 @@ fn render_op(op: &Op) -> String {
     if let Some(b) = op.request.as_ref().filter(|b| !b.required) {
         let _ = writeln!(
             out,
-            "\n    /// Sets the request body.\n    pub fn with_body(mut self, body: {}) -> Self {{\n        self.body = Some(body);\n        self\n    }}",
+            "\n    /// Sets the request body (`{}`), which the spec makes optional.\n    pub fn with_body(mut self, body: {}) -> Self {{\n        self.body = Some(body);\n        self\n    }}",
+            b.content_type,
             body_type(b)
         );
     }

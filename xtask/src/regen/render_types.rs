@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use super::docs::doc_comment;
+use super::docs::{doc_comment, first_sentence};
 use super::naming::{lit, pascal, snake};
 use super::schema::{Def, Prop, StrConstraints, Ty, TypeDef};
 
@@ -29,9 +29,13 @@ pub fn render_types(defs: &[TypeDef]) -> String {
             break;
         }
     }
+    let described: HashMap<&str, &str> = defs
+        .iter()
+        .filter_map(|d| Some((d.name.as_str(), d.description.as_deref()?)))
+        .collect();
     let mut out = String::new();
     for d in defs {
-        out.push_str(&render_def(d, &floaty));
+        out.push_str(&render_def(d, &floaty, &described));
         out.push('\n');
     }
     out
@@ -52,9 +56,13 @@ fn type_doc(d: &TypeDef) -> String {
     doc_comment(&doc, "")
 }
 
-fn render_def(d: &TypeDef, floaty: &HashMap<String, bool>) -> String {
+fn render_def(
+    d: &TypeDef,
+    floaty: &HashMap<String, bool>,
+    described: &HashMap<&str, &str>,
+) -> String {
     match &d.def {
-        Def::Struct { props } => render_struct(d, props, floaty),
+        Def::Struct { props } => render_struct(d, props, floaty, described),
         Def::Enum { values } => render_enum(d, values),
         Def::Newtype { constraints } => render_newtype(d, constraints),
         Def::Alias { target } => {
@@ -71,7 +79,15 @@ fn field_type(p: &Prop) -> String {
     }
 }
 
-fn render_struct(d: &TypeDef, props: &[Prop], floaty: &HashMap<String, bool>) -> String {
+/// A struct is `#[non_exhaustive]`, so that a spec update adding a property is not a breaking
+/// change: code outside the crate builds it with `new(required…)` and the `with_*` setters of
+/// its optional fields (`new()` takes nothing, like `default()`, when nothing is required).
+fn render_struct(
+    d: &TypeDef,
+    props: &[Prop],
+    floaty: &HashMap<String, bool>,
+    described: &HashMap<&str, &str>,
+) -> String {
     let mut out = type_doc(d);
     let all_optional = props.iter().all(|p| !p.required || p.nullable);
     let has_secret = props.iter().any(|p| p.secret);
@@ -87,6 +103,7 @@ fn render_struct(d: &TypeDef, props: &[Prop], floaty: &HashMap<String, bool>) ->
     }
     derives.extend(["serde::Serialize", "serde::Deserialize"]);
     let _ = writeln!(out, "#[derive({})]", derives.join(", "));
+    out.push_str("#[non_exhaustive]\n");
     let _ = writeln!(out, "pub struct {} {{", d.name);
     for p in props {
         out.push_str(&field_doc(p));
@@ -112,10 +129,13 @@ fn render_struct(d: &TypeDef, props: &[Prop], floaty: &HashMap<String, bool>) ->
     }
     out.push_str("}\n");
 
-    // Constructor from the required fields.
+    // Constructor from the required fields, then a setter per optional field.
     let required: Vec<&Prop> = props.iter().filter(|p| p.required && !p.nullable).collect();
-    if !all_optional {
-        let _ = writeln!(out, "\nimpl {} {{", d.name);
+    let _ = writeln!(out, "\nimpl {} {{", d.name);
+    if all_optional {
+        out.push_str("    /// Creates a value with every field `None` (the same as `Default`).\n");
+        out.push_str("    pub fn new() -> Self {\n        Self::default()\n    }\n");
+    } else {
         let _ = writeln!(
             out,
             "    /// Creates a value from the required fields; every optional field is `None`."
@@ -137,8 +157,12 @@ fn render_struct(d: &TypeDef, props: &[Prop], floaty: &HashMap<String, bool>) ->
                 let _ = writeln!(out, "            {name}: None,");
             }
         }
-        out.push_str("        }\n    }\n}\n");
+        out.push_str("        }\n    }\n");
     }
+    for p in props.iter().filter(|p| !p.required || p.nullable) {
+        out.push_str(&render_setter(p, described));
+    }
+    out.push_str("}\n");
 
     if has_secret {
         let _ = writeln!(out, "\nimpl std::fmt::Debug for {} {{", d.name);
@@ -235,6 +259,32 @@ fn render_struct_validate(d: &TypeDef, props: &[Prop]) -> String {
     format!(
         "\nimpl crate::rt::Validate for {name} {{\n    #[allow(clippy::cast_precision_loss)]\n    fn validate_at(&self, {pointer}: &str, {out}: &mut Vec<crate::rt::Invalid>) {{\n{body}    }}\n}}\n\nimpl {name} {{\n    /// Checks the value against the spec's constraints (lengths, patterns, enumerations,\n    /// array sizes, numeric bounds) and reports every violation with its JSON pointer.\n    pub fn validate(&self) -> Result<(), crate::rt::ValidationError> {{\n        crate::rt::Validate::check_constraints(self)\n    }}\n}}\n",
         name = d.name
+    )
+}
+
+/// `with_<field>(value)` for an optional field, documented with the first sentence of the
+/// field's description (or of its type's, when the property has none).
+fn render_setter(p: &Prop, described: &HashMap<&str, &str>) -> String {
+    let name = snake(&p.wire);
+    let own = p.description.as_deref().and_then(first_sentence);
+    let of_type = || match &p.ty {
+        Ty::Named(n) => described.get(n.as_str()).copied().and_then(first_sentence),
+        _ => None,
+    };
+    let mut doc = own
+        .or_else(of_type)
+        .unwrap_or_else(|| format!("Sets `{}` (the spec does not describe it).", p.wire));
+    if p.deprecated {
+        doc.push_str(" **Deprecated** in the spec.");
+    }
+    if p.secret {
+        doc.push_str(" Secret: never shown by `Debug`.");
+    }
+    format!(
+        "\n{}    pub fn with_{}(mut self, value: {}) -> Self {{\n        self.{name} = Some(value);\n        self\n    }}\n",
+        doc_comment(&doc, "    "),
+        name.trim_start_matches("r#"),
+        p.ty.rust()
     )
 }
 

@@ -105,6 +105,57 @@ fn code_tables_become_named_codes() {
     );
 }
 
+/// The line before `pub struct {name}` (after rustfmt), to see its attributes.
+fn attribute_before(source: &str, name: &str) -> String {
+    let at = source
+        .find(&format!("pub struct {name} {{"))
+        .unwrap_or_else(|| panic!("{name} is generated"));
+    source[..at]
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+/// Issue 14: generated structs are `#[non_exhaustive]` (a property or parameter the spec adds
+/// later is not a breaking change) and every optional field has a `with_*` setter documented by
+/// the first sentence of the field's description; structs without required fields get `new()`.
+#[test]
+fn structs_are_non_exhaustive_with_documented_setters() {
+    let mut spec = load_spec();
+    spec["components"]["schemas"]["SessionStatusResponse"]["properties"]["favouriteColour"] = json!(
+        {"type": "string", "description": "Ulubiony kolor sesji. Np. zielony.", "nullable": true}
+    );
+    let g = generate(&spec.to_string(), None).expect("generates");
+    let types = &g.files["types.rs"];
+    for name in ["SessionStatusResponse", "AllowedIps", "InvoiceQueryFilters"] {
+        assert_eq!(attribute_before(types, name), "#[non_exhaustive]", "{name}");
+    }
+    assert!(
+        types.contains(
+            "    /// Ulubiony kolor sesji.\n    pub fn with_favourite_colour(mut self, value: String) -> Self {\n        self.favourite_colour = Some(value);\n        self\n    }"
+        ),
+        "the setter of an added optional property, documented by its first sentence"
+    );
+    // A struct whose fields are all optional: `new()` besides `Default`.
+    assert!(types.contains("impl AllowedIps {\n    /// Creates a value with every field `None`"));
+    assert!(types.contains("pub fn with_ip4_addresses(mut self, value: Vec<Ip4Address>) -> Self"));
+    // A required field gets no setter (it is an argument of `new`).
+    assert!(!types.contains("pub fn with_date_range("));
+
+    let ops = &g.files["operations.rs"];
+    assert_eq!(
+        attribute_before(ops, "GetAuthSessions"),
+        "#[non_exhaustive]"
+    );
+    assert!(ops.contains(
+        "    /// Token służący do pobrania kolejnej strony wyników.\n    pub fn with_x_continuation_token(mut self, value: String) -> Self"
+    ));
+    // No setter restates its name.
+    assert!(!ops.contains("/// Sets `"), "a setter without a real doc");
+}
+
 #[test]
 fn bad_input_is_a_clear_error() {
     assert!(generate("{", None).unwrap_err().contains("not valid JSON"));

@@ -161,13 +161,12 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
         }
         Action::Revoke { serial, reason } => {
             let session = ctx.conn.login().await?;
-            let body = RevokeCertificateRequest {
-                revocation_reason: reason.map(|r| match r {
-                    RevocationReason::Unspecified => CertificateRevocationReason::Unspecified,
-                    RevocationReason::Superseded => CertificateRevocationReason::Superseded,
-                    RevocationReason::KeyCompromise => CertificateRevocationReason::KeyCompromise,
-                }),
-            };
+            let mut body = RevokeCertificateRequest::new();
+            body.revocation_reason = reason.map(|r| match r {
+                RevocationReason::Unspecified => CertificateRevocationReason::Unspecified,
+                RevocationReason::Superseded => CertificateRevocationReason::Superseded,
+                RevocationReason::KeyCompromise => CertificateRevocationReason::KeyCompromise,
+            });
             session
                 .certificates()
                 .revoke(serial.clone())
@@ -231,18 +230,16 @@ fn certificate_pem(data: &ksef::model::rt::Base64Data) -> CliResult<String> {
 
 async fn query(args: QueryArgs, ctx: &Ctx, report: &mut Report) -> CliResult {
     let session = ctx.conn.login().await?;
-    let body = QueryCertificatesRequest {
-        certificate_serial_number: args.serial.clone(),
-        name: args.name.clone(),
-        r#type: args.cert_type.map(CertType::to_api),
-        status: args.status.map(|s| match s {
-            CertStatus::Active => CertificateListItemStatus::Active,
-            CertStatus::Blocked => CertificateListItemStatus::Blocked,
-            CertStatus::Revoked => CertificateListItemStatus::Revoked,
-            CertStatus::Expired => CertificateListItemStatus::Expired,
-        }),
-        expires_after: None,
-    };
+    let mut body = QueryCertificatesRequest::new();
+    body.certificate_serial_number = args.serial.clone();
+    body.name = args.name.clone();
+    body.r#type = args.cert_type.map(CertType::to_api);
+    body.status = args.status.map(|s| match s {
+        CertStatus::Active => CertificateListItemStatus::Active,
+        CertStatus::Blocked => CertificateListItemStatus::Blocked,
+        CertStatus::Revoked => CertificateListItemStatus::Revoked,
+        CertStatus::Expired => CertificateListItemStatus::Expired,
+    });
     let call = session.certificates().query().with(|r| r.body = Some(body));
     let mut stream = std::pin::pin!(call.items());
     let mut items = Vec::new();

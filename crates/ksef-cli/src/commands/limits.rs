@@ -241,21 +241,18 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
                     "give --max-enrollments and/or --max-certificates",
                 ));
             }
-            let request = SetSubjectLimitsRequest {
-                subject_identifier_type: a.subject_type.map(|t| match t {
-                    SubjectType::Nip => SubjectIdentifierType::Nip,
-                    SubjectType::Pesel => SubjectIdentifierType::Pesel,
-                    SubjectType::Fingerprint => SubjectIdentifierType::Fingerprint,
-                }),
-                enrollment: a.max_enrollments.map(|n| EnrollmentSubjectLimitsOverride {
-                    max_enrollments: Some(n),
-                }),
-                certificate: a
-                    .max_certificates
-                    .map(|n| CertificateSubjectLimitsOverride {
-                        max_certificates: Some(n),
-                    }),
-            };
+            let mut request = SetSubjectLimitsRequest::new();
+            request.subject_identifier_type = a.subject_type.map(|t| match t {
+                SubjectType::Nip => SubjectIdentifierType::Nip,
+                SubjectType::Pesel => SubjectIdentifierType::Pesel,
+                SubjectType::Fingerprint => SubjectIdentifierType::Fingerprint,
+            });
+            request.enrollment = a
+                .max_enrollments
+                .map(|n| EnrollmentSubjectLimitsOverride::new().with_max_enrollments(n));
+            request.certificate = a
+                .max_certificates
+                .map(|n| CertificateSubjectLimitsOverride::new().with_max_certificates(n));
             limits.set_certificate_limits(request).send().await?;
             report.show_serialized("subject", &limits.subject().send().await?);
         }

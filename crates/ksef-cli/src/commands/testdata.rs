@@ -128,14 +128,12 @@ pub async fn run(args: Args, ctx: &Ctx, report: &mut Report) -> CliResult {
             let testdata = ctx.conn.client()?.testdata();
             let blocking = matches!(args.action, Action::Block);
             if blocking {
-                let request = BlockContextAuthenticationRequest {
-                    context_identifier: Some(context.clone()),
-                };
+                let request = BlockContextAuthenticationRequest::new()
+                    .with_context_identifier(context.clone());
                 testdata.block_context(request).send().await?;
             } else {
-                let request = UnblockContextAuthenticationRequest {
-                    context_identifier: Some(context.clone()),
-                };
+                let request = UnblockContextAuthenticationRequest::new()
+                    .with_context_identifier(context.clone());
                 testdata.unblock_context(request).send().await?;
             }
             report.show(

@@ -21,17 +21,18 @@ async fn public_keys(State(state): State<AppState>) -> Json<Vec<PublicKeyCertifi
         .all()
         .iter()
         .filter(|k| k.valid_to > now)
-        .map(|k| PublicKeyCertificate {
-            certificate: Base64Data::from_text(k.certificate_b64.clone()),
-            certificate_id: Base64Data::from_text(k.certificate_id.clone()),
-            public_key_id: Base64Data::from_text(k.public_key_id.clone()),
-            valid_from: k.valid_from,
-            valid_to: k.valid_to,
-            usage: k
-                .usages
-                .iter()
-                .map(|u| PublicKeyCertificateUsage::from(u.as_str()))
-                .collect(),
+        .map(|k| {
+            PublicKeyCertificate::new(
+                Base64Data::from_text(k.certificate_b64.clone()),
+                Base64Data::from_text(k.certificate_id.clone()),
+                Base64Data::from_text(k.public_key_id.clone()),
+                k.valid_from,
+                k.valid_to,
+                k.usages
+                    .iter()
+                    .map(|u| PublicKeyCertificateUsage::from(u.as_str()))
+                    .collect(),
+            )
         })
         .collect();
     Json(list)

@@ -27,6 +27,7 @@ use crate::types;
 ///
 /// Operation name: `get_auth_sessions`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetAuthSessions {
     /// Token służący do pobrania kolejnej strony wyników.
     ///
@@ -48,13 +49,13 @@ impl GetAuthSessions {
         }
     }
 
-    /// Sets `x-continuation-token`.
+    /// Token służący do pobrania kolejnej strony wyników.
     pub fn with_x_continuation_token(mut self, value: String) -> Self {
         self.x_continuation_token = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
@@ -177,6 +178,7 @@ impl crate::catalogue::Paginated for GetAuthSessions {
 ///
 /// Operation name: `delete_auth_sessions_current`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DeleteAuthSessionsCurrent {}
 
 impl DeleteAuthSessionsCurrent {
@@ -255,6 +257,7 @@ impl Operation for DeleteAuthSessionsCurrent {
 ///
 /// Operation name: `delete_auth_sessions_by_reference_number`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DeleteAuthSessionsByReferenceNumber {
     /// Numer referencyjny sesji uwierzytelnienia.
     ///
@@ -342,6 +345,7 @@ impl Operation for DeleteAuthSessionsByReferenceNumber {
 ///
 /// Operation name: `get_certificates_limits`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetCertificatesLimits {}
 
 impl GetCertificatesLimits {
@@ -423,6 +427,7 @@ impl Operation for GetCertificatesLimits {
 ///
 /// Operation name: `get_certificates_enrollments_data`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetCertificatesEnrollmentsData {}
 
 impl GetCertificatesEnrollmentsData {
@@ -517,6 +522,7 @@ impl Operation for GetCertificatesEnrollmentsData {
 ///
 /// Operation name: `post_certificates_enrollments`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostCertificatesEnrollments {
     /// The request body (`application/json`).
     pub body: types::EnrollCertificateRequest,
@@ -597,6 +603,7 @@ impl Operation for PostCertificatesEnrollments {
 ///
 /// Operation name: `get_certificates_enrollments_by_reference_number`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetCertificatesEnrollmentsByReferenceNumber {
     /// Numer referencyjny wniosku certyfikacyjnego
     ///
@@ -683,6 +690,7 @@ impl Operation for GetCertificatesEnrollmentsByReferenceNumber {
 ///
 /// Operation name: `post_certificates_retrieve`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostCertificatesRetrieve {
     /// The request body (`application/json`).
     pub body: types::RetrieveCertificatesRequest,
@@ -762,6 +770,7 @@ impl Operation for PostCertificatesRetrieve {
 ///
 /// Operation name: `post_certificates_by_certificate_serial_number_revoke`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostCertificatesByCertificateSerialNumberRevoke {
     /// Numer seryjny certyfikatu (w formacie szesnastkowym).
     ///
@@ -780,7 +789,7 @@ impl PostCertificatesByCertificateSerialNumberRevoke {
         }
     }
 
-    /// Sets the request body.
+    /// Sets the request body (`application/json`), which the spec makes optional.
     pub fn with_body(mut self, body: types::RevokeCertificateRequest) -> Self {
         self.body = Some(body);
         self
@@ -870,6 +879,7 @@ impl Operation for PostCertificatesByCertificateSerialNumberRevoke {
 ///
 /// Operation name: `post_certificates_query`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostCertificatesQuery {
     /// Rozmiar strony wyników
     ///
@@ -894,19 +904,19 @@ impl PostCertificatesQuery {
         }
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
     }
 
-    /// Sets `pageOffset`.
+    /// Numer strony wyników.
     pub fn with_page_offset(mut self, value: i32) -> Self {
         self.page_offset = Some(value);
         self
     }
 
-    /// Sets the request body.
+    /// Sets the request body (`application/json`), which the spec makes optional.
     pub fn with_body(mut self, body: types::QueryCertificatesRequest) -> Self {
         self.body = Some(body);
         self
@@ -1025,6 +1035,7 @@ impl crate::catalogue::Paginated for PostCertificatesQuery {
 ///
 /// Operation name: `put_testdata_certificates_by_serial_number`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PutTestdataCertificatesBySerialNumber {
     /// Numer seryjny certyfikatu (w formacie szesnastkowym).
     ///
@@ -1120,6 +1131,7 @@ impl Operation for PutTestdataCertificatesBySerialNumber {
 ///
 /// Operation name: `get_security_public_key_certificates`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetSecurityPublicKeyCertificates {}
 
 impl GetSecurityPublicKeyCertificates {
@@ -1194,6 +1206,7 @@ impl Operation for GetSecurityPublicKeyCertificates {
 ///
 /// Operation name: `post_testdata_subject`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTestdataSubject {
     /// The request body (`application/json`).
     pub body: types::SubjectCreateRequest,
@@ -1271,6 +1284,7 @@ impl Operation for PostTestdataSubject {
 ///
 /// Operation name: `post_testdata_subject_remove`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTestdataSubjectRemove {
     /// The request body (`application/json`).
     pub body: types::SubjectRemoveRequest,
@@ -1348,6 +1362,7 @@ impl Operation for PostTestdataSubjectRemove {
 ///
 /// Operation name: `post_testdata_person`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTestdataPerson {
     /// The request body (`application/json`).
     pub body: types::PersonCreateRequest,
@@ -1425,6 +1440,7 @@ impl Operation for PostTestdataPerson {
 ///
 /// Operation name: `post_testdata_person_remove`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTestdataPersonRemove {
     /// The request body (`application/json`).
     pub body: types::PersonRemoveRequest,
@@ -1502,6 +1518,7 @@ impl Operation for PostTestdataPersonRemove {
 ///
 /// Operation name: `post_testdata_permissions`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTestdataPermissions {
     /// The request body (`application/json`).
     pub body: types::TestDataPermissionsGrantRequest,
@@ -1579,6 +1596,7 @@ impl Operation for PostTestdataPermissions {
 ///
 /// Operation name: `post_testdata_permissions_revoke`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTestdataPermissionsRevoke {
     /// The request body (`application/json`).
     pub body: types::TestDataPermissionsRevokeRequest,
@@ -1656,6 +1674,7 @@ impl Operation for PostTestdataPermissionsRevoke {
 ///
 /// Operation name: `post_testdata_attachment`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTestdataAttachment {
     /// The request body (`application/json`).
     pub body: types::AttachmentPermissionGrantRequest,
@@ -1733,6 +1752,7 @@ impl Operation for PostTestdataAttachment {
 ///
 /// Operation name: `post_testdata_attachment_revoke`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTestdataAttachmentRevoke {
     /// The request body (`application/json`).
     pub body: types::AttachmentPermissionRevokeRequest,
@@ -1810,6 +1830,7 @@ impl Operation for PostTestdataAttachmentRevoke {
 ///
 /// Operation name: `post_testdata_context_block`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTestdataContextBlock {
     /// The request body (`application/json`).
     pub body: Option<types::BlockContextAuthenticationRequest>,
@@ -1822,7 +1843,7 @@ impl PostTestdataContextBlock {
         Self { body: None }
     }
 
-    /// Sets the request body.
+    /// Sets the request body (`application/json`), which the spec makes optional.
     pub fn with_body(mut self, body: types::BlockContextAuthenticationRequest) -> Self {
         self.body = Some(body);
         self
@@ -1897,6 +1918,7 @@ impl Operation for PostTestdataContextBlock {
 ///
 /// Operation name: `post_testdata_context_unblock`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTestdataContextUnblock {
     /// The request body (`application/json`).
     pub body: Option<types::UnblockContextAuthenticationRequest>,
@@ -1909,7 +1931,7 @@ impl PostTestdataContextUnblock {
         Self { body: None }
     }
 
-    /// Sets the request body.
+    /// Sets the request body (`application/json`), which the spec makes optional.
     pub fn with_body(mut self, body: types::UnblockContextAuthenticationRequest) -> Self {
         self.body = Some(body);
         self
@@ -1987,6 +2009,7 @@ impl Operation for PostTestdataContextUnblock {
 ///
 /// Operation name: `post_collective_identifiers`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostCollectiveIdentifiers {
     /// The request body (`application/json`).
     pub body: types::GenerateCollectiveIdentifierRequest,
@@ -2073,6 +2096,7 @@ impl Operation for PostCollectiveIdentifiers {
 ///
 /// Operation name: `post_collective_identifiers_query`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostCollectiveIdentifiersQuery {
     /// Token służący do pobrania kolejnej strony wyników.
     ///
@@ -2096,13 +2120,13 @@ impl PostCollectiveIdentifiersQuery {
         }
     }
 
-    /// Sets `x-continuation-token`.
+    /// Token służący do pobrania kolejnej strony wyników.
     pub fn with_x_continuation_token(mut self, value: String) -> Self {
         self.x_continuation_token = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Sets the query parameter `pageSize`.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
@@ -2234,6 +2258,7 @@ impl crate::catalogue::Paginated for PostCollectiveIdentifiersQuery {
 ///
 /// Operation name: `post_collective_identifiers_invoices`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostCollectiveIdentifiersInvoices {
     /// Token służący do pobrania kolejnej strony wyników.
     ///
@@ -2257,13 +2282,13 @@ impl PostCollectiveIdentifiersInvoices {
         }
     }
 
-    /// Sets `x-continuation-token`.
+    /// Token służący do pobrania kolejnej strony wyników.
     pub fn with_x_continuation_token(mut self, value: String) -> Self {
         self.x_continuation_token = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Sets the query parameter `pageSize`.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
@@ -2390,6 +2415,7 @@ impl crate::catalogue::Paginated for PostCollectiveIdentifiersInvoices {
 ///
 /// Operation name: `get_collective_identifiers_ksef_by_ksef_number`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetCollectiveIdentifiersKsefByKsefNumber {
     /// `ksefNumber`
     ///
@@ -2415,13 +2441,13 @@ impl GetCollectiveIdentifiersKsefByKsefNumber {
         }
     }
 
-    /// Sets `x-continuation-token`.
+    /// Token służący do pobrania kolejnej strony wyników.
     pub fn with_x_continuation_token(mut self, value: String) -> Self {
         self.x_continuation_token = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Sets the query parameter `pageSize`.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
@@ -2548,6 +2574,7 @@ impl crate::catalogue::Paginated for GetCollectiveIdentifiersKsefByKsefNumber {
 ///
 /// Operation name: `get_limits_context`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetLimitsContext {}
 
 impl GetLimitsContext {
@@ -2622,6 +2649,7 @@ impl Operation for GetLimitsContext {
 ///
 /// Operation name: `get_limits_subject`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetLimitsSubject {}
 
 impl GetLimitsSubject {
@@ -2696,6 +2724,7 @@ impl Operation for GetLimitsSubject {
 ///
 /// Operation name: `get_rate_limits`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetRateLimits {}
 
 impl GetRateLimits {
@@ -2770,6 +2799,7 @@ impl Operation for GetRateLimits {
 ///
 /// Operation name: `post_testdata_limits_context_session`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTestdataLimitsContextSession {
     /// The request body (`application/json`).
     pub body: types::SetSessionLimitsRequest,
@@ -2847,6 +2877,7 @@ impl Operation for PostTestdataLimitsContextSession {
 ///
 /// Operation name: `delete_testdata_limits_context_session`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DeleteTestdataLimitsContextSession {}
 
 impl DeleteTestdataLimitsContextSession {
@@ -2922,6 +2953,7 @@ impl Operation for DeleteTestdataLimitsContextSession {
 ///
 /// Operation name: `post_testdata_limits_subject_certificate`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTestdataLimitsSubjectCertificate {
     /// The request body (`application/json`).
     pub body: Option<types::SetSubjectLimitsRequest>,
@@ -2934,7 +2966,7 @@ impl PostTestdataLimitsSubjectCertificate {
         Self { body: None }
     }
 
-    /// Sets the request body.
+    /// Sets the request body (`application/json`), which the spec makes optional.
     pub fn with_body(mut self, body: types::SetSubjectLimitsRequest) -> Self {
         self.body = Some(body);
         self
@@ -3009,6 +3041,7 @@ impl Operation for PostTestdataLimitsSubjectCertificate {
 ///
 /// Operation name: `delete_testdata_limits_subject_certificate`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DeleteTestdataLimitsSubjectCertificate {}
 
 impl DeleteTestdataLimitsSubjectCertificate {
@@ -3084,6 +3117,7 @@ impl Operation for DeleteTestdataLimitsSubjectCertificate {
 ///
 /// Operation name: `post_testdata_rate_limits`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTestdataRateLimits {
     /// The request body (`application/json`).
     pub body: types::SetRateLimitsRequest,
@@ -3161,6 +3195,7 @@ impl Operation for PostTestdataRateLimits {
 ///
 /// Operation name: `delete_testdata_rate_limits`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DeleteTestdataRateLimits {}
 
 impl DeleteTestdataRateLimits {
@@ -3236,6 +3271,7 @@ impl Operation for DeleteTestdataRateLimits {
 ///
 /// Operation name: `post_testdata_rate_limits_production`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTestdataRateLimitsProduction {}
 
 impl PostTestdataRateLimitsProduction {
@@ -3332,6 +3368,7 @@ impl Operation for PostTestdataRateLimitsProduction {
 ///
 /// Operation name: `post_permissions_persons_grants`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostPermissionsPersonsGrants {
     /// The request body (`application/json`).
     pub body: types::PersonPermissionsGrantRequest,
@@ -3420,6 +3457,7 @@ impl Operation for PostPermissionsPersonsGrants {
 ///
 /// Operation name: `post_permissions_entities_grants`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostPermissionsEntitiesGrants {
     /// The request body (`application/json`).
     pub body: types::EntityPermissionsGrantRequest,
@@ -3501,6 +3539,7 @@ impl Operation for PostPermissionsEntitiesGrants {
 ///
 /// Operation name: `post_permissions_authorizations_grants`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostPermissionsAuthorizationsGrants {
     /// The request body (`application/json`).
     pub body: types::EntityAuthorizationPermissionsGrantRequest,
@@ -3594,6 +3633,7 @@ impl Operation for PostPermissionsAuthorizationsGrants {
 ///
 /// Operation name: `post_permissions_indirect_grants`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostPermissionsIndirectGrants {
     /// The request body (`application/json`).
     pub body: types::IndirectPermissionsGrantRequest,
@@ -3710,6 +3750,7 @@ impl Operation for PostPermissionsIndirectGrants {
 ///
 /// Operation name: `post_permissions_subunits_grants`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostPermissionsSubunitsGrants {
     /// The request body (`application/json`).
     pub body: types::SubunitPermissionsGrantRequest,
@@ -3805,6 +3846,7 @@ impl Operation for PostPermissionsSubunitsGrants {
 ///
 /// Operation name: `post_permissions_eu_entities_administration_grants`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostPermissionsEuEntitiesAdministrationGrants {
     /// The request body (`application/json`).
     pub body: types::EuEntityAdministrationPermissionsGrantRequest,
@@ -3896,6 +3938,7 @@ impl Operation for PostPermissionsEuEntitiesAdministrationGrants {
 ///
 /// Operation name: `post_permissions_eu_entities_grants`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostPermissionsEuEntitiesGrants {
     /// The request body (`application/json`).
     pub body: types::EuEntityPermissionsGrantRequest,
@@ -3979,6 +4022,7 @@ impl Operation for PostPermissionsEuEntitiesGrants {
 ///
 /// Operation name: `delete_permissions_common_grants_by_permission_id`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DeletePermissionsCommonGrantsByPermissionId {
     /// Id uprawnienia.
     ///
@@ -4072,6 +4116,7 @@ impl Operation for DeletePermissionsCommonGrantsByPermissionId {
 ///
 /// Operation name: `delete_permissions_authorizations_grants_by_permission_id`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DeletePermissionsAuthorizationsGrantsByPermissionId {
     /// Id uprawnienia.
     ///
@@ -4163,6 +4208,7 @@ impl Operation for DeletePermissionsAuthorizationsGrantsByPermissionId {
 ///
 /// Operation name: `get_permissions_operations_by_reference_number`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetPermissionsOperationsByReferenceNumber {
     /// Numer referencyjny operacji nadania lub odbierania uprawnień.
     ///
@@ -4251,6 +4297,7 @@ impl Operation for GetPermissionsOperationsByReferenceNumber {
 ///
 /// Operation name: `get_permissions_attachments_status`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetPermissionsAttachmentsStatus {}
 
 impl GetPermissionsAttachmentsStatus {
@@ -4327,6 +4374,7 @@ impl Operation for GetPermissionsAttachmentsStatus {
 ///
 /// Operation name: `get_invoices_ksef_by_ksef_number`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetInvoicesKsefByKsefNumber {
     /// Numer KSeF faktury.
     ///
@@ -4430,6 +4478,7 @@ impl Operation for GetInvoicesKsefByKsefNumber {
 ///
 /// Operation name: `post_invoices_query_metadata`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostInvoicesQueryMetadata {
     /// Kolejność sortowania wyników.
     /// | Wartość | Opis |
@@ -4462,19 +4511,19 @@ impl PostInvoicesQueryMetadata {
         }
     }
 
-    /// Sets `sortOrder`.
+    /// Kolejność sortowania wyników.
     pub fn with_sort_order(mut self, value: types::SortOrder) -> Self {
         self.sort_order = Some(value);
         self
     }
 
-    /// Sets `pageOffset`.
+    /// Indeks pierwszej strony wyników (0 = pierwsza strona).
     pub fn with_page_offset(mut self, value: i32) -> Self {
         self.page_offset = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
@@ -4621,6 +4670,7 @@ impl crate::catalogue::Paginated for PostInvoicesQueryMetadata {
 ///
 /// Operation name: `post_invoices_exports`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostInvoicesExports {
     /// The request body (`application/json`).
     pub body: types::InvoiceExportRequest,
@@ -4709,6 +4759,7 @@ impl Operation for PostInvoicesExports {
 ///
 /// Operation name: `get_invoices_exports_by_reference_number`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetInvoicesExportsByReferenceNumber {
     /// Numer referencyjny eksportu faktur.
     ///
@@ -4803,6 +4854,7 @@ impl Operation for GetInvoicesExportsByReferenceNumber {
 ///
 /// Operation name: `get_sessions`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetSessions {
     /// Rozmiar strony.
     ///
@@ -4878,61 +4930,61 @@ impl GetSessions {
         }
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
     }
 
-    /// Sets `referenceNumber`.
+    /// Numer referencyjny sesji.
     pub fn with_reference_number(mut self, value: types::ReferenceNumber) -> Self {
         self.reference_number = Some(value);
         self
     }
 
-    /// Sets `dateCreatedFrom`.
+    /// Data utworzenia sesji (od).
     pub fn with_date_created_from(mut self, value: time::OffsetDateTime) -> Self {
         self.date_created_from = Some(value);
         self
     }
 
-    /// Sets `dateCreatedTo`.
+    /// Data utworzenia sesji (do).
     pub fn with_date_created_to(mut self, value: time::OffsetDateTime) -> Self {
         self.date_created_to = Some(value);
         self
     }
 
-    /// Sets `dateClosedFrom`.
+    /// Data zamknięcia sesji (od).
     pub fn with_date_closed_from(mut self, value: time::OffsetDateTime) -> Self {
         self.date_closed_from = Some(value);
         self
     }
 
-    /// Sets `dateClosedTo`.
+    /// Data zamknięcia sesji (do).
     pub fn with_date_closed_to(mut self, value: time::OffsetDateTime) -> Self {
         self.date_closed_to = Some(value);
         self
     }
 
-    /// Sets `dateModifiedFrom`.
+    /// Data ostatniej aktywności (wysyłka faktury lub zmiana statusu) w ramach sesji (od).
     pub fn with_date_modified_from(mut self, value: time::OffsetDateTime) -> Self {
         self.date_modified_from = Some(value);
         self
     }
 
-    /// Sets `dateModifiedTo`.
+    /// Data ostatniej aktywności (wysyłka faktury lub zmiana statusu) w ramach sesji (do).
     pub fn with_date_modified_to(mut self, value: time::OffsetDateTime) -> Self {
         self.date_modified_to = Some(value);
         self
     }
 
-    /// Sets `statuses`.
+    /// Statusy sesji.
     pub fn with_statuses(mut self, value: Vec<types::CommonSessionStatus>) -> Self {
         self.statuses = Some(value);
         self
     }
 
-    /// Sets `x-continuation-token`.
+    /// Token służący do pobrania kolejnej strony wyników.
     pub fn with_x_continuation_token(mut self, value: String) -> Self {
         self.x_continuation_token = Some(value);
         self
@@ -5133,6 +5185,7 @@ impl crate::catalogue::Paginated for GetSessions {
 ///
 /// Operation name: `get_sessions_by_reference_number`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetSessionsByReferenceNumber {
     /// Numer referencyjny sesji.
     ///
@@ -5226,6 +5279,7 @@ impl Operation for GetSessionsByReferenceNumber {
 ///
 /// Operation name: `get_sessions_by_reference_number_invoices`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetSessionsByReferenceNumberInvoices {
     /// Numer referencyjny sesji.
     ///
@@ -5251,13 +5305,13 @@ impl GetSessionsByReferenceNumberInvoices {
         }
     }
 
-    /// Sets `x-continuation-token`.
+    /// Token służący do pobrania kolejnej strony wyników.
     pub fn with_x_continuation_token(mut self, value: String) -> Self {
         self.x_continuation_token = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
@@ -5391,6 +5445,7 @@ impl crate::catalogue::Paginated for GetSessionsByReferenceNumberInvoices {
 ///
 /// Operation name: `get_sessions_by_reference_number_invoices_by_invoice_reference_number`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetSessionsByReferenceNumberInvoicesByInvoiceReferenceNumber {
     /// Numer referencyjny sesji.
     ///
@@ -5508,6 +5563,7 @@ impl Operation for GetSessionsByReferenceNumberInvoicesByInvoiceReferenceNumber 
 ///
 /// Operation name: `get_sessions_by_reference_number_invoices_failed`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetSessionsByReferenceNumberInvoicesFailed {
     /// Numer referencyjny sesji.
     ///
@@ -5533,13 +5589,13 @@ impl GetSessionsByReferenceNumberInvoicesFailed {
         }
     }
 
-    /// Sets `x-continuation-token`.
+    /// Token służący do pobrania kolejnej strony wyników.
     pub fn with_x_continuation_token(mut self, value: String) -> Self {
         self.x_continuation_token = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
@@ -5673,6 +5729,7 @@ impl crate::catalogue::Paginated for GetSessionsByReferenceNumberInvoicesFailed 
 ///
 /// Operation name: `get_sessions_by_reference_number_invoices_ksef_by_ksef_number_upo`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetSessionsByReferenceNumberInvoicesKsefByKsefNumberUpo {
     /// Numer referencyjny sesji.
     ///
@@ -5782,6 +5839,7 @@ impl Operation for GetSessionsByReferenceNumberInvoicesKsefByKsefNumberUpo {
 ///
 /// Operation name: `get_sessions_by_reference_number_invoices_by_invoice_reference_number_upo`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetSessionsByReferenceNumberInvoicesByInvoiceReferenceNumberUpo {
     /// Numer referencyjny sesji.
     ///
@@ -5896,6 +5954,7 @@ impl Operation for GetSessionsByReferenceNumberInvoicesByInvoiceReferenceNumberU
 ///
 /// Operation name: `get_sessions_by_reference_number_upo_by_upo_reference_number`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetSessionsByReferenceNumberUpoByUpoReferenceNumber {
     /// Numer referencyjny sesji.
     ///
@@ -6010,6 +6069,7 @@ impl Operation for GetSessionsByReferenceNumberUpoByUpoReferenceNumber {
 ///
 /// Operation name: `post_tokens`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostTokens {
     /// The request body (`application/json`).
     pub body: types::GenerateTokenRequest,
@@ -6098,6 +6158,7 @@ impl Operation for PostTokens {
 ///
 /// Operation name: `get_tokens`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetTokens {
     /// Status tokenów do zwrócenia. W przypadku braku parametru zwracane są wszystkie tokeny. Parametr można przekazać wielokrotnie.
     /// | Wartość | Opis |
@@ -6151,37 +6212,37 @@ impl GetTokens {
         }
     }
 
-    /// Sets `status`.
+    /// Status tokenów do zwrócenia.
     pub fn with_status(mut self, value: Vec<types::AuthenticationTokenStatus>) -> Self {
         self.status = Some(value);
         self
     }
 
-    /// Sets `description`.
+    /// Umożliwia filtrowanie tokenów po opisie.
     pub fn with_description(mut self, value: String) -> Self {
         self.description = Some(value);
         self
     }
 
-    /// Sets `authorIdentifier`.
+    /// Umożliwia filtrowanie tokenów po ich twórcy.
     pub fn with_author_identifier(mut self, value: String) -> Self {
         self.author_identifier = Some(value);
         self
     }
 
-    /// Sets `authorIdentifierType`.
+    /// Umożliwia filtrowanie tokenów po ich twórcy.
     pub fn with_author_identifier_type(mut self, value: types::TokenAuthorIdentifierType) -> Self {
         self.author_identifier_type = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
     }
 
-    /// Sets `x-continuation-token`.
+    /// Token służący do pobrania kolejnej strony wyników.
     pub fn with_x_continuation_token(mut self, value: String) -> Self {
         self.x_continuation_token = Some(value);
         self
@@ -6333,6 +6394,7 @@ impl crate::catalogue::Paginated for GetTokens {
 ///
 /// Operation name: `get_tokens_by_reference_number`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetTokensByReferenceNumber {
     /// Numer referencyjny tokena KSeF.
     ///
@@ -6427,6 +6489,7 @@ impl Operation for GetTokensByReferenceNumber {
 ///
 /// Operation name: `delete_tokens_by_reference_number`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DeleteTokensByReferenceNumber {
     /// Numer referencyjny tokena KSeF.
     ///
@@ -6519,6 +6582,7 @@ impl Operation for DeleteTokensByReferenceNumber {
 ///
 /// Operation name: `get_peppol_query`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetPeppolQuery {
     /// Numer strony wyników.
     ///
@@ -6540,13 +6604,13 @@ impl GetPeppolQuery {
         }
     }
 
-    /// Sets `pageOffset`.
+    /// Numer strony wyników.
     pub fn with_page_offset(mut self, value: i32) -> Self {
         self.page_offset = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
@@ -6662,6 +6726,7 @@ impl crate::catalogue::Paginated for GetPeppolQuery {
 ///
 /// Operation name: `post_auth_challenge`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostAuthChallenge {}
 
 impl PostAuthChallenge {
@@ -6743,6 +6808,7 @@ impl Operation for PostAuthChallenge {
 ///
 /// Operation name: `post_auth_xades_signature`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostAuthXadesSignature {
     /// Wymuszenie weryfikacji zaufania łańcucha certyfikatu wraz ze sprawdzeniem statusu certyfikatu (OCSP/CRL) na środowiskach które umożliwiają wykorzystanie samodzielnie wygenerowanych certyfikatów.
     ///
@@ -6761,7 +6827,7 @@ impl PostAuthXadesSignature {
         }
     }
 
-    /// Sets `verifyCertificateChain`.
+    /// Wymuszenie weryfikacji zaufania łańcucha certyfikatu wraz ze sprawdzeniem statusu certyfikatu (OCSP/CRL) na środowiskach które umożliwiają wykorzystanie samodzielnie wygenerowanych certyfikatów.
     pub fn with_verify_certificate_chain(mut self, value: bool) -> Self {
         self.verify_certificate_chain = Some(value);
         self
@@ -6853,6 +6919,7 @@ impl Operation for PostAuthXadesSignature {
 ///
 /// Operation name: `post_auth_ksef_token`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostAuthKsefToken {
     /// The request body (`application/json`).
     pub body: types::InitTokenAuthenticationRequest,
@@ -6932,6 +6999,7 @@ impl Operation for PostAuthKsefToken {
 ///
 /// Operation name: `get_auth_by_reference_number`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetAuthByReferenceNumber {
     /// Numer referencyjny tokena otrzymanego przy inicjalizacji operacji uwierzytelniania.
     ///
@@ -7021,6 +7089,7 @@ impl Operation for GetAuthByReferenceNumber {
 ///
 /// Operation name: `post_auth_token_redeem`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostAuthTokenRedeem {}
 
 impl PostAuthTokenRedeem {
@@ -7097,6 +7166,7 @@ impl Operation for PostAuthTokenRedeem {
 ///
 /// Operation name: `post_auth_token_refresh`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostAuthTokenRefresh {}
 
 impl PostAuthTokenRefresh {
@@ -7179,6 +7249,7 @@ impl Operation for PostAuthTokenRefresh {
 ///
 /// Operation name: `post_sessions_online`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostSessionsOnline {
     /// The request body (`application/json`).
     pub body: types::OpenOnlineSessionRequest,
@@ -7260,6 +7331,7 @@ impl Operation for PostSessionsOnline {
 ///
 /// Operation name: `post_sessions_online_by_reference_number_invoices`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostSessionsOnlineByReferenceNumberInvoices {
     /// Numer referencyjny sesji
     ///
@@ -7355,6 +7427,7 @@ impl Operation for PostSessionsOnlineByReferenceNumberInvoices {
 ///
 /// Operation name: `post_sessions_online_by_reference_number_close`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostSessionsOnlineByReferenceNumberClose {
     /// Numer referencyjny sesji
     ///
@@ -7450,6 +7523,7 @@ impl Operation for PostSessionsOnlineByReferenceNumberClose {
 ///
 /// Operation name: `post_sessions_batch`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostSessionsBatch {
     /// The request body (`application/json`).
     pub body: types::OpenBatchSessionRequest,
@@ -7528,6 +7602,7 @@ impl Operation for PostSessionsBatch {
 ///
 /// Operation name: `post_sessions_batch_by_reference_number_close`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostSessionsBatchByReferenceNumberClose {
     /// Numer referencyjny sesji
     ///
@@ -7652,6 +7727,7 @@ impl Operation for PostSessionsBatchByReferenceNumberClose {
 ///
 /// Operation name: `post_permissions_query_personal_grants`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostPermissionsQueryPersonalGrants {
     /// Numer strony wyników.
     ///
@@ -7676,19 +7752,19 @@ impl PostPermissionsQueryPersonalGrants {
         }
     }
 
-    /// Sets `pageOffset`.
+    /// Numer strony wyników.
     pub fn with_page_offset(mut self, value: i32) -> Self {
         self.page_offset = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
     }
 
-    /// Sets the request body.
+    /// Sets the request body (`application/json`), which the spec makes optional.
     pub fn with_body(mut self, body: types::PersonalPermissionsQueryRequest) -> Self {
         self.body = Some(body);
         self
@@ -7854,6 +7930,7 @@ impl crate::catalogue::Paginated for PostPermissionsQueryPersonalGrants {
 ///
 /// Operation name: `post_permissions_query_persons_grants`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostPermissionsQueryPersonsGrants {
     /// Numer strony wyników.
     ///
@@ -7877,13 +7954,13 @@ impl PostPermissionsQueryPersonsGrants {
         }
     }
 
-    /// Sets `pageOffset`.
+    /// Numer strony wyników.
     pub fn with_page_offset(mut self, value: i32) -> Self {
         self.page_offset = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
@@ -8025,6 +8102,7 @@ impl crate::catalogue::Paginated for PostPermissionsQueryPersonsGrants {
 ///
 /// Operation name: `post_permissions_query_subunits_grants`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostPermissionsQuerySubunitsGrants {
     /// Numer strony wyników.
     ///
@@ -8049,19 +8127,19 @@ impl PostPermissionsQuerySubunitsGrants {
         }
     }
 
-    /// Sets `pageOffset`.
+    /// Numer strony wyników.
     pub fn with_page_offset(mut self, value: i32) -> Self {
         self.page_offset = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
     }
 
-    /// Sets the request body.
+    /// Sets the request body (`application/json`), which the spec makes optional.
     pub fn with_body(mut self, body: types::SubunitPermissionsQueryRequest) -> Self {
         self.body = Some(body);
         self
@@ -8209,6 +8287,7 @@ impl crate::catalogue::Paginated for PostPermissionsQuerySubunitsGrants {
 ///
 /// Operation name: `post_permissions_query_entities_grants`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostPermissionsQueryEntitiesGrants {
     /// Numer strony wyników.
     ///
@@ -8233,19 +8312,19 @@ impl PostPermissionsQueryEntitiesGrants {
         }
     }
 
-    /// Sets `pageOffset`.
+    /// Numer strony wyników.
     pub fn with_page_offset(mut self, value: i32) -> Self {
         self.page_offset = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
     }
 
-    /// Sets the request body.
+    /// Sets the request body (`application/json`), which the spec makes optional.
     pub fn with_body(mut self, body: types::EntityPermissionsQueryRequest) -> Self {
         self.body = Some(body);
         self
@@ -8390,6 +8469,7 @@ impl crate::catalogue::Paginated for PostPermissionsQueryEntitiesGrants {
 ///
 /// Operation name: `get_permissions_query_entities_roles`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetPermissionsQueryEntitiesRoles {
     /// Numer strony wyników.
     ///
@@ -8411,13 +8491,13 @@ impl GetPermissionsQueryEntitiesRoles {
         }
     }
 
-    /// Sets `pageOffset`.
+    /// Numer strony wyników.
     pub fn with_page_offset(mut self, value: i32) -> Self {
         self.page_offset = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
@@ -8561,6 +8641,7 @@ impl crate::catalogue::Paginated for GetPermissionsQueryEntitiesRoles {
 ///
 /// Operation name: `post_permissions_query_subordinate_entities_roles`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostPermissionsQuerySubordinateEntitiesRoles {
     /// Numer strony wyników.
     ///
@@ -8585,19 +8666,19 @@ impl PostPermissionsQuerySubordinateEntitiesRoles {
         }
     }
 
-    /// Sets `pageOffset`.
+    /// Numer strony wyników.
     pub fn with_page_offset(mut self, value: i32) -> Self {
         self.page_offset = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
     }
 
-    /// Sets the request body.
+    /// Sets the request body (`application/json`), which the spec makes optional.
     pub fn with_body(mut self, body: types::SubordinateEntityRolesQueryRequest) -> Self {
         self.body = Some(body);
         self
@@ -8749,6 +8830,7 @@ impl crate::catalogue::Paginated for PostPermissionsQuerySubordinateEntitiesRole
 ///
 /// Operation name: `post_permissions_query_authorizations_grants`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostPermissionsQueryAuthorizationsGrants {
     /// Numer strony wyników.
     ///
@@ -8772,13 +8854,13 @@ impl PostPermissionsQueryAuthorizationsGrants {
         }
     }
 
-    /// Sets `pageOffset`.
+    /// Numer strony wyników.
     pub fn with_page_offset(mut self, value: i32) -> Self {
         self.page_offset = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
@@ -8925,6 +9007,7 @@ impl crate::catalogue::Paginated for PostPermissionsQueryAuthorizationsGrants {
 ///
 /// Operation name: `post_permissions_query_eu_entities_grants`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PostPermissionsQueryEuEntitiesGrants {
     /// Numer strony wyników.
     ///
@@ -8949,19 +9032,19 @@ impl PostPermissionsQueryEuEntitiesGrants {
         }
     }
 
-    /// Sets `pageOffset`.
+    /// Numer strony wyników.
     pub fn with_page_offset(mut self, value: i32) -> Self {
         self.page_offset = Some(value);
         self
     }
 
-    /// Sets `pageSize`.
+    /// Rozmiar strony wyników.
     pub fn with_page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
     }
 
-    /// Sets the request body.
+    /// Sets the request body (`application/json`), which the spec makes optional.
     pub fn with_body(mut self, body: types::EuEntityPermissionsQueryRequest) -> Self {
         self.body = Some(body);
         self

@@ -325,6 +325,7 @@ impl crate::rt::Validate for Ip4Mask {
 ///
 /// Spec schema: `AllowedIps`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AllowedIps {
     /// Lista adresów IPv4 w notacji dziesiętnej kropkowanej, np. `192.168.0.10`.
     ///
@@ -345,6 +346,31 @@ pub struct AllowedIps {
     /// Constraints: ≥ 0, ≤ 10.
     #[serde(rename = "ip4Masks", default, skip_serializing_if = "Option::is_none")]
     pub ip4_masks: Option<Vec<Ip4Mask>>,
+}
+
+impl AllowedIps {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Lista adresów IPv4 w notacji dziesiętnej kropkowanej, np. `192.168.0.10`.
+    pub fn with_ip4_addresses(mut self, value: Vec<Ip4Address>) -> Self {
+        self.ip4_addresses = Some(value);
+        self
+    }
+
+    /// Lista adresów IPv4 podana w formie zakresu początek–koniec, oddzielonego pojedynczym myślnikiem, np. `10.0.0.1–10.0.0.254`.
+    pub fn with_ip4_ranges(mut self, value: Vec<Ip4Range>) -> Self {
+        self.ip4_ranges = Some(value);
+        self
+    }
+
+    /// Lista adresów IPv4 w notacji CIDR, np. `172.16.0.0/16`.
+    pub fn with_ip4_masks(mut self, value: Vec<Ip4Mask>) -> Self {
+        self.ip4_masks = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for AllowedIps {
@@ -472,6 +498,7 @@ impl crate::rt::ToParam for AmountType {
 ///
 /// Spec schema: `ApiError`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiError {
     /// Kod błędu.
     pub code: i32,
@@ -491,6 +518,12 @@ impl ApiError {
             description,
             details: None,
         }
+    }
+
+    /// Lista szczegółowych komunikatów opisujących konkretny błąd.
+    pub fn with_details(mut self, value: Vec<String>) -> Self {
+        self.details = Some(value);
+        self
     }
 }
 
@@ -518,6 +551,7 @@ impl ApiError {
 ///
 /// Spec schema: `ApiRateLimitValuesOverride`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiRateLimitValuesOverride {
     /// Limit na sekundę.
     #[serde(rename = "perSecond")]
@@ -565,6 +599,7 @@ impl ApiRateLimitValuesOverride {
 ///
 /// Spec schema: `ApiRateLimitsOverride`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiRateLimitsOverride {
     /// Limity dla otwierania sesji interaktywnych.
     #[serde(rename = "onlineSession")]
@@ -686,6 +721,7 @@ impl ApiRateLimitsOverride {
 ///
 /// Spec schema: `AttachmentPermissionGrantRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AttachmentPermissionGrantRequest {
     /// `nip`
     pub nip: Nip,
@@ -718,6 +754,7 @@ impl AttachmentPermissionGrantRequest {
 ///
 /// Spec schema: `AttachmentPermissionRevokeRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AttachmentPermissionRevokeRequest {
     /// `nip`
     pub nip: Nip,
@@ -738,6 +775,12 @@ impl AttachmentPermissionRevokeRequest {
             nip,
             expected_end_date: None,
         }
+    }
+
+    /// Data wycofania zgody na przesyłanie faktur z załącznikiem.
+    pub fn with_expected_end_date(mut self, value: time::Date) -> Self {
+        self.expected_end_date = Some(value);
+        self
     }
 }
 
@@ -763,6 +806,7 @@ impl AttachmentPermissionRevokeRequest {
 ///
 /// Spec schema: `AuthenticationChallengeResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthenticationChallengeResponse {
     /// `challenge`
     pub challenge: Challenge,
@@ -820,6 +864,7 @@ impl AuthenticationChallengeResponse {
 ///
 /// Spec schema: `AuthenticationContextIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthenticationContextIdentifier {
     /// Typ identyfikatora
     pub r#type: AuthenticationContextIdentifierType,
@@ -961,6 +1006,7 @@ impl crate::rt::ToParam for AuthenticationContextIdentifierType {
 ///
 /// Spec schema: `AuthenticationInitResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthenticationInitResponse {
     /// Numer referencyjny sesji uwierzytelnienia.
     #[serde(rename = "referenceNumber")]
@@ -1002,6 +1048,7 @@ impl AuthenticationInitResponse {
 ///
 /// Spec schema: `AuthenticationListItem`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthenticationListItem {
     /// Data rozpoczęcia operacji uwierzytelnienia.
     #[serde(rename = "startDate", with = "crate::rt::datetime::date_time")]
@@ -1101,6 +1148,30 @@ impl AuthenticationListItem {
             is_current: None,
         }
     }
+
+    /// Czy został już wydany refresh token powiązany z danym uwierzytelnieniem.
+    pub fn with_is_token_redeemed(mut self, value: bool) -> Self {
+        self.is_token_redeemed = Some(value);
+        self
+    }
+
+    /// Data ostatniego odświeżenia tokena.
+    pub fn with_last_token_refresh_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.last_token_refresh_date = Some(value);
+        self
+    }
+
+    /// Termin ważności refresh tokena (o ile nie zostanie wcześniej unieważniony).
+    pub fn with_refresh_token_valid_until(mut self, value: time::OffsetDateTime) -> Self {
+        self.refresh_token_valid_until = Some(value);
+        self
+    }
+
+    /// Czy sesja jest powiązana z aktualnie używanym tokenem.
+    pub fn with_is_current(mut self, value: bool) -> Self {
+        self.is_current = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for AuthenticationListItem {
@@ -1139,6 +1210,7 @@ impl AuthenticationListItem {
 ///
 /// Spec schema: `AuthenticationListResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthenticationListResponse {
     /// Token służący do pobrania kolejnej strony wyników. Jeśli jest pusty, to nie ma kolejnych stron.
     #[serde(
@@ -1158,6 +1230,12 @@ impl AuthenticationListResponse {
             continuation_token: None,
             items,
         }
+    }
+
+    /// Token służący do pobrania kolejnej strony wyników.
+    pub fn with_continuation_token(mut self, value: String) -> Self {
+        self.continuation_token = Some(value);
+        self
     }
 }
 
@@ -1428,6 +1506,7 @@ impl crate::rt::ToParam for AuthenticationMethodCategory {
 ///
 /// Spec schema: `AuthenticationMethodInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthenticationMethodInfo {
     /// Kategoria metody uwierzytelnienia.
     /// | Wartość | Opis |
@@ -1479,6 +1558,7 @@ impl AuthenticationMethodInfo {
 ///
 /// Spec schema: `AuthenticationOperationStatusResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthenticationOperationStatusResponse {
     /// Data rozpoczęcia operacji uwierzytelnienia.
     #[serde(rename = "startDate", with = "crate::rt::datetime::date_time")]
@@ -1574,6 +1654,30 @@ impl AuthenticationOperationStatusResponse {
             refresh_token_valid_until: None,
         }
     }
+
+    /// Użyta metoda uwierzytelnienia.
+    pub fn with_authentication_method_info(mut self, value: AuthenticationMethodInfo) -> Self {
+        self.authentication_method_info = Some(value);
+        self
+    }
+
+    /// Czy został już wydany refresh token powiązany z danym uwierzytelnieniem.
+    pub fn with_is_token_redeemed(mut self, value: bool) -> Self {
+        self.is_token_redeemed = Some(value);
+        self
+    }
+
+    /// Data ostatniego odświeżenia tokena.
+    pub fn with_last_token_refresh_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.last_token_refresh_date = Some(value);
+        self
+    }
+
+    /// Termin ważności refresh tokena (o ile nie zostanie wcześniej unieważniony).
+    pub fn with_refresh_token_valid_until(mut self, value: time::OffsetDateTime) -> Self {
+        self.refresh_token_valid_until = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for AuthenticationOperationStatusResponse {
@@ -1608,6 +1712,7 @@ impl AuthenticationOperationStatusResponse {
 ///
 /// Spec schema: `AuthenticationTokenRefreshResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthenticationTokenRefreshResponse {
     /// Token dostępu, którego należy używać w wywołaniach chronionych zasobów API.
     #[serde(rename = "accessToken")]
@@ -1757,6 +1862,7 @@ impl crate::rt::ToParam for AuthenticationTokenStatus {
 ///
 /// Spec schema: `AuthenticationTokensResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthenticationTokensResponse {
     /// Token dostępu.
     #[serde(rename = "accessToken")]
@@ -1800,6 +1906,7 @@ impl AuthenticationTokensResponse {
 ///
 /// Spec schema: `AuthorizationPolicy`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthorizationPolicy {
     /// Lista dozwolonych adresów IP.
     #[serde(
@@ -1808,6 +1915,19 @@ pub struct AuthorizationPolicy {
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_ips: Option<AllowedIps>,
+}
+
+impl AuthorizationPolicy {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Lista dozwolonych adresów IP.
+    pub fn with_allowed_ips(mut self, value: AllowedIps) -> Self {
+        self.allowed_ips = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for AuthorizationPolicy {
@@ -1830,6 +1950,7 @@ impl AuthorizationPolicy {
 ///
 /// Spec schema: `BadRequestProblemDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct BadRequestProblemDetails {
     /// Bad Request
     pub title: String,
@@ -1904,6 +2025,7 @@ impl BadRequestProblemDetails {
 ///
 /// Spec schema: `BatchFileInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct BatchFileInfo {
     /// Rozmiar pliku paczki w bajtach. Maksymalny rozmiar paczki to 5GB.
     ///
@@ -1941,6 +2063,12 @@ impl BatchFileInfo {
             file_parts,
         }
     }
+
+    /// Typ kompresji pliku paczki.
+    pub fn with_compression_type(mut self, value: CompressionType) -> Self {
+        self.compression_type = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for BatchFileInfo {
@@ -1977,6 +2105,7 @@ impl BatchFileInfo {
 ///
 /// Spec schema: `BatchFilePartInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct BatchFilePartInfo {
     /// Numer sekwencyjny części pliku paczki.
     ///
@@ -2042,6 +2171,7 @@ impl BatchFilePartInfo {
 ///
 /// Spec schema: `BatchSessionContextLimitsOverride`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct BatchSessionContextLimitsOverride {
     /// Maksymalny rozmiar faktury w MB.
     ///
@@ -2121,6 +2251,7 @@ impl BatchSessionContextLimitsOverride {
 ///
 /// Spec schema: `BatchSessionEffectiveContextLimits`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct BatchSessionEffectiveContextLimits {
     /// Maksymalny rozmiar faktury w MB.
     ///
@@ -2200,6 +2331,7 @@ impl BatchSessionEffectiveContextLimits {
 ///
 /// Spec schema: `BlockContextAuthenticationRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct BlockContextAuthenticationRequest {
     /// `contextIdentifier`
     #[serde(
@@ -2208,6 +2340,22 @@ pub struct BlockContextAuthenticationRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub context_identifier: Option<TestDataAuthenticationContextIdentifier>,
+}
+
+impl BlockContextAuthenticationRequest {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `contextIdentifier` (the spec does not describe it).
+    pub fn with_context_identifier(
+        mut self,
+        value: TestDataAuthenticationContextIdentifier,
+    ) -> Self {
+        self.context_identifier = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for BlockContextAuthenticationRequest {
@@ -2340,6 +2488,7 @@ impl crate::rt::ToParam for BuyerIdentifierType {
 ///
 /// Spec schema: `CertificateEffectiveSubjectLimits`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CertificateEffectiveSubjectLimits {
     /// `maxCertificates`
     #[serde(
@@ -2348,6 +2497,19 @@ pub struct CertificateEffectiveSubjectLimits {
         skip_serializing_if = "Option::is_none"
     )]
     pub max_certificates: Option<i32>,
+}
+
+impl CertificateEffectiveSubjectLimits {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `maxCertificates` (the spec does not describe it).
+    pub fn with_max_certificates(mut self, value: i32) -> Self {
+        self.max_certificates = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for CertificateEffectiveSubjectLimits {
@@ -2370,6 +2532,7 @@ impl CertificateEffectiveSubjectLimits {
 ///
 /// Spec schema: `CertificateEnrollmentDataResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CertificateEnrollmentDataResponse {
     /// Nazwa powszechna.
     #[serde(rename = "commonName")]
@@ -2426,6 +2589,42 @@ impl CertificateEnrollmentDataResponse {
             organization_name: None,
             organization_identifier: None,
         }
+    }
+
+    /// Imię.
+    pub fn with_given_name(mut self, value: String) -> Self {
+        self.given_name = Some(value);
+        self
+    }
+
+    /// Nazwisko.
+    pub fn with_surname(mut self, value: String) -> Self {
+        self.surname = Some(value);
+        self
+    }
+
+    /// Numer seryjny podmiotu.
+    pub fn with_serial_number(mut self, value: String) -> Self {
+        self.serial_number = Some(value);
+        self
+    }
+
+    /// Unikalny identyfikator.
+    pub fn with_unique_identifier(mut self, value: String) -> Self {
+        self.unique_identifier = Some(value);
+        self
+    }
+
+    /// Nazwa organizacji.
+    pub fn with_organization_name(mut self, value: String) -> Self {
+        self.organization_name = Some(value);
+        self
+    }
+
+    /// Identyfikator organizacji.
+    pub fn with_organization_identifier(mut self, value: String) -> Self {
+        self.organization_identifier = Some(value);
+        self
     }
 }
 
@@ -2567,6 +2766,7 @@ impl crate::rt::Validate for CertificateSerialNumber {
 ///
 /// Spec schema: `CertificateEnrollmentStatusResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CertificateEnrollmentStatusResponse {
     /// Data złożenia wniosku certyfikacyjnego.
     #[serde(rename = "requestDate", with = "crate::rt::datetime::date_time")]
@@ -2602,6 +2802,12 @@ impl CertificateEnrollmentStatusResponse {
             certificate_serial_number: None,
         }
     }
+
+    /// Numer seryjny wygenerowanego certyfikatu (w formacie szesnastkowym).
+    pub fn with_certificate_serial_number(mut self, value: CertificateSerialNumber) -> Self {
+        self.certificate_serial_number = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for CertificateEnrollmentStatusResponse {
@@ -2628,6 +2834,7 @@ impl CertificateEnrollmentStatusResponse {
 ///
 /// Spec schema: `CertificateLimit`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CertificateLimit {
     /// Pozostała wartość limitu.
     pub remaining: i32,
@@ -2664,6 +2871,7 @@ impl CertificateLimit {
 ///
 /// Spec schema: `CertificateLimitsResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CertificateLimitsResponse {
     /// Flaga informująca czy uwierzytelniony podmiot może złożyć nowy wniosek o certyfikat.
     #[serde(rename = "canRequest")]
@@ -2713,6 +2921,7 @@ impl CertificateLimitsResponse {
 ///
 /// Spec schema: `CertificateListItem`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CertificateListItem {
     /// Numer seryjny certyfikatu (w formacie szesnastkowym).
     ///
@@ -2788,6 +2997,12 @@ impl CertificateListItem {
             last_use_date: None,
             request_date,
         }
+    }
+
+    /// Data ostatniego użycia certyfikatu.
+    pub fn with_last_use_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.last_use_date = Some(value);
+        self
     }
 }
 
@@ -3050,6 +3265,7 @@ impl crate::rt::ToParam for CertificateRevocationReason {
 ///
 /// Spec schema: `CertificateSubjectIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CertificateSubjectIdentifier {
     /// Typ identyfikatora.
     pub r#type: CertificateSubjectIdentifierType,
@@ -3190,6 +3406,7 @@ impl crate::rt::ToParam for CertificateSubjectIdentifierType {
 ///
 /// Spec schema: `CertificateSubjectLimitsOverride`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CertificateSubjectLimitsOverride {
     /// `maxCertificates`
     ///
@@ -3200,6 +3417,19 @@ pub struct CertificateSubjectLimitsOverride {
         skip_serializing_if = "Option::is_none"
     )]
     pub max_certificates: Option<i32>,
+}
+
+impl CertificateSubjectLimitsOverride {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `maxCertificates` (the spec does not describe it).
+    pub fn with_max_certificates(mut self, value: i32) -> Self {
+        self.max_certificates = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for CertificateSubjectLimitsOverride {
@@ -3330,6 +3560,7 @@ impl crate::rt::Validate for Challenge {
 ///
 /// Spec schema: `CheckAttachmentPermissionStatusResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CheckAttachmentPermissionStatusResponse {
     /// Informacja czy Podmiot ma obecnie możliwość dodawania Załączników do Faktur
     #[serde(
@@ -3347,6 +3578,25 @@ pub struct CheckAttachmentPermissionStatusResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub revoked_date: Option<time::OffsetDateTime>,
+}
+
+impl CheckAttachmentPermissionStatusResponse {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Informacja czy Podmiot ma obecnie możliwość dodawania Załączników do Faktur.
+    pub fn with_is_attachment_allowed(mut self, value: bool) -> Self {
+        self.is_attachment_allowed = Some(value);
+        self
+    }
+
+    /// Data i czas zakończenia możliwość dodawania przez Podmiot Załączników do Faktur.
+    pub fn with_revoked_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.revoked_date = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for CheckAttachmentPermissionStatusResponse {
@@ -3371,6 +3621,7 @@ impl CheckAttachmentPermissionStatusResponse {
 ///
 /// Spec schema: `CollectiveIdentifierContextLimitsOverride`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CollectiveIdentifierContextLimitsOverride {
     /// Maksymalna ilość faktur które można przesłać w pojedynczym identyfikatorze zbiorczym.
     ///
@@ -3413,6 +3664,7 @@ impl CollectiveIdentifierContextLimitsOverride {
 ///
 /// Spec schema: `CollectiveIdentifierEffectiveContextLimits`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CollectiveIdentifierEffectiveContextLimits {
     /// Maksymalna ilość faktur które można przesłać w pojedynczym identyfikatorze zbiorczym.
     ///
@@ -3455,6 +3707,7 @@ impl CollectiveIdentifierEffectiveContextLimits {
 ///
 /// Spec schema: `CollectiveIdentifierInvoice`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CollectiveIdentifierInvoice {
     /// Numer ksef faktury.
     ///
@@ -3479,6 +3732,18 @@ impl CollectiveIdentifierInvoice {
             payment: None,
             description: None,
         }
+    }
+
+    /// Dane o płatności za fakturę.
+    pub fn with_payment(mut self, value: CollectiveIdentifierInvoicePayment) -> Self {
+        self.payment = Some(value);
+        self
+    }
+
+    /// Opis.
+    pub fn with_description(mut self, value: String) -> Self {
+        self.description = Some(value);
+        self
     }
 }
 
@@ -3509,6 +3774,7 @@ impl CollectiveIdentifierInvoice {
 ///
 /// Spec schema: `CollectiveIdentifierInvoicePayment`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CollectiveIdentifierInvoicePayment {
     /// Kwota płatności za fakturę.
     pub amount: f64,
@@ -3545,6 +3811,7 @@ impl CollectiveIdentifierInvoicePayment {
 ///
 /// Spec schema: `CollectiveIdentifierInvoicesQueryRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CollectiveIdentifierInvoicesQueryRequest {
     /// Numery identyfikatorów zbiorczych. Maksymalna liczba to 10.
     #[serde(rename = "collectiveIdentifierNumbers")]
@@ -3580,6 +3847,7 @@ impl CollectiveIdentifierInvoicesQueryRequest {
 ///
 /// Spec schema: `CollectiveIdentifierInvoicesQueryResponse`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CollectiveIdentifierInvoicesQueryResponse {
     /// Token służący do pobrania kolejnej strony wyników. Jeśli jest pusty, to nie ma kolejnych stron.
     #[serde(
@@ -3599,6 +3867,12 @@ impl CollectiveIdentifierInvoicesQueryResponse {
             continuation_token: None,
             invoices,
         }
+    }
+
+    /// Token służący do pobrania kolejnej strony wyników.
+    pub fn with_continuation_token(mut self, value: String) -> Self {
+        self.continuation_token = Some(value);
+        self
     }
 }
 
@@ -3624,6 +3898,7 @@ impl CollectiveIdentifierInvoicesQueryResponse {
 ///
 /// Spec schema: `CollectiveIdentifierInvoicesQueryResponseItem`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CollectiveIdentifierInvoicesQueryResponseItem {
     /// Numer ksef faktury.
     #[serde(rename = "ksefNumber")]
@@ -3661,6 +3936,27 @@ impl CollectiveIdentifierInvoicesQueryResponseItem {
             details_hidden,
         }
     }
+
+    /// Numer identyfikatora zbiorczego.
+    pub fn with_collective_identifier_number(mut self, value: String) -> Self {
+        self.collective_identifier_number = Some(value);
+        self
+    }
+
+    /// Dane o płatności za fakturę.
+    pub fn with_payment(
+        mut self,
+        value: CollectiveIdentifierInvoicesQueryResponseItemPayment,
+    ) -> Self {
+        self.payment = Some(value);
+        self
+    }
+
+    /// Opis.
+    pub fn with_description(mut self, value: String) -> Self {
+        self.description = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for CollectiveIdentifierInvoicesQueryResponseItem {
@@ -3694,6 +3990,7 @@ impl CollectiveIdentifierInvoicesQueryResponseItem {
 ///
 /// Spec schema: `CollectiveIdentifierInvoicesQueryResponseItemPayment`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CollectiveIdentifierInvoicesQueryResponseItemPayment {
     /// Kwota płatności za fakturę.
     pub amount: f64,
@@ -3733,6 +4030,7 @@ impl CollectiveIdentifierInvoicesQueryResponseItemPayment {
 ///
 /// Spec schema: `CollectiveIdentifiersByKsefNumberQueryResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CollectiveIdentifiersByKsefNumberQueryResponse {
     /// Token służący do pobrania kolejnej strony wyników. Jeśli jest pusty, to nie ma kolejnych stron.
     #[serde(
@@ -3755,6 +4053,12 @@ impl CollectiveIdentifiersByKsefNumberQueryResponse {
             continuation_token: None,
             collective_identifiers,
         }
+    }
+
+    /// Token służący do pobrania kolejnej strony wyników.
+    pub fn with_continuation_token(mut self, value: String) -> Self {
+        self.continuation_token = Some(value);
+        self
     }
 }
 
@@ -3780,6 +4084,7 @@ impl CollectiveIdentifiersByKsefNumberQueryResponse {
 ///
 /// Spec schema: `CollectiveIdentifiersByKsefNumberQueryResponseItem`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CollectiveIdentifiersByKsefNumberQueryResponseItem {
     /// Numer identyfikatora zbiorczego.
     ///
@@ -3840,6 +4145,7 @@ impl CollectiveIdentifiersByKsefNumberQueryResponseItem {
 ///
 /// Spec schema: `CollectiveIdentifiersQueryRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CollectiveIdentifiersQueryRequest {
     /// Numer identyfikatora zbiorczego.
     #[serde(
@@ -3892,6 +4198,30 @@ impl CollectiveIdentifiersQueryRequest {
             created_in_current_context: None,
         }
     }
+
+    /// Numer identyfikatora zbiorczego.
+    pub fn with_collective_identifier_number(mut self, value: String) -> Self {
+        self.collective_identifier_number = Some(value);
+        self
+    }
+
+    /// Liczba faktur w identyfikatorze zbiorczym (od).
+    pub fn with_invoice_count_from(mut self, value: i32) -> Self {
+        self.invoice_count_from = Some(value);
+        self
+    }
+
+    /// Liczba faktur w identyfikatorze zbiorczym (do).
+    pub fn with_invoice_count_to(mut self, value: i32) -> Self {
+        self.invoice_count_to = Some(value);
+        self
+    }
+
+    /// Określa czy identyfikator zbiorczy został wygenerowany w bieżącym kontekście.
+    pub fn with_created_in_current_context(mut self, value: bool) -> Self {
+        self.created_in_current_context = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for CollectiveIdentifiersQueryRequest {
@@ -3924,6 +4254,7 @@ impl CollectiveIdentifiersQueryRequest {
 ///
 /// Spec schema: `CollectiveIdentifiersQueryResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CollectiveIdentifiersQueryResponse {
     /// Token służący do pobrania kolejnej strony wyników. Jeśli jest pusty, to nie ma kolejnych stron.
     #[serde(
@@ -3944,6 +4275,12 @@ impl CollectiveIdentifiersQueryResponse {
             continuation_token: None,
             collective_identifiers,
         }
+    }
+
+    /// Token służący do pobrania kolejnej strony wyników.
+    pub fn with_continuation_token(mut self, value: String) -> Self {
+        self.continuation_token = Some(value);
+        self
     }
 }
 
@@ -3969,6 +4306,7 @@ impl CollectiveIdentifiersQueryResponse {
 ///
 /// Spec schema: `CollectiveIdentifiersQueryResponseItem`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CollectiveIdentifiersQueryResponseItem {
     /// Numer identyfikatora zbiorczego.
     ///
@@ -5105,6 +5443,7 @@ impl crate::rt::ToParam for CurrencyCode {
 ///
 /// Spec schema: `EffectiveApiRateLimitValues`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EffectiveApiRateLimitValues {
     /// Limit na sekundę.
     #[serde(rename = "perSecond")]
@@ -5152,6 +5491,7 @@ impl EffectiveApiRateLimitValues {
 ///
 /// Spec schema: `EffectiveApiRateLimits`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EffectiveApiRateLimits {
     /// Limity dla otwierania sesji interaktywnych.
     #[serde(rename = "onlineSession")]
@@ -5299,6 +5639,7 @@ impl EffectiveApiRateLimits {
 ///
 /// Spec schema: `EffectiveContextLimits`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EffectiveContextLimits {
     /// Limity dla sesji interaktywnych.
     #[serde(rename = "onlineSession")]
@@ -5350,6 +5691,7 @@ impl EffectiveContextLimits {
 ///
 /// Spec schema: `EffectiveSubjectLimits`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EffectiveSubjectLimits {
     /// `enrollment`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5357,6 +5699,25 @@ pub struct EffectiveSubjectLimits {
     /// `certificate`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateEffectiveSubjectLimits>,
+}
+
+impl EffectiveSubjectLimits {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `enrollment` (the spec does not describe it).
+    pub fn with_enrollment(mut self, value: EnrollmentEffectiveSubjectLimits) -> Self {
+        self.enrollment = Some(value);
+        self
+    }
+
+    /// Sets `certificate` (the spec does not describe it).
+    pub fn with_certificate(mut self, value: CertificateEffectiveSubjectLimits) -> Self {
+        self.certificate = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for EffectiveSubjectLimits {
@@ -5381,6 +5742,7 @@ impl EffectiveSubjectLimits {
 ///
 /// Spec schema: `EncryptionInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EncryptionInfo {
     /// Klucz symetryczny o długości 32 bajtów, zaszyfrowany algorytmem RSA (Padding: OAEP z SHA-256), zakodowany w formacie Base64.
     ///
@@ -5412,6 +5774,12 @@ impl EncryptionInfo {
             initialization_vector,
             public_key_id: None,
         }
+    }
+
+    /// Identyfikator klucza publicznego użytego do szyfrowania.
+    pub fn with_public_key_id(mut self, value: crate::rt::Base64Data) -> Self {
+        self.public_key_id = Some(value);
+        self
     }
 }
 
@@ -5542,6 +5910,7 @@ impl crate::rt::Validate for CertificateName {
 ///
 /// Spec schema: `EnrollCertificateRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EnrollCertificateRequest {
     /// Nazwa własna certyfikatu.
     ///
@@ -5582,6 +5951,12 @@ impl EnrollCertificateRequest {
             valid_from: None,
         }
     }
+
+    /// Data rozpoczęcia ważności certyfikatu.
+    pub fn with_valid_from(mut self, value: time::OffsetDateTime) -> Self {
+        self.valid_from = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for EnrollCertificateRequest {
@@ -5610,6 +5985,7 @@ impl EnrollCertificateRequest {
 ///
 /// Spec schema: `EnrollCertificateResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EnrollCertificateResponse {
     /// Numer referencyjny wniosku certyfikacyjnego.
     #[serde(rename = "referenceNumber")]
@@ -5651,6 +6027,7 @@ impl EnrollCertificateResponse {
 ///
 /// Spec schema: `EnrollmentEffectiveSubjectLimits`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EnrollmentEffectiveSubjectLimits {
     /// `maxEnrollments`
     #[serde(
@@ -5659,6 +6036,19 @@ pub struct EnrollmentEffectiveSubjectLimits {
         skip_serializing_if = "Option::is_none"
     )]
     pub max_enrollments: Option<i32>,
+}
+
+impl EnrollmentEffectiveSubjectLimits {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `maxEnrollments` (the spec does not describe it).
+    pub fn with_max_enrollments(mut self, value: i32) -> Self {
+        self.max_enrollments = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for EnrollmentEffectiveSubjectLimits {
@@ -5681,6 +6071,7 @@ impl EnrollmentEffectiveSubjectLimits {
 ///
 /// Spec schema: `EnrollmentSubjectLimitsOverride`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EnrollmentSubjectLimitsOverride {
     /// `maxEnrollments`
     ///
@@ -5691,6 +6082,19 @@ pub struct EnrollmentSubjectLimitsOverride {
         skip_serializing_if = "Option::is_none"
     )]
     pub max_enrollments: Option<i32>,
+}
+
+impl EnrollmentSubjectLimitsOverride {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `maxEnrollments` (the spec does not describe it).
+    pub fn with_max_enrollments(mut self, value: i32) -> Self {
+        self.max_enrollments = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for EnrollmentSubjectLimitsOverride {
@@ -5716,6 +6120,7 @@ impl EnrollmentSubjectLimitsOverride {
 ///
 /// Spec schema: `EntityAuthorizationGrant`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityAuthorizationGrant {
     /// Identyfikator uprawnienia.
     pub id: PermissionId,
@@ -5783,6 +6188,21 @@ impl EntityAuthorizationGrant {
             subject_entity_details: None,
             start_date,
         }
+    }
+
+    /// Identyfikator osoby nadającej uprawnienie.
+    pub fn with_author_identifier(mut self, value: EntityAuthorizationsAuthorIdentifier) -> Self {
+        self.author_identifier = Some(value);
+        self
+    }
+
+    /// Dane podmiotu uprawnionego.
+    pub fn with_subject_entity_details(
+        mut self,
+        value: PermissionsSubjectEntityByIdentifierDetails,
+    ) -> Self {
+        self.subject_entity_details = Some(value);
+        self
     }
 }
 
@@ -5931,6 +6351,7 @@ impl crate::rt::ToParam for EntityAuthorizationPermissionType {
 ///
 /// Spec schema: `EntityAuthorizationPermissionsGrantRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityAuthorizationPermissionsGrantRequest {
     /// Identyfikator podmiotu uprawnianego.
     /// | Type | Value |
@@ -5994,6 +6415,7 @@ impl EntityAuthorizationPermissionsGrantRequest {
 ///
 /// Spec schema: `EntityAuthorizationPermissionsQueryRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityAuthorizationPermissionsQueryRequest {
     /// Identyfikator podmiotu uprawniającego.
     /// | Type | Value |
@@ -6042,6 +6464,30 @@ impl EntityAuthorizationPermissionsQueryRequest {
             permission_types: None,
         }
     }
+
+    /// Identyfikator podmiotu uprawniającego.
+    pub fn with_authorizing_identifier(
+        mut self,
+        value: EntityAuthorizationsAuthorizingEntityIdentifier,
+    ) -> Self {
+        self.authorizing_identifier = Some(value);
+        self
+    }
+
+    /// Identyfikator podmiotu uprawnionego.
+    pub fn with_authorized_identifier(
+        mut self,
+        value: EntityAuthorizationsAuthorizedEntityIdentifier,
+    ) -> Self {
+        self.authorized_identifier = Some(value);
+        self
+    }
+
+    /// Lista rodzajów wyszukiwanych uprawnień.
+    pub fn with_permission_types(mut self, value: Vec<InvoicePermissionType>) -> Self {
+        self.permission_types = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for EntityAuthorizationPermissionsQueryRequest {
@@ -6074,6 +6520,7 @@ impl EntityAuthorizationPermissionsQueryRequest {
 ///
 /// Spec schema: `EntityAuthorizationPermissionsSubjectIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityAuthorizationPermissionsSubjectIdentifier {
     /// Typ identyfikatora.
     pub r#type: EntityAuthorizationPermissionsSubjectIdentifierType,
@@ -6215,6 +6662,7 @@ impl crate::rt::ToParam for EntityAuthorizationPermissionsSubjectIdentifierType 
 ///
 /// Spec schema: `EntityAuthorizationsAuthorIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityAuthorizationsAuthorIdentifier {
     /// Typ identyfikatora.
     pub r#type: EntityAuthorizationsAuthorIdentifierType,
@@ -6359,6 +6807,7 @@ impl crate::rt::ToParam for EntityAuthorizationsAuthorIdentifierType {
 ///
 /// Spec schema: `EntityAuthorizationsAuthorizedEntityIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityAuthorizationsAuthorizedEntityIdentifier {
     /// Typ identyfikatora.
     pub r#type: EntityAuthorizationsAuthorizedEntityIdentifierType,
@@ -6498,6 +6947,7 @@ impl crate::rt::ToParam for EntityAuthorizationsAuthorizedEntityIdentifierType {
 ///
 /// Spec schema: `EntityAuthorizationsAuthorizingEntityIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityAuthorizationsAuthorizingEntityIdentifier {
     /// Typ identyfikatora.
     pub r#type: EntityAuthorizationsAuthorizingEntityIdentifierType,
@@ -6630,6 +7080,7 @@ impl crate::rt::ToParam for EntityAuthorizationsAuthorizingEntityIdentifierType 
 ///
 /// Spec schema: `EntityByFingerprintDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityByFingerprintDetails {
     /// Pełna nazwa podmiotu.
     ///
@@ -6673,6 +7124,7 @@ impl EntityByFingerprintDetails {
 ///
 /// Spec schema: `EntityDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityDetails {
     /// Pełna nazwa podmiotu.
     ///
@@ -6709,6 +7161,7 @@ impl EntityDetails {
 ///
 /// Spec schema: `EntityPermission`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityPermission {
     /// Rodzaj uprawnienia.
     pub r#type: EntityPermissionType,
@@ -6728,6 +7181,12 @@ impl EntityPermission {
             r#type,
             can_delegate: None,
         }
+    }
+
+    /// Flaga pozwalająca na pośrednie przekazywanie danego uprawnienia.
+    pub fn with_can_delegate(mut self, value: bool) -> Self {
+        self.can_delegate = Some(value);
+        self
     }
 }
 
@@ -6753,6 +7212,7 @@ impl EntityPermission {
 ///
 /// Spec schema: `EntityPermissionItem`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityPermissionItem {
     /// Identyfikator uprawnienia.
     pub id: PermissionId,
@@ -7038,6 +7498,7 @@ impl crate::rt::ToParam for EntityPermissionType {
 ///
 /// Spec schema: `EntityPermissionsContextIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityPermissionsContextIdentifier {
     /// Typ identyfikatora.
     pub r#type: EntityPermissionsContextIdentifierType,
@@ -7174,6 +7635,7 @@ impl crate::rt::ToParam for EntityPermissionsContextIdentifierType {
 ///
 /// Spec schema: `EntityPermissionsGrantRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityPermissionsGrantRequest {
     /// Identyfikator podmiotu.
     /// | Type | Value |
@@ -7236,6 +7698,7 @@ impl EntityPermissionsGrantRequest {
 ///
 /// Spec schema: `EntityPermissionsQueryRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityPermissionsQueryRequest {
     /// Identyfikator kontekstu podmiotu, który nadał uprawnienia do obsługi faktur.
     /// | Type | Value |
@@ -7248,6 +7711,19 @@ pub struct EntityPermissionsQueryRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub context_identifier: Option<EntityPermissionsContextIdentifier>,
+}
+
+impl EntityPermissionsQueryRequest {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Identyfikator kontekstu podmiotu, który nadał uprawnienia do obsługi faktur.
+    pub fn with_context_identifier(mut self, value: EntityPermissionsContextIdentifier) -> Self {
+        self.context_identifier = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for EntityPermissionsQueryRequest {
@@ -7273,6 +7749,7 @@ impl EntityPermissionsQueryRequest {
 ///
 /// Spec schema: `EntityPermissionsSubjectIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityPermissionsSubjectIdentifier {
     /// Typ identyfikatora.
     pub r#type: EntityPermissionsSubjectIdentifierType,
@@ -7408,6 +7885,7 @@ impl crate::rt::ToParam for EntityPermissionsSubjectIdentifierType {
 ///
 /// Spec schema: `EntityPermissionsSubordinateEntityIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityPermissionsSubordinateEntityIdentifier {
     /// Typ identyfikatora.
     pub r#type: EntityPermissionsSubordinateEntityIdentifierType,
@@ -7540,6 +8018,7 @@ impl crate::rt::ToParam for EntityPermissionsSubordinateEntityIdentifierType {
 ///
 /// Spec schema: `EntityRole`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityRole {
     /// Identyfikator podmiotu nadrzędnego.
     /// | Type | Value |
@@ -7575,6 +8054,15 @@ impl EntityRole {
             description,
             start_date,
         }
+    }
+
+    /// Identyfikator podmiotu nadrzędnego.
+    pub fn with_parent_entity_identifier(
+        mut self,
+        value: EntityRolesParentEntityIdentifier,
+    ) -> Self {
+        self.parent_entity_identifier = Some(value);
+        self
     }
 }
 
@@ -7728,6 +8216,7 @@ impl crate::rt::ToParam for EntityRoleType {
 ///
 /// Spec schema: `EntityRolesParentEntityIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EntityRolesParentEntityIdentifier {
     /// Typ identyfikatora.
     pub r#type: EntityRolesParentEntityIdentifierType,
@@ -8153,6 +8642,7 @@ impl crate::rt::ToParam for EntitySubjectDetailsType {
 ///
 /// Spec schema: `EuEntityAdministrationPermissionsContextIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EuEntityAdministrationPermissionsContextIdentifier {
     /// Typ identyfikatora.
     pub r#type: EuEntityAdministrationPermissionsContextIdentifierType,
@@ -8288,6 +8778,7 @@ impl crate::rt::ToParam for EuEntityAdministrationPermissionsContextIdentifierTy
 ///
 /// Spec schema: `EuEntityAdministrationPermissionsGrantRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EuEntityAdministrationPermissionsGrantRequest {
     /// Identyfikator podmiotu uprawnionego.
     /// | Type | Value |
@@ -8375,6 +8866,7 @@ impl EuEntityAdministrationPermissionsGrantRequest {
 ///
 /// Spec schema: `EuEntityAdministrationPermissionsSubjectIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EuEntityAdministrationPermissionsSubjectIdentifier {
     /// Typ identyfikatora.
     pub r#type: EuEntityAdministrationPermissionsSubjectIdentifierType,
@@ -8510,6 +9002,7 @@ impl crate::rt::ToParam for EuEntityAdministrationPermissionsSubjectIdentifierTy
 ///
 /// Spec schema: `EuEntityDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EuEntityDetails {
     /// Pełna nazwa podmiotu.
     ///
@@ -8553,6 +9046,7 @@ impl EuEntityDetails {
 ///
 /// Spec schema: `EuEntityPermission`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EuEntityPermission {
     /// Identyfikator uprawnienia.
     pub id: PermissionId,
@@ -8637,6 +9131,30 @@ impl EuEntityPermission {
             start_date,
         }
     }
+
+    /// Dane osoby uprawnionej.
+    pub fn with_subject_person_details(
+        mut self,
+        value: PermissionsSubjectPersonByFingerprintDetails,
+    ) -> Self {
+        self.subject_person_details = Some(value);
+        self
+    }
+
+    /// Dane podmiotu uprawnionego.
+    pub fn with_subject_entity_details(
+        mut self,
+        value: PermissionsSubjectEntityByFingerprintDetails,
+    ) -> Self {
+        self.subject_entity_details = Some(value);
+        self
+    }
+
+    /// Dane podmiotu unijnego, w kontekście którego nadane jest uprawnienie.
+    pub fn with_eu_entity_details(mut self, value: PermissionsEuEntityDetails) -> Self {
+        self.eu_entity_details = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for EuEntityPermission {
@@ -8688,6 +9206,7 @@ impl EuEntityPermission {
 ///
 /// Spec schema: `EuEntityPermissionSubjectDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EuEntityPermissionSubjectDetails {
     /// Typ danych podmiotu.
     /// | Wartość | Opis |
@@ -8732,6 +9251,30 @@ impl EuEntityPermissionSubjectDetails {
             person_by_fp_no_id: None,
             entity_by_fp: None,
         }
+    }
+
+    /// Dane podmiotu.
+    pub fn with_person_by_fp_with_id(
+        mut self,
+        value: PersonByFingerprintWithIdentifierDetails,
+    ) -> Self {
+        self.person_by_fp_with_id = Some(value);
+        self
+    }
+
+    /// Dane podmiotu.
+    pub fn with_person_by_fp_no_id(
+        mut self,
+        value: PersonByFingerprintWithoutIdentifierDetails,
+    ) -> Self {
+        self.person_by_fp_no_id = Some(value);
+        self
+    }
+
+    /// Dane podmiotu.
+    pub fn with_entity_by_fp(mut self, value: EntityByFingerprintDetails) -> Self {
+        self.entity_by_fp = Some(value);
+        self
     }
 }
 
@@ -8972,6 +9515,7 @@ impl crate::rt::ToParam for EuEntityPermissionType {
 ///
 /// Spec schema: `EuEntityPermissionsAuthorIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EuEntityPermissionsAuthorIdentifier {
     /// Typ identyfikatora.
     pub r#type: EuEntityPermissionsAuthorIdentifierType,
@@ -9112,6 +9656,7 @@ impl crate::rt::ToParam for EuEntityPermissionsAuthorIdentifierType {
 ///
 /// Spec schema: `EuEntityPermissionsGrantRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EuEntityPermissionsGrantRequest {
     /// Identyfikator podmiotu uprawnianego.
     /// | Type | Value |
@@ -9389,6 +9934,7 @@ impl crate::rt::Validate for VatUeIdentifier {
 ///
 /// Spec schema: `EuEntityPermissionsQueryRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EuEntityPermissionsQueryRequest {
     /// Wartość identyfikatora (numeru identyfikacyjnego VAT) podmiotu unijnego (exact match).
     #[serde(
@@ -9411,6 +9957,34 @@ pub struct EuEntityPermissionsQueryRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub permission_types: Option<Vec<EuEntityPermissionsQueryPermissionType>>,
+}
+
+impl EuEntityPermissionsQueryRequest {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Wartość identyfikatora (numeru identyfikacyjnego VAT) podmiotu unijnego (exact match).
+    pub fn with_vat_ue_identifier(mut self, value: VatUeIdentifier) -> Self {
+        self.vat_ue_identifier = Some(value);
+        self
+    }
+
+    /// Odcisk palca certyfikatu kwalifikowanego uprawnionego (contains).
+    pub fn with_authorized_fingerprint_identifier(mut self, value: String) -> Self {
+        self.authorized_fingerprint_identifier = Some(value);
+        self
+    }
+
+    /// Lista rodzajów wyszukiwanych uprawnień.
+    pub fn with_permission_types(
+        mut self,
+        value: Vec<EuEntityPermissionsQueryPermissionType>,
+    ) -> Self {
+        self.permission_types = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for EuEntityPermissionsQueryRequest {
@@ -9440,6 +10014,7 @@ impl EuEntityPermissionsQueryRequest {
 ///
 /// Spec schema: `EuEntityPermissionsSubjectIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EuEntityPermissionsSubjectIdentifier {
     /// Typ identyfikatora.
     pub r#type: EuEntityPermissionsSubjectIdentifierType,
@@ -9572,6 +10147,7 @@ impl crate::rt::ToParam for EuEntityPermissionsSubjectIdentifierType {
 ///
 /// Spec schema: `ExceptionDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ExceptionDetails {
     /// `exceptionCode`
     #[serde(
@@ -9590,6 +10166,31 @@ pub struct ExceptionDetails {
     /// `details`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<String>>,
+}
+
+impl ExceptionDetails {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `exceptionCode` (the spec does not describe it).
+    pub fn with_exception_code(mut self, value: i32) -> Self {
+        self.exception_code = Some(value);
+        self
+    }
+
+    /// Sets `exceptionDescription` (the spec does not describe it).
+    pub fn with_exception_description(mut self, value: String) -> Self {
+        self.exception_description = Some(value);
+        self
+    }
+
+    /// Sets `details` (the spec does not describe it).
+    pub fn with_details(mut self, value: Vec<String>) -> Self {
+        self.details = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for ExceptionDetails {
@@ -9616,6 +10217,7 @@ impl ExceptionDetails {
 ///
 /// Spec schema: `ExceptionInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ExceptionInfo {
     /// `exceptionDetailList`
     #[serde(
@@ -9661,6 +10263,49 @@ pub struct ExceptionInfo {
     pub timestamp: Option<time::OffsetDateTime>,
 }
 
+impl ExceptionInfo {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `exceptionDetailList` (the spec does not describe it).
+    pub fn with_exception_detail_list(mut self, value: Vec<ExceptionDetails>) -> Self {
+        self.exception_detail_list = Some(value);
+        self
+    }
+
+    /// Numer referencyjny.
+    pub fn with_reference_number(mut self, value: ReferenceNumber) -> Self {
+        self.reference_number = Some(value);
+        self
+    }
+
+    /// Sets `serviceCode` (the spec does not describe it).
+    pub fn with_service_code(mut self, value: String) -> Self {
+        self.service_code = Some(value);
+        self
+    }
+
+    /// Sets `serviceCtx` (the spec does not describe it).
+    pub fn with_service_ctx(mut self, value: String) -> Self {
+        self.service_ctx = Some(value);
+        self
+    }
+
+    /// Sets `serviceName` (the spec does not describe it).
+    pub fn with_service_name(mut self, value: String) -> Self {
+        self.service_name = Some(value);
+        self
+    }
+
+    /// Sets `timestamp` (the spec does not describe it).
+    pub fn with_timestamp(mut self, value: time::OffsetDateTime) -> Self {
+        self.timestamp = Some(value);
+        self
+    }
+}
+
 impl crate::rt::Validate for ExceptionInfo {
     #[allow(clippy::cast_precision_loss)]
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
@@ -9693,10 +10338,24 @@ impl ExceptionInfo {
 ///
 /// **Deprecated** in the spec.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ExceptionResponse {
     /// `exception`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception: Option<ExceptionInfo>,
+}
+
+impl ExceptionResponse {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `exception` (the spec does not describe it).
+    pub fn with_exception(mut self, value: ExceptionInfo) -> Self {
+        self.exception = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for ExceptionResponse {
@@ -9719,6 +10378,7 @@ impl ExceptionResponse {
 ///
 /// Spec schema: `ExportInvoicesResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ExportInvoicesResponse {
     /// Numer referencyjny eksportu faktur.
     #[serde(rename = "referenceNumber")]
@@ -9752,6 +10412,7 @@ impl ExportInvoicesResponse {
 ///
 /// Spec schema: `ForbiddenProblemDetails`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ForbiddenProblemDetails {
     /// Forbidden
     pub title: String,
@@ -9810,6 +10471,33 @@ impl ForbiddenProblemDetails {
             timestamp: None,
         }
     }
+
+    /// URI identyfikujące konkretne wystąpienie błędu.
+    pub fn with_instance(mut self, value: String) -> Self {
+        self.instance = Some(value);
+        self
+    }
+
+    /// Dodatkowe dane zależne od `reasonCode`.
+    pub fn with_security(
+        mut self,
+        value: std::collections::BTreeMap<String, serde_json::Value>,
+    ) -> Self {
+        self.security = Some(value);
+        self
+    }
+
+    /// Identyfikator śledzenia błędu.
+    pub fn with_trace_id(mut self, value: String) -> Self {
+        self.trace_id = Some(value);
+        self
+    }
+
+    /// Data i czas wystąpienia błędu w UTC.
+    pub fn with_timestamp(mut self, value: time::OffsetDateTime) -> Self {
+        self.timestamp = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for ForbiddenProblemDetails {
@@ -9846,6 +10534,7 @@ impl ForbiddenProblemDetails {
 ///
 /// Spec schema: `FormCode`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct FormCode {
     /// Kod systemowy
     #[serde(rename = "systemCode")]
@@ -9892,6 +10581,7 @@ impl FormCode {
 ///
 /// Spec schema: `GenerateCollectiveIdentifierRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GenerateCollectiveIdentifierRequest {
     /// Lista faktur wchodząca w skład identyfikatora zbiorczego. Domyślny [limit](https://github.com/CIRFMF/ksef-api/blob/main/limity/limity.md) faktur wynosi 500.
     ///
@@ -9927,6 +10617,7 @@ impl GenerateCollectiveIdentifierRequest {
 ///
 /// Spec schema: `GenerateCollectiveIdentifierResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GenerateCollectiveIdentifierResponse {
     /// Wygenerowany identyfikator zbiorczy
     ///
@@ -9987,6 +10678,7 @@ impl GenerateCollectiveIdentifierResponse {
 ///
 /// Spec schema: `GenerateTokenRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GenerateTokenRequest {
     /// Uprawnienia przypisane tokenowi.
     pub permissions: Vec<TokenPermissionType>,
@@ -10029,6 +10721,7 @@ impl GenerateTokenRequest {
 ///
 /// Spec schema: `GenerateTokenResponse`.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GenerateTokenResponse {
     /// Numer referencyjny tokena KSeF.
     #[serde(rename = "referenceNumber")]
@@ -10081,6 +10774,7 @@ impl GenerateTokenResponse {
 ///
 /// Spec schema: `GoneProblemDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GoneProblemDetails {
     /// Gone
     pub title: String,
@@ -10149,6 +10843,7 @@ impl GoneProblemDetails {
 ///
 /// Spec schema: `IdDocument`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct IdDocument {
     /// Rodzaj dokumentu tożsamości.
     ///
@@ -10304,6 +10999,7 @@ impl crate::rt::ToParam for IndirectPermissionType {
 ///
 /// Spec schema: `IndirectPermissionsGrantRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct IndirectPermissionsGrantRequest {
     /// Identyfikator osoby fizycznej.
     /// | Type | Value |
@@ -10352,6 +11048,12 @@ impl IndirectPermissionsGrantRequest {
             subject_details,
         }
     }
+
+    /// Identyfikator kontekstu klienta.
+    pub fn with_target_identifier(mut self, value: IndirectPermissionsTargetIdentifier) -> Self {
+        self.target_identifier = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for IndirectPermissionsGrantRequest {
@@ -10388,6 +11090,7 @@ impl IndirectPermissionsGrantRequest {
 ///
 /// Spec schema: `IndirectPermissionsSubjectIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct IndirectPermissionsSubjectIdentifier {
     /// Typ identyfikatora.
     pub r#type: IndirectPermissionsSubjectIdentifierType,
@@ -10533,6 +11236,7 @@ impl crate::rt::ToParam for IndirectPermissionsSubjectIdentifierType {
 ///
 /// Spec schema: `IndirectPermissionsTargetIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct IndirectPermissionsTargetIdentifier {
     /// Typ identyfikatora.
     pub r#type: IndirectPermissionsTargetIdentifierType,
@@ -10550,6 +11254,12 @@ impl IndirectPermissionsTargetIdentifier {
             r#type,
             value: None,
         }
+    }
+
+    /// Wartość identyfikatora.
+    pub fn with_value(mut self, value: String) -> Self {
+        self.value = Some(value);
+        self
     }
 }
 
@@ -10679,6 +11389,7 @@ impl crate::rt::ToParam for IndirectPermissionsTargetIdentifierType {
 ///
 /// Spec schema: `InitTokenAuthenticationRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InitTokenAuthenticationRequest {
     /// Wygenerowany wcześniej challenge.
     pub challenge: Challenge,
@@ -10720,6 +11431,18 @@ impl InitTokenAuthenticationRequest {
             public_key_id: None,
             authorization_policy: None,
         }
+    }
+
+    /// Identyfikator klucza publicznego użytego do szyfrowania tokena.
+    pub fn with_public_key_id(mut self, value: crate::rt::Base64Data) -> Self {
+        self.public_key_id = Some(value);
+        self
+    }
+
+    /// Polityka autoryzacji żądań przy każdym użyciu tokena dostępu.
+    pub fn with_authorization_policy(mut self, value: AuthorizationPolicy) -> Self {
+        self.authorization_policy = Some(value);
+        self
     }
 }
 
@@ -10856,6 +11579,7 @@ impl crate::rt::Validate for InternalId {
 ///
 /// Spec schema: `InvoiceExportRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceExportRequest {
     /// Informacje wymagane do zaszyfrowania wyniku zapytania.
     pub encryption: EncryptionInfo,
@@ -10889,6 +11613,18 @@ impl InvoiceExportRequest {
             compression_type: None,
         }
     }
+
+    /// Określa, czy zwrócić tylko metadane faktur (plik _metadata.json bez faktur).
+    pub fn with_only_metadata(mut self, value: bool) -> Self {
+        self.only_metadata = Some(value);
+        self
+    }
+
+    /// Typ kompresji.
+    pub fn with_compression_type(mut self, value: CompressionType) -> Self {
+        self.compression_type = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for InvoiceExportRequest {
@@ -10917,6 +11653,7 @@ impl InvoiceExportRequest {
 ///
 /// Spec schema: `InvoiceExportStatusResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceExportStatusResponse {
     /// Status eksportu.
     ///
@@ -10962,6 +11699,24 @@ impl InvoiceExportStatusResponse {
             package: None,
         }
     }
+
+    /// Data zakończenia przetwarzania żądania eksportu faktur.
+    pub fn with_completed_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.completed_date = Some(value);
+        self
+    }
+
+    /// Data wygaśnięcia paczki faktur przygotowanej do pobrania.
+    pub fn with_package_expiration_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.package_expiration_date = Some(value);
+        self
+    }
+
+    /// Dane paczki faktur przygotowanej do pobrania.
+    pub fn with_package(mut self, value: InvoicePackage) -> Self {
+        self.package = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for InvoiceExportStatusResponse {
@@ -10990,6 +11745,7 @@ impl InvoiceExportStatusResponse {
 ///
 /// Spec schema: `InvoiceMetadata`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceMetadata {
     /// Numer KSeF faktury.
     #[serde(rename = "ksefNumber")]
@@ -11142,6 +11898,24 @@ impl InvoiceMetadata {
             authorized_subject: None,
         }
     }
+
+    /// Skrót SHA256 korygowanej faktury, zakodowany w formacie Base64.
+    pub fn with_hash_of_corrected_invoice(mut self, value: Sha256HashBase64) -> Self {
+        self.hash_of_corrected_invoice = Some(value);
+        self
+    }
+
+    /// Lista podmiotów trzecich.
+    pub fn with_third_subjects(mut self, value: Vec<InvoiceMetadataThirdSubject>) -> Self {
+        self.third_subjects = Some(value);
+        self
+    }
+
+    /// Podmiot upoważniony.
+    pub fn with_authorized_subject(mut self, value: InvoiceMetadataAuthorizedSubject) -> Self {
+        self.authorized_subject = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for InvoiceMetadata {
@@ -11206,6 +11980,7 @@ impl InvoiceMetadata {
 ///
 /// Spec schema: `InvoiceMetadataAuthorizedSubject`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceMetadataAuthorizedSubject {
     /// Nip podmiotu upoważnionego
     pub nip: Nip,
@@ -11231,6 +12006,12 @@ impl InvoiceMetadataAuthorizedSubject {
             name: None,
             role,
         }
+    }
+
+    /// Nazwa podmiotu upoważnionego.
+    pub fn with_name(mut self, value: String) -> Self {
+        self.name = Some(value);
+        self
     }
 }
 
@@ -11261,6 +12042,7 @@ impl InvoiceMetadataAuthorizedSubject {
 ///
 /// Spec schema: `InvoiceMetadataBuyer`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceMetadataBuyer {
     /// Identyfikator nabywcy.
     /// | Type | Value |
@@ -11284,6 +12066,12 @@ impl InvoiceMetadataBuyer {
             identifier,
             name: None,
         }
+    }
+
+    /// Nazwa nabywcy.
+    pub fn with_name(mut self, value: String) -> Self {
+        self.name = Some(value);
+        self
     }
 }
 
@@ -11312,6 +12100,7 @@ impl InvoiceMetadataBuyer {
 ///
 /// Spec schema: `InvoiceMetadataBuyerIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceMetadataBuyerIdentifier {
     /// Typ identyfikatora nabywcy.
     /// | Wartość | Opis |
@@ -11335,6 +12124,12 @@ impl InvoiceMetadataBuyerIdentifier {
             r#type,
             value: None,
         }
+    }
+
+    /// Wartość identyfikatora nabywcy.
+    pub fn with_value(mut self, value: String) -> Self {
+        self.value = Some(value);
+        self
     }
 }
 
@@ -11363,6 +12158,7 @@ impl InvoiceMetadataBuyerIdentifier {
 ///
 /// Spec schema: `InvoiceMetadataSeller`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceMetadataSeller {
     /// Nip sprzedawcy.
     pub nip: Nip,
@@ -11377,6 +12173,12 @@ impl InvoiceMetadataSeller {
     /// Creates a value from the required fields; every optional field is `None`.
     pub fn new(nip: Nip) -> Self {
         Self { nip, name: None }
+    }
+
+    /// Nazwa sprzedawcy.
+    pub fn with_name(mut self, value: String) -> Self {
+        self.name = Some(value);
+        self
     }
 }
 
@@ -11405,6 +12207,7 @@ impl InvoiceMetadataSeller {
 ///
 /// Spec schema: `InvoiceMetadataThirdSubject`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceMetadataThirdSubject {
     /// Identyfikator podmiotu trzeciego.
     /// | Type | Value |
@@ -11447,6 +12250,12 @@ impl InvoiceMetadataThirdSubject {
             role,
         }
     }
+
+    /// Nazwa podmiotu trzeciego.
+    pub fn with_name(mut self, value: String) -> Self {
+        self.name = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for InvoiceMetadataThirdSubject {
@@ -11483,6 +12292,7 @@ impl InvoiceMetadataThirdSubject {
 ///
 /// Spec schema: `InvoiceMetadataThirdSubjectIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceMetadataThirdSubjectIdentifier {
     /// Typ identyfikatora podmiotu trzeciego.
     /// | Wartość | Opis |
@@ -11507,6 +12317,12 @@ impl InvoiceMetadataThirdSubjectIdentifier {
             r#type,
             value: None,
         }
+    }
+
+    /// Wartość identyfikatora podmiotu trzeciego.
+    pub fn with_value(mut self, value: String) -> Self {
+        self.value = Some(value);
+        self
     }
 }
 
@@ -11535,6 +12351,7 @@ impl InvoiceMetadataThirdSubjectIdentifier {
 ///
 /// Spec schema: `InvoicePackage`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoicePackage {
     /// Łączna liczba faktur w paczce.
     ///
@@ -11618,6 +12435,30 @@ impl InvoicePackage {
             compression_type,
         }
     }
+
+    /// Data wystawienia ostatniej faktury ujętej w paczce.
+    pub fn with_last_issue_date(mut self, value: time::Date) -> Self {
+        self.last_issue_date = Some(value);
+        self
+    }
+
+    /// Data przyjęcia ostatniej faktury ujętej w paczce.
+    pub fn with_last_invoicing_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.last_invoicing_date = Some(value);
+        self
+    }
+
+    /// Data trwałego zapisu ostatniej faktury ujętej w paczce.
+    pub fn with_last_permanent_storage_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.last_permanent_storage_date = Some(value);
+        self
+    }
+
+    /// Dotyczy wyłącznie zapytań filtrowanych po typie daty <b>PermanentStorage</b>.
+    pub fn with_permanent_storage_hwm_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.permanent_storage_hwm_date = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for InvoicePackage {
@@ -11664,6 +12505,7 @@ impl InvoicePackage {
 ///
 /// Spec schema: `InvoicePackagePart`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoicePackagePart {
     /// Numer sekwencyjny pliku części paczki.
     ///
@@ -11902,6 +12744,7 @@ impl crate::rt::ToParam for InvoicePermissionType {
 ///
 /// Spec schema: `InvoiceQueryAmount`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceQueryAmount {
     /// `type`
     pub r#type: AmountType,
@@ -11921,6 +12764,18 @@ impl InvoiceQueryAmount {
             from: None,
             to: None,
         }
+    }
+
+    /// Sets `from` (the spec does not describe it).
+    pub fn with_from(mut self, value: f64) -> Self {
+        self.from = Some(value);
+        self
+    }
+
+    /// Sets `to` (the spec does not describe it).
+    pub fn with_to(mut self, value: f64) -> Self {
+        self.to = Some(value);
+        self
     }
 }
 
@@ -11948,6 +12803,7 @@ impl InvoiceQueryAmount {
 ///
 /// Spec schema: `InvoiceQueryBuyerIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceQueryBuyerIdentifier {
     /// Typ identyfikatora nabywcy.
     /// | Wartość | Opis |
@@ -11971,6 +12827,12 @@ impl InvoiceQueryBuyerIdentifier {
             r#type,
             value: None,
         }
+    }
+
+    /// Wartość identyfikatora nabywcy (exact match).
+    pub fn with_value(mut self, value: String) -> Self {
+        self.value = Some(value);
+        self
     }
 }
 
@@ -11999,6 +12861,7 @@ impl InvoiceQueryBuyerIdentifier {
 ///
 /// Spec schema: `InvoiceQueryDateRange`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceQueryDateRange {
     /// Typ daty, według której ma być zastosowany zakres.
     /// | Wartość | Opis |
@@ -12040,6 +12903,18 @@ impl InvoiceQueryDateRange {
             to: None,
             restrict_to_permanent_storage_hwm_date: None,
         }
+    }
+
+    /// Data końcowa zakresu w formacie ISO-8601.
+    pub fn with_to(mut self, value: time::OffsetDateTime) -> Self {
+        self.to = Some(value);
+        self
+    }
+
+    /// Określa, czy system ma ograniczyć filtrowanie (zakres dateRange.to) do wartości `PermanentStorageHwmDate`.
+    pub fn with_restrict_to_permanent_storage_hwm_date(mut self, value: bool) -> Self {
+        self.restrict_to_permanent_storage_hwm_date = Some(value);
+        self
     }
 }
 
@@ -12175,6 +13050,7 @@ impl crate::rt::ToParam for InvoiceQueryDateType {
 ///
 /// Spec schema: `InvoiceQueryFilters`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceQueryFilters {
     /// Typ podmiotu, którego dotyczą kryteria filtrowania metadanych faktur.
     /// Określa kontekst, w jakim przeszukiwane są dane.
@@ -12308,6 +13184,72 @@ impl InvoiceQueryFilters {
             invoice_types: None,
             has_attachment: None,
         }
+    }
+
+    /// Numer KSeF faktury (exact match).
+    pub fn with_ksef_number(mut self, value: KsefNumber) -> Self {
+        self.ksef_number = Some(value);
+        self
+    }
+
+    /// Numer faktury nadany przez wystawcę (exact match).
+    pub fn with_invoice_number(mut self, value: String) -> Self {
+        self.invoice_number = Some(value);
+        self
+    }
+
+    /// Filtr kwotowy – brutto, netto lub VAT (z wartością).
+    pub fn with_amount(mut self, value: InvoiceQueryAmount) -> Self {
+        self.amount = Some(value);
+        self
+    }
+
+    /// Nip sprzedawcy (exact match).
+    pub fn with_seller_nip(mut self, value: Nip) -> Self {
+        self.seller_nip = Some(value);
+        self
+    }
+
+    /// Identyfikator nabywcy.
+    pub fn with_buyer_identifier(mut self, value: InvoiceQueryBuyerIdentifier) -> Self {
+        self.buyer_identifier = Some(value);
+        self
+    }
+
+    /// Kody walut.
+    pub fn with_currency_codes(mut self, value: Vec<CurrencyCode>) -> Self {
+        self.currency_codes = Some(value);
+        self
+    }
+
+    /// Tryb wystawienia faktury: online lub offline.
+    pub fn with_invoicing_mode(mut self, value: InvoicingMode) -> Self {
+        self.invoicing_mode = Some(value);
+        self
+    }
+
+    /// Czy faktura została wystawiona w trybie samofakturowania.
+    pub fn with_is_self_invoicing(mut self, value: bool) -> Self {
+        self.is_self_invoicing = Some(value);
+        self
+    }
+
+    /// Typ dokumentu.
+    pub fn with_form_type(mut self, value: InvoiceQueryFormType) -> Self {
+        self.form_type = Some(value);
+        self
+    }
+
+    /// Rodzaje faktur.
+    pub fn with_invoice_types(mut self, value: Vec<InvoiceType>) -> Self {
+        self.invoice_types = Some(value);
+        self
+    }
+
+    /// Czy faktura ma załącznik.
+    pub fn with_has_attachment(mut self, value: bool) -> Self {
+        self.has_attachment = Some(value);
+        self
     }
 }
 
@@ -12574,6 +13516,7 @@ impl crate::rt::ToParam for InvoiceQuerySubjectType {
 ///
 /// Spec schema: `InvoiceStatusInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceStatusInfo {
     /// Kod statusu faktury
     pub code: i32,
@@ -12599,6 +13542,21 @@ impl InvoiceStatusInfo {
             details: None,
             extensions: None,
         }
+    }
+
+    /// Dodatkowe szczegóły statusu.
+    pub fn with_details(mut self, value: Vec<String>) -> Self {
+        self.details = Some(value);
+        self
+    }
+
+    /// Zbiór dodatkowych informacji związanych ze statusem faktury, zapisanych jako pary klucz–wartość.
+    pub fn with_extensions(
+        mut self,
+        value: std::collections::BTreeMap<String, Option<String>>,
+    ) -> Self {
+        self.extensions = Some(value);
+        self
     }
 }
 
@@ -13297,6 +14255,7 @@ impl crate::rt::Validate for NipVatUe {
 ///
 /// Spec schema: `OnlineSessionContextLimitsOverride`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct OnlineSessionContextLimitsOverride {
     /// Maksymalny rozmiar faktury w MB.
     ///
@@ -13376,6 +14335,7 @@ impl OnlineSessionContextLimitsOverride {
 ///
 /// Spec schema: `OnlineSessionEffectiveContextLimits`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct OnlineSessionEffectiveContextLimits {
     /// Maksymalny rozmiar faktury w MB.
     ///
@@ -13455,6 +14415,7 @@ impl OnlineSessionEffectiveContextLimits {
 ///
 /// Spec schema: `OpenBatchSessionRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct OpenBatchSessionRequest {
     /// Schemat faktur wysyłanych w ramach sesji.
     ///
@@ -13492,6 +14453,12 @@ impl OpenBatchSessionRequest {
             offline_mode: None,
         }
     }
+
+    /// Określa, czy podatnik deklaruje tryb fakturowania "offline" dla dokumentów przesyłanych w sesji wsadowej.
+    pub fn with_offline_mode(mut self, value: bool) -> Self {
+        self.offline_mode = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for OpenBatchSessionRequest {
@@ -13520,6 +14487,7 @@ impl OpenBatchSessionRequest {
 ///
 /// Spec schema: `OpenBatchSessionResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct OpenBatchSessionResponse {
     /// Numer referencyjny sesji.
     #[serde(rename = "referenceNumber")]
@@ -13581,6 +14549,7 @@ impl OpenBatchSessionResponse {
 ///
 /// Spec schema: `OpenOnlineSessionRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct OpenOnlineSessionRequest {
     /// Schemat faktur wysyłanych w ramach sesji.
     ///
@@ -13630,6 +14599,7 @@ impl OpenOnlineSessionRequest {
 ///
 /// Spec schema: `OpenOnlineSessionResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct OpenOnlineSessionResponse {
     /// Numer referencyjny sesji.
     #[serde(rename = "referenceNumber")]
@@ -13801,6 +14771,7 @@ impl crate::rt::ToParam for OwnerPermissionScope {
 ///
 /// Spec schema: `PartUploadRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PartUploadRequest {
     /// Numer sekwencyjny części pliku paczki.
     ///
@@ -13970,6 +14941,7 @@ impl crate::rt::Validate for PeppolId {
 ///
 /// Spec schema: `PeppolProvider`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PeppolProvider {
     /// Identyfikator dostawcy usług Peppol.
     pub id: PeppolId,
@@ -14220,6 +15192,7 @@ impl crate::rt::ToParam for PermissionState {
 ///
 /// Spec schema: `PermissionsEuEntityDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PermissionsEuEntityDetails {
     /// Pełna nazwa podmiotu unijnego.
     ///
@@ -14263,6 +15236,7 @@ impl PermissionsEuEntityDetails {
 ///
 /// Spec schema: `PermissionsOperationResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PermissionsOperationResponse {
     /// Numer referencyjny operacji nadania lub odbierania uprawnień.
     #[serde(rename = "referenceNumber")]
@@ -14296,6 +15270,7 @@ impl PermissionsOperationResponse {
 ///
 /// Spec schema: `PermissionsOperationStatusResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PermissionsOperationStatusResponse {
     /// Informacje o aktualnym statusie.
     /// | Code | Description | Details |
@@ -14340,6 +15315,7 @@ impl PermissionsOperationStatusResponse {
 ///
 /// Spec schema: `PermissionsSubjectEntityByFingerprintDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PermissionsSubjectEntityByFingerprintDetails {
     /// Typ danych podmiotu uprawnionego.
     /// | Wartość | Opis |
@@ -14371,6 +15347,12 @@ impl PermissionsSubjectEntityByFingerprintDetails {
             address: None,
         }
     }
+
+    /// Adres podmiotu.
+    pub fn with_address(mut self, value: String) -> Self {
+        self.address = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for PermissionsSubjectEntityByFingerprintDetails {
@@ -14401,6 +15383,7 @@ impl PermissionsSubjectEntityByFingerprintDetails {
 ///
 /// Spec schema: `PermissionsSubjectEntityByIdentifierDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PermissionsSubjectEntityByIdentifierDetails {
     /// Typ danych podmiotu uprawnionego.
     /// | Wartość | Opis |
@@ -14451,6 +15434,7 @@ impl PermissionsSubjectEntityByIdentifierDetails {
 ///
 /// Spec schema: `PermissionsSubjectEntityDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PermissionsSubjectEntityDetails {
     /// Typ danych podmiotu uprawnionego.
     /// | Wartość | Opis |
@@ -14479,6 +15463,12 @@ impl PermissionsSubjectEntityDetails {
             full_name,
             address: None,
         }
+    }
+
+    /// Adres podmiotu.
+    pub fn with_address(mut self, value: String) -> Self {
+        self.address = Some(value);
+        self
     }
 }
 
@@ -14510,6 +15500,7 @@ impl PermissionsSubjectEntityDetails {
 ///
 /// Spec schema: `PermissionsSubjectPersonByFingerprintDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PermissionsSubjectPersonByFingerprintDetails {
     /// Typ danych uprawnionej osoby fizycznej.
     /// | Wartość | Opis |
@@ -14568,6 +15559,24 @@ impl PermissionsSubjectPersonByFingerprintDetails {
             id_document: None,
         }
     }
+
+    /// Identyfikator osoby fizycznej.
+    pub fn with_person_identifier(mut self, value: PersonIdentifier) -> Self {
+        self.person_identifier = Some(value);
+        self
+    }
+
+    /// Data urodzenia osoby fizycznej.
+    pub fn with_birth_date(mut self, value: time::Date) -> Self {
+        self.birth_date = Some(value);
+        self
+    }
+
+    /// Dane dokumentu tożsamości osoby fizycznej.
+    pub fn with_id_document(mut self, value: IdDocument) -> Self {
+        self.id_document = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for PermissionsSubjectPersonByFingerprintDetails {
@@ -14602,6 +15611,7 @@ impl PermissionsSubjectPersonByFingerprintDetails {
 ///
 /// Spec schema: `PermissionsSubjectPersonDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PermissionsSubjectPersonDetails {
     /// Typ danych uprawnionej osoby fizycznej.
     /// | Wartość | Opis |
@@ -14661,6 +15671,24 @@ impl PermissionsSubjectPersonDetails {
             id_document: None,
         }
     }
+
+    /// Identyfikator osoby fizycznej.
+    pub fn with_person_identifier(mut self, value: PersonIdentifier) -> Self {
+        self.person_identifier = Some(value);
+        self
+    }
+
+    /// Data urodzenia osoby fizycznej.
+    pub fn with_birth_date(mut self, value: time::Date) -> Self {
+        self.birth_date = Some(value);
+        self
+    }
+
+    /// Dane dokumentu tożsamości osoby fizycznej.
+    pub fn with_id_document(mut self, value: IdDocument) -> Self {
+        self.id_document = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for PermissionsSubjectPersonDetails {
@@ -14695,6 +15723,7 @@ impl PermissionsSubjectPersonDetails {
 ///
 /// Spec schema: `PersonByFingerprintWithIdentifierDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonByFingerprintWithIdentifierDetails {
     /// Imię osoby fizycznej.
     ///
@@ -14747,6 +15776,7 @@ impl PersonByFingerprintWithIdentifierDetails {
 ///
 /// Spec schema: `PersonByFingerprintWithoutIdentifierDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonByFingerprintWithoutIdentifierDetails {
     /// Imię osoby fizycznej.
     ///
@@ -14811,6 +15841,7 @@ impl PersonByFingerprintWithoutIdentifierDetails {
 ///
 /// Spec schema: `PersonCreateRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonCreateRequest {
     /// `nip`
     pub nip: Nip,
@@ -14852,6 +15883,18 @@ impl PersonCreateRequest {
             created_date: None,
         }
     }
+
+    /// Sets `isDeceased` (the spec does not describe it).
+    pub fn with_is_deceased(mut self, value: bool) -> Self {
+        self.is_deceased = Some(value);
+        self
+    }
+
+    /// W przypadku wielokrotnego tworzenia danych testowych z tym samym identyfikatorem nie można podawać daty wcześniejszej ani takiej samej jak poprzednia.
+    pub fn with_created_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.created_date = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for PersonCreateRequest {
@@ -14885,6 +15928,7 @@ impl PersonCreateRequest {
 ///
 /// Spec schema: `PersonDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonDetails {
     /// Imię osoby fizycznej.
     ///
@@ -14932,6 +15976,7 @@ impl PersonDetails {
 ///
 /// Spec schema: `PersonIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonIdentifier {
     /// Typ identyfikatora.
     pub r#type: PersonIdentifierType,
@@ -15068,6 +16113,7 @@ impl crate::rt::ToParam for PersonIdentifierType {
 ///
 /// Spec schema: `PersonPermission`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonPermission {
     /// Identyfikator uprawnienia.
     pub id: PermissionId,
@@ -15170,6 +16216,30 @@ impl PersonPermission {
             start_date,
             can_delegate,
         }
+    }
+
+    /// Identyfikator kontekstu uprawnienia (dla uprawnień nadanych administratorom jednostek podrzędnych).
+    pub fn with_context_identifier(mut self, value: PersonPermissionsContextIdentifier) -> Self {
+        self.context_identifier = Some(value);
+        self
+    }
+
+    /// Identyfikator podmiotu docelowego dla uprawnień nadanych pośrednio.
+    pub fn with_target_identifier(mut self, value: PersonPermissionsTargetIdentifier) -> Self {
+        self.target_identifier = Some(value);
+        self
+    }
+
+    /// Dane osoby uprawnionej.
+    pub fn with_subject_person_details(mut self, value: PermissionsSubjectPersonDetails) -> Self {
+        self.subject_person_details = Some(value);
+        self
+    }
+
+    /// Dane podmiotu uprawnionego.
+    pub fn with_subject_entity_details(mut self, value: PermissionsSubjectEntityDetails) -> Self {
+        self.subject_entity_details = Some(value);
+        self
     }
 }
 
@@ -15346,6 +16416,7 @@ impl crate::rt::ToParam for PersonPermissionScope {
 ///
 /// Spec schema: `PersonPermissionSubjectDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonPermissionSubjectDetails {
     /// Typ danych podmiotu.
     /// | Wartość | Opis |
@@ -15390,6 +16461,30 @@ impl PersonPermissionSubjectDetails {
             person_by_fp_with_id: None,
             person_by_fp_no_id: None,
         }
+    }
+
+    /// Dane podmiotu.
+    pub fn with_person_by_id(mut self, value: PersonDetails) -> Self {
+        self.person_by_id = Some(value);
+        self
+    }
+
+    /// Dane podmiotu.
+    pub fn with_person_by_fp_with_id(
+        mut self,
+        value: PersonByFingerprintWithIdentifierDetails,
+    ) -> Self {
+        self.person_by_fp_with_id = Some(value);
+        self
+    }
+
+    /// Dane podmiotu.
+    pub fn with_person_by_fp_no_id(
+        mut self,
+        value: PersonByFingerprintWithoutIdentifierDetails,
+    ) -> Self {
+        self.person_by_fp_no_id = Some(value);
+        self
     }
 }
 
@@ -15664,6 +16759,7 @@ impl crate::rt::ToParam for PersonPermissionType {
 ///
 /// Spec schema: `PersonPermissionsAuthorIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonPermissionsAuthorIdentifier {
     /// Typ identyfikatora.
     pub r#type: PersonPermissionsAuthorIdentifierType,
@@ -15681,6 +16777,12 @@ impl PersonPermissionsAuthorIdentifier {
             r#type,
             value: None,
         }
+    }
+
+    /// Wartość identyfikatora.
+    pub fn with_value(mut self, value: String) -> Self {
+        self.value = Some(value);
+        self
     }
 }
 
@@ -15819,6 +16921,7 @@ impl crate::rt::ToParam for PersonPermissionsAuthorIdentifierType {
 ///
 /// Spec schema: `PersonPermissionsAuthorizedIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonPermissionsAuthorizedIdentifier {
     /// Typ identyfikatora.
     pub r#type: PersonPermissionsAuthorizedIdentifierType,
@@ -15963,6 +17066,7 @@ impl crate::rt::ToParam for PersonPermissionsAuthorizedIdentifierType {
 ///
 /// Spec schema: `PersonPermissionsContextIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonPermissionsContextIdentifier {
     /// Typ identyfikatora.
     pub r#type: PersonPermissionsContextIdentifierType,
@@ -16099,6 +17203,7 @@ impl crate::rt::ToParam for PersonPermissionsContextIdentifierType {
 ///
 /// Spec schema: `PersonPermissionsGrantRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonPermissionsGrantRequest {
     /// Identyfikator osoby fizycznej.
     /// | Type | Value |
@@ -16163,6 +17268,7 @@ impl PersonPermissionsGrantRequest {
 ///
 /// Spec schema: `PersonPermissionsQueryRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonPermissionsQueryRequest {
     /// Identyfikator osoby lub podmiotu nadającego uprawnienie.
     /// | Type | Value |
@@ -16251,6 +17357,45 @@ impl PersonPermissionsQueryRequest {
             permission_state: None,
             query_type,
         }
+    }
+
+    /// Identyfikator osoby lub podmiotu nadającego uprawnienie.
+    pub fn with_author_identifier(mut self, value: PersonPermissionsAuthorIdentifier) -> Self {
+        self.author_identifier = Some(value);
+        self
+    }
+
+    /// Identyfikator osoby lub podmiotu uprawnionego.
+    pub fn with_authorized_identifier(
+        mut self,
+        value: PersonPermissionsAuthorizedIdentifier,
+    ) -> Self {
+        self.authorized_identifier = Some(value);
+        self
+    }
+
+    /// Identyfikator kontekstu uprawnienia (dla uprawnień nadanych administratorom jednostek podrzędnych).
+    pub fn with_context_identifier(mut self, value: PersonPermissionsContextIdentifier) -> Self {
+        self.context_identifier = Some(value);
+        self
+    }
+
+    /// Identyfikator podmiotu docelowego dla uprawnień nadanych pośrednio.
+    pub fn with_target_identifier(mut self, value: PersonPermissionsTargetIdentifier) -> Self {
+        self.target_identifier = Some(value);
+        self
+    }
+
+    /// Lista rodzajów wyszukiwanych uprawnień.
+    pub fn with_permission_types(mut self, value: Vec<PersonPermissionType>) -> Self {
+        self.permission_types = Some(value);
+        self
+    }
+
+    /// Stan uprawnienia.
+    pub fn with_permission_state(mut self, value: PermissionState) -> Self {
+        self.permission_state = Some(value);
+        self
     }
 }
 
@@ -16391,6 +17536,7 @@ impl crate::rt::ToParam for PersonPermissionsQueryType {
 ///
 /// Spec schema: `PersonPermissionsSubjectIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonPermissionsSubjectIdentifier {
     /// Typ identyfikatora.
     pub r#type: PersonPermissionsSubjectIdentifierType,
@@ -16536,6 +17682,7 @@ impl crate::rt::ToParam for PersonPermissionsSubjectIdentifierType {
 ///
 /// Spec schema: `PersonPermissionsTargetIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonPermissionsTargetIdentifier {
     /// Typ identyfikatora.
     pub r#type: PersonPermissionsTargetIdentifierType,
@@ -16553,6 +17700,12 @@ impl PersonPermissionsTargetIdentifier {
             r#type,
             value: None,
         }
+    }
+
+    /// Wartość identyfikatora.
+    pub fn with_value(mut self, value: String) -> Self {
+        self.value = Some(value);
+        self
     }
 }
 
@@ -16682,6 +17835,7 @@ impl crate::rt::ToParam for PersonPermissionsTargetIdentifierType {
 ///
 /// Spec schema: `PersonRemoveRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonRemoveRequest {
     /// `nip`
     pub nip: Nip,
@@ -16926,6 +18080,7 @@ impl crate::rt::ToParam for PersonSubjectDetailsType {
 ///
 /// Spec schema: `PersonalPermission`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonalPermission {
     /// Identyfikator uprawnienia.
     pub id: PermissionId,
@@ -17017,6 +18172,39 @@ impl PersonalPermission {
             start_date,
             can_delegate,
         }
+    }
+
+    /// Identyfikator kontekstu podmiotu, który nadał uprawnienia do obsługi faktur.
+    pub fn with_context_identifier(mut self, value: PersonalPermissionsContextIdentifier) -> Self {
+        self.context_identifier = Some(value);
+        self
+    }
+
+    /// Identyfikator podmiotu uprawnionego, jeżeli jest inny niż identyfikator uwierzytelnionego klienta API.
+    pub fn with_authorized_identifier(
+        mut self,
+        value: PersonalPermissionsAuthorizedIdentifier,
+    ) -> Self {
+        self.authorized_identifier = Some(value);
+        self
+    }
+
+    /// Identyfikator podmiotu docelowego dla uprawnień selektywnych nadanych pośrednio.
+    pub fn with_target_identifier(mut self, value: PersonalPermissionsTargetIdentifier) -> Self {
+        self.target_identifier = Some(value);
+        self
+    }
+
+    /// Dane osoby uprawnionej.
+    pub fn with_subject_person_details(mut self, value: PermissionsSubjectPersonDetails) -> Self {
+        self.subject_person_details = Some(value);
+        self
+    }
+
+    /// Dane podmiotu uprawnionego.
+    pub fn with_subject_entity_details(mut self, value: PermissionsSubjectEntityDetails) -> Self {
+        self.subject_entity_details = Some(value);
+        self
     }
 }
 
@@ -17334,6 +18522,7 @@ impl crate::rt::ToParam for PersonalPermissionType {
 ///
 /// Spec schema: `PersonalPermissionsAuthorizedIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonalPermissionsAuthorizedIdentifier {
     /// Typ identyfikatora.
     pub r#type: PersonalPermissionsAuthorizedIdentifierType,
@@ -17478,6 +18667,7 @@ impl crate::rt::ToParam for PersonalPermissionsAuthorizedIdentifierType {
 ///
 /// Spec schema: `PersonalPermissionsContextIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonalPermissionsContextIdentifier {
     /// Typ identyfikatora.
     pub r#type: PersonalPermissionsContextIdentifierType,
@@ -17614,6 +18804,7 @@ impl crate::rt::ToParam for PersonalPermissionsContextIdentifierType {
 ///
 /// Spec schema: `PersonalPermissionsQueryRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonalPermissionsQueryRequest {
     /// Identyfikator kontekstu podmiotu, który nadał uprawnienia do obsługi faktur.
     /// | Type | Value |
@@ -17658,6 +18849,37 @@ pub struct PersonalPermissionsQueryRequest {
     pub permission_state: Option<PermissionState>,
 }
 
+impl PersonalPermissionsQueryRequest {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Identyfikator kontekstu podmiotu, który nadał uprawnienia do obsługi faktur.
+    pub fn with_context_identifier(mut self, value: PersonalPermissionsContextIdentifier) -> Self {
+        self.context_identifier = Some(value);
+        self
+    }
+
+    /// Identyfikator podmiotu docelowego dla uprawnień selektywnych nadanych pośrednio.
+    pub fn with_target_identifier(mut self, value: PersonalPermissionsTargetIdentifier) -> Self {
+        self.target_identifier = Some(value);
+        self
+    }
+
+    /// Lista rodzajów wyszukiwanych uprawnień.
+    pub fn with_permission_types(mut self, value: Vec<PersonalPermissionType>) -> Self {
+        self.permission_types = Some(value);
+        self
+    }
+
+    /// Stan uprawnienia.
+    pub fn with_permission_state(mut self, value: PermissionState) -> Self {
+        self.permission_state = Some(value);
+        self
+    }
+}
+
 impl crate::rt::Validate for PersonalPermissionsQueryRequest {
     #[allow(clippy::cast_precision_loss)]
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
@@ -17689,6 +18911,7 @@ impl PersonalPermissionsQueryRequest {
 ///
 /// Spec schema: `PersonalPermissionsTargetIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonalPermissionsTargetIdentifier {
     /// Typ identyfikatora.
     pub r#type: PersonalPermissionsTargetIdentifierType,
@@ -17706,6 +18929,12 @@ impl PersonalPermissionsTargetIdentifier {
             r#type,
             value: None,
         }
+    }
+
+    /// Wartość identyfikatora.
+    pub fn with_value(mut self, value: String) -> Self {
+        self.value = Some(value);
+        self
     }
 }
 
@@ -17941,6 +19170,7 @@ impl crate::rt::Validate for Pesel {
 ///
 /// Spec schema: `PublicKeyCertificate`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PublicKeyCertificate {
     /// Certyfikat klucza publicznego w formacie DER, zakodowany w formacie Base64.
     pub certificate: crate::rt::Base64Data,
@@ -18117,6 +19347,7 @@ impl crate::rt::ToParam for PublicKeyCertificateUsage {
 ///
 /// Spec schema: `QueryCertificatesRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QueryCertificatesRequest {
     /// Numer seryjny certyfikatu. Wyszukiwanie odbywa się na zasadzie dokładnego dopasowania (exact match).
     ///
@@ -18156,6 +19387,43 @@ pub struct QueryCertificatesRequest {
     pub expires_after: Option<time::OffsetDateTime>,
 }
 
+impl QueryCertificatesRequest {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Numer seryjny certyfikatu.
+    pub fn with_certificate_serial_number(mut self, value: CertificateSerialNumber) -> Self {
+        self.certificate_serial_number = Some(value);
+        self
+    }
+
+    /// Nazwa własna certyfikatu.
+    pub fn with_name(mut self, value: String) -> Self {
+        self.name = Some(value);
+        self
+    }
+
+    /// Typ certyfikatu KSeF.
+    pub fn with_type(mut self, value: KsefCertificateType) -> Self {
+        self.r#type = Some(value);
+        self
+    }
+
+    /// Status certyfikatu.
+    pub fn with_status(mut self, value: CertificateListItemStatus) -> Self {
+        self.status = Some(value);
+        self
+    }
+
+    /// Filtruje certyfikaty, które wygasają po podanej dacie.
+    pub fn with_expires_after(mut self, value: time::OffsetDateTime) -> Self {
+        self.expires_after = Some(value);
+        self
+    }
+}
+
 impl crate::rt::Validate for QueryCertificatesRequest {
     #[allow(clippy::cast_precision_loss)]
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
@@ -18184,6 +19452,7 @@ impl QueryCertificatesRequest {
 ///
 /// Spec schema: `QueryCertificatesResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QueryCertificatesResponse {
     /// Lista certyfikatów spełniających kryteria wyszukiwania.
     pub certificates: Vec<CertificateListItem>,
@@ -18224,6 +19493,7 @@ impl QueryCertificatesResponse {
 ///
 /// Spec schema: `QueryEntityAuthorizationPermissionsResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QueryEntityAuthorizationPermissionsResponse {
     /// Lista odczytanych uprawnień.
     #[serde(rename = "authorizationGrants")]
@@ -18265,6 +19535,7 @@ impl QueryEntityAuthorizationPermissionsResponse {
 ///
 /// Spec schema: `QueryEntityPermissionsResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QueryEntityPermissionsResponse {
     /// Lista odczytanych uprawnień.
     pub permissions: Vec<EntityPermissionItem>,
@@ -18305,6 +19576,7 @@ impl QueryEntityPermissionsResponse {
 ///
 /// Spec schema: `QueryEntityRolesResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QueryEntityRolesResponse {
     /// Lista odczytanych ról podmiotu.
     pub roles: Vec<EntityRole>,
@@ -18342,6 +19614,7 @@ impl QueryEntityRolesResponse {
 ///
 /// Spec schema: `QueryEuEntityPermissionsResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QueryEuEntityPermissionsResponse {
     /// Lista odczytanych uprawnień.
     pub permissions: Vec<EuEntityPermission>,
@@ -18382,6 +19655,7 @@ impl QueryEuEntityPermissionsResponse {
 ///
 /// Spec schema: `QueryInvoicesMetadataResponse`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QueryInvoicesMetadataResponse {
     /// Określa, czy istnieją kolejne wyniki zapytania.
     #[serde(rename = "hasMore")]
@@ -18421,6 +19695,12 @@ impl QueryInvoicesMetadataResponse {
             invoices,
         }
     }
+
+    /// Dotyczy wyłącznie zapytań filtrowanych po typie daty <b>PermanentStorage</b>.
+    pub fn with_permanent_storage_hwm_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.permanent_storage_hwm_date = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for QueryInvoicesMetadataResponse {
@@ -18449,6 +19729,7 @@ impl QueryInvoicesMetadataResponse {
 ///
 /// Spec schema: `QueryPeppolProvidersResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QueryPeppolProvidersResponse {
     /// Lista dostawców usług Peppol.
     #[serde(rename = "peppolProviders")]
@@ -18490,6 +19771,7 @@ impl QueryPeppolProvidersResponse {
 ///
 /// Spec schema: `QueryPersonPermissionsResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QueryPersonPermissionsResponse {
     /// Lista odczytanych uprawnień.
     pub permissions: Vec<PersonPermission>,
@@ -18530,6 +19812,7 @@ impl QueryPersonPermissionsResponse {
 ///
 /// Spec schema: `QueryPersonalPermissionsResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QueryPersonalPermissionsResponse {
     /// Lista odczytanych uprawnień.
     pub permissions: Vec<PersonalPermission>,
@@ -18553,6 +19836,12 @@ impl QueryPersonalPermissionsResponse {
             owner_permissions: None,
             has_more,
         }
+    }
+
+    /// Lista uprawnień właścicielskich.
+    pub fn with_owner_permissions(mut self, value: Vec<OwnerPermissionScope>) -> Self {
+        self.owner_permissions = Some(value);
+        self
     }
 }
 
@@ -18580,6 +19869,7 @@ impl QueryPersonalPermissionsResponse {
 ///
 /// Spec schema: `QuerySubordinateEntityRolesResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QuerySubordinateEntityRolesResponse {
     /// Lista odczytanych podmiotów podrzędnych i ich ról.
     pub roles: Vec<SubordinateEntityRole>,
@@ -18617,6 +19907,7 @@ impl QuerySubordinateEntityRolesResponse {
 ///
 /// Spec schema: `QuerySubunitPermissionsResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QuerySubunitPermissionsResponse {
     /// Lista odczytanych uprawnień.
     pub permissions: Vec<SubunitPermission>,
@@ -18657,6 +19948,7 @@ impl QuerySubunitPermissionsResponse {
 ///
 /// Spec schema: `QueryTokensResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QueryTokensResponse {
     /// Token służący do pobrania kolejnej strony wyników. Jeśli jest pusty, to nie ma kolejnych stron.
     #[serde(
@@ -18676,6 +19968,12 @@ impl QueryTokensResponse {
             continuation_token: None,
             tokens,
         }
+    }
+
+    /// Token służący do pobrania kolejnej strony wyników.
+    pub fn with_continuation_token(mut self, value: String) -> Self {
+        self.continuation_token = Some(value);
+        self
     }
 }
 
@@ -18701,6 +19999,7 @@ impl QueryTokensResponse {
 ///
 /// Spec schema: `QueryTokensResponseItem`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QueryTokensResponseItem {
     /// Numer referencyjny tokena KSeF.
     #[serde(rename = "referenceNumber")]
@@ -18769,6 +20068,18 @@ impl QueryTokensResponseItem {
             status,
             status_details: None,
         }
+    }
+
+    /// Data ostatniego użycia tokena.
+    pub fn with_last_use_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.last_use_date = Some(value);
+        self
+    }
+
+    /// Dodatkowe informacje na temat statusu, zwracane w przypadku błędów.
+    pub fn with_status_details(mut self, value: Vec<String>) -> Self {
+        self.status_details = Some(value);
+        self
     }
 }
 
@@ -19011,6 +20322,7 @@ impl crate::rt::Validate for ReferenceNumber {
 ///
 /// Spec schema: `RetrieveCertificatesListItem`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct RetrieveCertificatesListItem {
     /// Certyfikat w formacie DER, zakodowany w formacie Base64.
     pub certificate: crate::rt::Base64Data,
@@ -19074,6 +20386,7 @@ impl RetrieveCertificatesListItem {
 ///
 /// Spec schema: `RetrieveCertificatesRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct RetrieveCertificatesRequest {
     /// Numery seryjne certyfikatów do pobrania.
     ///
@@ -19118,6 +20431,7 @@ impl RetrieveCertificatesRequest {
 ///
 /// Spec schema: `RetrieveCertificatesResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct RetrieveCertificatesResponse {
     /// Pobrane certyfikaty.
     pub certificates: Vec<RetrieveCertificatesListItem>,
@@ -19155,6 +20469,7 @@ pub type RetryAfter = i32;
 ///
 /// Spec schema: `RevokeCertificateRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct RevokeCertificateRequest {
     /// Powód unieważnienia certyfikatu.
     /// | Wartość | Opis |
@@ -19168,6 +20483,19 @@ pub struct RevokeCertificateRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub revocation_reason: Option<CertificateRevocationReason>,
+}
+
+impl RevokeCertificateRequest {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Powód unieważnienia certyfikatu.
+    pub fn with_revocation_reason(mut self, value: CertificateRevocationReason) -> Self {
+        self.revocation_reason = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for RevokeCertificateRequest {
@@ -19190,6 +20518,7 @@ impl RevokeCertificateRequest {
 ///
 /// Spec schema: `SendInvoiceRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SendInvoiceRequest {
     /// Skrót SHA256 oryginalnej faktury, zakodowany w formacie Base64.
     #[serde(rename = "invoiceHash")]
@@ -19247,6 +20576,18 @@ impl SendInvoiceRequest {
             hash_of_corrected_invoice: None,
         }
     }
+
+    /// Określa, czy podatnik deklaruje tryb fakturowania "offline" dla przesyłanego dokumentu.
+    pub fn with_offline_mode(mut self, value: bool) -> Self {
+        self.offline_mode = Some(value);
+        self
+    }
+
+    /// Skrót SHA256 korygowanej faktury, zakodowany w formacie Base64.
+    pub fn with_hash_of_corrected_invoice(mut self, value: Sha256HashBase64) -> Self {
+        self.hash_of_corrected_invoice = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for SendInvoiceRequest {
@@ -19295,6 +20636,7 @@ impl SendInvoiceRequest {
 ///
 /// Spec schema: `SendInvoiceResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SendInvoiceResponse {
     /// Numer referencyjny faktury.
     #[serde(rename = "referenceNumber")]
@@ -19328,6 +20670,7 @@ impl SendInvoiceResponse {
 ///
 /// Spec schema: `SessionInvoiceStatusResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SessionInvoiceStatusResponse {
     /// Numer sekwencyjny faktury w ramach sesji.
     ///
@@ -19460,6 +20803,60 @@ impl SessionInvoiceStatusResponse {
             status,
         }
     }
+
+    /// Numer faktury.
+    pub fn with_invoice_number(mut self, value: String) -> Self {
+        self.invoice_number = Some(value);
+        self
+    }
+
+    /// Numer KSeF.
+    pub fn with_ksef_number(mut self, value: KsefNumber) -> Self {
+        self.ksef_number = Some(value);
+        self
+    }
+
+    /// Skrót SHA256 faktury, zakodowany w formacie Base64.
+    pub fn with_invoice_hash(mut self, value: Sha256HashBase64) -> Self {
+        self.invoice_hash = Some(value);
+        self
+    }
+
+    /// Nazwa pliku faktury (zwracana dla faktur wysyłanych wsadowo).
+    pub fn with_invoice_file_name(mut self, value: String) -> Self {
+        self.invoice_file_name = Some(value);
+        self
+    }
+
+    /// Data nadania numeru KSeF.
+    pub fn with_acquisition_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.acquisition_date = Some(value);
+        self
+    }
+
+    /// Data trwałego zapisu faktury w repozytorium KSeF.
+    pub fn with_permanent_storage_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.permanent_storage_date = Some(value);
+        self
+    }
+
+    /// Adres do pobrania UPO.
+    pub fn with_upo_download_url(mut self, value: String) -> Self {
+        self.upo_download_url = Some(value);
+        self
+    }
+
+    /// Data i godzina wygaśnięcia adresu.
+    pub fn with_upo_download_url_expiration_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.upo_download_url_expiration_date = Some(value);
+        self
+    }
+
+    /// Tryb fakturowania (online/offline).
+    pub fn with_invoicing_mode(mut self, value: InvoicingMode) -> Self {
+        self.invoicing_mode = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for SessionInvoiceStatusResponse {
@@ -19519,6 +20916,7 @@ impl SessionInvoiceStatusResponse {
 ///
 /// Spec schema: `SessionInvoicesResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SessionInvoicesResponse {
     /// Token służący do pobrania kolejnej strony wyników. Jeśli jest pusty, to nie ma kolejnych stron.
     #[serde(
@@ -19538,6 +20936,12 @@ impl SessionInvoicesResponse {
             continuation_token: None,
             invoices,
         }
+    }
+
+    /// Token służący do pobrania kolejnej strony wyników.
+    pub fn with_continuation_token(mut self, value: String) -> Self {
+        self.continuation_token = Some(value);
+        self
     }
 }
 
@@ -19563,6 +20967,7 @@ impl SessionInvoicesResponse {
 ///
 /// Spec schema: `SessionStatusResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SessionStatusResponse {
     /// Informacje o aktualnym statusie.
     ///
@@ -19656,6 +21061,36 @@ impl SessionStatusResponse {
             successful_invoice_count: None,
             failed_invoice_count: None,
         }
+    }
+
+    /// Termin ważności sesji.
+    pub fn with_valid_until(mut self, value: time::OffsetDateTime) -> Self {
+        self.valid_until = Some(value);
+        self
+    }
+
+    /// Informacja o UPO sesyjnym, zwracana gdy sesja została zamknięta i UPO zostało wygenerowane.
+    pub fn with_upo(mut self, value: UpoResponse) -> Self {
+        self.upo = Some(value);
+        self
+    }
+
+    /// Liczba przyjętych faktur w ramach sesji.
+    pub fn with_invoice_count(mut self, value: i32) -> Self {
+        self.invoice_count = Some(value);
+        self
+    }
+
+    /// Liczba faktur przeprocesowanych w ramach sesji z sukcesem .
+    pub fn with_successful_invoice_count(mut self, value: i32) -> Self {
+        self.successful_invoice_count = Some(value);
+        self
+    }
+
+    /// Liczba faktur przeprocesowanych w ramach sesji z błędem.
+    pub fn with_failed_invoice_count(mut self, value: i32) -> Self {
+        self.failed_invoice_count = Some(value);
+        self
     }
 }
 
@@ -19802,6 +21237,7 @@ impl crate::rt::ToParam for SessionType {
 ///
 /// Spec schema: `SessionsQueryResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SessionsQueryResponse {
     /// Token służący do pobrania kolejnej strony wyników. Jeśli jest pusty, to nie ma kolejnych stron.
     #[serde(
@@ -19821,6 +21257,12 @@ impl SessionsQueryResponse {
             continuation_token: None,
             sessions,
         }
+    }
+
+    /// Token służący do pobrania kolejnej strony wyników.
+    pub fn with_continuation_token(mut self, value: String) -> Self {
+        self.continuation_token = Some(value);
+        self
     }
 }
 
@@ -19846,6 +21288,7 @@ impl SessionsQueryResponse {
 ///
 /// Spec schema: `SessionsQueryResponseItem`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SessionsQueryResponseItem {
     /// Numer referencyjny sesji.
     #[serde(rename = "referenceNumber")]
@@ -19905,6 +21348,12 @@ impl SessionsQueryResponseItem {
             failed_invoice_count,
         }
     }
+
+    /// Termin ważności sesji.
+    pub fn with_valid_until(mut self, value: time::OffsetDateTime) -> Self {
+        self.valid_until = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for SessionsQueryResponseItem {
@@ -19962,6 +21411,7 @@ impl SessionsQueryResponseItem {
 ///
 /// Spec schema: `SetRateLimitsRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SetRateLimitsRequest {
     /// Limity dla ilości żądań do API.
     #[serde(rename = "rateLimits")]
@@ -19995,6 +21445,7 @@ impl SetRateLimitsRequest {
 ///
 /// Spec schema: `SetSessionLimitsRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SetSessionLimitsRequest {
     /// Limity dla sesji interaktywnych.
     #[serde(rename = "onlineSession")]
@@ -20046,6 +21497,7 @@ impl SetSessionLimitsRequest {
 ///
 /// Spec schema: `SetSubjectLimitsRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SetSubjectLimitsRequest {
     /// `subjectIdentifierType`
     #[serde(
@@ -20060,6 +21512,31 @@ pub struct SetSubjectLimitsRequest {
     /// `certificate`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateSubjectLimitsOverride>,
+}
+
+impl SetSubjectLimitsRequest {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `subjectIdentifierType` (the spec does not describe it).
+    pub fn with_subject_identifier_type(mut self, value: SubjectIdentifierType) -> Self {
+        self.subject_identifier_type = Some(value);
+        self
+    }
+
+    /// Sets `enrollment` (the spec does not describe it).
+    pub fn with_enrollment(mut self, value: EnrollmentSubjectLimitsOverride) -> Self {
+        self.enrollment = Some(value);
+        self
+    }
+
+    /// Sets `certificate` (the spec does not describe it).
+    pub fn with_certificate(mut self, value: CertificateSubjectLimitsOverride) -> Self {
+        self.certificate = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for SetSubjectLimitsRequest {
@@ -20301,6 +21778,7 @@ impl crate::rt::ToParam for SortOrder {
 ///
 /// Spec schema: `StatusInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct StatusInfo {
     /// Kod statusu
     pub code: i32,
@@ -20321,6 +21799,12 @@ impl StatusInfo {
             description,
             details: None,
         }
+    }
+
+    /// Dodatkowe szczegóły statusu.
+    pub fn with_details(mut self, value: Vec<String>) -> Self {
+        self.details = Some(value);
+        self
     }
 }
 
@@ -20349,6 +21833,7 @@ impl StatusInfo {
 ///
 /// Spec schema: `SubjectCreateRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubjectCreateRequest {
     /// `subjectNip`
     #[serde(rename = "subjectNip")]
@@ -20383,6 +21868,18 @@ impl SubjectCreateRequest {
             description,
             created_date: None,
         }
+    }
+
+    /// Sets `subunits` (the spec does not describe it).
+    pub fn with_subunits(mut self, value: Vec<Subunit>) -> Self {
+        self.subunits = Some(value);
+        self
+    }
+
+    /// W przypadku wielokrotnego tworzenia danych testowych z tym samym identyfikatorem nie można podawać daty wcześniejszej ani takiej samej jak poprzednia.
+    pub fn with_created_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.created_date = Some(value);
+        self
     }
 }
 
@@ -20516,6 +22013,7 @@ impl crate::rt::ToParam for SubjectIdentifierType {
 ///
 /// Spec schema: `SubjectRemoveRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubjectRemoveRequest {
     /// `subjectNip`
     #[serde(rename = "subjectNip")]
@@ -20650,6 +22148,7 @@ impl crate::rt::ToParam for SubjectType {
 ///
 /// Spec schema: `SubordinateEntityRole`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubordinateEntityRole {
     /// Identyfikator podmiotu podrzędnego.
     /// | Type | Value |
@@ -20809,6 +22308,7 @@ impl crate::rt::ToParam for SubordinateEntityRoleType {
 ///
 /// Spec schema: `SubordinateEntityRolesQueryRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubordinateEntityRolesQueryRequest {
     /// Identyfikator podmiotu podrzędnego.
     /// | Type | Value |
@@ -20820,6 +22320,22 @@ pub struct SubordinateEntityRolesQueryRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub subordinate_entity_identifier: Option<EntityPermissionsSubordinateEntityIdentifier>,
+}
+
+impl SubordinateEntityRolesQueryRequest {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Identyfikator podmiotu podrzędnego.
+    pub fn with_subordinate_entity_identifier(
+        mut self,
+        value: EntityPermissionsSubordinateEntityIdentifier,
+    ) -> Self {
+        self.subordinate_entity_identifier = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for SubordinateEntityRolesQueryRequest {
@@ -20845,6 +22361,7 @@ impl SubordinateEntityRolesQueryRequest {
 ///
 /// Spec schema: `SubordinateRoleSubordinateEntityIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubordinateRoleSubordinateEntityIdentifier {
     /// Typ identyfikatora.
     pub r#type: SubordinateRoleSubordinateEntityIdentifierType,
@@ -20977,6 +22494,7 @@ impl crate::rt::ToParam for SubordinateRoleSubordinateEntityIdentifierType {
 ///
 /// Spec schema: `Subunit`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Subunit {
     /// `subjectNip`
     #[serde(rename = "subjectNip")]
@@ -21020,6 +22538,7 @@ impl Subunit {
 ///
 /// Spec schema: `SubunitPermission`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubunitPermission {
     /// Identyfikator uprawnienia.
     pub id: PermissionId,
@@ -21096,6 +22615,18 @@ impl SubunitPermission {
             subunit_name: None,
             start_date,
         }
+    }
+
+    /// Dane osoby uprawnionej.
+    pub fn with_subject_person_details(mut self, value: PermissionsSubjectPersonDetails) -> Self {
+        self.subject_person_details = Some(value);
+        self
+    }
+
+    /// Nazwa jednostki podrzędnej.
+    pub fn with_subunit_name(mut self, value: String) -> Self {
+        self.subunit_name = Some(value);
+        self
     }
 }
 
@@ -21237,6 +22768,7 @@ impl crate::rt::ToParam for SubunitPermissionScope {
 ///
 /// Spec schema: `SubunitPermissionsAuthorIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubunitPermissionsAuthorIdentifier {
     /// Typ identyfikatora.
     pub r#type: SubunitPermissionsAuthorIdentifierType,
@@ -21382,6 +22914,7 @@ impl crate::rt::ToParam for SubunitPermissionsAuthorIdentifierType {
 ///
 /// Spec schema: `SubunitPermissionsAuthorizedIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubunitPermissionsAuthorizedIdentifier {
     /// Typ identyfikatora.
     pub r#type: SubunitPermissionsSubjectIdentifierType,
@@ -21425,6 +22958,7 @@ impl SubunitPermissionsAuthorizedIdentifier {
 ///
 /// Spec schema: `SubunitPermissionsContextIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubunitPermissionsContextIdentifier {
     /// Typ identyfikatora.
     pub r#type: SubunitPermissionsContextIdentifierType,
@@ -21561,6 +23095,7 @@ impl crate::rt::ToParam for SubunitPermissionsContextIdentifierType {
 ///
 /// Spec schema: `SubunitPermissionsGrantRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubunitPermissionsGrantRequest {
     /// Identyfikator podmiotu lub osoby fizycznej.
     /// | Type | Value |
@@ -21611,6 +23146,12 @@ impl SubunitPermissionsGrantRequest {
             subject_details,
         }
     }
+
+    /// Nazwa jednostki podrzędnej.
+    pub fn with_subunit_name(mut self, value: String) -> Self {
+        self.subunit_name = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for SubunitPermissionsGrantRequest {
@@ -21645,6 +23186,7 @@ impl SubunitPermissionsGrantRequest {
 ///
 /// Spec schema: `SubunitPermissionsQueryRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubunitPermissionsQueryRequest {
     /// Identyfikator jednostki lub podmiotu podrzędnego.
     /// | Type | Value |
@@ -21657,6 +23199,19 @@ pub struct SubunitPermissionsQueryRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub subunit_identifier: Option<SubunitPermissionsSubunitIdentifier>,
+}
+
+impl SubunitPermissionsQueryRequest {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Identyfikator jednostki lub podmiotu podrzędnego.
+    pub fn with_subunit_identifier(mut self, value: SubunitPermissionsSubunitIdentifier) -> Self {
+        self.subunit_identifier = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for SubunitPermissionsQueryRequest {
@@ -21684,6 +23239,7 @@ impl SubunitPermissionsQueryRequest {
 ///
 /// Spec schema: `SubunitPermissionsSubjectIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubunitPermissionsSubjectIdentifier {
     /// Typ identyfikatora.
     pub r#type: SubunitPermissionsSubjectIdentifierType,
@@ -21828,6 +23384,7 @@ impl crate::rt::ToParam for SubunitPermissionsSubjectIdentifierType {
 ///
 /// Spec schema: `SubunitPermissionsSubunitIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubunitPermissionsSubunitIdentifier {
     /// Typ identyfikatora.
     pub r#type: SubunitPermissionsSubunitIdentifierType,
@@ -22075,6 +23632,7 @@ impl crate::rt::Validate for SystemWarning {
 ///
 /// Spec schema: `TestDataAuthenticationContextIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TestDataAuthenticationContextIdentifier {
     /// `value`
     pub value: String,
@@ -22216,6 +23774,7 @@ impl crate::rt::ToParam for TestDataAuthenticationContextIdentifierType {
 ///
 /// Spec schema: `TestDataAuthorizedIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TestDataAuthorizedIdentifier {
     /// `type`
     pub r#type: TestDataAuthorizedIdentifierType,
@@ -22356,6 +23915,7 @@ impl crate::rt::ToParam for TestDataAuthorizedIdentifierType {
 ///
 /// Spec schema: `TestDataContextIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TestDataContextIdentifier {
     /// `type`
     pub r#type: TestDataContextIdentifierType,
@@ -22488,6 +24048,7 @@ impl crate::rt::ToParam for TestDataContextIdentifierType {
 ///
 /// Spec schema: `TestDataPermission`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TestDataPermission {
     /// `description`
     ///
@@ -22661,6 +24222,7 @@ impl crate::rt::ToParam for TestDataPermissionType {
 ///
 /// Spec schema: `TestDataPermissionsGrantRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TestDataPermissionsGrantRequest {
     /// `contextIdentifier`
     #[serde(rename = "contextIdentifier")]
@@ -22711,6 +24273,7 @@ impl TestDataPermissionsGrantRequest {
 ///
 /// Spec schema: `TestDataPermissionsRevokeRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TestDataPermissionsRevokeRequest {
     /// `contextIdentifier`
     #[serde(rename = "contextIdentifier")]
@@ -22755,6 +24318,7 @@ impl TestDataPermissionsRevokeRequest {
 ///
 /// Spec schema: `TestDataUpdateCertificateRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TestDataUpdateCertificateRequest {
     /// Nowa data ważności certyfikatu, nie może być późniejsza niż obecna.
     #[serde(rename = "validTo", with = "crate::rt::datetime::date_time")]
@@ -23008,6 +24572,7 @@ impl crate::rt::ToParam for TokenAuthorIdentifierType {
 ///
 /// Spec schema: `TokenAuthorIdentifierTypeIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenAuthorIdentifierTypeIdentifier {
     /// Typ identyfikatora.
     /// | Wartość | Opis |
@@ -23159,6 +24724,7 @@ impl crate::rt::ToParam for TokenContextIdentifierType {
 ///
 /// Spec schema: `TokenContextIdentifierTypeIdentifier`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenContextIdentifierTypeIdentifier {
     /// Typ identyfikatora.
     /// | Wartość | Opis |
@@ -23201,6 +24767,7 @@ impl TokenContextIdentifierTypeIdentifier {
 ///
 /// Spec schema: `TokenInfo`.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenInfo {
     /// Token w formacie JWT.
     ///
@@ -23379,6 +24946,7 @@ impl crate::rt::ToParam for TokenPermissionType {
 ///
 /// Spec schema: `TokenStatusResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenStatusResponse {
     /// Numer referencyjny tokena KSeF.
     #[serde(rename = "referenceNumber")]
@@ -23448,6 +25016,18 @@ impl TokenStatusResponse {
             status_details: None,
         }
     }
+
+    /// Data ostatniego użycia tokena.
+    pub fn with_last_use_date(mut self, value: time::OffsetDateTime) -> Self {
+        self.last_use_date = Some(value);
+        self
+    }
+
+    /// Dodatkowe informacje na temat statusu, zwracane w przypadku błędów.
+    pub fn with_status_details(mut self, value: Vec<String>) -> Self {
+        self.status_details = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for TokenStatusResponse {
@@ -23487,6 +25067,7 @@ impl TokenStatusResponse {
 ///
 /// Spec schema: `TooManyRequestsProblemDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TooManyRequestsProblemDetails {
     /// Too Many Requests
     pub title: String,
@@ -23553,6 +25134,7 @@ impl TooManyRequestsProblemDetails {
 
 /// Informacje o błędzie związanym z przekroczeniem limitu żądań.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TooManyRequestsResponseStatus {
     /// Kod statusu HTTP odpowiadający błędowi. Zawsze ma wartość 429.
     pub code: i64,
@@ -23599,6 +25181,7 @@ impl TooManyRequestsResponseStatus {
 ///
 /// **Deprecated** in the spec.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TooManyRequestsResponse {
     /// Informacje o błędzie związanym z przekroczeniem limitu żądań.
     pub status: TooManyRequestsResponseStatus,
@@ -23631,6 +25214,7 @@ impl TooManyRequestsResponse {
 ///
 /// Spec schema: `UnauthorizedProblemDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UnauthorizedProblemDetails {
     /// Unauthorized
     pub title: String,
@@ -23666,6 +25250,18 @@ impl UnauthorizedProblemDetails {
             timestamp,
         }
     }
+
+    /// URI identyfikujące konkretne wystąpienie błędu.
+    pub fn with_instance(mut self, value: String) -> Self {
+        self.instance = Some(value);
+        self
+    }
+
+    /// Identyfikator śledzenia błędu.
+    pub fn with_trace_id(mut self, value: String) -> Self {
+        self.trace_id = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for UnauthorizedProblemDetails {
@@ -23698,6 +25294,7 @@ impl UnauthorizedProblemDetails {
 ///
 /// Spec schema: `UnblockContextAuthenticationRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UnblockContextAuthenticationRequest {
     /// `contextIdentifier`
     #[serde(
@@ -23706,6 +25303,22 @@ pub struct UnblockContextAuthenticationRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub context_identifier: Option<TestDataAuthenticationContextIdentifier>,
+}
+
+impl UnblockContextAuthenticationRequest {
+    /// Creates a value with every field `None` (the same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `contextIdentifier` (the spec does not describe it).
+    pub fn with_context_identifier(
+        mut self,
+        value: TestDataAuthenticationContextIdentifier,
+    ) -> Self {
+        self.context_identifier = Some(value);
+        self
+    }
 }
 
 impl crate::rt::Validate for UnblockContextAuthenticationRequest {
@@ -23728,6 +25341,7 @@ impl UnblockContextAuthenticationRequest {
 ///
 /// Spec schema: `UpoPageResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UpoPageResponse {
     /// Numer referencyjny strony UPO.
     #[serde(rename = "referenceNumber")]
@@ -23787,6 +25401,7 @@ impl UpoPageResponse {
 ///
 /// Spec schema: `UpoResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UpoResponse {
     /// Lista stron UPO.
     pub pages: Vec<UpoPageResponse>,

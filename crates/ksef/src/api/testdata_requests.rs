@@ -94,16 +94,12 @@ pub fn remove_subject(nip: &Nip) -> SubjectRemoveRequest {
 /// `POST /testdata/context/block`: authentication in the context of NIP `nip` is refused
 /// (status 480) until it is unblocked.
 pub fn block(nip: &Nip) -> BlockContextAuthenticationRequest {
-    BlockContextAuthenticationRequest {
-        context_identifier: Some(nip_context(nip)),
-    }
+    BlockContextAuthenticationRequest::new().with_context_identifier(nip_context(nip))
 }
 
 /// `POST /testdata/context/unblock`: undoes [`block`].
 pub fn unblock(nip: &Nip) -> UnblockContextAuthenticationRequest {
-    UnblockContextAuthenticationRequest {
-        context_identifier: Some(nip_context(nip)),
-    }
+    UnblockContextAuthenticationRequest::new().with_context_identifier(nip_context(nip))
 }
 
 fn nip_context(nip: &Nip) -> TestDataAuthenticationContextIdentifier {

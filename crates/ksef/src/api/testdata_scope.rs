@@ -116,9 +116,9 @@ impl TestDataScope {
 
     /// `POST /testdata/context/block`; undone by `POST /testdata/context/unblock`.
     pub async fn block_context(&self, request: BlockContextAuthenticationRequest) -> Result<()> {
-        let undo = Undo::Unblock(UnblockContextAuthenticationRequest {
-            context_identifier: request.context_identifier.clone(),
-        });
+        let mut unblock = UnblockContextAuthenticationRequest::new();
+        unblock.context_identifier = request.context_identifier.clone();
+        let undo = Undo::Unblock(unblock);
         self.run(PostTestdataContextBlock::new().with_body(request), undo)
             .await
     }
