@@ -20,6 +20,7 @@ mod progress;
 mod split;
 pub mod unpack;
 pub mod upload;
+mod xml_check;
 mod zip_stream;
 
 pub use error::{BatchError, InvoiceProblem};
