@@ -53,11 +53,10 @@ pub(crate) fn check_well_formed(text: &str) -> Result<XmlFacts, String> {
 /// scan cannot tell.
 fn quick(text: &str) -> Option<bool> {
     let b = text.as_bytes();
-    if !only_xml_chars(b) {
-        return None;
-    }
+    let present = scan_bytes(b)?;
     let mut scan = Scan {
         b,
+        present,
         i: 0,
         open: Vec::new(),
         namespaces: Vec::new(),
@@ -74,21 +73,38 @@ fn quick(text: &str) -> Option<bool> {
     (scan.i == b.len()).then_some(scan.has_attachment)
 }
 
-/// No control character but tab, line feed and carriage return, and neither U+FFFE nor U+FFFF
-/// (`text` is UTF-8, so there is no surrogate). One pass without branches per byte.
-fn only_xml_chars(b: &[u8]) -> bool {
+/// Which bytes that need a closer look a document holds at all.
+#[derive(Clone, Copy)]
+struct Present {
+    /// `&`: references to check.
+    ampersand: bool,
+    /// `]`: a `]]>` to look for in text.
+    bracket: bool,
+}
+
+/// `None` when `b` holds a control character other than tab, line feed and carriage return, or
+/// U+FFFE or U+FFFF (`b` is UTF-8, so there is no surrogate); otherwise which of `&` and `]` it
+/// holds, so that texts and values need not be searched for them when there are none. Each is
+/// one vectorised pass.
+fn scan_bytes(b: &[u8]) -> Option<Present> {
     let flags = b.iter().fold(0u8, |acc, &c| {
         let control = c < 0x20 && c != b'\t' && c != b'\n' && c != b'\r';
         acc | u8::from(control) | (u8::from(c == 0xEF) << 1)
     });
     if flags & 1 != 0 {
-        return false;
+        return None;
     }
     // U+FFFE and U+FFFF are EF BF BE and EF BF BF; EF starts any character from U+F000.
-    flags & 2 == 0
-        || !b
-            .windows(3)
+    if flags & 2 != 0
+        && b.windows(3)
             .any(|w| w[0] == 0xEF && w[1] == 0xBF && w[2] >= 0xBE)
+    {
+        return None;
+    }
+    Some(Present {
+        ampersand: memchr(b'&', b).is_some(),
+        bracket: memchr(b']', b).is_some(),
+    })
 }
 
 fn is_space(c: u8) -> bool {
@@ -113,6 +129,7 @@ struct QName {
 
 struct Scan<'a> {
     b: &'a [u8],
+    present: Present,
     i: usize,
     /// Open elements: the name and where their declarations start in `namespaces`.
     open: Vec<(QName, usize)>,
@@ -194,7 +211,9 @@ impl<'a> Scan<'a> {
         if memchr(b'<', value).is_some() {
             return None;
         }
-        references(value)?;
+        if self.present.ampersand {
+            references(value)?;
+        }
         self.i = start + len + 1;
         Some(value)
     }
@@ -286,13 +305,17 @@ impl<'a> Scan<'a> {
     fn text(&mut self) -> Option<()> {
         let len = memchr(b'<', &self.b[self.i..])?;
         let text = &self.b[self.i..self.i + len];
-        references(text)?;
-        let mut from = 0;
-        while let Some(gt) = memchr(b'>', &text[from..]) {
-            if text[..from + gt].ends_with(b"]]") {
-                return None;
+        if self.present.ampersand {
+            references(text)?;
+        }
+        if self.present.bracket {
+            let mut from = 0;
+            while let Some(gt) = memchr(b'>', &text[from..]) {
+                if text[..from + gt].ends_with(b"]]") {
+                    return None;
+                }
+                from += gt + 1;
             }
-            from += gt + 1;
         }
         self.i += len;
         Some(())
