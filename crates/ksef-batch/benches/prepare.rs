@@ -15,6 +15,9 @@
 //!   checks (UTF-8, well-formed XML, size), SHA-256, CRC-32 and libdeflate's level 6. Each step
 //!   runs over all the invoices before the next starts, so its CPU time is its own (and under
 //!   `valgrind --tool=callgrind` each step is one function in the profile).
+//! - `unpack [COUNT]`: the first COUNT (default all) of the 10,000 invoices in a plain ZIP
+//!   (deflate level 6) unpacked with `unpack_zip` as an export is: inflate, CRC-32, write,
+//!   `fsync`, rename. Reports MB/s of XML and CPU seconds.
 //!
 //! Without a mode, `invoices`, `invoices-tar` and `synthetic` run, each in its own child
 //! process so that each peak RSS is its own. Every run also measures `openssl speed` for
@@ -142,6 +145,52 @@ fn bench_stages(count: usize) {
     );
 }
 
+fn bench_unpack(count: usize) {
+    use std::io::Write as _;
+    let mut paths = fa3::generate(&fa3::default_dir(10_000), 10_000);
+    paths.truncate(count);
+    let work = tempfile::Builder::new()
+        .prefix("bench-unpack-")
+        .tempdir_in(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+        .expect("work dir");
+    let archive = work.path().join("package.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&archive).expect("zip file"));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(6));
+    let mut total = 0u64;
+    for path in &paths {
+        let bytes = std::fs::read(path).expect("invoice");
+        total += bytes.len() as u64;
+        let name = path.file_name().expect("name").to_string_lossy();
+        zip.start_file(name.as_ref(), options).expect("entry");
+        zip.write_all(&bytes).expect("entry data");
+    }
+    zip.finish().expect("zip");
+    let cpu_before = cpu_seconds();
+    let start = Instant::now();
+    let files = ksef_batch::unpack::unpack_zip(
+        &archive,
+        &work.path().join("out"),
+        &ksef_batch::unpack::UnpackLimits::default(),
+    )
+    .expect("unpacks");
+    let secs = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
+    let mb = total as f64 / 1e6;
+    println!(
+        "unpacked {} invoices, {mb:.1} MB of XML: {secs:.2} s, {:.1} MB/s, {cpu:.2} CPU-s, peak RSS {:.1} MB",
+        files.len(),
+        mb / secs,
+        peak_rss_mb()
+    );
+    println!(
+        "RESULT mb_per_s={:.2} secs={secs:.3} cpu_s={cpu:.3} rss_mb={:.1}",
+        mb / secs,
+        peak_rss_mb()
+    );
+}
+
 fn bench_synthetic() {
     // 27,000 invoices of 100 KB whose payload is incompressible (xorshift → base64 alphabet),
     // so that the package really is about 2.7 GB. Written as files: the builder reads them one
@@ -188,6 +237,11 @@ fn main() {
         Some("invoices") => bench_invoices(Compression::Zip),
         Some("invoices-tar") => bench_invoices(Compression::TarGz),
         Some("synthetic") => bench_synthetic(),
+        Some("unpack") => bench_unpack(
+            args.get(1)
+                .map(|n| n.parse().expect("unpack [COUNT]"))
+                .unwrap_or(10_000),
+        ),
         Some("stages") => bench_stages(
             args.get(1)
                 .map(|n| n.parse().expect("stages [COUNT]"))
