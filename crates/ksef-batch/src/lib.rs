@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod inflate;
 mod invoice;
 mod limits;
 pub mod package;

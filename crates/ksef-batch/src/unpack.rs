@@ -7,9 +7,11 @@
 //! target directory — not even through a symbolic link that already exists inside it.
 
 use std::fs::File;
-use std::io::{Read, Seek, Write};
+use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use crate::inflate::Inflater;
 
 /// Limits for unpacking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +140,13 @@ fn prepare_dirs(target: &Path, path: &Path, name: &str) -> Result<(), UnpackErro
         return Err(UnpackError::Link(name.to_owned()));
     }
     Ok(())
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> UnpackError {
+    UnpackError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Threads that make finished entries durable and rename them.
@@ -281,15 +290,7 @@ impl<'a> Writer<'a> {
     /// Writes an admitted entry to a temporary file next to `path` and hands it to the
     /// committer, which gives it its name once it is on disk. Returns its size.
     fn write(&self, name: &str, path: &Path, mut data: impl Read) -> Result<u64, UnpackError> {
-        let dir = path.parent().unwrap_or(self.target);
-        let io = |p: &Path, source| UnpackError::Io {
-            path: p.to_path_buf(),
-            source,
-        };
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".ksef-unpack-")
-            .tempfile_in(dir)
-            .map_err(|e| io(dir, e))?;
+        let mut tmp = self.temporary(path)?;
         let mut buf = vec![0u8; 64 * 1024];
         let mut size = 0u64;
         loop {
@@ -300,23 +301,45 @@ impl<'a> Writer<'a> {
                 break;
             }
             size += n as u64;
-            let total = self.total.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
-            if size > self.limits.max_entry_bytes {
-                return Err(UnpackError::TooLarge {
-                    limit: self.limits.max_entry_bytes,
-                    entry: name.to_owned(),
-                });
-            }
-            if total > self.limits.max_total_bytes {
-                return Err(UnpackError::TooLarge {
-                    limit: self.limits.max_total_bytes,
-                    entry: name.to_owned(),
-                });
-            }
-            tmp.write_all(&buf[..n]).map_err(|e| io(path, e))?;
+            self.count(name, size, n)?;
+            tmp.write_all(&buf[..n]).map_err(|e| io_error(path, e))?;
         }
         self.committer.commit((tmp, path.to_path_buf()))?;
         Ok(size)
+    }
+
+    /// [`Writer::write`] for an entry already in memory: one write, no copy through a buffer.
+    fn write_bytes(&self, name: &str, path: &Path, data: &[u8]) -> Result<u64, UnpackError> {
+        let mut tmp = self.temporary(path)?;
+        self.count(name, data.len() as u64, data.len())?;
+        tmp.write_all(data).map_err(|e| io_error(path, e))?;
+        self.committer.commit((tmp, path.to_path_buf()))?;
+        Ok(data.len() as u64)
+    }
+
+    /// A temporary file next to `path`.
+    fn temporary(&self, path: &Path) -> Result<tempfile::NamedTempFile, UnpackError> {
+        let dir = path.parent().unwrap_or(self.target);
+        tempfile::Builder::new()
+            .prefix(".ksef-unpack-")
+            .tempfile_in(dir)
+            .map_err(|e| io_error(dir, e))
+    }
+
+    /// Counts `n` more bytes of entry `name` (`size` of it so far) against the limits.
+    fn count(&self, name: &str, size: u64, n: usize) -> Result<(), UnpackError> {
+        let total = self.total.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        let limit = if size > self.limits.max_entry_bytes {
+            self.limits.max_entry_bytes
+        } else if total > self.limits.max_total_bytes {
+            self.limits.max_total_bytes
+        } else {
+            return Ok(());
+        };
+        Err(UnpackError::TooLarge {
+            limit,
+            entry: name.to_owned(),
+        })
     }
 
     /// Admits and writes one entry.
@@ -328,79 +351,6 @@ impl<'a> Writer<'a> {
             path,
             size,
         })
-    }
-}
-
-/// Entries up to this size (compressed and plain) are inflated whole by libdeflate, which is
-/// about twice as fast as a streaming inflate; larger entries, and entries not deflated, stream
-/// through the `zip` crate. Memory stays bounded by twice this size per thread.
-const WHOLE_ENTRY: u64 = 4 << 20;
-
-/// One unpacking thread's decompressor and buffers, reused for every entry.
-struct Inflater {
-    decompressor: libdeflater::Decompressor,
-    compressed: Vec<u8>,
-    plain: Vec<u8>,
-}
-
-impl Inflater {
-    fn new() -> Self {
-        Self {
-            decompressor: libdeflater::Decompressor::new(),
-            compressed: Vec::new(),
-            plain: Vec::new(),
-        }
-    }
-
-    /// Inflates entry `i` of `zip`, checks its size and CRC-32 and writes it through `writer`;
-    /// returns its size.
-    fn write_entry<R: Read + Seek>(
-        &mut self,
-        zip: &mut zip::ZipArchive<R>,
-        i: usize,
-        name: &str,
-        path: &Path,
-        writer: &Writer<'_>,
-    ) -> Result<u64, UnpackError> {
-        let archive_err = |e: zip::result::ZipError| UnpackError::Archive(e.to_string());
-        let bad = |what: String| UnpackError::Archive(format!("{name}: {what}"));
-        let mut raw = zip.by_index_raw(i).map_err(archive_err)?;
-        let (size, crc) = (raw.size(), raw.crc32());
-        let whole = raw.compression() == zip::CompressionMethod::Deflated
-            && !raw.encrypted()
-            && size <= WHOLE_ENTRY
-            && raw.compressed_size() <= WHOLE_ENTRY;
-        if !whole {
-            drop(raw);
-            let entry = zip.by_index(i).map_err(archive_err)?;
-            return writer.write(name, path, entry);
-        }
-        self.compressed.clear();
-        raw.read_to_end(&mut self.compressed)
-            .map_err(|e| bad(e.to_string()))?;
-        let size = usize::try_from(size).map_err(|_| bad("too large".into()))?;
-        if self.plain.len() < size {
-            self.plain.resize(size, 0);
-        }
-        let plain = &mut self.plain[..size];
-        let n = self
-            .decompressor
-            .deflate_decompress(&self.compressed, plain)
-            .map_err(|e| {
-                bad(match e {
-                    libdeflater::DecompressionError::InsufficientSpace => {
-                        format!("inflates to more than the {size} bytes announced")
-                    }
-                    libdeflater::DecompressionError::BadData => "damaged deflate data".into(),
-                })
-            })?;
-        if n != size {
-            return Err(bad(format!("inflates to {n} bytes, {size} announced")));
-        }
-        if libdeflater::crc32(plain) != crc {
-            return Err(bad("CRC-32 mismatch".into()));
-        }
-        writer.write(name, path, &plain[..])
     }
 }
 
@@ -458,7 +408,14 @@ pub fn unpack_zip(
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        let written = inflater.write_entry(&mut zip, *i, name, path, writer);
+                        let written = match inflater.inflate(&mut zip, *i, name) {
+                            Ok(Some(plain)) => writer.write_bytes(name, path, plain),
+                            Ok(None) => zip
+                                .by_index(*i)
+                                .map_err(archive_err)
+                                .and_then(|entry| writer.write(name, path, entry)),
+                            Err(e) => Err(e),
+                        };
                         let size = written.inspect_err(|_| stop.store(true, Ordering::Relaxed))?;
                         files.push(UnpackedFile {
                             name: name.clone(),
@@ -574,73 +531,6 @@ mod tests {
         assert_eq!(safe_path(t, "a/b.xml").unwrap(), Path::new("/t/a/b.xml"));
         for bad in ["../x", "/etc/passwd", "a/../../x", "", "a\\b", "."] {
             assert!(safe_path(t, bad).is_err(), "{bad}");
-        }
-    }
-
-    fn zip_of(entries: &[(&str, &[u8], zip::CompressionMethod)]) -> Vec<u8> {
-        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        for &(name, data, method) in entries {
-            let options = zip::write::SimpleFileOptions::default().compression_method(method);
-            zip.start_file(name, options).unwrap();
-            zip.write_all(data).unwrap();
-        }
-        zip.finish().unwrap().into_inner()
-    }
-
-    /// Every occurrence of `from` in `bytes` becomes `to` (the local header and the central
-    /// directory both carry sizes and CRC-32s).
-    fn replace_all(bytes: &mut [u8], from: &[u8], to: &[u8]) {
-        let at: Vec<usize> = bytes
-            .windows(from.len())
-            .enumerate()
-            .filter(|(_, w)| *w == from)
-            .map(|(i, _)| i)
-            .collect();
-        assert!(!at.is_empty());
-        for i in at {
-            bytes[i..i + to.len()].copy_from_slice(to);
-        }
-    }
-
-    #[test]
-    fn entries_are_inflated_whole_or_streamed_and_checked() {
-        let dir = tempfile::tempdir().unwrap();
-        let text = "<a>zażółć</a>".repeat(10_000);
-        let big: Vec<u8> = (0..(WHOLE_ENTRY as u32 + 1000))
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-            .collect();
-        let package = zip_of(&[
-            ("a.xml", text.as_bytes(), zip::CompressionMethod::Deflated),
-            ("b.xml", b"<b/>", zip::CompressionMethod::Stored),
-            ("c.bin", &big, zip::CompressionMethod::Deflated),
-        ]);
-        let unpack = |bytes: &[u8], out: &str| {
-            let archive = dir.path().join(format!("{out}.zip"));
-            std::fs::write(&archive, bytes).unwrap();
-            unpack_zip(&archive, &dir.path().join(out), &UnpackLimits::default())
-        };
-        let files = unpack(&package, "ok").unwrap();
-        assert_eq!(files.len(), 3);
-        assert_eq!(std::fs::read(&files[0].path).unwrap(), text.as_bytes());
-        assert_eq!(std::fs::read(&files[1].path).unwrap(), b"<b/>");
-        assert_eq!(std::fs::read(&files[2].path).unwrap(), big);
-
-        let small = zip_of(&[("a.xml", text.as_bytes(), zip::CompressionMethod::Deflated)]);
-        let crc = libdeflater::crc32(text.as_bytes());
-        let mut bad_crc = small.clone();
-        replace_all(&mut bad_crc, &crc.to_le_bytes(), &(crc ^ 1).to_le_bytes());
-        let size = u32::try_from(text.len()).unwrap();
-        let mut bad_size = small.clone();
-        replace_all(
-            &mut bad_size,
-            &size.to_le_bytes(),
-            &(size - 1).to_le_bytes(),
-        );
-        for (bytes, expected) in [(bad_crc, "CRC-32"), (bad_size, "more than")] {
-            match unpack(&bytes, expected) {
-                Err(UnpackError::Archive(m)) => assert!(m.contains(expected), "{m}"),
-                other => panic!("{other:?}"),
-            }
         }
     }
 }
