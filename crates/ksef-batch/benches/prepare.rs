@@ -10,6 +10,14 @@
 //!   the size.
 //! - `generate [DIR]`: only writes the 10,000 invoices (to DIR or the default directory).
 //! - `dir DIR [zip|tar]`: packages every `*.xml` of DIR (used by `ksef2_compare.sh`).
+//! - `stages [COUNT]`: the per-invoice steps of a ZIP package measured one by one on one
+//!   thread over the first COUNT (default all) of the 10,000 invoices: reading the files, the
+//!   checks (UTF-8, well-formed XML, size), SHA-256, CRC-32 and libdeflate's level 6. Each step
+//!   runs over all the invoices before the next starts, so its CPU time is its own (and under
+//!   `valgrind --tool=callgrind` each step is one function in the profile).
+//! - `unpack [COUNT]`: the first COUNT (default all) of the 10,000 invoices in a plain ZIP
+//!   (deflate level 6) unpacked with `unpack_zip` as an export is: inflate, CRC-32, write,
+//!   `fsync`, rename. Reports MB/s of XML and CPU seconds.
 //!
 //! Without a mode, `invoices`, `invoices-tar` and `synthetic` run, each in its own child
 //! process so that each peak RSS is its own. Every run also measures `openssl speed` for
@@ -89,6 +97,100 @@ fn bench_invoices(compression: Compression) {
     run(name, paths, BatchLimits::default(), compression);
 }
 
+/// CPU seconds of `step` over every invoice of `invoices`, and what it returned summed.
+fn stage(name: &str, invoices: &[Vec<u8>], step: impl Fn(&[u8]) -> usize) -> f64 {
+    let before = cpu_seconds();
+    let sum: usize = invoices.iter().map(|bytes| step(bytes)).sum();
+    let cpu = cpu_seconds() - before;
+    let mb = invoices.iter().map(Vec::len).sum::<usize>() as f64 / 1e6;
+    println!(
+        "  {name:<28} {cpu:6.3} CPU-s  {:7.0} MB per CPU-second  (result {sum})",
+        mb / cpu
+    );
+    cpu
+}
+
+fn bench_stages(count: usize) {
+    let mut paths = fa3::generate(&fa3::default_dir(10_000), 10_000);
+    paths.truncate(count);
+    let limits = BatchLimits::default();
+    let before = cpu_seconds();
+    let invoices: Vec<Vec<u8>> = paths
+        .iter()
+        .map(|p| {
+            ksef_batch::read_bounded(p, limits.max_invoice_with_attachments_size).expect("read")
+        })
+        .collect();
+    let read = cpu_seconds() - before;
+    let mb = invoices.iter().map(Vec::len).sum::<usize>() as f64 / 1e6;
+    println!("{} invoices, {mb:.1} MB, one thread:", invoices.len());
+    println!("  {:<28} {read:6.3} CPU-s", "read the files");
+    let check = stage("check (UTF-8, XML, size)", &invoices, |b| {
+        usize::from(ksef_batch::check_invoice(b, &limits).is_ok())
+    });
+    let sha = stage("SHA-256", &invoices, |b| {
+        ksef_crypto::symmetric::sha256_base64(b).len()
+    });
+    let crc = stage("CRC-32", &invoices, |b| libdeflater::crc32(b) as usize & 1);
+    let level = libdeflater::CompressionLvl::new(6).expect("level 6");
+    let compressor = std::cell::RefCell::new(libdeflater::Compressor::new(level));
+    let deflate = stage("deflate (libdeflate 6)", &invoices, |b| {
+        let mut c = compressor.borrow_mut();
+        let mut out = vec![0u8; c.deflate_compress_bound(b.len())];
+        c.deflate_compress(b, &mut out).expect("deflate")
+    });
+    let total = read + check + sha + crc + deflate;
+    println!(
+        "RESULT read_s={read:.3} check_s={check:.3} sha_s={sha:.3} crc_s={crc:.3} deflate_s={deflate:.3} total_s={total:.3}"
+    );
+}
+
+fn bench_unpack(count: usize) {
+    use std::io::Write as _;
+    let mut paths = fa3::generate(&fa3::default_dir(10_000), 10_000);
+    paths.truncate(count);
+    let work = tempfile::Builder::new()
+        .prefix("bench-unpack-")
+        .tempdir_in(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+        .expect("work dir");
+    let archive = work.path().join("package.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&archive).expect("zip file"));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(6));
+    let mut total = 0u64;
+    for path in &paths {
+        let bytes = std::fs::read(path).expect("invoice");
+        total += bytes.len() as u64;
+        let name = path.file_name().expect("name").to_string_lossy();
+        zip.start_file(name.as_ref(), options).expect("entry");
+        zip.write_all(&bytes).expect("entry data");
+    }
+    zip.finish().expect("zip");
+    let cpu_before = cpu_seconds();
+    let start = Instant::now();
+    let files = ksef_batch::unpack::unpack_zip(
+        &archive,
+        &work.path().join("out"),
+        &ksef_batch::unpack::UnpackLimits::default(),
+    )
+    .expect("unpacks");
+    let secs = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
+    let mb = total as f64 / 1e6;
+    println!(
+        "unpacked {} invoices, {mb:.1} MB of XML: {secs:.2} s, {:.1} MB/s, {cpu:.2} CPU-s, peak RSS {:.1} MB",
+        files.len(),
+        mb / secs,
+        peak_rss_mb()
+    );
+    println!(
+        "RESULT mb_per_s={:.2} secs={secs:.3} cpu_s={cpu:.3} rss_mb={:.1}",
+        mb / secs,
+        peak_rss_mb()
+    );
+}
+
 fn bench_synthetic() {
     // 27,000 invoices of 100 KB whose payload is incompressible (xorshift → base64 alphabet),
     // so that the package really is about 2.7 GB. Written as files: the builder reads them one
@@ -135,6 +237,16 @@ fn main() {
         Some("invoices") => bench_invoices(Compression::Zip),
         Some("invoices-tar") => bench_invoices(Compression::TarGz),
         Some("synthetic") => bench_synthetic(),
+        Some("unpack") => bench_unpack(
+            args.get(1)
+                .map(|n| n.parse().expect("unpack [COUNT]"))
+                .unwrap_or(10_000),
+        ),
+        Some("stages") => bench_stages(
+            args.get(1)
+                .map(|n| n.parse().expect("stages [COUNT]"))
+                .unwrap_or(10_000),
+        ),
         Some("generate") => {
             let dir = args
                 .get(1)

@@ -110,15 +110,11 @@ pub fn check_invoice(bytes: &[u8], limits: &BatchLimits) -> Result<(), InvoicePr
             limit: limits.max_invoice_with_attachments_size,
         });
     }
-    // roxmltree is strict (names, namespaces, references, one root) and, building its compact
-    // tree, was measured faster than a streaming check with quick-xml doing the same checks.
-    let doc =
-        roxmltree::Document::parse(text).map_err(|e| InvoiceProblem::NotXml(e.to_string()))?;
-    if doc.descendants().any(|n| n.is_pi()) {
+    let facts = crate::xml_check::check_well_formed(text).map_err(InvoiceProblem::NotXml)?;
+    if facts.processing_instruction {
         return Err(InvoiceProblem::ProcessingInstruction);
     }
-    let has_attachment = doc.descendants().any(|n| n.has_tag_name("Zalacznik"));
-    if !has_attachment && size > limits.max_invoice_size {
+    if !facts.has_attachment && size > limits.max_invoice_size {
         return Err(InvoiceProblem::TooLarge {
             size,
             limit: limits.max_invoice_size,

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod inflate;
 mod invoice;
 mod limits;
 pub mod package;
@@ -20,6 +21,7 @@ mod progress;
 mod split;
 pub mod unpack;
 pub mod upload;
+mod xml_check;
 mod zip_stream;
 
 pub use error::{BatchError, InvoiceProblem};

@@ -11,6 +11,8 @@ use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use crate::inflate::Inflater;
+
 /// Limits for unpacking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnpackLimits {
@@ -138,6 +140,13 @@ fn prepare_dirs(target: &Path, path: &Path, name: &str) -> Result<(), UnpackErro
         return Err(UnpackError::Link(name.to_owned()));
     }
     Ok(())
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> UnpackError {
+    UnpackError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Threads that make finished entries durable and rename them.
@@ -281,15 +290,7 @@ impl<'a> Writer<'a> {
     /// Writes an admitted entry to a temporary file next to `path` and hands it to the
     /// committer, which gives it its name once it is on disk. Returns its size.
     fn write(&self, name: &str, path: &Path, mut data: impl Read) -> Result<u64, UnpackError> {
-        let dir = path.parent().unwrap_or(self.target);
-        let io = |p: &Path, source| UnpackError::Io {
-            path: p.to_path_buf(),
-            source,
-        };
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".ksef-unpack-")
-            .tempfile_in(dir)
-            .map_err(|e| io(dir, e))?;
+        let mut tmp = self.temporary(path)?;
         let mut buf = vec![0u8; 64 * 1024];
         let mut size = 0u64;
         loop {
@@ -300,23 +301,45 @@ impl<'a> Writer<'a> {
                 break;
             }
             size += n as u64;
-            let total = self.total.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
-            if size > self.limits.max_entry_bytes {
-                return Err(UnpackError::TooLarge {
-                    limit: self.limits.max_entry_bytes,
-                    entry: name.to_owned(),
-                });
-            }
-            if total > self.limits.max_total_bytes {
-                return Err(UnpackError::TooLarge {
-                    limit: self.limits.max_total_bytes,
-                    entry: name.to_owned(),
-                });
-            }
-            tmp.write_all(&buf[..n]).map_err(|e| io(path, e))?;
+            self.count(name, size, n)?;
+            tmp.write_all(&buf[..n]).map_err(|e| io_error(path, e))?;
         }
         self.committer.commit((tmp, path.to_path_buf()))?;
         Ok(size)
+    }
+
+    /// [`Writer::write`] for an entry already in memory: one write, no copy through a buffer.
+    fn write_bytes(&self, name: &str, path: &Path, data: &[u8]) -> Result<u64, UnpackError> {
+        let mut tmp = self.temporary(path)?;
+        self.count(name, data.len() as u64, data.len())?;
+        tmp.write_all(data).map_err(|e| io_error(path, e))?;
+        self.committer.commit((tmp, path.to_path_buf()))?;
+        Ok(data.len() as u64)
+    }
+
+    /// A temporary file next to `path`.
+    fn temporary(&self, path: &Path) -> Result<tempfile::NamedTempFile, UnpackError> {
+        let dir = path.parent().unwrap_or(self.target);
+        tempfile::Builder::new()
+            .prefix(".ksef-unpack-")
+            .tempfile_in(dir)
+            .map_err(|e| io_error(dir, e))
+    }
+
+    /// Counts `n` more bytes of entry `name` (`size` of it so far) against the limits.
+    fn count(&self, name: &str, size: u64, n: usize) -> Result<(), UnpackError> {
+        let total = self.total.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        let limit = if size > self.limits.max_entry_bytes {
+            self.limits.max_entry_bytes
+        } else if total > self.limits.max_total_bytes {
+            self.limits.max_total_bytes
+        } else {
+            return Ok(());
+        };
+        Err(UnpackError::TooLarge {
+            limit,
+            entry: name.to_owned(),
+        })
     }
 
     /// Admits and writes one entry.
@@ -379,15 +402,20 @@ pub fn unpack_zip(
                 let (writer, admitted, stop) = (&writer, &admitted, &stop);
                 scope.spawn(move || -> Result<Vec<UnpackedFile>, UnpackError> {
                     let mut zip = open_zip(archive)?;
+                    let mut inflater = Inflater::new();
                     let mut files = Vec::new();
                     for (i, name, path) in admitted.iter().skip(k).step_by(threads) {
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        let written = zip
-                            .by_index(*i)
-                            .map_err(archive_err)
-                            .and_then(|entry| writer.write(name, path, entry));
+                        let written = match inflater.inflate(&mut zip, *i, name) {
+                            Ok(Some(plain)) => writer.write_bytes(name, path, plain),
+                            Ok(None) => zip
+                                .by_index(*i)
+                                .map_err(archive_err)
+                                .and_then(|entry| writer.write(name, path, entry)),
+                            Err(e) => Err(e),
+                        };
                         let size = written.inspect_err(|_| stop.store(true, Ordering::Relaxed))?;
                         files.push(UnpackedFile {
                             name: name.clone(),

@@ -109,6 +109,7 @@ fn client(count: usize) {
         let package = export.wait(Duration::from_secs(1800)).await.unwrap();
         let target = tempfile::tempdir().unwrap();
         let cpu = cpu_seconds();
+        let server_cpu = server.cpu_seconds();
         let start = Instant::now();
         let contents = export
             .download(
@@ -121,11 +122,17 @@ fn client(count: usize) {
             .unwrap();
         let secs = start.elapsed().as_secs_f64();
         let cpu = cpu_seconds() - cpu;
+        let server_cpu = server.cpu_seconds() - server_cpu;
         let mb = package.size as f64 / 1e6;
         report(format!(
-            "export of {} invoices, package {mb:.0} MB in {} parts: download+verify+decrypt+unpack {secs:.1} s, {:.0} MB/s, client {cpu:.2} CPU-s, client peak RSS {:.1} MB",
+            "export of {} invoices, package {mb:.0} MB in {} parts: download+verify+decrypt+unpack {secs:.1} s, {:.0} MB/s, client {cpu:.2} CPU-s, emulator (serving the parts) {server_cpu:.2} CPU-s, client peak RSS {:.1} MB",
             contents.files.len(),
             package.parts.len(),
+            mb / secs,
+            peak_rss_mb()
+        ));
+        report(format!(
+            "RESULT mb_per_s={:.2} secs={secs:.3} client_cpu_s={cpu:.3} server_cpu_s={server_cpu:.3} rss_mb={:.1}",
             mb / secs,
             peak_rss_mb()
         ));

@@ -77,7 +77,12 @@ fn openssl_speed(algorithm: &str) -> Option<f64> {
 /// CPU time (user + system) this process has used so far, in seconds: with the machine busy,
 /// MB per CPU-second is steadier than MB/s.
 pub(crate) fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    process_cpu_seconds("self")
+}
+
+/// CPU time (user + system) process `pid` (`"self"` for this one) has used so far, in seconds.
+pub(crate) fn process_cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which is in parentheses and may hold spaces).
     let fields: Vec<&str> = stat
         .rsplit_once(')')

@@ -66,6 +66,11 @@ impl Server {
         };
         Self { child, base_url }
     }
+
+    /// CPU seconds the emulator process has used so far.
+    pub(crate) fn cpu_seconds(&self) -> f64 {
+        support::process_cpu_seconds(&self.child.id().to_string())
+    }
 }
 
 impl Drop for Server {
