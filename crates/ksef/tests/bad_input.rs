@@ -346,3 +346,15 @@ async fn every_bad_input_gets_a_typed_answer() {
     }
     assert!(failures.is_empty(), "rows failed:\n{}", failures.join("\n"));
 }
+
+/// Issue 14: `ksef::crypto::identifiers` and `ksef::model` name the same identifier types, so a
+/// checked identifier goes into a request as it is.
+#[test]
+fn crypto_and_model_share_the_identifier_types() {
+    let nip: ksef::model::Nip = ksef::crypto::identifiers::Nip::random();
+    assert!(nip.validate().is_ok());
+    let number: ksef::crypto::identifiers::KsefNumber =
+        ksef::model::KsefNumber::parse("5265877635-20250826-0100001AF629-AF").unwrap();
+    assert_eq!(number.nip(), "5265877635");
+    let _request = ksef::model::AttachmentPermissionGrantRequest::new(nip);
+}

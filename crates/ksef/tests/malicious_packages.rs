@@ -18,7 +18,7 @@ use ksef_batch::unpack::{UnpackError, UnpackLimits};
 fn number(n: u8) -> String {
     let nip = ksef::crypto::identifiers::Nip::parse("5265877635").unwrap();
     let day = time::Date::from_calendar_date(2025, time::Month::August, n).unwrap();
-    ksef::crypto::identifiers::KsefNumber::new(&nip, day, [1, 0, 0, 0x1A, 0xF6, n])
+    ksef::crypto::identifiers::KsefNumber::compose(&nip, day, [1, 0, 0, 0x1A, 0xF6, n])
         .unwrap()
         .as_str()
         .to_owned()

@@ -196,12 +196,12 @@ pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
 
 /// A random valid NIP (the stand-in of ksef2's `generate_nip()`).
 pub(crate) fn nip() -> Nip {
-    Nip::new_unchecked(ksef::crypto::identifiers::Nip::random().as_str())
+    Nip::random()
 }
 
 /// A random valid PESEL (the stand-in of ksef2's `generate_pesel()`).
 pub(crate) fn pesel() -> Pesel {
-    Pesel::new_unchecked(ksef::crypto::identifiers::Pesel::random().as_str())
+    Pesel::random()
 }
 
 /// A self-signed TEST certificate of a person identified by NIP (ksef2's

@@ -2,7 +2,7 @@
 //! KSeF gives a group of invoices of one seller. The checksum is the CRC-8 of KSeF numbers over
 //! the first 32 characters.
 
-use super::{IdentifierError, IdentifierKind, ksef_crc8};
+use crate::{IdentifierError, IdentifierKind, ksef_crc8};
 
 const KIND: IdentifierKind = IdentifierKind::CollectiveIdentifier;
 /// Layout: `D` digit, `H` uppercase hex digit, other characters stand for themselves.
@@ -75,10 +75,10 @@ impl CollectiveIdentifierNumber {
 
     /// Builds an identifier from the seller's NIP, the year and month of creation and the six
     /// bytes of the technical part, computing the checksum (as the emulator issues them).
-    /// Feature `dates`.
-    #[cfg(feature = "dates")]
+    /// Feature `time`.
+    #[cfg(feature = "time")]
     pub fn new(
-        nip: &super::Nip,
+        nip: &crate::Nip,
         year: i32,
         month: time::Month,
         technical: [u8; 6],
@@ -131,10 +131,10 @@ mod tests {
         assert!(CollectiveIdentifierNumber::parse("").is_err());
     }
 
-    #[cfg(feature = "dates")]
+    #[cfg(feature = "time")]
     #[test]
     fn built_identifiers_parse_back() {
-        use crate::identifiers::Nip;
+        use crate::Nip;
         let nip = Nip::parse("1111111111").unwrap();
         let id = CollectiveIdentifierNumber::new(
             &nip,
