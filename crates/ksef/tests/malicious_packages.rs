@@ -438,3 +438,27 @@ async fn bad_padding_is_a_decryption_error() {
         "{err}"
     );
 }
+
+/// Issue 14: a part announced with a negative size is a named problem of that part, found
+/// before anything is downloaded.
+#[tokio::test]
+async fn a_negative_announced_size_names_the_part() {
+    let key = SymmetricKey::generate();
+    let (client, mut pkg) = one_part(b"<Faktura/>", &key);
+    if let Some(p) = pkg.parts.first_mut() {
+        p.part_size = -1;
+    }
+    let err = run(&client, &pkg, &key, &UnpackLimits::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ExportPart {
+                ordinal: 1,
+                problem: PartProblem::NegativeSize(-1)
+            }
+        ),
+        "{err:?}"
+    );
+}
