@@ -28,26 +28,7 @@ impl CollectiveIdentifierNumber {
                 actual: count,
             });
         }
-        for (i, (c, &t)) in s.chars().zip(TEMPLATE).enumerate() {
-            let (ok, expected) = match t {
-                b'D' => (c.is_ascii_digit(), "a digit 0-9"),
-                b'H' => (
-                    c.is_ascii_digit() || ('A'..='F').contains(&c),
-                    "an uppercase hex digit 0-9 or A-F",
-                ),
-                b'I' => (c == 'I', "'I'"),
-                b'Z' => (c == 'Z', "'Z'"),
-                _ => (c == '-', "'-'"),
-            };
-            if !ok {
-                return Err(IdentifierError::InvalidChar {
-                    kind: KIND,
-                    position: i + 1,
-                    found: c,
-                    expected,
-                });
-            }
-        }
+        crate::check_template(s, TEMPLATE, KIND)?;
         // ASCII from here on.
         let month: u8 = s.get(17..19).and_then(|m| m.parse().ok()).unwrap_or(0);
         if !(1..=12).contains(&month) {

@@ -76,15 +76,7 @@ impl InternalId {
         }
         crate::nip::check_prefix(&d, kind)?;
         let (first14, last) = split_last::<14>(&d);
-        let expected = internal_id_check_digit(&first14);
-        if expected != last {
-            return Err(IdentifierError::Checksum {
-                kind,
-                expected: expected.to_string(),
-                found: last.to_string(),
-            });
-        }
-        Ok(())
+        crate::check_digit(kind, internal_id_check_digit(&first14), last)
     }
 }
 

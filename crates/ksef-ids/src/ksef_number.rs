@@ -140,24 +140,7 @@ impl KsefNumber {
             }
         };
         let template: &[u8] = if legacy { LEGACY_TEMPLATE } else { TEMPLATE };
-        for (i, (c, &t)) in s.chars().zip(template).enumerate() {
-            let (ok, expected) = match t {
-                b'D' => (c.is_ascii_digit(), "a digit 0-9"),
-                b'H' => (
-                    c.is_ascii_digit() || ('A'..='F').contains(&c),
-                    "an uppercase hex digit 0-9 or A-F",
-                ),
-                _ => (c == '-', "'-'"),
-            };
-            if !ok {
-                return Err(IdentifierError::InvalidChar {
-                    kind: KIND,
-                    position: i + 1,
-                    found: c,
-                    expected,
-                });
-            }
-        }
+        crate::check_template(s, template, KIND)?;
         // From here on the text is ASCII, so byte slicing is on character boundaries.
         let nip: Vec<u8> = s.bytes().take(10).map(|b| b - b'0').collect();
         crate::nip::check_prefix(&nip, KIND)?;

@@ -191,6 +191,45 @@ fn digits<const N: usize>(s: &str, kind: IdentifierKind) -> Result<[u8; N], Iden
     Ok(out)
 }
 
+/// Checks `s` against a layout: `D` a digit, `H` an uppercase hex digit, any other byte that
+/// character itself. The lengths must already match.
+fn check_template(s: &str, template: &[u8], kind: IdentifierKind) -> Result<(), IdentifierError> {
+    for (i, (c, &t)) in s.chars().zip(template).enumerate() {
+        let (ok, expected) = match t {
+            b'D' => (c.is_ascii_digit(), "a digit 0-9"),
+            b'H' => (
+                c.is_ascii_digit() || ('A'..='F').contains(&c),
+                "an uppercase hex digit 0-9 or A-F",
+            ),
+            b'I' => (c == 'I', "'I'"),
+            b'Z' => (c == 'Z', "'Z'"),
+            _ => (c == '-', "'-'"),
+        };
+        if !ok {
+            return Err(IdentifierError::InvalidChar {
+                kind,
+                position: i + 1,
+                found: c,
+                expected,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Compares a check digit with the one computed from the other digits.
+fn check_digit(kind: IdentifierKind, expected: u8, found: u8) -> Result<(), IdentifierError> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(IdentifierError::Checksum {
+            kind,
+            expected: expected.to_string(),
+            found: found.to_string(),
+        })
+    }
+}
+
 /// The value of an ASCII digit.
 fn digit_value(c: char) -> Option<u8> {
     c.is_ascii_digit().then(|| c as u8 - b'0')

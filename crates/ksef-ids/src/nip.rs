@@ -39,12 +39,7 @@ impl Nip {
         check_prefix(&d, kind)?;
         let (first9, last) = split_last::<9>(&d);
         match nip_check_digit(&first9) {
-            Some(c) if c == last => Ok(()),
-            Some(c) => Err(IdentifierError::Checksum {
-                kind,
-                expected: c.to_string(),
-                found: last.to_string(),
-            }),
+            Some(c) => crate::check_digit(kind, c, last),
             None => Err(IdentifierError::Checksum {
                 kind,
                 expected: "none (the weighted sum gives 10, so no NIP has these first nine digits)"

@@ -57,15 +57,7 @@ impl Pesel {
             });
         }
         let (first10, last) = split_last::<10>(&d);
-        let expected = pesel_check_digit(&first10);
-        if expected != last {
-            return Err(IdentifierError::Checksum {
-                kind,
-                expected: expected.to_string(),
-                found: last.to_string(),
-            });
-        }
-        Ok(())
+        crate::check_digit(kind, pesel_check_digit(&first10), last)
     }
 }
 
