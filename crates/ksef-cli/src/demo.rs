@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use ksef::auth::{ContextIdentifier, XadesOptions};
 use ksef::batch::Progress;
-use ksef::crypto::identifiers::generate::{random_nip, random_pesel};
 use ksef::crypto::test_certs::{self, PersonIdentifier, TestKeyType};
 use ksef::model::{
     AttachmentPermissionGrantRequest, InvoiceQuerySubjectType, Nip, PersonCreateRequest, Pesel,
@@ -110,14 +109,12 @@ pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult
         .map_err(CliError::from)?;
 
     // 1. Test data: a person with a NIP and a PESEL.
-    let mut rng = rand::thread_rng();
-    let nip = random_nip(&mut rng).as_str().to_owned();
-    let pesel = random_pesel(&mut rng).as_str().to_owned();
+    let (nip, pesel) = (Nip::random(), Pesel::random());
     client
         .testdata()
         .create_person(PersonCreateRequest::new(
-            Nip::new(nip.as_str()).map_err(|e| CliError::failure(e.to_string()))?,
-            Pesel::new(pesel.as_str()).map_err(|e| CliError::failure(e.to_string()))?,
+            nip.clone(),
+            pesel.clone(),
             false,
             "ksef demo".into(),
         ))
@@ -127,12 +124,11 @@ pub async fn run(options: DemoArgs, ctx: &Ctx, report: &mut Report) -> CliResult
     // The fixtures include an invoice with an attachment: KSeF needs a permission for those.
     client
         .testdata()
-        .grant_attachment(AttachmentPermissionGrantRequest::new(
-            Nip::new(nip.as_str()).map_err(|e| CliError::failure(e.to_string()))?,
-        ))
+        .grant_attachment(AttachmentPermissionGrantRequest::new(nip.clone()))
         .send()
         .await
         .map_err(CliError::from)?;
+    let (nip, pesel) = (nip.into_string(), pesel.into_string());
     report.line(format!(
         "test person:     PESEL {pesel}, company NIP {nip} (attachments allowed)"
     ));

@@ -140,9 +140,18 @@ impl From<ksef::Error> for CliError {
             | E::OperationFailed { .. } => ErrorKind::Rejected,
             E::Timeout { .. } => ErrorKind::TimedOut,
             E::OutcomeUnknown { .. } => ErrorKind::Unreachable,
-            E::Io { .. } => ErrorKind::Failure,
-            E::InvalidInput(_) => ErrorKind::Config,
+            E::StatusService { .. } => ErrorKind::Unreachable,
+            E::InvalidInput(_) | E::Identifier { .. } => ErrorKind::Config,
             E::Batch(b) => batch_kind(b),
+            // KSeF's answer contradicts itself, a worker of ours stopped, our own state does not
+            // serialise, the file system failed: nothing a retry or a fix of the input helps.
+            E::Io { .. }
+            | E::IncompleteAnswer { .. }
+            | E::WorkerStopped { .. }
+            | E::Serialize { .. }
+            | E::ExportPart { .. }
+            | E::ExportPackage(_)
+            | E::Unexpected(_) => ErrorKind::Failure,
             _ => ErrorKind::Failure,
         };
         Self::new(kind, error.to_string())
@@ -196,5 +205,25 @@ mod tests {
             CliError::from(ksef::Error::InvalidInput("bad".into())).kind,
             ErrorKind::Config
         );
+
+        let incomplete = ksef::Error::IncompleteAnswer {
+            operation: "invoice status",
+            reference_number: "20251010-EE-2".into(),
+            status: 200,
+            missing: "ksefNumber",
+        };
+        let e = CliError::from(incomplete);
+        assert_eq!(e.kind, ErrorKind::Failure);
+        assert!(e.message.contains("20251010-EE-2"), "{}", e.message);
+        let status = ksef::Error::StatusService {
+            resource: "messages",
+            problem: "not JSON".into(),
+        };
+        assert_eq!(CliError::from(status).kind, ErrorKind::Unreachable);
+        let bad_number = ksef::Error::Identifier {
+            value: "x".into(),
+            source: ksef::crypto::identifiers::KsefNumber::parse("x").unwrap_err(),
+        };
+        assert_eq!(CliError::from(bad_number).kind, ErrorKind::Config);
     }
 }

@@ -204,3 +204,20 @@ fn completions_are_generated() {
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("ksef"));
 }
+
+/// Issue 14: one identifier type, one check: a NIP with a wrong check digit is refused once, as a
+/// usage error that says what is wrong.
+#[test]
+fn a_nip_with_a_wrong_check_digit_is_refused_once_with_the_reason() {
+    let out = ksef()
+        .args(["query", "--seller-nip", "5265877636"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("NIP has a wrong checksum: expected 5, found 6"),
+        "{err}"
+    );
+    assert_eq!(err.matches("checksum").count(), 1, "{err}");
+}

@@ -38,10 +38,14 @@ fn send(env: &TestEnv, numbers: &[&str]) -> Vec<String> {
 fn unknown_number(env: &TestEnv) -> String {
     let nip = ksef::crypto::identifiers::Nip::parse(&env.nip).unwrap();
     let today = time::OffsetDateTime::now_utc().date();
-    ksef::crypto::identifiers::KsefNumber::new(&nip, today, [0xAB, 0xCD, 0xEF, 0x12, 0x34, 0x56])
-        .unwrap()
-        .as_str()
-        .to_owned()
+    ksef::crypto::identifiers::KsefNumber::compose(
+        &nip,
+        today,
+        [0xAB, 0xCD, 0xEF, 0x12, 0x34, 0x56],
+    )
+    .unwrap()
+    .as_str()
+    .to_owned()
 }
 
 fn stdout_json(output: &Output) -> Value {

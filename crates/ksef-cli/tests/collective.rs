@@ -155,7 +155,7 @@ fn bad_collective_input_fails_clearly() {
     let nip = ksef::crypto::identifiers::Nip::parse(&env.nip).unwrap();
     let today = time::OffsetDateTime::now_utc().date();
     let unknown = |b: u8| {
-        ksef::crypto::identifiers::KsefNumber::new(&nip, today, [b, 1, 2, 3, 4, 5])
+        ksef::crypto::identifiers::KsefNumber::compose(&nip, today, [b, 1, 2, 3, 4, 5])
             .unwrap()
             .as_str()
             .to_owned()

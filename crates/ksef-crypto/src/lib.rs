@@ -14,7 +14,7 @@
 //!
 //! | Feature | Default | Adds |
 //! |---|---|---|
-//! | `dates` | yes | `time` dates in the API: `KsefNumber::date` and its constructors, `Pesel::birth_date`, `CollectiveIdentifierNumber::new`, KOD I links (`qr::invoice_verification_url`); implied by `xades` and `public-key` |
+//! | `dates` | yes | `time` dates in the API: `KsefNumber::date` and its constructors (through `ksef-ids`' `time`), `Pesel::birth_date`, `CollectiveIdentifierNumber::new`, KOD I links (`qr::invoice_verification_url`); implied by `xades` and `public-key` |
 //! | `xades` | yes | [`credentials`] from PEM/DER (incl. encrypted PKCS#8), [`c14n`], [`xades`], signed KOD II links |
 //! | `public-key` | no | `public_key`: Ministry of Finance certificates, RSA-OAEP key wrapping and KSeF-token encryption (the `rsa` crate and its big-number stack) |
 //! | `pkcs12` | no | `.p12`/`.pfx` loading incl. legacy 3DES/RC2 (`Credentials::from_pkcs12`) |
@@ -51,7 +51,9 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod identifiers;
+/// NIP, PESEL, internal identifiers, KSeF numbers and collective identifiers: the `ksef-ids`
+/// crate, the identifier types of the whole workspace (`ksef-model` uses them too).
+pub use ksef_ids as identifiers;
 pub mod markup;
 pub mod qr;
 pub(crate) mod random;

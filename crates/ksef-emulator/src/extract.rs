@@ -11,6 +11,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use ksef_model::rt::Rule;
+
 use crate::error::EmuError;
 
 /// A JSON request body; a body that does not deserialize into `T` is a 400/21405.
@@ -35,13 +37,14 @@ where
         };
         // The spec's constraints, checked by the generated request type of the operation.
         // Array sizes are left to the handlers: the spec gives several of them their own
-        // exception code (e.g. 21161 for more than 50 batch parts).
+        // exception code (e.g. 21161 for more than 50 batch parts). Identifier check digits too:
+        // the handlers check them where KSeF does (see `routes::wire`).
         if let Some(Err(mut invalid)) =
             operation.and_then(|op| ksef_model::registry::validate_request_body(op, &value))
         {
             invalid
                 .violations
-                .retain(|v| v.rule != ksef_model::rt::Rule::Items);
+                .retain(|v| v.rule != Rule::Items && v.rule != Rule::Identifier);
             if !invalid.violations.is_empty() {
                 return Err(invalid_body(&invalid));
             }
@@ -105,7 +108,7 @@ where
     if let Err(mut invalid) = typed.check_constraints() {
         invalid
             .violations
-            .retain(|v| v.rule != ksef_model::rt::Rule::Items);
+            .retain(|v| v.rule != Rule::Items && v.rule != Rule::Identifier);
         if !invalid.violations.is_empty() {
             return Err(invalid_body(&invalid));
         }

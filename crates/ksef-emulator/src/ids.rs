@@ -28,7 +28,7 @@ pub(crate) fn reference_number(kind: &str, at: OffsetDateTime) -> String {
 pub(crate) fn ksef_number(seller_nip: &str, at: OffsetDateTime) -> Option<String> {
     let nip = ksef_crypto::identifiers::Nip::parse(seller_nip).ok()?;
     let technical: [u8; 6] = rand::thread_rng().r#gen();
-    ksef_crypto::identifiers::KsefNumber::new(&nip, at.date(), technical)
+    ksef_crypto::identifiers::KsefNumber::compose(&nip, at.date(), technical)
         .ok()
         .map(|n| n.as_str().to_owned())
 }

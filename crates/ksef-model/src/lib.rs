@@ -14,6 +14,8 @@
 //!   `Unknown(String)` variant), so a growing API never breaks decoding;
 //! - constrained strings (spec `pattern`/length) are validated by their constructors, while
 //!   values decoded from the server are kept as sent and can be checked with `validate()`;
+//!   the identifier schemas `Nip`, `Pesel`, `InternalId` and `KsefNumber` are the `ksef-ids`
+//!   types, whose constructors check check digits (and embedded dates) too;
 //! - binary values (`format: byte`) keep their base64 text ([`rt::Base64Data`]) and are decoded
 //!   on demand;
 //! - timestamps without an offset are read as Europe/Warsaw local time, as the documentation says;

@@ -32,7 +32,7 @@ fn seed(emulator: &ksef_emulator::Emulator, count: usize) {
         let technical: [u8; 6] = ((i as u64 + 1) * 2654435761).to_be_bytes()[2..]
             .try_into()
             .unwrap();
-        let number = ksef::crypto::identifiers::KsefNumber::new(&nip, stored.date(), technical)
+        let number = ksef::crypto::identifiers::KsefNumber::compose(&nip, stored.date(), technical)
             .unwrap()
             .as_str()
             .to_owned();

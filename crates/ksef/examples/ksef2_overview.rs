@@ -1,6 +1,6 @@
 //! The scenarios of the ksef2 (Python SDK) overview, in Rust: environments, the three logins,
-//! an online session with status and download, resuming, KSeF tokens, authentication sessions,
-//! manual test data and error handling. (Its test-data and complete-workflow scenarios are in
+//! an online session with status and download, resuming, KSeF tokens, certificates, limits,
+//! authentication sessions, manual test data, error handling and test identifiers. (Its test-data and complete-workflow scenarios are in
 //! the `ksef2_invoices` example.) Each scenario is one block between `// [name]` and
 //! `// [/name]`; docs/compared-with-ksef2.md counts their lines against the Python versions.
 //!
@@ -17,10 +17,11 @@ use ksef::api::permission_requests::{entity_grant, person_grant};
 use ksef::api::testdata_requests::{block, remove_subject, subject, unblock};
 use ksef::auth::{ContextIdentifier, XadesOptions};
 use ksef::model::{
-    AuthenticationTokenStatus, CompressionType, EntityPermissionType, GenerateTokenRequest,
-    InvoiceQueryDateRange, InvoiceQueryDateType, InvoiceQueryFilters, InvoiceQuerySubjectType, Nip,
-    PersonPermissionType, PersonPermissionsQueryRequest, PersonPermissionsQueryType, SubjectType,
-    TokenPermissionType,
+    AuthenticationTokenStatus, CertificateListItemStatus, CompressionType, EntityPermissionType,
+    GenerateTokenRequest, InvoiceQueryDateRange, InvoiceQueryDateType, InvoiceQueryFilters,
+    InvoiceQuerySubjectType, KsefCertificateType, Nip, PersonPermissionType,
+    PersonPermissionsQueryRequest, PersonPermissionsQueryType, Pesel, RetrieveCertificatesRequest,
+    SetSessionLimitsRequest, SubjectType, TokenPermissionType,
 };
 use ksef::sending::OnlineSessionState;
 use ksef::{Client, Environment, Error, InvoiceForm};
@@ -134,6 +135,39 @@ async fn main() -> common::Result {
     // [/permissions]
     println!("{} permission(s) in this context", resp.permissions.len());
 
+    let kind = KsefCertificateType::Authentication;
+    let (serial, _csr) = common::enroll_certificate(&auth, kind, "ksef2 overview").await?;
+    // [certificates]
+    let certs = auth.certificates();
+    let limits = certs.limits().await?;
+    let query = certs.query().with(|r| {
+        let filter = r.body.get_or_insert_default();
+        filter.status = Some(CertificateListItemStatus::Active);
+        filter.r#type = Some(KsefCertificateType::Authentication);
+    });
+    let response = query.await?;
+    let request = RetrieveCertificatesRequest::new(vec![serial.clone()]);
+    let retrieved = certs.retrieve(request).await?;
+    certs.revoke(serial).await?;
+    // [/certificates]
+    let (count, got) = (response.certificates.len(), retrieved.certificates.len());
+    println!(
+        "may enroll: {}; {count} active, {got} retrieved",
+        limits.can_request
+    );
+
+    // [limits]
+    let limits = auth.limits();
+    let context_limits = limits.context().await?;
+    println!("{}", context_limits.online_session.max_invoices);
+    let rate_limits = limits.api_rate_limits().await?;
+    println!("{}", rate_limits.invoice_send.per_second);
+    let mut session_limits = SetSessionLimitsRequest::from(context_limits);
+    session_limits.online_session.max_invoices = 5000;
+    limits.set_session_limits(session_limits).await?;
+    limits.reset_session_limits().await?;
+    // [/limits]
+
     // [session-management]
     let sessions = auth.auth_sessions().list().with(|r| r.page_size = Some(20));
     println!("{}", sessions.await?.items.len());
@@ -160,6 +194,12 @@ async fn main() -> common::Result {
         Ok(_) => {}
     }
     // [/error-handling]
+
+    // [identifiers]
+    let nip = Nip::random();
+    let pesel = Pesel::random();
+    // [/identifiers]
+    println!("test identifiers: NIP {nip}, PESEL {pesel}");
 
     server.stop().await;
     Ok(())

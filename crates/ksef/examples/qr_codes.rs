@@ -23,12 +23,8 @@ use std::time::Duration;
 
 use ksef::InvoiceForm;
 use ksef::crypto::credentials::Certificate;
-use ksef::crypto::csr::{DnAttributes, csr_with_p256};
 use ksef::crypto::qr::{self, ContextIdentifierType, Kod2Link, QrEnvironment};
-use ksef::model::rt::Base64Data;
-use ksef::model::{
-    CertificateName, EnrollCertificateRequest, KsefCertificateType, RetrieveCertificatesRequest,
-};
+use ksef::model::{KsefCertificateType, RetrieveCertificatesRequest};
 
 /// Draws `url` with `label` as `name.png` and `name.svg` in `dir`.
 fn draw(dir: &Path, name: &str, url: &str, label: &str) -> common::Result {
@@ -63,33 +59,15 @@ async fn main() -> common::Result {
     draw(&out, "kod1", &url, accepted.ksef_number.as_str())?;
 
     // KOD II needs an Offline KSeF certificate: CSR with the subject data KSeF returns…
-    let certificates = session.certificates();
-    let data = certificates.enrollment_data().send().await?;
-    let subject = DnAttributes {
-        common_name: Some(data.common_name),
-        country_name: Some(data.country_name),
-        given_name: data.given_name,
-        surname: data.surname,
-        serial_number: data.serial_number,
-        unique_identifier: data.unique_identifier,
-        organization_name: data.organization_name,
-        organization_identifier: data.organization_identifier,
-    };
-    let csr = csr_with_p256(&subject)?;
-    let enrollment = certificates
-        .enroll(EnrollCertificateRequest::new(
-            CertificateName::new("Certyfikat offline example")?,
-            KsefCertificateType::Offline,
-            Base64Data::from_text(csr.base64()),
-        ))
-        .send()
-        .await?;
-    // …wait until it is issued…
-    let serial = session
-        .wait_for_certificate(&enrollment.reference_number, Duration::from_secs(60))
-        .await?;
+    let (serial, csr) = common::enroll_certificate(
+        &session,
+        KsefCertificateType::Offline,
+        "Certyfikat offline example",
+    )
+    .await?;
     // …and fetch it; paired with the CSR's key it can sign.
-    let retrieved = certificates
+    let retrieved = session
+        .certificates()
         .retrieve(RetrieveCertificatesRequest::new(vec![serial.clone()]))
         .send()
         .await?;

@@ -285,7 +285,61 @@ pub enum Error {
         /// What the server did.
         problem: &'static str,
     },
-    /// The server answered with something the SDK cannot use.
+    /// KSeF's answer lacks what its own status promises: status 200 of an invoice without its
+    /// KSeF number, of an export without its package, a truncated export package without
+    /// `lastPermanentStorageDate`, a 440 duplicate without the invoice hash to compare. The
+    /// operation itself may have succeeded in KSeF: follow it up by its reference number.
+    #[error("{operation} {reference_number}: status {status} without {missing}")]
+    IncompleteAnswer {
+        /// What was asked (`invoice status`, `export status`, …).
+        operation: &'static str,
+        /// The reference number of the operation.
+        reference_number: String,
+        /// The status code KSeF reported.
+        status: i32,
+        /// The field (JSON name) that is missing.
+        missing: &'static str,
+    },
+    /// An identifier (NIP, PESEL, KSeF number, …) is not valid, e.g. the original KSeF number a
+    /// 440 duplicate names.
+    #[error("{value:?}: {source}")]
+    Identifier {
+        /// The text as given.
+        value: String,
+        /// What is wrong with it.
+        #[source]
+        source: ksef_crypto::identifiers::IdentifierError,
+    },
+    /// The status service (Latarnia) answered with something other than its documented JSON.
+    #[error("status service /{resource}: {problem}")]
+    StatusService {
+        /// `status` or `messages`.
+        resource: &'static str,
+        /// What is wrong with the answer.
+        problem: String,
+    },
+    /// A worker thread of the SDK stopped before finishing (it panicked or the runtime shut
+    /// down): preparing a batch package, decrypting an export part, unpacking an export.
+    #[error("{task} stopped: {source}")]
+    WorkerStopped {
+        /// What the worker was doing.
+        task: &'static str,
+        /// Why it stopped.
+        #[source]
+        source: tokio::task::JoinError,
+    },
+    /// Writing the SDK's own state or a synchronised invoice's metadata as JSON failed (a bug or
+    /// a value JSON cannot hold; nothing was written).
+    #[error("cannot write {} as JSON: {source}", .path.display())]
+    Serialize {
+        /// The file that was to be written.
+        path: std::path::PathBuf,
+        /// The serialiser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The server answered with something the SDK cannot use and that has no name of its own
+    /// (kept for such answers; every condition the SDK knows has its own variant above).
     #[error("unexpected answer from the server: {0}")]
     Unexpected(String),
 }

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use tokio::sync::RwLock;
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Keys are fetched once and re-fetched after an hour or when the server says a key is unknown
 /// (21470).
@@ -98,7 +98,7 @@ async fn fetch(client: &Client) -> Result<Vec<PublicKeyCertificate>> {
         .call(GetSecurityPublicKeyCertificates::new())
         .send()
         .await?;
-    let mut out = Vec::new();
+    let (mut out, mut unreadable) = (Vec::new(), None);
     for item in list {
         let usages: Vec<KeyUsage> = item
             .usage
@@ -107,13 +107,16 @@ async fn fetch(client: &Client) -> Result<Vec<PublicKeyCertificate>> {
             .collect();
         match PublicKeyCertificate::from_base64(item.certificate.as_str(), usages) {
             Ok(cert) => out.push(cert.with_validity(item.valid_from, item.valid_to)),
-            Err(e) => tracing::warn!(error = %e, "skipping an unreadable public-key certificate"),
+            Err(e) => {
+                tracing::warn!(error = %e, "skipping an unreadable public-key certificate");
+                unreadable = Some(e);
+            }
         }
     }
-    if out.is_empty() {
-        return Err(Error::Unexpected(
-            "the server returned no usable public-key certificate".into(),
-        ));
+    // None readable: say why the last one was not; an empty list is the caller's
+    // `NoUsableCertificate` (no certificate with the usage).
+    match unreadable {
+        Some(e) if out.is_empty() => Err(e.into()),
+        _ => Ok(out),
     }
-    Ok(out)
 }

@@ -346,3 +346,94 @@ async fn every_bad_input_gets_a_typed_answer() {
     }
     assert!(failures.is_empty(), "rows failed:\n{}", failures.join("\n"));
 }
+
+/// Issue 14: `ksef::crypto::identifiers` and `ksef::model` name the same identifier types, so a
+/// checked identifier goes into a request as it is.
+#[test]
+fn crypto_and_model_share_the_identifier_types() {
+    let nip: ksef::model::Nip = ksef::crypto::identifiers::Nip::random();
+    assert!(nip.validate().is_ok());
+    let number: ksef::crypto::identifiers::KsefNumber =
+        ksef::model::KsefNumber::parse("5265877635-20250826-0100001AF629-AF").unwrap();
+    assert_eq!(number.nip(), "5265877635");
+    let _request = ksef::model::AttachmentPermissionGrantRequest::new(nip);
+}
+
+/// Issue 14: KSeF answers that lack what their own status promises are named errors (with the
+/// operation and its reference number to follow it up), never `Error::Unexpected`.
+#[tokio::test]
+async fn answers_without_what_their_status_promises_are_named_errors() {
+    let replay = common::replay_with(|r| {
+        let path = r.url.path();
+        if r.method == http::Method::GET
+            && path.contains("/sessions/")
+            && path.contains("/invoices/")
+        {
+            return Some(Reply::json(
+                200,
+                json!({
+                    "ordinalNumber": 1,
+                    "referenceNumber": "20250625-EE-319D7EE000-B67F415CDC-2C",
+                    "invoicingDate": "2025-07-01T10:00:00+00:00",
+                    "invoiceHash": "mkht+3m5trnfxlTYhq3QFn74LkEO69MFNlsMAkCDSPA=",
+                    "status": {"code": 200, "description": "Sukces"}
+                }),
+            ));
+        }
+        if r.method == http::Method::GET && path.contains("/invoices/exports/") {
+            return Some(Reply::json(
+                200,
+                json!({"status": {"code": 200, "description": "Gotowe"}}),
+            ));
+        }
+        None
+    });
+    let auth = common::login(&replay).await;
+    let timeout = Duration::from_secs(5);
+
+    let session = auth.open_online(ksef::InvoiceForm::Fa3).await.unwrap();
+    let sent = session.send_invoice(&fixture()).await.unwrap();
+    match session.wait_for_invoice(&sent, timeout).await {
+        Err(Error::IncompleteAnswer {
+            operation,
+            reference_number,
+            status,
+            missing,
+        }) => {
+            assert_eq!(
+                (operation, status, missing),
+                ("invoice status", 200, "ksefNumber")
+            );
+            assert_eq!(reference_number, sent.reference_number.as_str());
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let filters = ksef::model::InvoiceQueryFilters::new(
+        ksef::model::InvoiceQuerySubjectType::Subject1,
+        ksef::model::InvoiceQueryDateRange::new(
+            ksef::model::InvoiceQueryDateType::Issue,
+            time::OffsetDateTime::now_utc() - time::Duration::days(1),
+        ),
+    );
+    let export = auth
+        .start_export(filters, false, ksef::model::CompressionType::Zip)
+        .await
+        .unwrap();
+    let err = export.wait(timeout).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::IncompleteAnswer {
+                missing: "package",
+                status: 200,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains(export.reference_number().as_str()),
+        "{err}"
+    );
+}

@@ -38,7 +38,7 @@ fn seed_spaced(
         let technical: [u8; 6] = (i * 2654435761 % (1 << 48)).to_be_bytes()[2..]
             .try_into()
             .unwrap();
-        let number = KsefNumber::new(&nip, stored.date(), technical)
+        let number = KsefNumber::compose(&nip, stored.date(), technical)
             .unwrap()
             .as_str()
             .to_owned();

@@ -114,11 +114,17 @@ async fn messages_inside_an_object_and_bad_answers() {
     assert_eq!(messages.first().and_then(|m| m.title.as_deref()), Some("t"));
     assert!(matches!(
         lighthouse.status().await,
-        Err(Error::Unexpected(_))
+        Err(Error::StatusService {
+            resource: "status",
+            ..
+        })
     ));
     assert!(matches!(
         lighthouse.messages().await,
-        Err(Error::Unexpected(_))
+        Err(Error::StatusService {
+            resource: "messages",
+            ..
+        })
     ));
 }
 

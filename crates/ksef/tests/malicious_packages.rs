@@ -18,7 +18,7 @@ use ksef_batch::unpack::{UnpackError, UnpackLimits};
 fn number(n: u8) -> String {
     let nip = ksef::crypto::identifiers::Nip::parse("5265877635").unwrap();
     let day = time::Date::from_calendar_date(2025, time::Month::August, n).unwrap();
-    ksef::crypto::identifiers::KsefNumber::new(&nip, day, [1, 0, 0, 0x1A, 0xF6, n])
+    ksef::crypto::identifiers::KsefNumber::compose(&nip, day, [1, 0, 0, 0x1A, 0xF6, n])
         .unwrap()
         .as_str()
         .to_owned()
@@ -436,5 +436,29 @@ async fn bad_padding_is_a_decryption_error() {
             }
         ),
         "{err}"
+    );
+}
+
+/// Issue 14: a part announced with a negative size is a named problem of that part, found
+/// before anything is downloaded.
+#[tokio::test]
+async fn a_negative_announced_size_names_the_part() {
+    let key = SymmetricKey::generate();
+    let (client, mut pkg) = one_part(b"<Faktura/>", &key);
+    if let Some(p) = pkg.parts.first_mut() {
+        p.part_size = -1;
+    }
+    let err = run(&client, &pkg, &key, &UnpackLimits::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ExportPart {
+                ordinal: 1,
+                problem: PartProblem::NegativeSize(-1)
+            }
+        ),
+        "{err:?}"
     );
 }

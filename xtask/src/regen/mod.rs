@@ -68,6 +68,14 @@ pub fn generate(spec_text: &str, overrides_text: Option<&str>) -> Result<Generat
         }
     }
 
+    for schema in overrides.identifiers.keys() {
+        if !schemas.contains_key(schema) {
+            warnings.push(format!(
+                "identifier override for {schema} matches no schema (stale entry?)"
+            ));
+        }
+    }
+
     let header = header(&spec, spec_text);
     let allow = "#![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::large_enum_variant)]\n";
     let mut files = BTreeMap::new();
@@ -173,6 +181,14 @@ fn parse_overrides(text: Option<&str>) -> Result<Overrides, String> {
     }
     for e in entries("conversions") {
         o.conversions.push((field(&e, "from")?, field(&e, "into")?));
+    }
+    if let Some(map) = v.get("identifiers").and_then(Value::as_object) {
+        for (schema, path) in map {
+            let path = path
+                .as_str()
+                .ok_or(format!("identifiers.{schema} is not a string"))?;
+            o.identifiers.insert(schema.clone(), path.to_owned());
+        }
     }
     for e in entries("secret") {
         o.secret

@@ -434,22 +434,13 @@ fn dedupe_variants(values: &[String]) -> Vec<String> {
 }
 
 fn render_newtype(d: &TypeDef, c: &StrConstraints) -> String {
+    if let Some(path) = &c.external {
+        return render_identifier(d, c, path);
+    }
     let name = &d.name;
     let upper = snake(name).trim_start_matches("r#").to_ascii_uppercase();
     let mut out = type_doc(d);
-    let mut rules = Vec::new();
-    if let Some(min) = c.min {
-        rules.push(format!("at least {min} characters"));
-    }
-    if let Some(max) = c.max {
-        rules.push(format!("at most {max} characters"));
-    }
-    if let Some(p) = &c.pattern {
-        rules.push(format!("matches `{p}`"));
-    }
-    if c.byte {
-        rules.push("base64 text of binary data".to_owned());
-    }
+    let rules = constraint_rules(c);
     out.push_str("///\n");
     if rules.is_empty() {
         out.push_str(
@@ -464,25 +455,7 @@ fn render_newtype(d: &TypeDef, c: &StrConstraints) -> String {
     }
     out.push_str("#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]\n#[serde(transparent)]\n");
     let _ = writeln!(out, "pub struct {name}(String);\n");
-    let opt = |v: Option<u64>| match v {
-        Some(v) => format!("Some({v})"),
-        None => "None".to_owned(),
-    };
-    let pattern = match &c.pattern {
-        Some(p) => format!("Some({})", lit(p)),
-        None => "None".to_owned(),
-    };
-    let _ = writeln!(
-        out,
-        "static {upper}_PATTERN: std::sync::OnceLock<Option<regex_lite::Regex>> = std::sync::OnceLock::new();"
-    );
-    let _ = writeln!(
-        out,
-        "static {upper}_CONSTRAINTS: crate::rt::constrained::StringConstraints = crate::rt::constrained::StringConstraints {{ type_name: {}, min_length: {}, max_length: {}, pattern: {pattern}, compiled: &{upper}_PATTERN }};\n",
-        lit(name),
-        opt(c.min),
-        opt(c.max)
-    );
+    out.push_str(&constraint_statics(name, &upper, c));
     let _ = writeln!(out, "impl {name} {{");
     out.push_str("    /// Creates a value after checking the spec's constraints.\n");
     out.push_str("    pub fn new(value: impl Into<String>) -> Result<Self, crate::rt::ConstraintError> {\n        let value = value.into();\n");
@@ -536,6 +509,69 @@ fn render_newtype(d: &TypeDef, c: &StrConstraints) -> String {
     let _ = writeln!(
         out,
         "\nimpl crate::rt::Validate for {name} {{\n    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {{\n        if let Err(e) = self.validate() {{\n            out.push(crate::rt::Invalid {{ pointer: pointer.to_owned(), rule: crate::rt::Rule::Pattern, reason: e.reason }});\n        }}\n    }}\n}}"
+    );
+    out
+}
+
+/// The spec's constraints of a string schema, in words.
+fn constraint_rules(c: &StrConstraints) -> Vec<String> {
+    let mut rules = Vec::new();
+    if let Some(min) = c.min {
+        rules.push(format!("at least {min} characters"));
+    }
+    if let Some(max) = c.max {
+        rules.push(format!("at most {max} characters"));
+    }
+    if let Some(p) = &c.pattern {
+        rules.push(format!("matches `{p}`"));
+    }
+    if c.byte {
+        rules.push("base64 text of binary data".to_owned());
+    }
+    rules
+}
+
+/// The `{UPPER}_PATTERN` and `{UPPER}_CONSTRAINTS` statics of a string schema.
+fn constraint_statics(name: &str, upper: &str, c: &StrConstraints) -> String {
+    let opt = |v: Option<u64>| match v {
+        Some(v) => format!("Some({v})"),
+        None => "None".to_owned(),
+    };
+    let pattern = match &c.pattern {
+        Some(p) => format!("Some({})", lit(p)),
+        None => "None".to_owned(),
+    };
+    format!(
+        "static {upper}_PATTERN: std::sync::OnceLock<Option<regex_lite::Regex>> = std::sync::OnceLock::new();\nstatic {upper}_CONSTRAINTS: crate::rt::constrained::StringConstraints = crate::rt::constrained::StringConstraints {{ type_name: {}, min_length: {}, max_length: {}, pattern: {pattern}, compiled: &{upper}_PATTERN }};\n\n",
+        lit(name),
+        opt(c.min),
+        opt(c.max)
+    )
+}
+
+/// A string schema whose type is another crate's (an identifier of `ksef-ids`, see the override
+/// file): re-exported, with the spec's constraints for `Validate` and `SpecConstrained`.
+fn render_identifier(d: &TypeDef, c: &StrConstraints, path: &str) -> String {
+    let name = &d.name;
+    let upper = snake(name).trim_start_matches("r#").to_ascii_uppercase();
+    let mut out = type_doc(d);
+    let _ = writeln!(
+        out,
+        "///\n/// The identifier type [`{path}`]: `{name}::new`/`parse` check its own rules (check digits, embedded dates), which imply the spec's constraints ({}); decoding a response does not check. `Validate` checks both.\n#[doc(inline)]\npub use {path};\n",
+        constraint_rules(c).join("; ")
+    );
+    out.push_str(&constraint_statics(name, &upper, c));
+    let _ = writeln!(
+        out,
+        "impl crate::rt::SpecConstrained for {name} {{\n    fn spec_constraints() -> &'static crate::rt::constrained::StringConstraints {{\n        &{upper}_CONSTRAINTS\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl crate::rt::ToParam for {name} {{\n    fn to_param(&self) -> String {{\n        self.as_str().to_owned()\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl crate::rt::Validate for {name} {{\n    fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {{\n        crate::rt::constrained::validate_identifier(&{upper}_CONSTRAINTS, self.as_str(), self.validate(), pointer, out);\n    }}\n}}"
     );
     out
 }

@@ -97,6 +97,8 @@ pub struct StrConstraints {
     pub max: Option<u64>,
     pub pattern: Option<String>,
     pub byte: bool,
+    /// The type of another crate that stands for this schema (see [`Overrides::identifiers`]).
+    pub external: Option<String>,
 }
 
 /// A type definition to be rendered.
@@ -181,6 +183,10 @@ pub struct Overrides {
     pub codes: super::codes::CodeNames,
     /// `(from, into)` schema pairs to generate `From` conversions for.
     pub conversions: Vec<(String, String)>,
+    /// String schemas whose type lives in another crate (schema → Rust path, e.g.
+    /// `ksef_ids::Nip`): re-exported, with the spec's constraints checked by `Validate` on top
+    /// of the type's own rules.
+    pub identifiers: BTreeMap<String, String>,
 }
 
 /// Resolution state.
@@ -266,9 +272,10 @@ impl<'a> Resolver<'a> {
                 Some("date-time") | Some("date")
             )
         {
-            return Ok(Def::Newtype {
-                constraints: string_constraints(schema),
-            });
+            let mut constraints = string_constraints(schema);
+            constraints.external =
+                schema_name.and_then(|n| self.overrides.identifiers.get(n).cloned());
+            return Ok(Def::Newtype { constraints });
         }
         let target = self.resolve(schema, rust_name, "value")?;
         Ok(Def::Alias { target })
@@ -497,6 +504,7 @@ fn string_constraints(schema: &Value) -> StrConstraints {
             .and_then(Value::as_str)
             .map(str::to_owned),
         byte: schema.get("format").and_then(Value::as_str) == Some("byte"),
+        external: None,
     }
 }
 

@@ -264,12 +264,14 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 fn standalone_manifest(root: &std::path::Path) -> String {
     let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
     let member = std::fs::read_to_string(root.join("crates/ksef-model/Cargo.toml")).unwrap();
+    // A workspace crate's `path` is relative to the workspace root; the copy lives elsewhere.
+    let root_path = format!("path = \"{}/", root.display());
     let dependency = |name: &str| {
         workspace
             .lines()
             .find(|l| l.starts_with(&format!("{name} = ")))
             .unwrap_or_else(|| panic!("{name} is not a workspace dependency"))
-            .to_owned()
+            .replace("path = \"", &root_path)
     };
     let mut out = String::from("[workspace]\n\n");
     let mut skip_section = false;

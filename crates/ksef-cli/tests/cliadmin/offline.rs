@@ -71,7 +71,7 @@ fn qr_kod1_writes_png_and_svg_offline() {
     // An explicit date, a KSeF number as the label, the production host; text output.
     let nip = ksef::crypto::identifiers::Nip::parse(&env.nip).unwrap();
     let date = time::Date::from_calendar_date(2026, time::Month::February, 3).unwrap();
-    let number = ksef::crypto::identifiers::KsefNumber::new(&nip, date, [1, 2, 3, 4, 5, 6])
+    let number = ksef::crypto::identifiers::KsefNumber::compose(&nip, date, [1, 2, 3, 4, 5, 6])
         .unwrap()
         .as_str()
         .to_owned();

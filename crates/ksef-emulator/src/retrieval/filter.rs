@@ -2,7 +2,10 @@
 //! validation of [`InvoiceQueryFilters`], matching against stored invoices relative to the
 //! caller's context, ordering by the filtered date type, and the High Water Mark.
 
-use ksef_model::{AmountType, InvoiceMetadata, InvoiceQueryDateType, InvoiceQueryFilters};
+use ksef_model::rt::SpecConstrained;
+use ksef_model::{
+    AmountType, InvoiceMetadata, InvoiceQueryDateType, InvoiceQueryFilters, KsefNumber,
+};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 pub(crate) use crate::state::invoices::{is_subject, visible_to};
@@ -110,7 +113,7 @@ pub(crate) fn validate(
         ));
     }
     if let Some(k) = &f.ksef_number
-        && k.validate().is_err()
+        && <KsefNumber as SpecConstrained>::check_spec(k.as_str()).is_err()
     {
         return Err(EmuError::validation(format!(
             "Nieprawidłowy numer KSeF '{k}' (ksefNumber)."

@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use ksef_model::rt::SpecConstrained;
 use ksef_model::{InvoiceQueryFilters, QueryInvoicesMetadataResponse};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -39,7 +40,8 @@ async fn download(
     Extension(caller): Extension<Caller>,
     Path(ksef_number): Path<String>,
 ) -> EmuResult<Response> {
-    if ksef_model::KsefNumber::new(ksef_number.as_str()).is_err() {
+    // The spec's pattern only: a number with a wrong CRC-8 is simply not found.
+    if <ksef_model::KsefNumber as SpecConstrained>::check_spec(ksef_number.as_str()).is_err() {
         return Err(EmuError::validation(format!(
             "Nieprawidłowy format numeru KSeF '{ksef_number}'."
         )));

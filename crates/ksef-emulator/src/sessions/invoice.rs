@@ -2,6 +2,7 @@
 //! XML without processing instructions, the declared schema (root and namespace), required
 //! fields, and the data `InvoiceMetadata` needs (FA(2), FA(3), FA_RR(1), PEF and PEF_KOR).
 
+use ksef_model::rt::SpecConstrained;
 use ksef_model::{
     BuyerIdentifierType, FormCode, InvoiceMetadataAuthorizedSubject, InvoiceMetadataBuyer,
     InvoiceMetadataBuyerIdentifier, InvoiceMetadataThirdSubject,
@@ -281,9 +282,12 @@ pub(crate) fn date(text: &str, path: &str) -> Result<time::Date, Rejection> {
         .map_err(|_| file_error(format!("Nieprawidłowa data w elemencie {path}.")))
 }
 
-/// A NIP from the document, checked for shape (10 digits).
+/// A NIP from the document, checked for shape (the spec's pattern), not for its check digit:
+/// KSeF checks that only in production.
 pub(crate) fn nip(text: &str, path: &str) -> Result<Nip, Rejection> {
-    Nip::new(text).map_err(|_| file_error(format!("Nieprawidłowy NIP w elemencie {path}.")))
+    <Nip as SpecConstrained>::check_spec(text)
+        .map(|()| Nip::new_unchecked(text))
+        .map_err(|_| file_error(format!("Nieprawidłowy NIP w elemencie {path}.")))
 }
 
 /// Buyer identifier of a `DaneIdentyfikacyjne` node (`NIP`, `KodUE`+`NrVatUE`, `NrID`, `BrakID`).

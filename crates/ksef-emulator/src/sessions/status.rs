@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use ksef_model::rt::SpecConstrained;
 use ksef_model::{
     InvoiceStatusInfo, InvoicingMode, KsefNumber, ReferenceNumber, SessionInvoiceStatusResponse,
     SessionInvoicesResponse, SessionStatusResponse, Sha256HashBase64, StatusInfo, UpoPageResponse,
@@ -330,7 +331,7 @@ pub(crate) async fn invoice_upo_by_ksef(
     Extension(caller): Extension<Caller>,
     Path((reference, ksef)): Path<(String, String)>,
 ) -> EmuResult<Response> {
-    KsefNumber::new(ksef.as_str())
+    <KsefNumber as SpecConstrained>::check_spec(ksef.as_str())
         .map_err(|e| EmuError::validation(format!("Nieprawidłowy numer KSeF: {e}")))?;
     let (xml, invoice) = with_session(&state, &caller, &reference, |s| {
         s.invoices

@@ -21,7 +21,7 @@ pub fn invoice(seller: &str, buyer: &str, stored: OffsetDateTime, padding: usize
     let mut rng = rand::thread_rng();
     let nip = Nip::parse(seller).expect("seller NIP");
     let technical: [u8; 6] = rng.r#gen();
-    let number = KsefNumber::new(&nip, stored.date(), technical).expect("KSeF number");
+    let number = KsefNumber::compose(&nip, stored.date(), technical).expect("KSeF number");
     let invoice_number = format!("FV/{}", rng.gen_range(1..1_000_000_000u64));
     let noise: String = (0..padding)
         .map(|_| char::from(b"0123456789abcdef"[rng.gen_range(0..16)]))

@@ -11474,12 +11474,9 @@ impl InitTokenAuthenticationRequest {
 ///
 /// Spec schema: `InternalId`.
 ///
-/// Constraints (checked by [`InternalId::new`], not when decoding a response): at least 16 characters; at most 16 characters; matches `^[1-9]((\d[1-9])|([1-9]\d))\d{7}-\d{5}$`.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct InternalId(String);
+/// The identifier type [`ksef_ids::InternalId`]: `InternalId::new`/`parse` check its own rules (check digits, embedded dates), which imply the spec's constraints (at least 16 characters; at most 16 characters; matches `^[1-9]((\d[1-9])|([1-9]\d))\d{7}-\d{5}$`); decoding a response does not check. `Validate` checks both.
+#[doc(inline)]
+pub use ksef_ids::InternalId;
 
 static INTERNAL_ID_PATTERN: std::sync::OnceLock<Option<regex_lite::Regex>> =
     std::sync::OnceLock::new();
@@ -11492,86 +11489,27 @@ static INTERNAL_ID_CONSTRAINTS: crate::rt::constrained::StringConstraints =
         compiled: &INTERNAL_ID_PATTERN,
     };
 
-impl InternalId {
-    /// Creates a value after checking the spec's constraints.
-    pub fn new(value: impl Into<String>) -> Result<Self, crate::rt::ConstraintError> {
-        let value = value.into();
-        INTERNAL_ID_CONSTRAINTS.check(&value)?;
-        Ok(Self(value))
-    }
-
-    /// Wraps a value without checking it (for values that come from the server).
-    pub fn new_unchecked(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// Checks the value against the spec's constraints.
-    pub fn validate(&self) -> Result<(), crate::rt::ConstraintError> {
-        INTERNAL_ID_CONSTRAINTS.check(&self.0)
-    }
-
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Consumes the value and returns the text.
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
-impl std::fmt::Display for InternalId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for InternalId {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::str::FromStr for InternalId {
-    type Err = crate::rt::ConstraintError;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::new(value)
-    }
-}
-
-impl TryFrom<String> for InternalId {
-    type Error = crate::rt::ConstraintError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-
-impl TryFrom<&str> for InternalId {
-    type Error = crate::rt::ConstraintError;
-
-    fn try_from(value: &str) -> Result<Self, Self::Error> {
-        Self::new(value)
+impl crate::rt::SpecConstrained for InternalId {
+    fn spec_constraints() -> &'static crate::rt::constrained::StringConstraints {
+        &INTERNAL_ID_CONSTRAINTS
     }
 }
 
 impl crate::rt::ToParam for InternalId {
     fn to_param(&self) -> String {
-        self.0.clone()
+        self.as_str().to_owned()
     }
 }
 
 impl crate::rt::Validate for InternalId {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Err(e) = self.validate() {
-            out.push(crate::rt::Invalid {
-                pointer: pointer.to_owned(),
-                rule: crate::rt::Rule::Pattern,
-                reason: e.reason,
-            });
-        }
+        crate::rt::constrained::validate_identifier(
+            &INTERNAL_ID_CONSTRAINTS,
+            self.as_str(),
+            self.validate(),
+            pointer,
+            out,
+        );
     }
 }
 
@@ -13937,12 +13875,9 @@ impl crate::rt::ToParam for KsefCertificateType {
 ///
 /// Spec schema: `KsefNumber`.
 ///
-/// Constraints (checked by [`KsefNumber::new`], not when decoding a response): at least 35 characters; at most 36 characters; matches `^([1-9](\d[1-9]|[1-9]\d)\d{7})-(20[2-9][0-9]|2[1-9]\d{2}|[3-9]\d{3})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])-([0-9A-F]{6})-?([0-9A-F]{6})-([0-9A-F]{2})$`.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct KsefNumber(String);
+/// The identifier type [`ksef_ids::KsefNumber`]: `KsefNumber::new`/`parse` check its own rules (check digits, embedded dates), which imply the spec's constraints (at least 35 characters; at most 36 characters; matches `^([1-9](\d[1-9]|[1-9]\d)\d{7})-(20[2-9][0-9]|2[1-9]\d{2}|[3-9]\d{3})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])-([0-9A-F]{6})-?([0-9A-F]{6})-([0-9A-F]{2})$`); decoding a response does not check. `Validate` checks both.
+#[doc(inline)]
+pub use ksef_ids::KsefNumber;
 
 static KSEF_NUMBER_PATTERN: std::sync::OnceLock<Option<regex_lite::Regex>> =
     std::sync::OnceLock::new();
@@ -13957,86 +13892,27 @@ static KSEF_NUMBER_CONSTRAINTS: crate::rt::constrained::StringConstraints =
         compiled: &KSEF_NUMBER_PATTERN,
     };
 
-impl KsefNumber {
-    /// Creates a value after checking the spec's constraints.
-    pub fn new(value: impl Into<String>) -> Result<Self, crate::rt::ConstraintError> {
-        let value = value.into();
-        KSEF_NUMBER_CONSTRAINTS.check(&value)?;
-        Ok(Self(value))
-    }
-
-    /// Wraps a value without checking it (for values that come from the server).
-    pub fn new_unchecked(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// Checks the value against the spec's constraints.
-    pub fn validate(&self) -> Result<(), crate::rt::ConstraintError> {
-        KSEF_NUMBER_CONSTRAINTS.check(&self.0)
-    }
-
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Consumes the value and returns the text.
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
-impl std::fmt::Display for KsefNumber {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for KsefNumber {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::str::FromStr for KsefNumber {
-    type Err = crate::rt::ConstraintError;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::new(value)
-    }
-}
-
-impl TryFrom<String> for KsefNumber {
-    type Error = crate::rt::ConstraintError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-
-impl TryFrom<&str> for KsefNumber {
-    type Error = crate::rt::ConstraintError;
-
-    fn try_from(value: &str) -> Result<Self, Self::Error> {
-        Self::new(value)
+impl crate::rt::SpecConstrained for KsefNumber {
+    fn spec_constraints() -> &'static crate::rt::constrained::StringConstraints {
+        &KSEF_NUMBER_CONSTRAINTS
     }
 }
 
 impl crate::rt::ToParam for KsefNumber {
     fn to_param(&self) -> String {
-        self.0.clone()
+        self.as_str().to_owned()
     }
 }
 
 impl crate::rt::Validate for KsefNumber {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Err(e) = self.validate() {
-            out.push(crate::rt::Invalid {
-                pointer: pointer.to_owned(),
-                rule: crate::rt::Rule::Pattern,
-                reason: e.reason,
-            });
-        }
+        crate::rt::constrained::validate_identifier(
+            &KSEF_NUMBER_CONSTRAINTS,
+            self.as_str(),
+            self.validate(),
+            pointer,
+            out,
+        );
     }
 }
 
@@ -14044,12 +13920,9 @@ impl crate::rt::Validate for KsefNumber {
 ///
 /// Spec schema: `Nip`.
 ///
-/// Constraints (checked by [`Nip::new`], not when decoding a response): at least 10 characters; at most 10 characters; matches `^[1-9]((\d[1-9])|([1-9]\d))\d{7}$`.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct Nip(String);
+/// The identifier type [`ksef_ids::Nip`]: `Nip::new`/`parse` check its own rules (check digits, embedded dates), which imply the spec's constraints (at least 10 characters; at most 10 characters; matches `^[1-9]((\d[1-9])|([1-9]\d))\d{7}$`); decoding a response does not check. `Validate` checks both.
+#[doc(inline)]
+pub use ksef_ids::Nip;
 
 static NIP_PATTERN: std::sync::OnceLock<Option<regex_lite::Regex>> = std::sync::OnceLock::new();
 static NIP_CONSTRAINTS: crate::rt::constrained::StringConstraints =
@@ -14061,86 +13934,27 @@ static NIP_CONSTRAINTS: crate::rt::constrained::StringConstraints =
         compiled: &NIP_PATTERN,
     };
 
-impl Nip {
-    /// Creates a value after checking the spec's constraints.
-    pub fn new(value: impl Into<String>) -> Result<Self, crate::rt::ConstraintError> {
-        let value = value.into();
-        NIP_CONSTRAINTS.check(&value)?;
-        Ok(Self(value))
-    }
-
-    /// Wraps a value without checking it (for values that come from the server).
-    pub fn new_unchecked(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// Checks the value against the spec's constraints.
-    pub fn validate(&self) -> Result<(), crate::rt::ConstraintError> {
-        NIP_CONSTRAINTS.check(&self.0)
-    }
-
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Consumes the value and returns the text.
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
-impl std::fmt::Display for Nip {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for Nip {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::str::FromStr for Nip {
-    type Err = crate::rt::ConstraintError;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::new(value)
-    }
-}
-
-impl TryFrom<String> for Nip {
-    type Error = crate::rt::ConstraintError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-
-impl TryFrom<&str> for Nip {
-    type Error = crate::rt::ConstraintError;
-
-    fn try_from(value: &str) -> Result<Self, Self::Error> {
-        Self::new(value)
+impl crate::rt::SpecConstrained for Nip {
+    fn spec_constraints() -> &'static crate::rt::constrained::StringConstraints {
+        &NIP_CONSTRAINTS
     }
 }
 
 impl crate::rt::ToParam for Nip {
     fn to_param(&self) -> String {
-        self.0.clone()
+        self.as_str().to_owned()
     }
 }
 
 impl crate::rt::Validate for Nip {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Err(e) = self.validate() {
-            out.push(crate::rt::Invalid {
-                pointer: pointer.to_owned(),
-                rule: crate::rt::Rule::Pattern,
-                reason: e.reason,
-            });
-        }
+        crate::rt::constrained::validate_identifier(
+            &NIP_CONSTRAINTS,
+            self.as_str(),
+            self.validate(),
+            pointer,
+            out,
+        );
     }
 }
 
@@ -19064,12 +18878,9 @@ impl crate::rt::ToParam for PersonalPermissionsTargetIdentifierType {
 ///
 /// Spec schema: `Pesel`.
 ///
-/// Constraints (checked by [`Pesel::new`], not when decoding a response): at least 11 characters; at most 11 characters; matches `^\d{2}(?:0[1-9]|1[0-2]|2[1-9]|3[0-2]|4[1-9]|5[0-2]|6[1-9]|7[0-2]|8[1-9]|9[0-2])\d{7}$`.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct Pesel(String);
+/// The identifier type [`ksef_ids::Pesel`]: `Pesel::new`/`parse` check its own rules (check digits, embedded dates), which imply the spec's constraints (at least 11 characters; at most 11 characters; matches `^\d{2}(?:0[1-9]|1[0-2]|2[1-9]|3[0-2]|4[1-9]|5[0-2]|6[1-9]|7[0-2]|8[1-9]|9[0-2])\d{7}$`); decoding a response does not check. `Validate` checks both.
+#[doc(inline)]
+pub use ksef_ids::Pesel;
 
 static PESEL_PATTERN: std::sync::OnceLock<Option<regex_lite::Regex>> = std::sync::OnceLock::new();
 static PESEL_CONSTRAINTS: crate::rt::constrained::StringConstraints =
@@ -19083,86 +18894,27 @@ static PESEL_CONSTRAINTS: crate::rt::constrained::StringConstraints =
         compiled: &PESEL_PATTERN,
     };
 
-impl Pesel {
-    /// Creates a value after checking the spec's constraints.
-    pub fn new(value: impl Into<String>) -> Result<Self, crate::rt::ConstraintError> {
-        let value = value.into();
-        PESEL_CONSTRAINTS.check(&value)?;
-        Ok(Self(value))
-    }
-
-    /// Wraps a value without checking it (for values that come from the server).
-    pub fn new_unchecked(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// Checks the value against the spec's constraints.
-    pub fn validate(&self) -> Result<(), crate::rt::ConstraintError> {
-        PESEL_CONSTRAINTS.check(&self.0)
-    }
-
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Consumes the value and returns the text.
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
-impl std::fmt::Display for Pesel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for Pesel {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::str::FromStr for Pesel {
-    type Err = crate::rt::ConstraintError;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::new(value)
-    }
-}
-
-impl TryFrom<String> for Pesel {
-    type Error = crate::rt::ConstraintError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-
-impl TryFrom<&str> for Pesel {
-    type Error = crate::rt::ConstraintError;
-
-    fn try_from(value: &str) -> Result<Self, Self::Error> {
-        Self::new(value)
+impl crate::rt::SpecConstrained for Pesel {
+    fn spec_constraints() -> &'static crate::rt::constrained::StringConstraints {
+        &PESEL_CONSTRAINTS
     }
 }
 
 impl crate::rt::ToParam for Pesel {
     fn to_param(&self) -> String {
-        self.0.clone()
+        self.as_str().to_owned()
     }
 }
 
 impl crate::rt::Validate for Pesel {
     fn validate_at(&self, pointer: &str, out: &mut Vec<crate::rt::Invalid>) {
-        if let Err(e) = self.validate() {
-            out.push(crate::rt::Invalid {
-                pointer: pointer.to_owned(),
-                rule: crate::rt::Rule::Pattern,
-                reason: e.reason,
-            });
-        }
+        crate::rt::constrained::validate_identifier(
+            &PESEL_CONSTRAINTS,
+            self.as_str(),
+            self.validate(),
+            pointer,
+            out,
+        );
     }
 }
 

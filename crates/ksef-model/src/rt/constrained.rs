@@ -69,6 +69,42 @@ impl StringConstraints {
     }
 }
 
+/// An identifier schema whose type is `ksef-ids`' (NIP, PESEL, internal identifier, KSeF
+/// number): its own `new`/`parse` check the check digits and embedded dates, which imply the
+/// spec's constraints; these are the spec's constraints alone, e.g. to check only a value's
+/// shape where a server does not check more.
+pub trait SpecConstrained {
+    /// The spec's constraints of the schema.
+    fn spec_constraints() -> &'static StringConstraints;
+
+    /// Checks `value` against the spec's constraints only (no check digits).
+    fn check_spec(value: &str) -> Result<(), ConstraintError> {
+        Self::spec_constraints().check(value)
+    }
+}
+
+/// The [`crate::rt::Validate`] of an identifier type: the spec's constraints
+/// ([`crate::rt::Rule::Pattern`]), then the identifier's own rules
+/// ([`crate::rt::Rule::Identifier`]).
+pub fn validate_identifier(
+    spec: &StringConstraints,
+    value: &str,
+    own: Result<(), ksef_ids::IdentifierError>,
+    pointer: &str,
+    out: &mut Vec<crate::rt::Invalid>,
+) {
+    let (rule, reason) = match (spec.check(value), own) {
+        (Err(e), _) => (crate::rt::Rule::Pattern, e.reason),
+        (Ok(()), Err(e)) => (crate::rt::Rule::Identifier, e.to_string()),
+        (Ok(()), Ok(())) => return,
+    };
+    out.push(crate::rt::Invalid {
+        pointer: pointer.to_owned(),
+        rule,
+        reason,
+    });
+}
+
 fn shorten(value: &str) -> String {
     const MAX: usize = 80;
     if value.chars().count() <= MAX {

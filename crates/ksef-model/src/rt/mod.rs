@@ -12,7 +12,7 @@ pub mod path;
 pub mod validate;
 
 pub use self::base64::{Base64Data, Base64Error};
-pub use self::constrained::ConstraintError;
+pub use self::constrained::{ConstraintError, SpecConstrained};
 pub use self::datetime::DateTimeError;
 pub use self::validate::{Invalid, Rule, Validate, ValidationError};
 

@@ -35,6 +35,9 @@ pub enum Rule {
     Items,
     /// `minimum`/`maximum` of a number.
     Range,
+    /// The rules of an identifier beyond the spec's pattern: a NIP's, PESEL's or internal
+    /// identifier's check digit, a KSeF number's CRC-8, an embedded date (`ksef-ids`).
+    Identifier,
 }
 
 /// A value breaks the spec's constraints; [`ValidationError::violations`] lists every one.

@@ -11,8 +11,13 @@ use std::time::Duration;
 
 use ksef::auth::{ContextIdentifier, XadesOptions};
 use ksef::crypto::credentials::Credentials;
+use ksef::crypto::csr::{CsrBundle, DnAttributes, csr_with_p256};
 use ksef::crypto::test_certs::{self, PersonIdentifier, TestKeyType};
-use ksef::model::{Nip, PersonCreateRequest, Pesel};
+use ksef::model::rt::Base64Data;
+use ksef::model::{
+    CertificateName, CertificateSerialNumber, EnrollCertificateRequest, KsefCertificateType, Nip,
+    PersonCreateRequest, Pesel,
+};
 use ksef::{AuthenticatedClient, Client};
 use ksef_emulator::{Emulator, EmulatorConfig};
 
@@ -196,12 +201,12 @@ pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
 
 /// A random valid NIP (the stand-in of ksef2's `generate_nip()`).
 pub(crate) fn nip() -> Nip {
-    Nip::new_unchecked(ksef::crypto::identifiers::Nip::random().as_str())
+    Nip::random()
 }
 
 /// A random valid PESEL (the stand-in of ksef2's `generate_pesel()`).
 pub(crate) fn pesel() -> Pesel {
-    Pesel::new_unchecked(ksef::crypto::identifiers::Pesel::random().as_str())
+    Pesel::random()
 }
 
 /// A self-signed TEST certificate of a person identified by NIP (ksef2's
@@ -214,4 +219,37 @@ pub(crate) fn nip_certificate(nip: &Nip) -> Result<Credentials> {
         &who,
         TestKeyType::P256,
     )?)
+}
+
+/// Enrolls a KSeF certificate of `kind` for the logged-in subject (a CSR with a new P-256 key and
+/// the subject data KSeF returns) and waits until it is issued: its serial number and the CSR,
+/// whose key pairs with the certificate.
+pub(crate) async fn enroll_certificate(
+    session: &AuthenticatedClient,
+    kind: KsefCertificateType,
+    name: &str,
+) -> Result<(CertificateSerialNumber, CsrBundle)> {
+    let certificates = session.certificates();
+    let data = certificates.enrollment_data().send().await?;
+    let subject = DnAttributes {
+        common_name: Some(data.common_name),
+        country_name: Some(data.country_name),
+        given_name: data.given_name,
+        surname: data.surname,
+        serial_number: data.serial_number,
+        unique_identifier: data.unique_identifier,
+        organization_name: data.organization_name,
+        organization_identifier: data.organization_identifier,
+    };
+    let csr = csr_with_p256(&subject)?;
+    let request = EnrollCertificateRequest::new(
+        CertificateName::new(name)?,
+        kind,
+        Base64Data::from_text(csr.base64()),
+    );
+    let enrollment = certificates.enroll(request).send().await?;
+    let serial = session
+        .wait_for_certificate(&enrollment.reference_number, Duration::from_secs(60))
+        .await?;
+    Ok((serial, csr))
 }

@@ -120,16 +120,18 @@ impl Lighthouse {
             Value::Object(mut map) => match map.remove("messages") {
                 Some(Value::Array(items)) => items,
                 _ => {
-                    return Err(Error::Unexpected(
-                        "status service messages: no message list".into(),
-                    ));
+                    return Err(Error::StatusService {
+                        resource: "messages",
+                        problem: "an object without a `messages` list".into(),
+                    });
                 }
             },
             Value::Null => Vec::new(),
             _ => {
-                return Err(Error::Unexpected(
-                    "status service messages: not a list".into(),
-                ));
+                return Err(Error::StatusService {
+                    resource: "messages",
+                    problem: "neither a list nor an object holding one".into(),
+                });
             }
         };
         Ok(items
@@ -138,7 +140,7 @@ impl Lighthouse {
             .collect())
     }
 
-    async fn get(&self, resource: &str) -> Result<Value> {
+    async fn get(&self, resource: &'static str) -> Result<Value> {
         let base = self.client.environment().lighthouse_url().ok_or_else(|| {
             Error::InvalidInput("this environment has no status service (Latarnia)".into())
         })?;
@@ -153,15 +155,18 @@ impl Lighthouse {
                 body: Body::Empty,
             })
             .await?;
-        let bytes = response
-            .body
-            .collect(MAX_BODY)
-            .await
-            .map_err(|e| Error::Unexpected(format!("status service {resource}: {e}")))?;
+        let bytes = response.body.collect(MAX_BODY).await.map_err(|source| {
+            Error::Http(ksef_http::Error::Transport {
+                operation: "status service",
+                source,
+            })
+        })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }
-        serde_json::from_slice(&bytes)
-            .map_err(|e| Error::Unexpected(format!("status service {resource}: not JSON: {e}")))
+        serde_json::from_slice(&bytes).map_err(|e| Error::StatusService {
+            resource,
+            problem: format!("not JSON: {e}"),
+        })
     }
 }

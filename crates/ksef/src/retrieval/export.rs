@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::{StreamExt, TryStreamExt};
 use ksef_batch::unpack::{UnpackLimits, UnpackedFile, unpack_tar_gz, unpack_zip};
 use ksef_crypto::symmetric::{DecryptError, FileDigest, SymmetricKey};
-use ksef_http::UrlRequest;
+use ksef_http::{TransportError, TransportErrorKind, UrlRequest};
 use ksef_model::{
     CompressionType, InvoiceExportRequest, InvoiceMetadata, InvoicePackage, InvoicePackagePart,
     InvoiceQueryFilters, ReferenceNumber,
@@ -47,6 +47,9 @@ pub enum PartProblem {
         /// Decrypted.
         actual: u64,
     },
+    /// The status announces a negative size for the part.
+    #[error("announced size {0} is negative")]
+    NegativeSize(i64),
     /// The decrypted bytes have another hash than announced.
     #[error("plain hash {actual} instead of {expected}")]
     PlainHash {
@@ -140,7 +143,12 @@ impl Export {
                 export::READY => status
                     .package
                     .map(Some)
-                    .ok_or_else(|| Error::Unexpected("export status 200 without a package".into())),
+                    .ok_or_else(|| Error::IncompleteAnswer {
+                        operation: "export status",
+                        reference_number: self.reference.as_str().to_owned(),
+                        status: export::READY,
+                        missing: "package",
+                    }),
                 code => Err(Error::ExportFailed {
                     reference_number: self.reference.as_str().to_owned(),
                     kind: crate::ExportFailure::from_code(code),
@@ -247,15 +255,21 @@ async fn fetch_part(
                 }
             }
             Err(e) => {
-                download = Err(Error::Unexpected(format!("part {ordinal} download: {e}")));
+                let source = TransportError::new(TransportErrorKind::Body, e.to_string());
+                let operation = "export part download";
+                download = Err(Error::Http(ksef_http::Error::Transport {
+                    operation,
+                    source,
+                }));
                 break;
             }
         }
     }
     drop(tx);
-    let (got, plain) = worker
-        .await
-        .map_err(|e| Error::Unexpected(format!("decryption stopped: {e}")))?;
+    let (got, plain) = worker.await.map_err(|source| Error::WorkerStopped {
+        task: "export part decryption",
+        source,
+    })?;
     download?;
     let fail = |problem| Err(Error::ExportPart { ordinal, problem });
     if received != expected {
@@ -365,11 +379,9 @@ impl Download<'_> {
         let mut end = 0u64;
         for p in &parts {
             offsets.push(end);
-            let size = u64::try_from(p.part_size).map_err(|_| {
-                Error::Unexpected(format!(
-                    "export part {} announces a negative size {}",
-                    p.ordinal_number, p.part_size
-                ))
+            let size = u64::try_from(p.part_size).map_err(|_| Error::ExportPart {
+                ordinal: p.ordinal_number,
+                problem: PartProblem::NegativeSize(p.part_size),
             })?;
             end = end.saturating_add(size);
         }
@@ -396,7 +408,10 @@ impl Download<'_> {
             result.map_err(Error::Unpack)
         })
         .await
-        .map_err(|e| Error::Unexpected(format!("unpacking stopped: {e}")))??;
+        .map_err(|source| Error::WorkerStopped {
+            task: "export unpacking",
+            source,
+        })??;
         drop(work);
         let (meta, files): (Vec<UnpackedFile>, Vec<UnpackedFile>) =
             unpacked.into_iter().partition(|f| f.name == METADATA_FILE);

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use futures::Stream;
 use ksef_crypto::symmetric::sha256_base64;
+use ksef_model::catalogue::Operation as _;
 use ksef_model::operations::{GetInvoicesKsefByKsefNumber, PostInvoicesQueryMetadata};
 use ksef_model::{
     InvoiceMetadata, InvoiceQueryDateType, InvoiceQueryFilters, KsefNumber, SortOrder,
@@ -112,9 +113,10 @@ impl AuthenticatedClient {
                     (false, _, _) => st.done = true,
                     (true, true, Some(date)) => {
                         if date <= st.filters.date_range.from && fresh.is_empty() {
-                            return Err(Error::Unexpected(
-                                "the metadata query does not advance past a truncated page".into(),
-                            ));
+                            return Err(Error::Pagination {
+                                operation: PostInvoicesQueryMetadata::META.name,
+                                problem: "a truncated page does not advance the date range",
+                            });
                         }
                         st.filters.date_range.from = date;
                         st.page = 0;

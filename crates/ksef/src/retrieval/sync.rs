@@ -22,6 +22,7 @@ use time::OffsetDateTime;
 
 use crate::client::AuthenticatedClient;
 use crate::error::{Error, Result};
+use crate::retrieval::PackageProblem;
 
 /// The persisted progress of a sync.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -48,7 +49,10 @@ impl SyncState {
 
     /// Saves the state atomically (temporary file + rename), owner-only.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Unexpected(e.to_string()))?;
+        let json = serde_json::to_vec_pretty(self).map_err(|source| Error::Serialize {
+            path: path.to_owned(),
+            source,
+        })?;
         crate::fsutil::write_atomic(path, &json, crate::fsutil::Access::OwnerOnly)
             .map_err(Error::io(path))
     }
@@ -229,15 +233,15 @@ impl IncrementalSync {
                     .iter()
                     .find(|f| f.name == format!("{number}.xml"))
                 else {
-                    return Err(Error::Unexpected(format!(
-                        "export {} lists {number} but has no file for it",
-                        export.reference_number()
-                    )));
+                    let file = format!("{number}.xml");
+                    return Err(Error::ExportPackage(PackageProblem::MissingFile(file)));
                 };
                 let path = subject_dir.join(format!("{number}.xml"));
-                let json = serde_json::to_vec_pretty(meta)
-                    .map_err(|e| Error::Unexpected(e.to_string()))?;
                 let json_path = subject_dir.join(format!("{number}.json"));
+                let json = serde_json::to_vec_pretty(meta).map_err(|source| Error::Serialize {
+                    path: json_path.clone(),
+                    source,
+                })?;
                 crate::fsutil::write_atomic(&json_path, &json, crate::fsutil::Access::Shared)
                     .map_err(Error::io(&json_path))?;
                 std::fs::File::open(&file.path)
@@ -260,9 +264,12 @@ impl IncrementalSync {
                 (_, _, Some(hwm)) => hwm,
                 (false, _, None) => from,
                 (true, None, None) => {
-                    return Err(Error::Unexpected(
-                        "a truncated package without lastPermanentStorageDate".into(),
-                    ));
+                    return Err(Error::IncompleteAnswer {
+                        operation: "export status",
+                        reference_number: export.reference_number().as_str().to_owned(),
+                        status: ksef_model::status::invoice_export::READY,
+                        missing: "lastPermanentStorageDate",
+                    });
                 }
             };
             // The files are durable before the state that records them.

@@ -92,7 +92,10 @@ impl AuthenticatedClient {
         let key = SymmetricKey::from_parts(*key.key_bytes(), *key.iv());
         tokio::task::spawn_blocking(move || builder.build(&key))
             .await
-            .map_err(|e| Error::Unexpected(format!("package preparation stopped: {e}")))?
+            .map_err(|source| Error::WorkerStopped {
+                task: "package preparation",
+                source,
+            })?
             .map_err(Error::Batch)
     }
 

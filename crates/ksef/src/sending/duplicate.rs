@@ -56,10 +56,9 @@ impl AuthenticatedClient {
         original_session: Option<&str>,
         invoice_hash: &str,
     ) -> Result<DuplicateCheck> {
-        let number = KsefNumber::new(original_ksef_number).map_err(|e| {
-            Error::Unexpected(format!(
-                "440 names an invalid original KSeF number {original_ksef_number:?}: {e}"
-            ))
+        let number = KsefNumber::new(original_ksef_number).map_err(|source| Error::Identifier {
+            value: original_ksef_number.to_owned(),
+            source,
         })?;
         let original = self.download_invoice(&number).await?;
         Ok(if original.sha256 == invoice_hash {
@@ -88,11 +87,11 @@ impl AuthenticatedClient {
         };
         let hash = invoice_hash
             .or(status.invoice_hash.as_ref().map(|h| h.as_str()))
-            .ok_or_else(|| {
-                Error::Unexpected(format!(
-                    "440 for invoice {} without the invoice hash to compare",
-                    status.reference_number
-                ))
+            .ok_or_else(|| Error::IncompleteAnswer {
+                operation: "invoice status",
+                reference_number: status.reference_number.as_str().to_owned(),
+                status: status.status.code,
+                missing: "invoiceHash",
             })?;
         self.check_duplicate(&original, session.as_deref(), hash)
             .await

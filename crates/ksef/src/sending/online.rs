@@ -382,9 +382,16 @@ impl OnlineSession {
             match status.status.code {
                 invoice::RECEIVED | invoice::PROCESSING => Ok(None),
                 invoice::ACCEPTED => {
-                    let ksef_number = status.ksef_number.clone().ok_or_else(|| {
-                        Error::Unexpected("status 200 without a KSeF number".into())
-                    })?;
+                    let ksef_number =
+                        status
+                            .ksef_number
+                            .clone()
+                            .ok_or_else(|| Error::IncompleteAnswer {
+                                operation: "invoice status",
+                                reference_number: reference.to_owned(),
+                                status: invoice::ACCEPTED,
+                                missing: "ksefNumber",
+                            })?;
                     Ok(Some(AcceptedInvoice {
                         ksef_number,
                         reference_number: sent.reference_number.clone(),

@@ -168,7 +168,10 @@ pub struct BatchSessionState {
 
 /// Writes `value` as JSON to `path` atomically (temporary file + rename), owner-only.
 fn save_json<T: Serialize>(value: &T, path: &Path) -> Result<()> {
-    let json = serde_json::to_vec_pretty(value).map_err(|e| Error::Unexpected(e.to_string()))?;
+    let json = serde_json::to_vec_pretty(value).map_err(|source| Error::Serialize {
+        path: path.to_owned(),
+        source,
+    })?;
     crate::fsutil::write_atomic(path, &json, crate::fsutil::Access::OwnerOnly)
         .map_err(Error::io(path))
 }

@@ -2,7 +2,7 @@
 //! KSeF gives a group of invoices of one seller. The checksum is the CRC-8 of KSeF numbers over
 //! the first 32 characters.
 
-use super::{IdentifierError, IdentifierKind, ksef_crc8};
+use crate::{IdentifierError, IdentifierKind, ksef_crc8};
 
 const KIND: IdentifierKind = IdentifierKind::CollectiveIdentifier;
 /// Layout: `D` digit, `H` uppercase hex digit, other characters stand for themselves.
@@ -28,26 +28,7 @@ impl CollectiveIdentifierNumber {
                 actual: count,
             });
         }
-        for (i, (c, &t)) in s.chars().zip(TEMPLATE).enumerate() {
-            let (ok, expected) = match t {
-                b'D' => (c.is_ascii_digit(), "a digit 0-9"),
-                b'H' => (
-                    c.is_ascii_digit() || ('A'..='F').contains(&c),
-                    "an uppercase hex digit 0-9 or A-F",
-                ),
-                b'I' => (c == 'I', "'I'"),
-                b'Z' => (c == 'Z', "'Z'"),
-                _ => (c == '-', "'-'"),
-            };
-            if !ok {
-                return Err(IdentifierError::InvalidChar {
-                    kind: KIND,
-                    position: i + 1,
-                    found: c,
-                    expected,
-                });
-            }
-        }
+        crate::check_template(s, TEMPLATE, KIND)?;
         // ASCII from here on.
         let month: u8 = s.get(17..19).and_then(|m| m.parse().ok()).unwrap_or(0);
         if !(1..=12).contains(&month) {
@@ -75,10 +56,10 @@ impl CollectiveIdentifierNumber {
 
     /// Builds an identifier from the seller's NIP, the year and month of creation and the six
     /// bytes of the technical part, computing the checksum (as the emulator issues them).
-    /// Feature `dates`.
-    #[cfg(feature = "dates")]
+    /// Feature `time`.
+    #[cfg(feature = "time")]
     pub fn new(
-        nip: &super::Nip,
+        nip: &crate::Nip,
         year: i32,
         month: time::Month,
         technical: [u8; 6],
@@ -131,10 +112,10 @@ mod tests {
         assert!(CollectiveIdentifierNumber::parse("").is_err());
     }
 
-    #[cfg(feature = "dates")]
+    #[cfg(feature = "time")]
     #[test]
     fn built_identifiers_parse_back() {
-        use crate::identifiers::Nip;
+        use crate::Nip;
         let nip = Nip::parse("1111111111").unwrap();
         let id = CollectiveIdentifierNumber::new(
             &nip,

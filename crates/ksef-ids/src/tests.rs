@@ -19,7 +19,7 @@ fn ksef_numbers_from_docs_are_valid() {
     assert_eq!(n.nip(), "5265877635");
     assert_eq!(
         n.date(),
-        time::Date::from_calendar_date(2025, time::Month::August, 26).unwrap()
+        Some(time::Date::from_calendar_date(2025, time::Month::August, 26).unwrap())
     );
     assert_eq!(n.technical_part(), "0100001AF629");
     assert_eq!(n.checksum(), "AF");
@@ -70,7 +70,7 @@ fn ksef_crc_ignores_the_33rd_character() {
 fn ksef_number_construction_and_legacy_form() {
     let nip = Nip::parse("5265877635").unwrap();
     let date = time::Date::from_calendar_date(2025, time::Month::August, 26).unwrap();
-    let n = KsefNumber::new(&nip, date, [0x01, 0x00, 0x00, 0x1A, 0xF6, 0x29]).unwrap();
+    let n = KsefNumber::compose(&nip, date, [0x01, 0x00, 0x00, 0x1A, 0xF6, 0x29]).unwrap();
     assert_eq!(n.as_str(), "5265877635-20250826-0100001AF629-AF");
     let from_parts = KsefNumber::from_parts("5265877635", date, "0100001AF629").unwrap();
     assert_eq!(from_parts, n);
@@ -136,7 +136,7 @@ fn pesel_rules() {
     let p = Pesel::parse("90010112318").unwrap();
     assert_eq!(
         p.birth_date(),
-        time::Date::from_calendar_date(1990, time::Month::January, 1).unwrap()
+        Some(time::Date::from_calendar_date(1990, time::Month::January, 1).unwrap())
     );
     assert!(!p.is_female());
     // 2001-02-29 does not exist (2001 is not a leap year).
@@ -159,7 +159,8 @@ fn pesel_rules() {
 
 #[test]
 fn generators_produce_valid_identifiers() {
-    let mut rng = crate::random::SystemRng;
+    use rand::SeedableRng as _;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(14);
     for _ in 0..200 {
         let nip = random_nip(&mut rng);
         assert!(Nip::parse(nip.as_str()).is_ok());
@@ -209,9 +210,74 @@ fn random_identifiers_from_the_system_source_are_valid() {
         assert_eq!(Nip::parse(nip.as_str()).unwrap(), nip);
         let pesel = Pesel::random();
         assert_eq!(Pesel::parse(pesel.as_str()).unwrap(), pesel);
-        let year = pesel.birth_date().year();
+        let year = pesel.birth_date().unwrap().year();
         assert!((1950..=2005).contains(&year), "{pesel:?}");
         let id = InternalId::random_under(&nip);
         assert_eq!(id.nip_part(), nip.as_str());
     }
+}
+
+/// Values from KSeF are kept as they are; `validate` checks them later, with the same answer as
+/// `parse`.
+#[test]
+fn unchecked_values_are_kept_and_validated_later() {
+    let bad = Nip::new_unchecked("5265877636");
+    assert_eq!(bad.as_str(), "5265877636");
+    assert_eq!(bad.validate(), Nip::parse("5265877636").map(|_| ()));
+    assert!(Nip::new_unchecked("5265877635").validate().is_ok());
+    let n = KsefNumber::new_unchecked("5265877635-20250826-0100001AF629-AE");
+    assert!(matches!(
+        n.validate(),
+        Err(IdentifierError::Checksum { .. })
+    ));
+    assert_eq!(n.technical_part(), "0100001AF629");
+    assert_eq!(Pesel::new_unchecked("99999999999").birth_date(), None);
+    assert_eq!(KsefNumber::new_unchecked("garbage").date(), None);
+    // An internal identifier under a NIP that is not one is never valid, and never loops.
+    assert!(
+        InternalId::random_under(&Nip::new_unchecked("0000000000"))
+            .validate()
+            .is_err()
+    );
+}
+
+/// JSON: a string both ways; decoding does not check (the TEST environment accepts NIPs with
+/// wrong check digits in invoices, and such values must still decode).
+#[test]
+fn serde_is_a_plain_string_and_decoding_is_lenient() {
+    let nip = Nip::parse("5265877635").unwrap();
+    let json = serde_json::to_string(&nip).unwrap();
+    assert_eq!(json, "\"5265877635\"");
+    assert_eq!(serde_json::from_str::<Nip>(&json).unwrap(), nip);
+    let bad: Nip = serde_json::from_str("\"5265877636\"").unwrap();
+    assert!(bad.validate().is_err());
+    let legacy: KsefNumber =
+        serde_json::from_str("\"5265877635-20250826-010000-1AF629-AF\"").unwrap();
+    assert_eq!(legacy.canonical(), "5265877635-20250826-0100001AF629-AF");
+    assert_eq!(
+        serde_json::to_string(&legacy).unwrap(),
+        "\"5265877635-20250826-010000-1AF629-AF\""
+    );
+}
+
+/// The rules of the KSeF schemas that go beyond the check digits: a NIP prefix in internal
+/// identifiers and KSeF numbers, and KSeF numbers dated 2020 or later.
+#[test]
+fn the_schema_rules_hold_too() {
+    assert!(matches!(
+        InternalId::parse("0000000000-00000").unwrap_err(),
+        IdentifierError::Format { .. }
+    ));
+    let data = "5265877635-20191231-0100001AF629";
+    let s = format!("{data}-{:02X}", ksef_crc8(data.as_bytes()));
+    assert!(matches!(
+        KsefNumber::parse(&s).unwrap_err(),
+        IdentifierError::Format { .. }
+    ));
+    let data = "0065877635-20250826-0100001AF629";
+    let s = format!("{data}-{:02X}", ksef_crc8(data.as_bytes()));
+    assert!(matches!(
+        KsefNumber::parse(&s).unwrap_err(),
+        IdentifierError::Format { .. }
+    ));
 }
