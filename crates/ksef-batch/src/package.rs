@@ -41,6 +41,14 @@ use crate::zip_stream::{Deflater, ZipStream};
 /// package than zlib's level 6, which other tools use, in about three quarters of the time.
 const ZIP_LEVEL: i32 = 6;
 
+/// Default packaging threads per core. The thread that writes the archive (and encrypts and
+/// hashes it) shares the cores with the workers, and each worker has a fixed share of the
+/// entries (every n-th), so with one worker per core the worker sharing its core with the writer
+/// falls behind and holds up the rest. With twice as many workers the scheduler evens the load
+/// out: 10,000 invoices on 2 cores went from ~155 to ~190 MB/s; memory grows by a few entries
+/// per extra thread.
+pub const WORKERS_PER_CORE: usize = 2;
+
 /// The archive format of a package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Compression {
@@ -139,9 +147,9 @@ impl PackageBuilder {
         self
     }
 
-    /// Threads that read, check, hash and compress ZIP entries in parallel (default: the
-    /// available parallelism). Results are written in invoice order whatever the count; at most
-    /// a few entries per thread are held in memory.
+    /// Threads that read, check, hash and compress ZIP entries in parallel (default: twice the
+    /// available parallelism, see [`WORKERS_PER_CORE`]). Results are written in invoice order
+    /// whatever the count; at most a few entries per thread are held in memory.
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = Some(threads.max(1));
         self
@@ -238,7 +246,11 @@ impl PackageBuilder {
     /// The threads preparing entries.
     fn thread_count(&self) -> usize {
         self.threads
-            .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+            .or_else(|| {
+                std::thread::available_parallelism()
+                    .ok()
+                    .map(|cores| usize::from(cores) * WORKERS_PER_CORE)
+            })
             .unwrap_or(1)
     }
 
