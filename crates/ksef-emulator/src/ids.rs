@@ -24,11 +24,15 @@ pub(crate) fn reference_number(kind: &str, at: OffsetDateTime) -> String {
     )
 }
 
-/// A fresh KSeF number for an invoice of `seller_nip` accepted at `at`.
+/// A fresh KSeF number for an invoice of `seller_nip` accepted at `at`. The NIP is checked for
+/// its shape only: KSeF checks the check digit of the parties' NIPs in production alone
+/// (`faktury/weryfikacja-faktury.md`), and the TEST environment numbers such invoices too.
 pub(crate) fn ksef_number(seller_nip: &str, at: OffsetDateTime) -> Option<String> {
-    let nip = ksef_crypto::identifiers::Nip::parse(seller_nip).ok()?;
-    let technical: [u8; 6] = rand::thread_rng().r#gen();
-    ksef_crypto::identifiers::KsefNumber::compose(&nip, at.date(), technical)
+    let mut rng = rand::thread_rng();
+    let technical: String = (0..12)
+        .map(|_| char::from(b"0123456789ABCDEF"[rng.gen_range(0..16)]))
+        .collect();
+    ksef_crypto::identifiers::KsefNumber::from_parts(seller_nip, at.date(), &technical)
         .ok()
         .map(|n| n.as_str().to_owned())
 }
@@ -43,5 +47,18 @@ mod tests {
         assert_eq!(&r[8..12], "-SO-");
         let k = super::ksef_number("5265877635", now).unwrap();
         assert!(ksef_crypto::identifiers::KsefNumber::parse(&k).is_ok());
+    }
+
+    #[test]
+    fn a_seller_nip_with_a_wrong_check_digit_is_numbered_as_on_test() {
+        let now = time::OffsetDateTime::now_utc();
+        assert!(ksef_crypto::identifiers::Nip::parse("5265877636").is_err());
+        let k = super::ksef_number("5265877636", now).unwrap();
+        assert!(k.starts_with("5265877636-"), "{k}");
+        assert!(ksef_crypto::identifiers::KsefNumber::parse(&k).is_ok());
+        assert!(
+            super::ksef_number("0265877636", now).is_none(),
+            "shape still checked"
+        );
     }
 }
