@@ -71,7 +71,7 @@ pub enum UnpackError {
     },
 }
 
-/// A file written by unpacking.
+/// A file written by unpacking: its data is on disk (`fsync`ed) before it gets its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnpackedFile {
     /// The entry name.

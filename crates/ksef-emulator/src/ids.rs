@@ -8,11 +8,6 @@ use time::OffsetDateTime;
 /// `EH` export, `EC` KSeF token, `EG` permission operation, `CR` challenge).
 pub(crate) fn reference_number(kind: &str, at: OffsetDateTime) -> String {
     let mut rng = rand::thread_rng();
-    let hex = |n: usize, rng: &mut rand::rngs::ThreadRng| -> String {
-        (0..n)
-            .map(|_| char::from(b"0123456789ABCDEF"[rng.gen_range(0..16)]))
-            .collect()
-    };
     format!(
         "{:04}{:02}{:02}-{kind}-{}-{}-{}",
         at.year(),
@@ -28,13 +23,17 @@ pub(crate) fn reference_number(kind: &str, at: OffsetDateTime) -> String {
 /// its shape only: KSeF checks the check digit of the parties' NIPs in production alone
 /// (`faktury/weryfikacja-faktury.md`), and the TEST environment numbers such invoices too.
 pub(crate) fn ksef_number(seller_nip: &str, at: OffsetDateTime) -> Option<String> {
-    let mut rng = rand::thread_rng();
-    let technical: String = (0..12)
-        .map(|_| char::from(b"0123456789ABCDEF"[rng.gen_range(0..16)]))
-        .collect();
+    let technical = hex(12, &mut rand::thread_rng());
     ksef_crypto::identifiers::KsefNumber::from_parts(seller_nip, at.date(), &technical)
         .ok()
         .map(|n| n.as_str().to_owned())
+}
+
+/// `n` random uppercase hex digits.
+fn hex(n: usize, rng: &mut impl Rng) -> String {
+    (0..n)
+        .map(|_| char::from(b"0123456789ABCDEF"[rng.gen_range(0..16)]))
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,6 +3,20 @@
 
 pub use ksef_model::rt::fs::{Access, sync_dir, write_atomic};
 
+/// Writes `value` as pretty JSON to `path` atomically (temporary file + `fsync` + rename) with
+/// `access`: the SDK's state files and a synchronised invoice's metadata.
+pub(crate) fn write_json<T: serde::Serialize + ?Sized>(
+    path: &std::path::Path,
+    value: &T,
+    access: Access,
+) -> crate::Result<()> {
+    let json = serde_json::to_vec_pretty(value).map_err(|source| crate::Error::Serialize {
+        path: path.to_owned(),
+        source,
+    })?;
+    write_atomic(path, &json, access).map_err(crate::Error::io(path))
+}
+
 /// The `*.xml` files (extension in any case) directly in `dir`, sorted by path: how a directory
 /// of invoices is read by [`crate::AuthenticatedClient::submit_batch_from_paths`] and the CLI.
 pub fn xml_files_in(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {

@@ -49,12 +49,7 @@ impl SyncState {
 
     /// Saves the state atomically (temporary file + rename), owner-only.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let json = serde_json::to_vec_pretty(self).map_err(|source| Error::Serialize {
-            path: path.to_owned(),
-            source,
-        })?;
-        crate::fsutil::write_atomic(path, &json, crate::fsutil::Access::OwnerOnly)
-            .map_err(Error::io(path))
+        crate::fsutil::write_json(path, self, crate::fsutil::Access::OwnerOnly)
     }
 }
 
@@ -228,25 +223,15 @@ impl IncrementalSync {
                 if self.state.seen.contains(&number) {
                     continue;
                 }
-                let Some(file) = contents
-                    .files
-                    .iter()
-                    .find(|f| f.name == format!("{number}.xml"))
-                else {
-                    let file = format!("{number}.xml");
-                    return Err(Error::ExportPackage(PackageProblem::MissingFile(file)));
+                let name = format!("{number}.xml");
+                let Some(file) = contents.files.iter().find(|f| f.name == name) else {
+                    return Err(Error::ExportPackage(PackageProblem::MissingFile(name)));
                 };
-                let path = subject_dir.join(format!("{number}.xml"));
+                let path = subject_dir.join(&name);
                 let json_path = subject_dir.join(format!("{number}.json"));
-                let json = serde_json::to_vec_pretty(meta).map_err(|source| Error::Serialize {
-                    path: json_path.clone(),
-                    source,
-                })?;
-                crate::fsutil::write_atomic(&json_path, &json, crate::fsutil::Access::Shared)
-                    .map_err(Error::io(&json_path))?;
-                std::fs::File::open(&file.path)
-                    .and_then(|f| f.sync_all())
-                    .map_err(Error::io(&file.path))?;
+                crate::fsutil::write_json(&json_path, meta, crate::fsutil::Access::Shared)?;
+                // The unpacker made the file durable (`fsync`) before naming it; only its new
+                // name remains, made durable with the directory below.
                 std::fs::rename(&file.path, &path).map_err(Error::io(&path))?;
                 self.state.seen.insert(number);
                 new.push(SyncedInvoice {

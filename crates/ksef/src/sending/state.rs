@@ -166,16 +166,6 @@ pub struct BatchSessionState {
     pub closed: bool,
 }
 
-/// Writes `value` as JSON to `path` atomically (temporary file + rename), owner-only.
-fn save_json<T: Serialize>(value: &T, path: &Path) -> Result<()> {
-    let json = serde_json::to_vec_pretty(value).map_err(|source| Error::Serialize {
-        path: path.to_owned(),
-        source,
-    })?;
-    crate::fsutil::write_atomic(path, &json, crate::fsutil::Access::OwnerOnly)
-        .map_err(Error::io(path))
-}
-
 fn load_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     let bytes = std::fs::read(path).map_err(Error::io(path))?;
     serde_json::from_slice(&bytes)
@@ -185,7 +175,7 @@ fn load_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
 impl OnlineSessionState {
     /// Saves the state (atomically, mode 0600). It contains the session key: keep it private.
     pub fn save(&self, path: &Path) -> Result<()> {
-        save_json(self, path)
+        crate::fsutil::write_json(path, self, crate::fsutil::Access::OwnerOnly)
     }
 
     /// Loads a saved state.
@@ -197,7 +187,7 @@ impl OnlineSessionState {
 impl BatchSessionState {
     /// Saves the state (atomically, mode 0600). It contains the session key: keep it private.
     pub fn save(&self, path: &Path) -> Result<()> {
-        save_json(self, path)
+        crate::fsutil::write_json(path, self, crate::fsutil::Access::OwnerOnly)
     }
 
     /// Loads a saved state.
