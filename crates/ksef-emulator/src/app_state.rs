@@ -24,8 +24,9 @@ struct Inner {
     faults: crate::faults::FaultGenerator,
     blobs: crate::storage::BlobStore,
     closed_uploads: Mutex<std::collections::HashSet<String>>,
-    /// Held while the state is saved, so saves never overlap.
-    save_lock: Mutex<()>,
+    /// Held while the state is saved, so saves never overlap; `true` once the final save at
+    /// shutdown has been written (later background saves then write nothing).
+    save_lock: Mutex<bool>,
     /// Bumped on every store lock: the persistence task saves when it changed.
     generation: std::sync::atomic::AtomicU64,
 }
@@ -65,7 +66,7 @@ impl AppState {
                 faults,
                 blobs: crate::storage::BlobStore::default(),
                 closed_uploads: Mutex::new(std::collections::HashSet::new()),
-                save_lock: Mutex::new(()),
+                save_lock: Mutex::new(false),
                 generation: std::sync::atomic::AtomicU64::new(0),
             }),
         })
@@ -94,8 +95,9 @@ impl AppState {
         self.inner.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The turn of one save of the state (see `persist::save`).
-    pub(crate) fn save_lock(&self) -> MutexGuard<'_, ()> {
+    /// The turn of one save of the state (see `persist::save`); the guarded flag says whether
+    /// the final save has already been written.
+    pub(crate) fn save_lock(&self) -> MutexGuard<'_, bool> {
         self.inner
             .save_lock
             .lock()

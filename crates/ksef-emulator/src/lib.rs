@@ -154,7 +154,7 @@ impl Emulator {
         if let Some(saver) = self.saver.take() {
             saver.abort();
         }
-        if let Err(e) = persist::save(&self.state) {
+        if let Err(e) = persist::save(&self.state, persist::SaveKind::Final) {
             tracing::warn!(error = %e, "cannot save the emulator state");
         }
     }

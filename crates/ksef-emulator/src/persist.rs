@@ -31,14 +31,32 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     ksef_model::rt::fs::write_atomic(path, bytes, ksef_model::rt::fs::Access::OwnerOnly)
 }
 
+/// When a save happens: a background save, or the final one at shutdown after which no
+/// background save writes anything.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum SaveKind {
+    /// A periodic save by the background task.
+    Background,
+    /// The last save, at shutdown.
+    Final,
+}
+
 /// Saves the whole store now (no-op without a data directory). Saves never overlap: the
-/// background task's save and the shutdown save take turns, so the last one to finish wrote
-/// the newest state.
-pub(crate) fn save(state: &AppState) -> Result<(), String> {
+/// background task's save and the shutdown save take turns. A background save that only gets
+/// its turn after the final save writes nothing, so once shutdown has returned nothing touches
+/// the data directory any more (a blocking save still queued when the saver task was aborted
+/// would otherwise leave a temporary file behind, or write after the emulator stopped).
+pub(crate) fn save(state: &AppState, kind: SaveKind) -> Result<(), String> {
     let Some(dir) = state.config().data_dir.clone() else {
         return Ok(());
     };
-    let _turn = state.save_lock();
+    let mut finished = state.save_lock();
+    if *finished {
+        return Ok(());
+    }
+    if kind == SaveKind::Final {
+        *finished = true;
+    }
     let bytes = {
         let store = state.store_unmarked();
         serde_json::to_vec(&*store).map_err(|e| format!("cannot serialise the state: {e}"))?
@@ -147,7 +165,7 @@ pub(crate) fn spawn_saver(state: AppState) -> Option<tokio::task::JoinHandle<()>
                 continue;
             }
             let worker = state.clone();
-            match tokio::task::spawn_blocking(move || save(&worker)).await {
+            match tokio::task::spawn_blocking(move || save(&worker, SaveKind::Background)).await {
                 Ok(Ok(())) => saved = now,
                 Ok(Err(e)) => tracing::warn!(error = %e, "cannot save the emulator state"),
                 Err(e) => tracing::warn!(error = %e, "the save task failed"),
@@ -171,5 +189,37 @@ pub(crate) mod base64_bytes {
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(d)?;
         STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::EmulatorConfig;
+
+    /// A background save still queued when shutdown's final save ran writes nothing: no file
+    /// (not even a temporary one) appears in the data directory after the final save.
+    #[test]
+    fn no_background_save_writes_after_the_final_save() {
+        let dir = std::env::temp_dir().join(format!("ksef-persist-{:016x}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let config = EmulatorConfig {
+            data_dir: Some(dir.clone()),
+            ..EmulatorConfig::default()
+        };
+        let state = AppState::new(config, Store::default()).expect("state");
+        save(&state, SaveKind::Background).expect("background save");
+        assert!(dir.join(STATE_FILE).exists());
+        save(&state, SaveKind::Final).expect("final save");
+        std::fs::remove_file(dir.join(STATE_FILE)).expect("remove");
+        state.store().ksef_tokens.clear();
+        save(&state, SaveKind::Background).expect("late background save");
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .collect();
+        assert!(left.is_empty(), "written after the final save: {left:?}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
