@@ -17,7 +17,7 @@
 //!   `valgrind --tool=callgrind` each step is one function in the profile).
 //! - `unpack [COUNT]`: the first COUNT (default all) of the 10,000 invoices in a plain ZIP
 //!   (deflate level 6) unpacked with `unpack_zip` as an export is: inflate, CRC-32, write,
-//!   `fsync`, rename. Reports MB/s of XML and CPU seconds.
+//!   one flush of the file system (`syncfs`), rename. Reports MB/s of XML and CPU seconds.
 //!
 //! Without a mode, `invoices`, `invoices-tar` and `synthetic` run, each in its own child
 //! process so that each peak RSS is its own. Every run also measures `openssl speed` for

@@ -11,6 +11,8 @@ use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use ksef_model::rt::fs::{Access, DurableBatch};
+
 use crate::inflate::Inflater;
 
 /// Limits for unpacking.
@@ -71,7 +73,7 @@ pub enum UnpackError {
     },
 }
 
-/// A file written by unpacking: its data is on disk (`fsync`ed) before it gets its name.
+/// A file written by unpacking: its data was on disk before it got its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnpackedFile {
     /// The entry name.
@@ -149,100 +151,19 @@ fn io_error(path: &Path, source: std::io::Error) -> UnpackError {
     }
 }
 
-/// Threads that make finished entries durable and rename them.
-const COMMIT_THREADS: usize = 8;
-/// Finished entries waiting for them (each holds an open file).
-const COMMIT_QUEUE: usize = 32;
-
-type CommitJob = (tempfile::NamedTempFile, PathBuf);
-
-/// Why an entry could not be queued: every committing thread stopped, on an error of its own.
-const STOPPED: &str = "the unpacking threads stopped";
-
-/// Makes finished entries durable (`fsync`) and gives them their final names, on a few threads.
-/// `fsync` waits for the disk, not the CPU: one after another it dominates unpacking thousands of
-/// small invoices, while several in flight are committed together by the file system. An entry
-/// still gets its name only after its data is on disk.
-struct Committer {
-    tx: Option<std::sync::mpsc::SyncSender<CommitJob>>,
-    threads: Vec<std::thread::JoinHandle<Result<(), UnpackError>>>,
-}
-
-impl Committer {
-    fn new() -> Result<Self, UnpackError> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<CommitJob>(COMMIT_QUEUE);
-        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
-        let mut threads = Vec::with_capacity(COMMIT_THREADS);
-        for _ in 0..COMMIT_THREADS {
-            let rx = rx.clone();
-            let spawned = std::thread::Builder::new()
-                .name("ksef-unpack".into())
-                .spawn(move || {
-                    loop {
-                        let job = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                        let Ok((tmp, path)) = job else {
-                            return Ok(());
-                        };
-                        let io = |source| UnpackError::Io {
-                            path: path.clone(),
-                            source,
-                        };
-                        tmp.as_file().sync_data().map_err(io)?;
-                        tmp.persist(&path).map_err(|e| io(e.error))?;
-                    }
-                });
-            threads.push(spawned.map_err(|source| UnpackError::Io {
-                path: PathBuf::new(),
-                source,
-            })?);
-        }
-        Ok(Self {
-            tx: Some(tx),
-            threads,
-        })
-    }
-
-    /// Queues an entry; fails only when every committing thread has stopped (on an error that
-    /// [`Committer::finish`] returns).
-    fn commit(&self, job: CommitJob) -> Result<(), UnpackError> {
-        match self.tx.as_ref().map(|tx| tx.send(job)) {
-            Some(Ok(())) => Ok(()),
-            _ => Err(UnpackError::Archive(STOPPED.into())),
-        }
-    }
-
-    /// Waits for every entry to be committed; the first failure.
-    fn finish(&mut self) -> Result<(), UnpackError> {
-        self.tx = None;
-        let mut result = Ok(());
-        for thread in self.threads.drain(..) {
-            let outcome = thread.join().unwrap_or_else(|_| {
-                Err(UnpackError::Archive("an unpacking thread stopped".into()))
-            });
-            if result.is_ok() {
-                result = outcome;
-            }
-        }
-        result
-    }
-}
-
-impl Drop for Committer {
-    fn drop(&mut self) {
-        let _ = self.finish();
-    }
-}
-
 /// Writes entries atomically, enforcing the limits on the bytes actually read. Entries are
 /// admitted one after another ([`Writer::admit`]: count, name, duplicates, directories) and
-/// may then be written from several threads at once ([`Writer::write`]).
+/// may then be written from several threads at once ([`Writer::write`]). Each entry goes to a
+/// temporary file of one [`DurableBatch`]; [`Writer::finish`] makes them all durable at once
+/// and only then gives them their names (one file-system flush instead of an `fsync` per
+/// invoice, which dominated unpacking thousands of small invoices).
 struct Writer<'a> {
     target: &'a Path,
     limits: &'a UnpackLimits,
     total: AtomicU64,
     admitted: usize,
     seen: std::collections::HashSet<PathBuf>,
-    committer: Committer,
+    batch: DurableBatch,
 }
 
 impl<'a> Writer<'a> {
@@ -257,17 +178,17 @@ impl<'a> Writer<'a> {
             total: AtomicU64::new(0),
             admitted: 0,
             seen: Default::default(),
-            committer: Committer::new()?,
+            batch: DurableBatch::new(),
         })
     }
 
-    /// Waits until every entry is on disk under its name. `result` is what writing them gave:
-    /// when it failed because the committing threads stopped, their error is returned instead.
-    fn finish<T>(mut self, result: Result<T, UnpackError>) -> Result<T, UnpackError> {
-        match (result, self.committer.finish()) {
-            (Ok(value), Ok(())) => Ok(value),
-            (Err(UnpackError::Archive(m)), Err(cause)) if m == STOPPED => Err(cause),
-            (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+    /// After every entry was written (`files`): the staged result, still to be committed. After
+    /// a failure the writer is dropped: nothing gets a name and the temporary files are removed.
+    fn finish(self, files: Vec<UnpackedFile>) -> StagedUnpack {
+        StagedUnpack {
+            files,
+            batch: self.batch,
+            target: self.target.to_path_buf(),
         }
     }
 
@@ -287,8 +208,8 @@ impl<'a> Writer<'a> {
         Ok(path)
     }
 
-    /// Writes an admitted entry to a temporary file next to `path` and hands it to the
-    /// committer, which gives it its name once it is on disk. Returns its size.
+    /// Writes an admitted entry to a temporary file next to `path`, staged in the batch that
+    /// names it at [`Writer::finish`]. Returns its size.
     fn write(&self, name: &str, path: &Path, mut data: impl Read) -> Result<u64, UnpackError> {
         let mut tmp = self.temporary(path)?;
         let mut buf = vec![0u8; 64 * 1024];
@@ -304,7 +225,7 @@ impl<'a> Writer<'a> {
             self.count(name, size, n)?;
             tmp.write_all(&buf[..n]).map_err(|e| io_error(path, e))?;
         }
-        self.committer.commit((tmp, path.to_path_buf()))?;
+        self.stage(tmp, path)?;
         Ok(size)
     }
 
@@ -313,17 +234,23 @@ impl<'a> Writer<'a> {
         let mut tmp = self.temporary(path)?;
         self.count(name, data.len() as u64, data.len())?;
         tmp.write_all(data).map_err(|e| io_error(path, e))?;
-        self.committer.commit((tmp, path.to_path_buf()))?;
+        self.stage(tmp, path)?;
         Ok(data.len() as u64)
     }
 
-    /// A temporary file next to `path`.
+    /// A temporary file next to `path`, readable by the owner only (invoices are business data;
+    /// the caller widens access if it wants).
     fn temporary(&self, path: &Path) -> Result<tempfile::NamedTempFile, UnpackError> {
-        let dir = path.parent().unwrap_or(self.target);
-        tempfile::Builder::new()
-            .prefix(".ksef-unpack-")
-            .tempfile_in(dir)
-            .map_err(|e| io_error(dir, e))
+        self.batch
+            .create(path, Access::OwnerOnly)
+            .map_err(|e| io_error(path, e))
+    }
+
+    /// Hands a written temporary file to the batch.
+    fn stage(&self, tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), UnpackError> {
+        self.batch
+            .stage(tmp, path.to_path_buf())
+            .map_err(|e| io_error(path, e))
     }
 
     /// Counts `n` more bytes of entry `name` (`size` of it so far) against the limits.
@@ -363,14 +290,67 @@ fn open_zip(archive: &Path) -> Result<zip::ZipArchive<std::io::BufReader<File>>,
         .map_err(|e| UnpackError::Archive(e.to_string()))
 }
 
-/// Unpacks a ZIP file (seekable) into `target`. Every entry is checked first (names, links,
-/// duplicates, count), in order; then the entries are inflated and written on all cores, each
-/// thread reading the archive through its own handle.
+/// Every entry of a package written to a temporary file next to its final place, none named
+/// yet: [`StagedUnpack::commit`] makes them all durable at once and only then names them.
+/// Dropped without a commit, the temporary files are removed.
+///
+/// Staging apart from committing lets the caller remove what it no longer needs first — an
+/// export removes its decrypted package, so the flush does not write that to disk as well.
+#[derive(Debug)]
+#[must_use = "nothing is named before the commit"]
+pub struct StagedUnpack {
+    files: Vec<UnpackedFile>,
+    batch: DurableBatch,
+    target: PathBuf,
+}
+
+impl StagedUnpack {
+    /// The files, in archive order, as they will be named.
+    pub fn files(&self) -> &[UnpackedFile] {
+        &self.files
+    }
+
+    /// Makes every file durable and gives it its name (see [`DurableBatch::commit`]).
+    pub fn commit(self) -> Result<Vec<UnpackedFile>, UnpackError> {
+        let Self {
+            files,
+            batch,
+            target,
+        } = self;
+        batch.commit().map_err(|source| UnpackError::Io {
+            path: target,
+            source,
+        })?;
+        Ok(files)
+    }
+}
+
+/// Unpacks a ZIP file (seekable) into `target`: [`stage_zip`], then [`StagedUnpack::commit`].
 pub fn unpack_zip(
     archive: &Path,
     target: &Path,
     limits: &UnpackLimits,
 ) -> Result<Vec<UnpackedFile>, UnpackError> {
+    stage_zip(archive, target, limits)?.commit()
+}
+
+/// Unpacks a tar.gz stream into `target`: [`stage_tar_gz`], then [`StagedUnpack::commit`].
+pub fn unpack_tar_gz(
+    reader: impl Read,
+    target: &Path,
+    limits: &UnpackLimits,
+) -> Result<Vec<UnpackedFile>, UnpackError> {
+    stage_tar_gz(reader, target, limits)?.commit()
+}
+
+/// Writes every entry of a ZIP file (seekable) to a temporary file below `target`. Every entry
+/// is checked first (names, links, duplicates, count), in order; then the entries are inflated
+/// and written on all cores, each thread reading the archive through its own handle.
+pub fn stage_zip(
+    archive: &Path,
+    target: &Path,
+    limits: &UnpackLimits,
+) -> Result<StagedUnpack, UnpackError> {
     let archive_err = |e: zip::result::ZipError| UnpackError::Archive(e.to_string());
     let mut zip = open_zip(archive)?;
     if zip.len() > limits.max_entries {
@@ -441,7 +421,7 @@ pub fn unpack_zip(
         }
         Ok(files)
     });
-    writer.finish(written)
+    Ok(writer.finish(written?))
 }
 
 /// The most bytes the tar reader may consume between two entries: headers, GNU long names,
@@ -475,12 +455,13 @@ impl<R: Read> Read for BudgetReader<R> {
     }
 }
 
-/// Unpacks a tar.gz stream into `target`.
-pub fn unpack_tar_gz(
+/// Writes every entry of a tar.gz stream to a temporary file below `target` (see
+/// [`stage_zip`]).
+pub fn stage_tar_gz(
     reader: impl Read,
     target: &Path,
     limits: &UnpackLimits,
-) -> Result<Vec<UnpackedFile>, UnpackError> {
+) -> Result<StagedUnpack, UnpackError> {
     let allowance = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(TAR_HEADER_BUDGET));
     let mut archive = tar::Archive::new(BudgetReader {
         inner: flate2::read::GzDecoder::new(reader),
@@ -518,12 +499,54 @@ pub fn unpack_tar_gz(
             }
         }
     }
-    writer.finish(Ok(files))
+    Ok(writer.finish(files))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write as _;
+
     use super::*;
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Staged entries have only temporary names until the commit; a staged unpack that is
+    /// dropped leaves nothing behind.
+    #[test]
+    fn entries_get_their_names_only_at_the_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("p.zip");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&archive).unwrap());
+        for name in ["a.xml", "b.xml"] {
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(format!("<{name}/>").as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+        let limits = UnpackLimits::default();
+
+        let dropped = dir.path().join("dropped");
+        let staged = stage_zip(&archive, &dropped, &limits).unwrap();
+        assert_eq!(staged.files().len(), 2);
+        assert!(listing(&dropped).iter().all(|n| n.starts_with(".ksef-")));
+        drop(staged);
+        assert!(listing(&dropped).is_empty());
+
+        let kept = dir.path().join("kept");
+        let staged = stage_zip(&archive, &kept, &limits).unwrap();
+        assert!(!kept.join("a.xml").exists());
+        let files = staged.commit().unwrap();
+        assert_eq!(listing(&kept), ["a.xml", "b.xml"]);
+        assert_eq!(files[1].path, kept.join("b.xml"));
+        assert_eq!(std::fs::read(kept.join("b.xml")).unwrap(), b"<b.xml/>");
+    }
 
     #[test]
     fn names() {

@@ -4,12 +4,18 @@
 //! The emulator runs in a child process (this binary in `server` mode, with invoices of
 //! incompressible content seeded into its store), so the peak RSS reported is the client's
 //! alone. Two sizes are measured — about 100 MB and about 1 GB — to show that the client's
-//! memory does not grow with the package.
+//! memory does not grow with the package — and then a realistic export: 10,000 FA(3) invoices
+//! of about 7.4 KB (the batch benchmark's invoices), which compress about 6:1.
+//!
+//! `client COUNT [fa3]` runs one export. Throughput is given both per MB of package (what is
+//! downloaded, hashed and decrypted) and per MB of invoices delivered (what is unpacked).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod common;
+#[path = "../../ksef-batch/benches/support/fa3.rs"]
+mod fa3;
 
 use common::support::{CryptoLimits, peak_rss_mb};
 use common::{NIP, Server, cpu_seconds};
@@ -21,8 +27,18 @@ fn report(line: String) {
 }
 const PER_INVOICE: usize = 100_000;
 
-fn seed(emulator: &ksef_emulator::Emulator, count: usize) {
-    use ksef::model::*;
+/// What the seeded invoices look like.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Content {
+    /// 100 KB of random base64-alphabet text each: deflate saves only a quarter, so the package
+    /// is almost as big as the invoices (the worst case for download, hashing and decryption).
+    Incompressible,
+    /// Realistic FA(3) invoices of about 7.4 KB.
+    Fa3,
+}
+
+fn seed(emulator: &ksef_emulator::Emulator, count: usize, content: Content) {
+    let template = fa3::template();
     let nip = ksef::crypto::identifiers::Nip::parse(NIP).unwrap();
     let start = time::OffsetDateTime::now_utc() - time::Duration::hours(2);
     let mut store = emulator.state().store();
@@ -36,6 +52,11 @@ fn seed(emulator: &ksef_emulator::Emulator, count: usize) {
             .unwrap()
             .as_str()
             .to_owned();
+        if content == Content::Fa3 {
+            let xml = fa3::invoice(&template, i).into_bytes();
+            insert(&mut store, number, xml, stored, i);
+            continue;
+        }
         let noise: String = (0..PER_INVOICE)
             .map(|_| {
                 x ^= x << 13;
@@ -48,45 +69,61 @@ fn seed(emulator: &ksef_emulator::Emulator, count: usize) {
             })
             .collect();
         let xml = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Faktura><P_2>FV/B/{i}</P_2><Uwagi>{noise}</Uwagi></Faktura>").into_bytes();
-        let mut buyer = InvoiceMetadataBuyerIdentifier::new(BuyerIdentifierType::None);
-        buyer.value = None;
-        let metadata = InvoiceMetadata::new(
-            KsefNumber::new_unchecked(number.clone()),
-            format!("FV/B/{i}"),
-            stored.date(),
-            stored,
-            stored,
-            stored,
-            InvoiceMetadataSeller::new(Nip::new_unchecked(NIP)),
-            InvoiceMetadataBuyer::new(buyer),
-            1.0,
-            1.23,
-            0.23,
-            "PLN".into(),
-            InvoicingMode::Online,
-            InvoiceType::Vat,
-            FormCode::new("FA (3)".into(), "1-0E".into(), "FA".into()),
-            false,
-            false,
-            Sha256HashBase64::new_unchecked(ksef::crypto::symmetric::sha256_base64(&xml)),
-        );
-        let sequence = store.next_invoice_sequence;
-        store.next_invoice_sequence += 1;
-        store.invoices.insert(
-            number,
-            ksef_emulator::InvoiceRecord {
-                metadata,
-                xml,
-                session_reference: "20250101-SO-0000000000-0000000000-00".into(),
-                invoice_reference: "20250101-EE-0000000000-0000000000-00".into(),
-                sequence,
-            },
-        );
+        insert(&mut store, number, xml, stored, i);
     }
 }
 
-fn client(count: usize) {
-    let server = Server::start(&["server", &count.to_string()]);
+/// Stores one invoice with its metadata.
+fn insert(
+    store: &mut ksef_emulator::Store,
+    number: String,
+    xml: Vec<u8>,
+    stored: time::OffsetDateTime,
+    i: usize,
+) {
+    use ksef::model::*;
+    let mut buyer = InvoiceMetadataBuyerIdentifier::new(BuyerIdentifierType::None);
+    buyer.value = None;
+    let metadata = InvoiceMetadata::new(
+        KsefNumber::new_unchecked(number.clone()),
+        format!("FV/B/{i}"),
+        stored.date(),
+        stored,
+        stored,
+        stored,
+        InvoiceMetadataSeller::new(Nip::new_unchecked(NIP)),
+        InvoiceMetadataBuyer::new(buyer),
+        1.0,
+        1.23,
+        0.23,
+        "PLN".into(),
+        InvoicingMode::Online,
+        InvoiceType::Vat,
+        FormCode::new("FA (3)".into(), "1-0E".into(), "FA".into()),
+        false,
+        false,
+        Sha256HashBase64::new_unchecked(ksef::crypto::symmetric::sha256_base64(&xml)),
+    );
+    let sequence = store.next_invoice_sequence;
+    store.next_invoice_sequence += 1;
+    store.invoices.insert(
+        number,
+        ksef_emulator::InvoiceRecord {
+            metadata,
+            xml,
+            session_reference: "20250101-SO-0000000000-0000000000-00".into(),
+            invoice_reference: "20250101-EE-0000000000-0000000000-00".into(),
+            sequence,
+        },
+    );
+}
+
+fn client(count: usize, content: Content) {
+    let mode = match content {
+        Content::Incompressible => "incompressible",
+        Content::Fa3 => "fa3",
+    };
+    let server = Server::start(&["server", &count.to_string(), mode]);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -124,16 +161,19 @@ fn client(count: usize) {
         let cpu = cpu_seconds() - cpu;
         let server_cpu = server.cpu_seconds() - server_cpu;
         let mb = package.size as f64 / 1e6;
+        let invoice_mb = contents.files.iter().map(|f| f.size).sum::<u64>() as f64 / 1e6;
         report(format!(
-            "export of {} invoices, package {mb:.0} MB in {} parts: download+verify+decrypt+unpack {secs:.1} s, {:.0} MB/s, client {cpu:.2} CPU-s, emulator (serving the parts) {server_cpu:.2} CPU-s, client peak RSS {:.1} MB",
+            "export of {} {mode} invoices ({invoice_mb:.0} MB), package {mb:.0} MB in {} parts: download+verify+decrypt+unpack {secs:.2} s, {:.0} MB/s of package, {:.0} MB/s of invoices, client {cpu:.2} CPU-s, emulator (serving the parts) {server_cpu:.2} CPU-s, client peak RSS {:.1} MB",
             contents.files.len(),
             package.parts.len(),
             mb / secs,
+            invoice_mb / secs,
             peak_rss_mb()
         ));
         report(format!(
-            "RESULT mb_per_s={:.2} secs={secs:.3} client_cpu_s={cpu:.3} server_cpu_s={server_cpu:.3} rss_mb={:.1}",
+            "RESULT content={mode} mb_per_s={:.2} invoice_mb_per_s={:.2} secs={secs:.3} client_cpu_s={cpu:.3} server_cpu_s={server_cpu:.3} rss_mb={:.1}",
             mb / secs,
+            invoice_mb / secs,
             peak_rss_mb()
         ));
         report(CryptoLimits::report(
@@ -147,19 +187,24 @@ fn client(count: usize) {
 
 fn main() {
     let args = common::support::args();
+    let content = if args.iter().any(|a| a == "fa3") {
+        Content::Fa3
+    } else {
+        Content::Incompressible
+    };
     match (
         args.first().map(String::as_str),
         args.get(1).and_then(|n| n.parse().ok()),
     ) {
-        (Some("server"), Some(count)) => common::serve(|emulator| seed(emulator, count)),
-        (Some("client"), Some(count)) => client(count),
+        (Some("server"), Some(count)) => common::serve(|emulator| seed(emulator, count, content)),
+        (Some("client"), Some(count)) => client(count, content),
         _ => {
             // ~100 MB and ~1 GB of invoice XML (an export holds at most 10,000 invoices / 1 GB),
             // each client in its own process so that each peak is its own.
             let exe = std::env::current_exe().unwrap();
-            for count in [1_000usize, 9_900] {
+            for (count, mode) in [(1_000usize, ""), (9_900, ""), (10_000, "fa3")] {
                 let status = Command::new(&exe)
-                    .args(["client", &count.to_string()])
+                    .args(["client", &count.to_string(), mode])
                     .status()
                     .unwrap();
                 assert!(status.success());

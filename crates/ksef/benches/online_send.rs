@@ -1,6 +1,8 @@
 //! The client's own cost of sending one invoice in an online session, run with
-//! `cargo bench -p ksef --bench online_send [-- COUNT] [current-thread]` (default 2,000
-//! invoices on a multi-threaded runtime).
+//! `cargo bench -p ksef --bench online_send [-- COUNT] [current-thread] [concurrency=N]` (default
+//! 2,000 invoices, one at a time, on a multi-threaded runtime). With `concurrency=N`, `N` sends
+//! are in flight at once (as an integrator sending a queue of invoices would), so one wake-up of
+//! the client can handle several answers.
 //!
 //! The emulator runs in a child process, so the CPU time measured (user + system, all threads)
 //! is the client's alone: encryption, both hashes, base64, JSON, the HTTP exchange and the
@@ -36,7 +38,7 @@ const REPEAT: usize = 10;
 /// current-thread one. While the client waits for the server, the multi-threaded runtime's idle
 /// workers wake up and look for work; that CPU is counted too, so the current-thread figure is
 /// closer to the work of sending itself.
-fn client(count: usize, current_thread: bool) {
+fn client(count: usize, current_thread: bool, concurrency: usize) {
     let server = Server::start(&["server"]);
     let template = fa3::template();
     let invoices: Vec<Vec<u8>> = (0..count + 20)
@@ -66,8 +68,18 @@ fn client(count: usize, current_thread: bool) {
         }
         let cpu = cpu_seconds();
         let start = Instant::now();
-        for xml in &invoices[..count] {
-            session.send_invoice(xml).await.unwrap();
+        if concurrency <= 1 {
+            for xml in &invoices[..count] {
+                session.send_invoice(xml).await.unwrap();
+            }
+        } else {
+            use futures::StreamExt as _;
+            let sent: Vec<_> = futures::stream::iter(&invoices[..count])
+                .map(|xml| session.send_invoice(xml))
+                .buffer_unordered(concurrency)
+                .collect()
+                .await;
+            assert!(sent.iter().all(Result::is_ok));
         }
         let measured = (cpu_seconds() - cpu, start.elapsed().as_secs_f64());
         session.close().await.unwrap();
@@ -76,8 +88,13 @@ fn client(count: usize, current_thread: bool) {
     drop(server);
     let per = |s: f64| s / count as f64 * 1e6;
     report(format!(
-        "online send of {count} invoices of {:.1} KB, one at a time, {} runtime: client {:.0} µs CPU per invoice (wall {:.0} µs per invoice, server included), peak RSS {:.1} MB",
+        "online send of {count} invoices of {:.1} KB, {}, {} runtime: client {:.0} µs CPU per invoice (wall {:.0} µs per invoice, server included), peak RSS {:.1} MB",
         size / 1e3,
+        if concurrency <= 1 {
+            "one at a time".to_owned()
+        } else {
+            format!("{concurrency} at a time")
+        },
         if current_thread {
             "current-thread"
         } else {
@@ -145,7 +162,15 @@ fn main() {
         Some("server") => common::serve(|_| {}),
         _ => {
             let count = args.iter().find_map(|a| a.parse().ok()).unwrap_or(2_000);
-            client(count, args.iter().any(|a| a == "current-thread"));
+            let concurrency = args
+                .iter()
+                .find_map(|a| a.strip_prefix("concurrency=")?.parse().ok())
+                .unwrap_or(1);
+            client(
+                count,
+                args.iter().any(|a| a == "current-thread"),
+                concurrency,
+            );
         }
     }
 }

@@ -1,20 +1,40 @@
 //! File-system durability helpers shared by the state files, sync and export writers (the
 //! one implementation lives in [`ksef_model::rt::fs`]).
 
-pub use ksef_model::rt::fs::{Access, sync_dir, write_atomic};
+pub use ksef_model::rt::fs::{Access, DurableBatch, sync_dir, write_atomic};
 
 /// Writes `value` as pretty JSON to `path` atomically (temporary file + `fsync` + rename) with
-/// `access`: the SDK's state files and a synchronised invoice's metadata.
+/// `access`: the SDK's state files.
 pub(crate) fn write_json<T: serde::Serialize + ?Sized>(
     path: &std::path::Path,
     value: &T,
     access: Access,
 ) -> crate::Result<()> {
-    let json = serde_json::to_vec_pretty(value).map_err(|source| crate::Error::Serialize {
+    write_atomic(path, &json_bytes(path, value)?, access).map_err(crate::Error::io(path))
+}
+
+/// Stages `value` as pretty JSON for `path` in `batch` (named, durable, at its commit): the
+/// metadata of synchronised invoices, thousands at a time.
+pub(crate) fn stage_json<T: serde::Serialize + ?Sized>(
+    batch: &DurableBatch,
+    path: &std::path::Path,
+    value: &T,
+    access: Access,
+) -> crate::Result<()> {
+    batch
+        .write(path, &json_bytes(path, value)?, access)
+        .map_err(crate::Error::io(path))
+}
+
+/// `value` as pretty JSON; an error names the file it was meant for.
+fn json_bytes<T: serde::Serialize + ?Sized>(
+    path: &std::path::Path,
+    value: &T,
+) -> crate::Result<Vec<u8>> {
+    serde_json::to_vec_pretty(value).map_err(|source| crate::Error::Serialize {
         path: path.to_owned(),
         source,
-    })?;
-    write_atomic(path, &json, access).map_err(crate::Error::io(path))
+    })
 }
 
 /// The `*.xml` files (extension in any case) directly in `dir`, sorted by path: how a directory

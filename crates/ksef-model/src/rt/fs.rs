@@ -4,9 +4,14 @@
 //! [`write_atomic`] never leaves a half-written file under the final name: the bytes go to a
 //! uniquely named temporary file in the same directory, which is flushed to disk and renamed over
 //! the target; then the directory itself is flushed so that the rename survives a power cut.
+//! [`DurableBatch`] keeps the same guarantee for thousands of files at once (unpacked invoices,
+//! their metadata) with one flush of the file system instead of one per file.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+
+mod batch;
+pub use batch::DurableBatch;
 
 /// Who may read a file written by [`write_atomic`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -24,27 +29,30 @@ pub enum Access {
 pub fn write_atomic(path: &Path, bytes: &[u8], access: Access) -> std::io::Result<()> {
     let dir = parent_dir(path);
     std::fs::create_dir_all(&dir)?;
-    // The temporary file is created owner-only; a shared file is widened before writing.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".ksef-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = match access {
-            Access::Shared => 0o644,
-            Access::OwnerOnly => 0o600,
-        };
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
-    }
-    #[cfg(not(unix))]
-    let _ = access;
+    let mut tmp = temporary_for(path, access)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     sync_dir(&dir)
+}
+
+/// A new, uniquely named temporary file in the directory of `path` (so that renaming it over
+/// `path` is atomic) with the permissions of `access`. The file is created owner-only; a shared
+/// file is widened before any byte is written.
+fn temporary_for(path: &Path, access: Access) -> std::io::Result<tempfile::NamedTempFile> {
+    let tmp = tempfile::Builder::new()
+        .prefix(".ksef-")
+        .suffix(".tmp")
+        .tempfile_in(parent_dir(path))?;
+    #[cfg(unix)]
+    if access == Access::Shared {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    #[cfg(not(unix))]
+    let _ = access;
+    Ok(tmp)
 }
 
 /// Flushes a directory's entries to disk, so that a file renamed into it survives a power cut

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use ksef_batch::unpack::{UnpackLimits, UnpackedFile, unpack_tar_gz, unpack_zip};
+use ksef_batch::unpack::{UnpackLimits, UnpackedFile, stage_tar_gz, stage_zip};
 use ksef_crypto::symmetric::{DecryptError, FileDigest, SymmetricKey};
 use ksef_http::{TransportError, TransportErrorKind, UrlRequest};
 use ksef_model::{
@@ -399,20 +399,23 @@ impl Download<'_> {
         let target = target.to_path_buf();
         let limits = limits.clone();
         let unpacked = tokio::task::spawn_blocking(move || -> Result<Vec<UnpackedFile>> {
-            let result = if compression == CompressionType::TarGz {
+            let staged = if compression == CompressionType::TarGz {
                 let file = std::fs::File::open(&plain_path).map_err(Error::io(&plain_path))?;
-                unpack_tar_gz(std::io::BufReader::new(file), &target, &limits)
+                stage_tar_gz(std::io::BufReader::new(file), &target, &limits)
             } else {
-                unpack_zip(&plain_path, &target, &limits)
-            };
-            result.map_err(Error::Unpack)
+                stage_zip(&plain_path, &target, &limits)
+            }
+            .map_err(Error::Unpack)?;
+            // The decrypted package goes before the flush that makes the invoices durable, so
+            // that the flush does not write it to disk too.
+            drop(work);
+            staged.commit().map_err(Error::Unpack)
         })
         .await
         .map_err(|source| Error::WorkerStopped {
             task: "export unpacking",
             source,
         })??;
-        drop(work);
         let (meta, files): (Vec<UnpackedFile>, Vec<UnpackedFile>) =
             unpacked.into_iter().partition(|f| f.name == METADATA_FILE);
         let metadata = read_metadata(meta.first())?;

@@ -218,20 +218,34 @@ impl IncrementalSync {
                 .await?;
             let subject_dir = self.dir.join(&key);
             ensure_dir(&subject_dir)?;
+            // The metadata files are written as one batch: one flush of the file system for
+            // the whole package instead of two `fsync`s per invoice.
+            let metadata_files = crate::fsutil::DurableBatch::new();
+            let unpacked: std::collections::HashMap<&str, &ksef_batch::unpack::UnpackedFile> =
+                contents
+                    .files
+                    .iter()
+                    .map(|f| (f.name.as_str(), f))
+                    .collect();
             for meta in &contents.metadata {
                 let number = meta.ksef_number.as_str().to_owned();
                 if self.state.seen.contains(&number) {
                     continue;
                 }
                 let name = format!("{number}.xml");
-                let Some(file) = contents.files.iter().find(|f| f.name == name) else {
+                let Some(file) = unpacked.get(name.as_str()) else {
                     return Err(Error::ExportPackage(PackageProblem::MissingFile(name)));
                 };
                 let path = subject_dir.join(&name);
                 let json_path = subject_dir.join(format!("{number}.json"));
-                crate::fsutil::write_json(&json_path, meta, crate::fsutil::Access::Shared)?;
-                // The unpacker made the file durable (`fsync`) before naming it; only its new
-                // name remains, made durable with the directory below.
+                crate::fsutil::stage_json(
+                    &metadata_files,
+                    &json_path,
+                    meta,
+                    crate::fsutil::Access::Shared,
+                )?;
+                // The unpacker made the file durable before naming it; only its new name
+                // remains, made durable with the directory below.
                 std::fs::rename(&file.path, &path).map_err(Error::io(&path))?;
                 self.state.seen.insert(number);
                 new.push(SyncedInvoice {
@@ -258,6 +272,7 @@ impl IncrementalSync {
                 }
             };
             // The files are durable before the state that records them.
+            metadata_files.commit().map_err(Error::io(&subject_dir))?;
             crate::fsutil::sync_dir(&subject_dir).map_err(Error::io(&subject_dir))?;
             self.state.points.insert(key.clone(), next);
             self.state
