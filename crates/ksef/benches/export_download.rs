@@ -81,41 +81,7 @@ fn insert(
     stored: time::OffsetDateTime,
     i: usize,
 ) {
-    use ksef::model::*;
-    let mut buyer = InvoiceMetadataBuyerIdentifier::new(BuyerIdentifierType::None);
-    buyer.value = None;
-    let metadata = InvoiceMetadata::new(
-        KsefNumber::new_unchecked(number.clone()),
-        format!("FV/B/{i}"),
-        stored.date(),
-        stored,
-        stored,
-        stored,
-        InvoiceMetadataSeller::new(Nip::new_unchecked(NIP)),
-        InvoiceMetadataBuyer::new(buyer),
-        1.0,
-        1.23,
-        0.23,
-        "PLN".into(),
-        InvoicingMode::Online,
-        InvoiceType::Vat,
-        FormCode::new("FA (3)".into(), "1-0E".into(), "FA".into()),
-        false,
-        false,
-        Sha256HashBase64::new_unchecked(ksef::crypto::symmetric::sha256_base64(&xml)),
-    );
-    let sequence = store.next_invoice_sequence;
-    store.next_invoice_sequence += 1;
-    store.invoices.insert(
-        number,
-        ksef_emulator::InvoiceRecord {
-            metadata,
-            xml,
-            session_reference: "20250101-SO-0000000000-0000000000-00".into(),
-            invoice_reference: "20250101-EE-0000000000-0000000000-00".into(),
-            sequence,
-        },
-    );
+    common::store_invoice(store, &number, &format!("FV/B/{i}"), None, stored, xml);
 }
 
 fn client(count: usize, content: Content) {

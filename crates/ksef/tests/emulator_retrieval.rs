@@ -8,13 +8,10 @@ use futures::TryStreamExt;
 use ksef::AuthenticatedClient;
 use ksef::crypto::identifiers::{KsefNumber, Nip};
 use ksef::model::{
-    BuyerIdentifierType, FormCode, InvoiceMetadata, InvoiceMetadataBuyer,
-    InvoiceMetadataBuyerIdentifier, InvoiceMetadataSeller, InvoiceQueryDateRange,
-    InvoiceQueryDateType, InvoiceQueryFilters, InvoiceQuerySubjectType, InvoiceType, InvoicingMode,
-    Sha256HashBase64,
+    InvoiceQueryDateRange, InvoiceQueryDateType, InvoiceQueryFilters, InvoiceQuerySubjectType,
 };
 use ksef::retrieval::{IncrementalSync, SyncOptions};
-use ksef_emulator::{Emulator, InvoiceRecord};
+use ksef_emulator::Emulator;
 use time::OffsetDateTime;
 
 mod emulator_support;
@@ -44,39 +41,13 @@ fn seed_spaced(
             .to_owned();
         let invoice_number = format!("FV/SEED/{i:07}");
         let xml = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Faktura><P_2>{invoice_number}</P_2></Faktura>").into_bytes();
-        let mut buyer = InvoiceMetadataBuyerIdentifier::new(BuyerIdentifierType::Nip);
-        buyer.value = Some(BUYER.to_owned());
-        let metadata = InvoiceMetadata::new(
-            ksef::model::KsefNumber::new_unchecked(number.clone()),
-            invoice_number,
-            stored.date(),
-            stored - time::Duration::seconds(2),
-            stored - time::Duration::seconds(1),
+        emulator_support::store_invoice(
+            &mut store,
+            &number,
+            &invoice_number,
+            Some(BUYER),
             stored,
-            InvoiceMetadataSeller::new(ksef::model::Nip::new_unchecked(NIP)),
-            InvoiceMetadataBuyer::new(buyer),
-            100.0,
-            123.0,
-            23.0,
-            "PLN".to_owned(),
-            InvoicingMode::Online,
-            InvoiceType::Vat,
-            FormCode::new("FA (3)".into(), "1-0E".into(), "FA".into()),
-            false,
-            false,
-            Sha256HashBase64::new_unchecked(ksef::crypto::symmetric::sha256_base64(&xml)),
-        );
-        let sequence = store.next_invoice_sequence;
-        store.next_invoice_sequence += 1;
-        store.invoices.insert(
-            number.clone(),
-            InvoiceRecord {
-                metadata,
-                xml,
-                session_reference: "20250101-SO-0000000000-0000000000-00".into(),
-                invoice_reference: "20250101-EE-0000000000-0000000000-00".into(),
-                sequence,
-            },
+            xml,
         );
         numbers.push(number);
     }

@@ -13,7 +13,7 @@ pub(crate) mod support;
 
 /// The context (seller) NIP of the benchmarks; the invoice fixtures are issued by it.
 #[allow(unused_imports)]
-pub(crate) use emulator_support::NIP;
+pub(crate) use emulator_support::{NIP, store_invoice};
 
 /// Child side: runs an emulator without rate limits, lets `seed` fill it, prints its URL and
 /// serves until stdin closes.

@@ -58,3 +58,59 @@ pub async fn login(config: EmulatorConfig) -> (Emulator, AuthenticatedClient) {
     let client = login_owner(&client_for(&emulator)).await;
     (emulator, client)
 }
+
+/// Stores an accepted invoice of [`NIP`] straight into the emulator's store, as if it had been
+/// sent: for tests and benchmarks that need thousands of invoices in an export or a sync.
+/// `buyer` is the buyer's NIP (`None`: a buyer without an identifier).
+pub fn store_invoice(
+    store: &mut ksef_emulator::Store,
+    number: &str,
+    invoice_number: &str,
+    buyer: Option<&str>,
+    stored: time::OffsetDateTime,
+    xml: Vec<u8>,
+) {
+    use ksef::model::{
+        BuyerIdentifierType, FormCode, InvoiceMetadata, InvoiceMetadataBuyer,
+        InvoiceMetadataBuyerIdentifier, InvoiceMetadataSeller, InvoiceType, InvoicingMode,
+        Sha256HashBase64,
+    };
+    let kind = match buyer {
+        Some(_) => BuyerIdentifierType::Nip,
+        None => BuyerIdentifierType::None,
+    };
+    let mut identifier = InvoiceMetadataBuyerIdentifier::new(kind);
+    identifier.value = buyer.map(str::to_owned);
+    let metadata = InvoiceMetadata::new(
+        ksef::model::KsefNumber::new_unchecked(number.to_owned()),
+        invoice_number.to_owned(),
+        stored.date(),
+        stored - time::Duration::seconds(2),
+        stored - time::Duration::seconds(1),
+        stored,
+        InvoiceMetadataSeller::new(ksef::model::Nip::new_unchecked(NIP)),
+        InvoiceMetadataBuyer::new(identifier),
+        100.0,
+        123.0,
+        23.0,
+        "PLN".to_owned(),
+        InvoicingMode::Online,
+        InvoiceType::Vat,
+        FormCode::new("FA (3)".into(), "1-0E".into(), "FA".into()),
+        false,
+        false,
+        Sha256HashBase64::new_unchecked(ksef::crypto::symmetric::sha256_base64(&xml)),
+    );
+    let sequence = store.next_invoice_sequence;
+    store.next_invoice_sequence += 1;
+    store.invoices.insert(
+        number.to_owned(),
+        ksef_emulator::InvoiceRecord {
+            metadata,
+            xml,
+            session_reference: "20250101-SO-0000000000-0000000000-00".into(),
+            invoice_reference: "20250101-EE-0000000000-0000000000-00".into(),
+            sequence,
+        },
+    );
+}
