@@ -117,7 +117,8 @@ impl Chaos {
         }
         .map_err(|e| format!("client: {e}"))?;
         let text = std::fs::read_to_string(&stdout).unwrap_or_default();
-        let _ = std::fs::remove_file(&stdout);
+        // Kept beside the log (`clients.out-N`): when the audit finds a violation, the report
+        // of the run that settled the file says what the client saw.
         Ok(Some((status.code().unwrap_or(-1), text)))
     }
 
