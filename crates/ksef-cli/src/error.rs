@@ -111,6 +111,7 @@ fn http_kind(error: &ksef::http::Error) -> ErrorKind {
     use ksef::http::Error as H;
     match error {
         H::RateLimited { .. } => ErrorKind::RateLimited,
+        H::Api(api) if api.status == 429 => ErrorKind::RateLimited,
         H::Transport { .. } => ErrorKind::Unreachable,
         H::Api(api) if api.status == 401 || api.status == 403 => ErrorKind::Auth,
         H::Api(api) if api.status >= 500 => ErrorKind::Unreachable,

@@ -219,7 +219,8 @@ async fn run() -> Result<(), Failure> {
     let token = Arc::new(client.login(&nip).await?);
     let cert = client.session_certificate().await?;
     let today = {
-        let d = time::OffsetDateTime::now_utc().date();
+        // The Warsaw date: KSeF compares the issue date with it (online, not offline).
+        let d = ksef_model::rt::datetime::warsaw_today();
         format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
     };
 

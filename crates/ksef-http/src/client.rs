@@ -539,15 +539,19 @@ async fn read_error(operation: &'static str, response: HttpResponse) -> ApiError
     )
 }
 
+/// The error for an answer that is not retried (again). A 429 is always
+/// [`Error::RateLimited`] — whether its wait is beyond the cap or the retries ran out — never a
+/// plain [`Error::Api`]: the request was refused unprocessed, which callers must not read as
+/// KSeF rejecting it.
 fn into_error(operation: &'static str, err: ApiError, policy: &RetryPolicy) -> Error {
-    match (err.status, err.retry_after) {
-        (429, Some(wait)) if wait > policy.max_retry_after => Error::RateLimited {
+    if err.status == 429 {
+        return Error::RateLimited {
             operation,
-            retry_after: wait,
+            retry_after: err.retry_after.unwrap_or(policy.max_delay),
             response: Box::new(err),
-        },
-        _ => Error::Api(Box::new(err)),
+        };
     }
+    Error::Api(Box::new(err))
 }
 
 fn warnings_of(meta: &OperationMeta, headers: &HeaderMap) -> Vec<SystemWarning> {

@@ -123,12 +123,15 @@ pub enum Error {
     /// The API answered with an error status.
     #[error("{0}")]
     Api(Box<ApiError>),
-    /// The API asked us to wait longer than the configured cap before trying again.
+    /// The API answered 429 and the request was given up: the wait it asked for is longer than
+    /// the configured cap, or it still answered 429 after every retry the policy allows. The
+    /// request was refused unprocessed; it may be sent again later.
     #[error("{operation} is rate limited: retry after {retry_after:?}")]
     RateLimited {
         /// The operation.
         operation: &'static str,
-        /// How long the server asked to wait.
+        /// How long the server asked to wait (the policy's longest backoff when it named no
+        /// wait).
         retry_after: Duration,
         /// The 429 response as received.
         response: Box<ApiError>,

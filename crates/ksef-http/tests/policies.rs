@@ -104,6 +104,37 @@ async fn long_retry_after_is_a_typed_error_at_once() {
     assert_eq!(replay.requests().len(), 1);
 }
 
+/// A 429 that keeps coming back until the retries run out is still `RateLimited` — never a
+/// plain API error, which callers (the CLI's exit code 5) would read as KSeF rejecting the
+/// request. Found by the chaos soak: an invoice download during a duplicate check.
+#[tokio::test(start_paused = true)]
+async fn a_429_after_the_last_retry_is_rate_limited() {
+    let replay = Arc::new(ReplayTransport::new());
+    let attempts = RetryPolicy::default().max_attempts;
+    for _ in 0..attempts {
+        replay.push(
+            Reply::json(
+                429,
+                json!({"status": {"code": 429, "description": "Too Many Requests", "details": ["Spróbuj ponownie po 1 sekundach."]}}),
+            )
+            .header("retry-after", "1"),
+        );
+    }
+    let err = client(&replay)
+        .execute(&get_status(), None)
+        .await
+        .unwrap_err();
+    match &err {
+        Error::RateLimited { retry_after, .. } => {
+            assert_eq!(*retry_after, Duration::from_secs(1));
+        }
+        other => panic!("expected RateLimited, got {other:?}"),
+    }
+    assert!(err.is_retryable());
+    assert!(!err.may_have_reached_server());
+    assert_eq!(replay.requests().len(), attempts as usize);
+}
+
 #[tokio::test(start_paused = true)]
 async fn waf_html_503_is_retried() {
     let replay = Arc::new(ReplayTransport::new());

@@ -68,9 +68,11 @@ pub fn invoice(seller: &str, number: &str, date: &str) -> String {
     )
 }
 
-/// Today as `YYYY-MM-DD` (UTC).
+/// Today in Poland as `YYYY-MM-DD`: KSeF compares an invoice's issue date (`P_1`) with the
+/// Warsaw date, so an invoice dated with the UTC date would count as issued offline between
+/// midnight in Warsaw and midnight UTC.
 pub fn today() -> String {
-    let d = time::OffsetDateTime::now_utc().date();
+    let d = ksef_model::rt::datetime::warsaw_today();
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
