@@ -245,7 +245,7 @@ impl IncrementalSync {
                     crate::fsutil::Access::Shared,
                 )?;
                 // The unpacker made the file durable before naming it; only its new name
-                // remains, made durable with the directory below.
+                // remains, made durable by the commit below.
                 std::fs::rename(&file.path, &path).map_err(Error::io(&path))?;
                 self.state.seen.insert(number);
                 new.push(SyncedInvoice {
@@ -271,9 +271,10 @@ impl IncrementalSync {
                     });
                 }
             };
-            // The files are durable before the state that records them.
+            // The files are durable before the state that records them. Every invoice renamed
+            // into the subject directory above staged its metadata there too, so the commit's
+            // flush of that directory also makes the invoices' new names durable.
             metadata_files.commit().map_err(Error::io(&subject_dir))?;
-            crate::fsutil::sync_dir(&subject_dir).map_err(Error::io(&subject_dir))?;
             self.state.points.insert(key.clone(), next);
             self.state
                 .last_run
