@@ -43,6 +43,12 @@ where
         self.exec.run(&self.request).await.map(|r| r.value)
     }
 
+    /// Sends the call without giving it up, so that the same request can be sent again (a
+    /// resend whose first answer was lost) without a copy of its body.
+    pub(crate) async fn send_again(&self) -> Result<O::Response> {
+        self.exec.run(&self.request).await.map(|r| r.value)
+    }
+
     /// Sends the call and returns the response with its status, headers and system warnings.
     pub async fn send_full(self) -> Result<ksef_http::ApiResponse<O::Response>> {
         self.exec.run(&self.request).await

@@ -228,32 +228,33 @@ impl OnlineSession {
         if self.closed.load(Ordering::SeqCst) {
             return Err(Error::InvalidInput("the session is closed".into()));
         }
-        let encrypted = self.key.encrypt(xml);
-        let plain_hash = sha256_base64(xml);
+        // Both hashes are computed inside the encryption loop (one pass over each side).
+        let (encrypted, digests) = self.key.encrypt_with_digests(xml);
+        let plain_hash = digests.plain.sha256_base64();
         let hash =
             |h: &str| Sha256HashBase64::new(h).map_err(|e| Error::InvalidInput(e.to_string()));
         let mut body = SendInvoiceRequest::new(
             hash(&plain_hash)?,
             xml.len() as i64,
-            hash(&sha256_base64(&encrypted))?,
+            hash(&digests.cipher.sha256_base64())?,
             encrypted.len() as i64,
             Base64Data::encode(&encrypted),
         );
+        drop(encrypted);
         body.offline_mode = Some(options.offline_mode);
         if let Some(corrected) = &options.hash_of_corrected_invoice {
             body.hash_of_corrected_invoice = Some(hash(corrected)?);
         }
-        let send = || {
-            self.client
-                .sessions()
-                .online()
-                .send_invoice(self.reference.clone(), body.clone())
-                .send()
-        };
+        // One prepared call, sent again as it is if its answer is lost.
+        let call = self
+            .client
+            .sessions()
+            .online()
+            .send_invoice(self.reference.clone(), body);
         let mut attempt = 0;
         let reference = loop {
             attempt += 1;
-            let lost = match send().await {
+            let lost = match call.send_again().await {
                 Ok(response) => break response.reference_number,
                 Err(e) if e.may_have_reached_server() => e,
                 Err(e) => return Err(e),
