@@ -225,18 +225,13 @@ pub(crate) fn register(
             .corrections
             .insert(original.clone(), ksef_number.clone());
     }
-    let sequence = store.next_invoice_sequence;
-    store.next_invoice_sequence += 1;
-    store.invoices.insert(
-        ksef_number.clone(),
-        InvoiceRecord {
-            metadata,
-            xml,
-            session_reference: reference.to_owned(),
-            invoice_reference: inv.reference.clone(),
-            sequence,
-        },
-    );
+    store.insert_invoice(InvoiceRecord {
+        metadata,
+        xml,
+        session_reference: reference.to_owned(),
+        invoice_reference: inv.reference.clone(),
+        sequence: 0,
+    });
     set_invoice(store, reference, index, |i| {
         i.invoice_number = Some(parsed.invoice_number.clone());
         i.ksef_number = Some(ksef_number.clone());

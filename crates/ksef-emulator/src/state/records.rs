@@ -167,6 +167,65 @@ pub struct InvoiceRecord {
     pub sequence: u64,
 }
 
+impl InvoiceRecord {
+    /// An accepted invoice to put straight into a store, as if it had been sent: for offline
+    /// development and tests that need many invoices to query, export or synchronise without
+    /// sending each one. The seller is the NIP that begins `ksef_number`; the invoice is FA (3),
+    /// VAT, in PLN, sent online, issued on the day of `stored` (its `permanentStorageDate`),
+    /// invoiced 2 s and acquired 1 s before it; `gross` is split at 23 % VAT to the grosz;
+    /// `buyer` is the buyer's NIP (`None`: a buyer without an identifier); the hash is the
+    /// SHA-256 of `xml`. Store it with [`Store::insert_invoice`].
+    pub fn accepted(
+        ksef_number: &str,
+        invoice_number: &str,
+        buyer: Option<&str>,
+        gross: f64,
+        stored: OffsetDateTime,
+        xml: Vec<u8>,
+    ) -> Self {
+        use ksef_model::{
+            BuyerIdentifierType, FormCode, InvoiceMetadata, InvoiceMetadataBuyer,
+            InvoiceMetadataBuyerIdentifier, InvoiceMetadataSeller, InvoiceType, InvoicingMode,
+            Sha256HashBase64,
+        };
+        let seller = ksef_number.get(..10).unwrap_or(ksef_number);
+        let kind = match buyer {
+            Some(_) => BuyerIdentifierType::Nip,
+            None => BuyerIdentifierType::None,
+        };
+        let mut identifier = InvoiceMetadataBuyerIdentifier::new(kind);
+        identifier.value = buyer.map(str::to_owned);
+        let net = (gross / 1.23 * 100.0).round() / 100.0;
+        let metadata = InvoiceMetadata::new(
+            ksef_model::KsefNumber::new_unchecked(ksef_number.to_owned()),
+            invoice_number.to_owned(),
+            stored.date(),
+            stored - time::Duration::seconds(2),
+            stored - time::Duration::seconds(1),
+            stored,
+            InvoiceMetadataSeller::new(ksef_model::Nip::new_unchecked(seller.to_owned())),
+            InvoiceMetadataBuyer::new(identifier),
+            net,
+            gross,
+            ((gross - net) * 100.0).round() / 100.0,
+            "PLN".to_owned(),
+            InvoicingMode::Online,
+            InvoiceType::Vat,
+            FormCode::new("FA (3)".into(), "1-0E".into(), "FA".into()),
+            false,
+            false,
+            Sha256HashBase64::new_unchecked(ksef_crypto::symmetric::sha256_base64(&xml)),
+        );
+        Self {
+            metadata,
+            xml,
+            session_reference: "20250101-SO-0000000000-0000000000-00".to_owned(),
+            invoice_reference: "20250101-EE-0000000000-0000000000-00".to_owned(),
+            sequence: 0,
+        }
+    }
+}
+
 /// Everything the emulator knows.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Store {
@@ -218,6 +277,17 @@ pub(crate) const OWNER_PERMISSIONS: &[&str] = &[
 ];
 
 impl Store {
+    /// Stores an accepted invoice under its KSeF number as the latest one accepted: its
+    /// `sequence` (which breaks ties of `permanentStorageDate`) is assigned here. Returns the
+    /// KSeF number.
+    pub fn insert_invoice(&mut self, mut record: InvoiceRecord) -> String {
+        record.sequence = self.next_invoice_sequence;
+        self.next_invoice_sequence += 1;
+        let number = record.metadata.ksef_number.as_str().to_owned();
+        self.invoices.insert(number.clone(), record);
+        number
+    }
+
     /// Whether `subject` owns `context`: its NIP is the context's NIP (not a VAT-UE context).
     pub fn is_owner(context: &Ident, subject: &Ident) -> bool {
         match (context.nip(), subject.kind.as_str()) {

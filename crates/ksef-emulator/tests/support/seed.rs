@@ -6,11 +6,6 @@ use ksef_crypto::identifiers::{KsefNumber, Nip};
 use ksef_crypto::public_key::{KeyUsage, PublicKeyCertificate};
 use ksef_crypto::symmetric::SymmetricKey;
 use ksef_emulator::{Emulator, InvoiceRecord};
-use ksef_model::{
-    BuyerIdentifierType, FormCode, InvoiceMetadata, InvoiceMetadataBuyer,
-    InvoiceMetadataBuyerIdentifier, InvoiceMetadataSeller, InvoiceType, InvoicingMode,
-    Sha256HashBase64,
-};
 use rand::Rng;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -30,51 +25,24 @@ pub fn invoice(seller: &str, buyer: &str, stored: OffsetDateTime, padding: usize
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Faktura><NIP>{seller}</NIP><Nabywca>{buyer}</Nabywca><P_2>{invoice_number}</P_2><Uwagi>{noise}</Uwagi></Faktura>"
     )
     .into_bytes();
-    let hash = ksef_emulator::storage::sha256_b64(&xml);
-    let mut buyer_id = InvoiceMetadataBuyerIdentifier::new(BuyerIdentifierType::Nip);
-    buyer_id.value = Some(buyer.to_owned());
     let gross = f64::from(rng.gen_range(100..100_000u32));
-    let metadata = InvoiceMetadata::new(
-        ksef_model::KsefNumber::new_unchecked(number.as_str()),
-        invoice_number,
-        stored.date(),
-        stored - time::Duration::seconds(2),
-        stored - time::Duration::seconds(1),
-        stored,
-        InvoiceMetadataSeller::new(ksef_model::Nip::new_unchecked(seller)),
-        InvoiceMetadataBuyer::new(buyer_id),
-        gross / 1.23,
+    InvoiceRecord::accepted(
+        number.as_str(),
+        &invoice_number,
+        Some(buyer),
         gross,
-        gross - gross / 1.23,
-        "PLN".to_owned(),
-        InvoicingMode::Online,
-        InvoiceType::Vat,
-        FormCode::new("FA (3)".into(), "1-0E".into(), "FA".into()),
-        false,
-        false,
-        Sha256HashBase64::new_unchecked(hash),
-    );
-    InvoiceRecord {
-        metadata,
+        stored,
         xml,
-        session_reference: "20250101-SO-0000000000-0000000000-00".to_owned(),
-        invoice_reference: "20250101-EE-0000000000-0000000000-00".to_owned(),
-        sequence: 0,
-    }
+    )
 }
 
 /// Stores invoices (in order, with increasing sequence numbers); returns their KSeF numbers.
 pub fn insert(emulator: &Emulator, records: Vec<InvoiceRecord>) -> Vec<String> {
     let mut store = emulator.state().store();
-    let mut numbers = Vec::new();
-    for mut r in records {
-        r.sequence = store.next_invoice_sequence;
-        store.next_invoice_sequence += 1;
-        let k = r.metadata.ksef_number.as_str().to_owned();
-        numbers.push(k.clone());
-        store.invoices.insert(k, r);
-    }
-    numbers
+    records
+        .into_iter()
+        .map(|r| store.insert_invoice(r))
+        .collect()
 }
 
 /// `count` invoices of `seller` to `buyer`, one per second ending a minute ago.

@@ -70,47 +70,12 @@ pub fn store_invoice(
     stored: time::OffsetDateTime,
     xml: Vec<u8>,
 ) {
-    use ksef::model::{
-        BuyerIdentifierType, FormCode, InvoiceMetadata, InvoiceMetadataBuyer,
-        InvoiceMetadataBuyerIdentifier, InvoiceMetadataSeller, InvoiceType, InvoicingMode,
-        Sha256HashBase64,
-    };
-    let kind = match buyer {
-        Some(_) => BuyerIdentifierType::Nip,
-        None => BuyerIdentifierType::None,
-    };
-    let mut identifier = InvoiceMetadataBuyerIdentifier::new(kind);
-    identifier.value = buyer.map(str::to_owned);
-    let metadata = InvoiceMetadata::new(
-        ksef::model::KsefNumber::new_unchecked(number.to_owned()),
-        invoice_number.to_owned(),
-        stored.date(),
-        stored - time::Duration::seconds(2),
-        stored - time::Duration::seconds(1),
-        stored,
-        InvoiceMetadataSeller::new(ksef::model::Nip::new_unchecked(NIP)),
-        InvoiceMetadataBuyer::new(identifier),
-        100.0,
+    store.insert_invoice(ksef_emulator::InvoiceRecord::accepted(
+        number,
+        invoice_number,
+        buyer,
         123.0,
-        23.0,
-        "PLN".to_owned(),
-        InvoicingMode::Online,
-        InvoiceType::Vat,
-        FormCode::new("FA (3)".into(), "1-0E".into(), "FA".into()),
-        false,
-        false,
-        Sha256HashBase64::new_unchecked(ksef::crypto::symmetric::sha256_base64(&xml)),
-    );
-    let sequence = store.next_invoice_sequence;
-    store.next_invoice_sequence += 1;
-    store.invoices.insert(
-        number.to_owned(),
-        ksef_emulator::InvoiceRecord {
-            metadata,
-            xml,
-            session_reference: "20250101-SO-0000000000-0000000000-00".into(),
-            invoice_reference: "20250101-EE-0000000000-0000000000-00".into(),
-            sequence,
-        },
-    );
+        stored,
+        xml,
+    ));
 }
