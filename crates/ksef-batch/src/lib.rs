@@ -10,6 +10,7 @@
 //! — and reports progress through [`Progress`]. [`unpack`] unpacks received packages safely.
 #![forbid(unsafe_code)]
 
+pub mod arrival;
 mod error;
 mod inflate;
 mod invoice;
