@@ -6,7 +6,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use ksef_batch::unpack::{UnpackLimits, UnpackedFile, stage_tar_gz, stage_zip};
+use std::sync::Arc;
+
+use ksef_batch::arrival::Arrivals;
+use ksef_batch::unpack::{UnpackLimits, UnpackedFile, stage_tar_gz, stage_zip_arriving};
 use ksef_crypto::symmetric::{DecryptError, FileDigest, SymmetricKey};
 use ksef_http::{TransportError, TransportErrorKind, UrlRequest};
 use ksef_model::{
@@ -190,8 +193,9 @@ impl Export {
 /// Chunks of a part queued between the download and the decrypting thread.
 const PART_QUEUE: usize = 8;
 
-/// Downloads one part and, in the same pass, hashes and decrypts it into `out` at `offset` (the
-/// part's place in the package), then checks the encrypted size and hash, the decryption and the
+/// Downloads one part (number `index` of `arrivals`) and, in the same pass, hashes and decrypts
+/// it into `out` at the part's place in the package, raising its watermark in `arrivals` as the
+/// plain bytes are written; then checks the encrypted size and hash, the decryption and the
 /// plain size and hash, in that order. Nothing encrypted is spooled: each byte is received,
 /// hashed, decrypted and written once.
 async fn fetch_part(
@@ -199,7 +203,7 @@ async fn fetch_part(
     part: &InvoicePackagePart,
     key: &SymmetricKey,
     out: &Path,
-    offset: u64,
+    (arrivals, index): (&Arc<Arrivals>, usize),
     helper_threads: bool,
 ) -> Result<()> {
     let ordinal = part.ordinal_number;
@@ -218,7 +222,9 @@ async fn fetch_part(
         .write(true)
         .open(out)
         .map_err(Error::io(out))?;
-    file.seek(SeekFrom::Start(offset)).map_err(Error::io(out))?;
+    file.seek(SeekFrom::Start(arrivals.start(index)))
+        .map_err(Error::io(out))?;
+    let file = arrivals.writer(index, file);
     let key = SymmetricKey::from_parts(*key.key_bytes(), *key.iv());
     let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(PART_QUEUE);
     // Hashing and decryption run on a blocking thread, fed by the download.
@@ -375,47 +381,74 @@ impl Download<'_> {
         parts.sort_by_key(|p| p.ordinal_number);
         // Each part is decrypted straight into its place in the package: part k starts where the
         // plain sizes of the parts before it end.
-        let mut offsets = Vec::with_capacity(parts.len());
-        let mut end = 0u64;
-        for p in &parts {
-            offsets.push(end);
-            let size = u64::try_from(p.part_size).map_err(|_| Error::ExportPart {
-                ordinal: p.ordinal_number,
-                problem: PartProblem::NegativeSize(p.part_size),
-            })?;
-            end = end.saturating_add(size);
-        }
+        let sizes = parts
+            .iter()
+            .map(|p| {
+                u64::try_from(p.part_size).map_err(|_| Error::ExportPart {
+                    ordinal: p.ordinal_number,
+                    problem: PartProblem::NegativeSize(p.part_size),
+                })
+            })
+            .collect::<Result<Vec<u64>>>()?;
+        let arrivals = Arrivals::new(&sizes);
+        // However this download ends (an error, a cancelled future), an unpacker still waiting
+        // for bytes is woken and stops.
+        let _abandon = Abandon(Arc::clone(&arrivals));
         let plain_path = work.path().join("package");
         std::fs::File::create(&plain_path).map_err(Error::io(&plain_path))?;
+        // The package is unpacked while its parts arrive; the files stay staged (unnamed) until
+        // every part has been verified.
+        let reader = std::fs::File::open(&plain_path).map_err(Error::io(&plain_path))?;
+        let reader = arrivals.reader(reader);
+        let unpacker = tokio::task::spawn_blocking({
+            let (archive, target, limits) =
+                (plain_path.clone(), target.to_path_buf(), limits.clone());
+            move || {
+                if compression == CompressionType::TarGz {
+                    stage_tar_gz(std::io::BufReader::new(reader), &target, &limits)
+                } else {
+                    stage_zip_arriving(reader, &archive, &target, &limits)
+                }
+            }
+        });
         // Several parts at once already use the cores; hashing helper threads (and their buffers)
         // only pay off for a lone part.
         let concurrency = concurrency.max(1);
         let helper_threads = concurrency == 1 || parts.len() == 1;
-        futures::stream::iter(parts.iter().zip(offsets))
-            .map(|(p, offset)| fetch_part(client, p, key, &plain_path, offset, helper_threads))
+        let fetched = futures::stream::iter(parts.iter().enumerate())
+            .map(|(index, p)| {
+                let arrival = (&arrivals, index);
+                fetch_part(client, p, key, &plain_path, arrival, helper_threads)
+            })
             .buffer_unordered(concurrency)
             .try_collect::<()>()
-            .await?;
-        let target = target.to_path_buf();
-        let limits = limits.clone();
-        let unpacked = tokio::task::spawn_blocking(move || -> Result<Vec<UnpackedFile>> {
-            let staged = if compression == CompressionType::TarGz {
-                let file = std::fs::File::open(&plain_path).map_err(Error::io(&plain_path))?;
-                stage_tar_gz(std::io::BufReader::new(file), &target, &limits)
-            } else {
-                stage_zip(&plain_path, &target, &limits)
-            }
+            .await;
+        if let Err(e) = fetched {
+            // A part failed: the unpacker stops, and its staged files are removed before the
+            // error is returned. The part's error is the one that counts.
+            arrivals.abandon();
+            let _ = unpacker.await;
+            return Err(e);
+        }
+        let staged = unpacker
+            .await
+            .map_err(|source| Error::WorkerStopped {
+                task: "export unpacking",
+                source,
+            })?
             .map_err(Error::Unpack)?;
+        let unpacked = tokio::task::spawn_blocking(move || {
             // The decrypted package goes before the flush that makes the invoices durable, so
             // that the flush does not write it to disk too.
             drop(work);
-            staged.commit().map_err(Error::Unpack)
+            staged.commit()
         })
         .await
         .map_err(|source| Error::WorkerStopped {
             task: "export unpacking",
             source,
-        })??;
+        })?
+        .map_err(Error::Unpack)?;
         let (meta, files): (Vec<UnpackedFile>, Vec<UnpackedFile>) =
             unpacked.into_iter().partition(|f| f.name == METADATA_FILE);
         let metadata = read_metadata(meta.first())?;
@@ -425,6 +458,15 @@ impl Download<'_> {
             files,
             metadata,
         })
+    }
+}
+
+/// Abandons the arrivals of a download when dropped (see [`Arrivals::abandon`]).
+struct Abandon(Arc<Arrivals>);
+
+impl Drop for Abandon {
+    fn drop(&mut self) {
+        self.0.abandon();
     }
 }
 
