@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use ksef_batch::arrival::Arrivals;
 use ksef_batch::unpack::{UnpackLimits, UnpackedFile, stage_tar_gz, stage_zip_arriving};
-use ksef_crypto::symmetric::{DecryptError, FileDigest, SymmetricKey};
+use ksef_crypto::symmetric::{FileDigest, SymmetricKey};
 use ksef_http::{TransportError, TransportErrorKind, UrlRequest};
 use ksef_model::{
     CompressionType, InvoiceExportRequest, InvoiceMetadata, InvoicePackage, InvoicePackagePart,
@@ -227,26 +227,25 @@ async fn fetch_part(
     let file = arrivals.writer(index, file);
     let key = SymmetricKey::from_parts(*key.key_bytes(), *key.iv());
     let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(PART_QUEUE);
-    // Hashing and decryption run on a blocking thread, fed by the download.
+    // Hashing and decryption run on a blocking thread, fed by the download; the decrypting
+    // writer hashes both the ciphertext and the plaintext.
     let worker = tokio::task::spawn_blocking(move || {
-        let mut cipher = ksef_crypto::symmetric::Sha256Hasher::new();
         let mut writer = key
             .decrypting_writer(file)
             .with_parallel_hashing(helper_threads);
         let mut failed = None;
         while let Some(chunk) = rx.blocking_recv() {
-            cipher.update(&chunk);
+            // After a failed write the rest is still received, so that its size is checked.
             if failed.is_none()
                 && let Err(e) = writer.write_all(&chunk)
             {
                 failed = Some(e);
             }
         }
-        let plain = match failed {
+        match failed {
             Some(e) => Err(e),
-            None => writer.finish().map(|(_, digests)| digests.plain),
-        };
-        (cipher.finish(), plain)
+            None => writer.finish_verifying(),
+        }
     });
     let mut stream = response.body.into_stream();
     let mut received = 0u64;
@@ -272,7 +271,7 @@ async fn fetch_part(
         }
     }
     drop(tx);
-    let (got, plain) = worker.await.map_err(|source| Error::WorkerStopped {
+    let finished = worker.await.map_err(|source| Error::WorkerStopped {
         task: "export part decryption",
         source,
     })?;
@@ -284,18 +283,16 @@ async fn fetch_part(
             actual: received,
         });
     }
+    let (got, decrypted) = finished.map_err(Error::io(out))?;
     if hash_b64(&got) != part.encrypted_part_hash.as_str() {
         return fail(PartProblem::EncryptedHash {
             expected: part.encrypted_part_hash.as_str().to_owned(),
             actual: hash_b64(&got),
         });
     }
-    let plain = match plain {
-        Ok(plain) => plain,
-        Err(e) if DecryptError::from_io(&e).is_some() => {
-            return fail(PartProblem::Decrypt(e.to_string()));
-        }
-        Err(e) => return Err(Error::io(out)(e)),
+    let plain = match decrypted {
+        Ok((_, plain)) => plain,
+        Err(e) => return fail(PartProblem::Decrypt(e.to_string())),
     };
     if plain.size != part.part_size as u64 {
         return fail(PartProblem::PlainSize {
