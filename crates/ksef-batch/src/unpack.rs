@@ -5,6 +5,12 @@
 //! (zip-bomb limits), every file is written to a temporary name and renamed only when complete
 //! (a crash never leaves a file that looks complete), and nothing is ever written outside the
 //! target directory — not even through a symbolic link that already exists inside it.
+//!
+//! [`stage_zip`] unpacks a complete ZIP file through its central directory;
+//! [`stage_zip_arriving`] unpacks one while it is still being written (an export's parts being
+//! decrypted), from its local headers, and checks the central directory at the end;
+//! [`stage_tar_gz`] reads a tar.gz stream. All three stage the files, which get their names
+//! only at [`StagedUnpack::commit`].
 
 use std::fs::File;
 use std::io::Read;

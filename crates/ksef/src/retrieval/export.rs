@@ -1,5 +1,13 @@
 //! Exports: schedule with a fresh key, wait, download the parts in parallel, verify every
 //! part's encrypted and plain size and hash, decrypt, concatenate and unpack safely.
+//!
+//! The package is unpacked while its parts arrive: each part is decrypted into its place in one
+//! plaintext file and raises its watermark there ([`ksef_batch::arrival`]); an unpacking thread
+//! reads the file in order as far as the watermarks allow, walks the ZIP's local headers and
+//! inflates and stages the entries on all cores. Nothing gets its name before every part has
+//! passed its size and hash checks and the ZIP's central directory has been checked against the
+//! local headers ([`ksef_batch::unpack::stage_zip_arriving`]); a failed part stops the unpacker
+//! and removes what it staged.
 
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
@@ -311,8 +319,9 @@ async fn fetch_part(
 
 /// Downloads an export package whose key the caller holds: fetches the parts (pre-signed URLs,
 /// no token) `concurrency` at a time, verifies each part's encrypted size and hash, decrypts each
-/// part separately and checks its plain size and hash — a mismatch names the part — then
-/// unpacks the concatenation safely into `target` and reads `_metadata.json`.
+/// part separately and checks its plain size and hash — a mismatch names the part — while the
+/// concatenation is unpacked safely into `target` as it arrives (the files are named only once
+/// every part is verified), then reads `_metadata.json`.
 pub async fn download_package(
     client: &crate::Client,
     package: &InvoicePackage,
