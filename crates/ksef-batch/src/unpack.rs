@@ -193,8 +193,9 @@ pub fn stage_zip(
     }
     let threads = unpacking_threads().clamp(1, admitted.len().max(1));
     let init = || Ok((open_zip(archive)?, Inflater::new()));
-    let work = |(zip, inflater): &mut (zip::ZipArchive<_>, Inflater), item| {
-        let (i, name, path): &(usize, String, PathBuf) = item;
+    let write = |zip: &mut zip::ZipArchive<_>,
+                 inflater: &mut Inflater,
+                 (i, name, path): &(usize, String, PathBuf)| {
         let size = match inflater.inflate(zip, *i, name)? {
             Some(plain) => writer.write_bytes(name, path, plain)?,
             None => {
@@ -208,15 +209,24 @@ pub fn stage_zip(
             size,
         })
     };
+    // A few entries per hand-over: one thread wake-up per small invoice would cost more than
+    // writing it.
+    let work = |(zip, inflater): &mut (zip::ZipArchive<_>, Inflater),
+                items: &[(usize, String, PathBuf)]| {
+        items
+            .iter()
+            .map(|item| write(zip, inflater, item))
+            .collect::<Result<Vec<_>, _>>()
+    };
     let ((), files) = crate::parallel::scatter(threads, init, work, |send| {
-        for item in &admitted {
-            if !send(item) {
+        for items in admitted.chunks(16) {
+            if !send(items) {
                 break;
             }
         }
         Ok(())
     })?;
-    Ok(writer.finish(files))
+    Ok(writer.finish(files.into_iter().flatten().collect()))
 }
 
 /// Threads that inflate and write entries: one per core.

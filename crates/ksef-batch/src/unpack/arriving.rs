@@ -55,11 +55,26 @@ pub fn stage_zip_arriving(
     let writer = Writer::new(target, limits)?;
     let mut locals = Vec::new();
     let produce = |send: &mut dyn FnMut(Job) -> bool| {
-        walk(&mut reader, &writer, target, limits, &mut locals, send)
+        let mut batches = Batches {
+            send,
+            pending: Vec::new(),
+            bytes: 0,
+        };
+        let walked = walk(
+            &mut reader,
+            &writer,
+            target,
+            limits,
+            &mut locals,
+            &mut batches,
+        )?;
+        batches.flush();
+        Ok(walked)
     };
     let work = |inflater: &mut Inflater, job: Job| job.run(inflater, &writer);
     let threads = super::unpacking_threads();
     let (walked, files) = crate::parallel::scatter(threads, || Ok(Inflater::new()), work, produce)?;
+    let files = files.into_iter().flatten().collect();
     // The central directory, and whatever follows it, is read only once it is all there.
     std::io::copy(&mut reader, &mut std::io::sink()).map_err(truncated)?;
     match walked {
@@ -83,17 +98,16 @@ enum Walked {
     NeedsWholeFile,
 }
 
-/// What an unpacking thread does for one entry.
+/// Small entries handed to an unpacking thread at once: one hand-over (a thread wake-up) per
+/// invoice of a few KB would cost more than inflating it.
+const BATCH_BYTES: usize = 256 * 1024;
+/// Most entries handed over at once.
+const BATCH_ENTRIES: usize = 64;
+
+/// What an unpacking thread is handed.
 enum Job {
-    /// Inflates (or checks) an entry held in memory, and writes it.
-    Whole {
-        name: String,
-        path: PathBuf,
-        method: u16,
-        data: Vec<u8>,
-        size: u64,
-        crc: u32,
-    },
+    /// Entries held in memory, in order, to be inflated (or checked) and written.
+    Entries(Vec<InMemory>),
     /// An entry too large to be held in memory, already written by the walk.
     Written(UnpackedFile),
 }
@@ -103,18 +117,41 @@ impl Job {
         self,
         inflater: &mut Inflater,
         writer: &Writer<'_>,
+    ) -> Result<Vec<UnpackedFile>, UnpackError> {
+        match self {
+            Job::Written(file) => Ok(vec![file]),
+            Job::Entries(entries) => entries
+                .into_iter()
+                .map(|entry| entry.write(inflater, writer))
+                .collect(),
+        }
+    }
+}
+
+/// An admitted entry whose compressed bytes are held in memory.
+struct InMemory {
+    name: String,
+    path: PathBuf,
+    method: u16,
+    data: Vec<u8>,
+    size: u64,
+    crc: u32,
+}
+
+impl InMemory {
+    fn write(
+        self,
+        inflater: &mut Inflater,
+        writer: &Writer<'_>,
     ) -> Result<UnpackedFile, UnpackError> {
-        let (name, path, method, data, size, crc) = match self {
-            Job::Written(file) => return Ok(file),
-            Job::Whole {
-                name,
-                path,
-                method,
-                data,
-                size,
-                crc,
-            } => (name, path, method, data, size, crc),
-        };
+        let Self {
+            name,
+            path,
+            method,
+            data,
+            size,
+            crc,
+        } = self;
         let plain = if method == DEFLATED {
             inflater.inflate_bytes(&data, size, crc, &name)?
         } else {
@@ -129,6 +166,36 @@ impl Job {
         };
         let size = writer.write_bytes(&name, &path, plain)?;
         Ok(UnpackedFile { name, path, size })
+    }
+}
+
+/// Collects entries into [`Job::Entries`] and hands the jobs over in the order of the entries.
+struct Batches<'s> {
+    send: &'s mut dyn FnMut(Job) -> bool,
+    pending: Vec<InMemory>,
+    bytes: usize,
+}
+
+impl Batches<'_> {
+    /// Adds an entry; false when an unpacking thread has failed.
+    fn push(&mut self, entry: InMemory) -> bool {
+        self.bytes += entry.data.len();
+        self.pending.push(entry);
+        self.bytes < BATCH_BYTES && self.pending.len() < BATCH_ENTRIES || self.flush()
+    }
+
+    /// Hands an entry already written over, after the entries before it.
+    fn written(&mut self, file: UnpackedFile) -> bool {
+        self.flush() && (self.send)(Job::Written(file))
+    }
+
+    /// Hands the pending entries over.
+    fn flush(&mut self) -> bool {
+        if self.pending.is_empty() {
+            return true;
+        }
+        self.bytes = 0;
+        (self.send)(Job::Entries(std::mem::take(&mut self.pending)))
     }
 }
 
@@ -241,7 +308,7 @@ fn walk<R: Read>(
     target: &Path,
     limits: &UnpackLimits,
     locals: &mut Vec<Local>,
-    send: &mut dyn FnMut(Job) -> bool,
+    batches: &mut Batches<'_>,
 ) -> Result<Walked, UnpackError> {
     loop {
         let offset = reader.position;
@@ -297,17 +364,17 @@ fn walk<R: Read>(
             continue;
         }
         let path = writer.admit(&name)?;
-        let job = if compressed_size <= WHOLE_ENTRY && size <= WHOLE_ENTRY {
+        let handed_over = if compressed_size <= WHOLE_ENTRY && size <= WHOLE_ENTRY {
             let mut bytes = vec![0u8; usize::try_from(compressed_size).unwrap_or(0)];
             data.read_exact(&mut bytes).map_err(truncated)?;
-            Job::Whole {
+            batches.push(InMemory {
                 name,
                 path,
                 method,
                 data: bytes,
                 size,
                 crc,
-            }
+            })
         } else {
             let written = if method == DEFLATED {
                 let inflated = flate2::read::DeflateDecoder::new(&mut data);
@@ -320,13 +387,13 @@ fn walk<R: Read>(
             if data.limit() != 0 {
                 return Err(truncated(std::io::ErrorKind::UnexpectedEof.into()));
             }
-            Job::Written(UnpackedFile {
+            batches.written(UnpackedFile {
                 name,
                 path,
                 size: written,
             })
         };
-        if !send(job) {
+        if !handed_over {
             // An unpacking thread failed; its error is the one reported.
             return Ok(Walked::CentralDirectory(offset));
         }
@@ -337,7 +404,7 @@ fn walk<R: Read>(
 /// `end` (where the central directory must start).
 fn cross_check(archive: &Path, locals: &[Local], end: u64) -> Result<(), UnpackError> {
     let differ = |what: String| Err(UnpackError::Inconsistent(what));
-    let mut zip = open_zip(archive)?;
+    let zip = open_zip(archive)?;
     if zip.offset() != 0 {
         return differ(format!("{} bytes before the first entry", zip.offset()));
     }
@@ -355,8 +422,9 @@ fn cross_check(archive: &Path, locals: &[Local], end: u64) -> Result<(), UnpackE
         ));
     }
     for (i, local) in locals.iter().enumerate() {
+        // The central directory's own record: no local header is read again.
         let entry = zip
-            .by_index_raw(i)
+            .by_index_data(i)
             .map_err(|e| UnpackError::Archive(e.to_string()))?;
         let name = String::from_utf8_lossy(&local.name).into_owned();
         let method = match entry.compression() {
