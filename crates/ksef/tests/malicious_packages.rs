@@ -384,6 +384,78 @@ async fn local_headers_that_disagree_with_the_central_directory_are_refused() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// `_metadata.json` and one invoice as a tar.gz package.
+fn tar_gz_with(k: &str) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    let entries = [
+        (format!("{k}.xml"), b"<Faktura/>".to_vec()),
+        ("_metadata.json".to_owned(), metadata(&[k])),
+    ];
+    for (name, data) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        tar.append_data(&mut header, name, data.as_slice()).unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap()
+}
+
+/// Both kinds of package are unpacked while their parts arrive; a second part that stops short
+/// leaves the unpacker waiting for bytes that never come — it is woken, the part's error is
+/// reported and no file is left.
+#[tokio::test]
+async fn a_package_read_as_it_arrives_unpacks_and_a_short_part_stops_it() {
+    let key = SymmetricKey::generate();
+    let k = number(26);
+    for compression in [CompressionType::Zip, CompressionType::TarGz] {
+        let plain = match compression {
+            CompressionType::TarGz => tar_gz_with(&k),
+            _ => zip_with(
+                &[
+                    (&format!("{k}.xml"), b"<Faktura/>"),
+                    ("_metadata.json", &metadata(&[&k])),
+                ],
+                None,
+            ),
+        };
+        let (a, b) = plain.split_at(plain.len() / 2);
+        let (ea, eb) = (key.encrypt(a), key.encrypt(b));
+        let parts = vec![part(1, a, &ea), part(2, b, &eb)];
+        let pkg = InvoicePackage::new(1, 1, parts, false, compression.clone());
+        let limits = UnpackLimits::default();
+        for short in [false, true] {
+            let second = if short { eb[..16].to_vec() } else { eb.clone() };
+            let client = serve(vec![ea.clone(), second]);
+            let root = tempfile::tempdir().unwrap();
+            let target = root.path().join("target");
+            let comp = compression.clone();
+            let result = download_package(&client, &pkg, &key, comp, &target, &limits, 2).await;
+            let left: Vec<_> = std::fs::read_dir(&target)
+                .map(|d| d.flatten().map(|e| e.file_name()).collect())
+                .unwrap_or_default();
+            if !short {
+                let contents = result.unwrap();
+                assert_eq!((contents.files.len(), contents.metadata.len()), (1, 1));
+                assert_eq!(left, [std::ffi::OsString::from(format!("{k}.xml"))]);
+                continue;
+            }
+            let err = result.unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::ExportPart {
+                        ordinal: 2,
+                        problem: PartProblem::EncryptedSize { .. }
+                    }
+                ),
+                "{compression:?}: {err}"
+            );
+            assert!(left.is_empty(), "{compression:?}: {left:?}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_wrong_part_hash_names_the_part() {
     let key = SymmetricKey::generate();

@@ -9,20 +9,15 @@ use std::path::{Path, PathBuf};
 use super::writer::{Writer, safe_path};
 use super::{StagedUnpack, UnpackError, UnpackLimits, UnpackedFile, open_zip, stage_zip};
 use crate::inflate::{Checked, Inflater, WHOLE_ENTRY, check_crc};
+use crate::zip_stream::{
+    CENTRAL_HEADER, END_OF_CENTRAL_DIRECTORY, FLAG_UTF8, LOCAL_HEADER, METHOD_DEFLATE as DEFLATED,
+    ZIP64_END_OF_CENTRAL_DIRECTORY, ZIP64_EXTRA,
+};
 
-const LOCAL_HEADER: u32 = 0x0403_4b50;
-const CENTRAL_HEADER: u32 = 0x0201_4b50;
-const END_OF_CENTRAL_DIRECTORY: u32 = 0x0605_4b50;
-const ZIP64_END_OF_CENTRAL_DIRECTORY: u32 = 0x0606_4b50;
-/// The ZIP64 extended information extra field.
-const ZIP64_EXTRA: u16 = 0x0001;
 const STORED: u16 = 0;
-const DEFLATED: u16 = 8;
-/// General purpose flags: encrypted, sizes and CRC-32 in a data descriptor after the data,
-/// name in UTF-8.
+/// General purpose flags: encrypted, sizes and CRC-32 in a data descriptor after the data.
 const FLAG_ENCRYPTED: u16 = 1;
 const FLAG_DATA_DESCRIPTOR: u16 = 1 << 3;
-const FLAG_UTF8: u16 = 1 << 11;
 
 /// Bytes read from the package at a time.
 const READ_BUFFER: usize = 256 * 1024;
