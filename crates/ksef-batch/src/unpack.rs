@@ -50,6 +50,7 @@ impl Default for UnpackLimits {
 
 /// Why a package could not be unpacked.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum UnpackError {
     /// An entry name would escape the target directory or is not a plain relative path.
     #[error("unsafe entry name {0:?}")]
