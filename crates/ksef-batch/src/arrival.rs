@@ -13,6 +13,31 @@
 //! Bytes read this way are not verified yet: a part's hash is known only when the part is
 //! complete. What is built from them must stay provisional until every part has been verified
 //! (the export stages its files and commits them only then).
+//!
+//! ```
+//! use std::io::{Read, Seek, SeekFrom, Write};
+//! use ksef_batch::arrival::Arrivals;
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("package");
+//! std::fs::File::create(&path)?;
+//! let arrivals = Arrivals::new(&[5, 6]);
+//! let mut reader = arrivals.reader(std::fs::File::open(&path)?);
+//! let reading = std::thread::spawn(move || {
+//!     let mut all = String::new();
+//!     reader.read_to_string(&mut all).map(|_| all)
+//! });
+//! // The second part arrives first; the reader waits for the first one.
+//! for (part, bytes) in [(1, &b" world"[..]), (0, b"hello")] {
+//!     let mut file = std::fs::OpenOptions::new().write(true).open(&path)?;
+//!     file.seek(SeekFrom::Start(arrivals.start(part)))?;
+//!     arrivals.writer(part, file).write_all(bytes)?;
+//! }
+//! assert_eq!(reading.join().unwrap()?, "hello world");
+//! # Ok(())
+//! # }
+//! ```
 
 use std::fs::File;
 use std::io::{self, Read, Write};
