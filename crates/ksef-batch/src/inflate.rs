@@ -48,9 +48,27 @@ impl Inflater {
         if !whole {
             return Ok(None);
         }
-        self.compressed.clear();
-        raw.read_to_end(&mut self.compressed)
+        let mut compressed = std::mem::take(&mut self.compressed);
+        compressed.clear();
+        raw.read_to_end(&mut compressed)
             .map_err(|e| bad(e.to_string()))?;
+        let inflated = self
+            .inflate_bytes(&compressed, size, crc, name)
+            .map(<[u8]>::len);
+        self.compressed = compressed;
+        Ok(Some(&self.plain[..inflated?]))
+    }
+
+    /// The deflate stream `compressed` of entry `name` inflated whole and checked against its
+    /// announced `size` and `crc` (CRC-32); `size` must be at most [`WHOLE_ENTRY`].
+    pub(crate) fn inflate_bytes(
+        &mut self,
+        compressed: &[u8],
+        size: u64,
+        crc: u32,
+        name: &str,
+    ) -> Result<&[u8], UnpackError> {
+        let bad = |what: String| UnpackError::Archive(format!("{name}: {what}"));
         let size = usize::try_from(size).map_err(|_| bad("too large".into()))?;
         if self.plain.len() < size {
             self.plain.resize(size, 0);
@@ -58,7 +76,7 @@ impl Inflater {
         let plain = &mut self.plain[..size];
         let n = self
             .decompressor
-            .deflate_decompress(&self.compressed, plain)
+            .deflate_decompress(compressed, plain)
             .map_err(|e| {
                 bad(match e {
                     libdeflater::DecompressionError::InsufficientSpace => {
@@ -70,10 +88,68 @@ impl Inflater {
         if n != size {
             return Err(bad(format!("inflates to {n} bytes, {size} announced")));
         }
-        if libdeflater::crc32(plain) != crc {
-            return Err(bad("CRC-32 mismatch".into()));
+        check_crc(plain, crc, name)?;
+        Ok(plain)
+    }
+}
+
+/// Checks the CRC-32 of the whole entry `name`.
+pub(crate) fn check_crc(plain: &[u8], crc: u32, name: &str) -> Result<(), UnpackError> {
+    if libdeflater::crc32(plain) != crc {
+        return Err(UnpackError::Archive(format!("{name}: CRC-32 mismatch")));
+    }
+    Ok(())
+}
+
+/// Reads an entry's plain bytes from `inner` and, at its end, checks them against the announced
+/// size and CRC-32 (an entry streamed rather than inflated whole); more bytes than announced
+/// fail as soon as they are read.
+pub(crate) struct Checked<R> {
+    inner: R,
+    crc: libdeflater::Crc,
+    size: u64,
+    expected_size: u64,
+    expected_crc: u32,
+}
+
+impl<R: Read> Checked<R> {
+    /// Checks `inner` against `size` bytes with CRC-32 `crc`.
+    pub(crate) fn new(inner: R, size: u64, crc: u32) -> Self {
+        Self {
+            inner,
+            crc: libdeflater::Crc::new(),
+            size: 0,
+            expected_size: size,
+            expected_crc: crc,
         }
-        Ok(Some(plain))
+    }
+}
+
+impl<R: Read> Read for Checked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let bad = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidData, what);
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            if self.size != self.expected_size {
+                let (size, expected) = (self.size, self.expected_size);
+                return Err(bad(format!(
+                    "inflates to {size} bytes, {expected} announced"
+                )));
+            }
+            if self.crc.sum() != self.expected_crc {
+                return Err(bad("CRC-32 mismatch".into()));
+            }
+            return Ok(0);
+        }
+        self.size += n as u64;
+        if self.size > self.expected_size {
+            let expected = self.expected_size;
+            return Err(bad(format!(
+                "inflates to more than the {expected} bytes announced"
+            )));
+        }
+        self.crc.update(&buf[..n]);
+        Ok(n)
     }
 }
 

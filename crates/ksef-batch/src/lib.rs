@@ -7,9 +7,11 @@
 //! pass. Memory stays bounded whatever the package size (see [`package`] for the trade-off).
 //! [`upload::upload_parts`] then sends the parts in parallel to the pre-signed URLs of the open
 //! response — without the bearer token, with exactly the returned headers, retrying failed parts
-//! — and reports progress through [`Progress`]. [`unpack`] unpacks received packages safely.
+//! — and reports progress through [`Progress`]. [`unpack`] unpacks received packages safely,
+//! also while they arrive part by part ([`arrival`]).
 #![forbid(unsafe_code)]
 
+pub mod arrival;
 mod error;
 mod inflate;
 mod invoice;

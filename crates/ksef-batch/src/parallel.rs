@@ -7,7 +7,11 @@
 //! memory is bounded by the item size, never by the item count. The first error (from a worker
 //! or from the consumer) stops everything: the consumer returns, its receivers are dropped and
 //! every worker stops at its next hand-over.
+//!
+//! [`scatter`] is the other direction: one thread produces the items in order (walking an
+//! archive) and workers process them, with the same bounded hand-over.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 
 /// Results a worker may queue ahead of the consumer.
@@ -56,6 +60,85 @@ where
         consume_in_order(count, &receivers, &mut consume)
         // `receivers` is dropped here, before the scope joins the workers: a worker blocked on a
         // full channel then sees the consumer gone and stops.
+    })
+}
+
+/// Runs `work(state, item)` on `threads` threads for every item that `produce` hands to its
+/// `send` argument (on the calling thread), each worker with its own `state` made by `init`;
+/// returns what `produce` returned and the results in the order the items were sent.
+///
+/// Item `j` goes to worker `j % threads` through a channel of [`DEPTH`] items, so at most
+/// `threads * (DEPTH + 1)` items exist at a time. The first error stops everything: after a
+/// worker's error `send` returns `false` (the producer should return), after the producer's error
+/// the workers stop at their next item; the producer's error wins, then the first worker's.
+pub(crate) fn scatter<S, T, R, P, E>(
+    threads: usize,
+    init: impl Fn() -> Result<S, E> + Sync,
+    work: impl Fn(&mut S, T) -> Result<R, E> + Sync,
+    produce: impl FnOnce(&mut dyn FnMut(T) -> bool) -> Result<P, E>,
+) -> Result<(P, Vec<R>), E>
+where
+    T: Send,
+    R: Send,
+    E: Send,
+{
+    let threads = threads.max(1);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let mut senders = Vec::with_capacity(threads);
+        let mut handles = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            let (tx, rx) = sync_channel::<T>(DEPTH);
+            senders.push(tx);
+            let (init, work, stop) = (&init, &work, &stop);
+            handles.push(scope.spawn(move || -> Result<Vec<R>, E> {
+                let mut state = init().inspect_err(|_| stop.store(true, Ordering::Relaxed))?;
+                let mut out = Vec::new();
+                // Ends when the producer is done and drops the sender.
+                for item in rx {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let result = work(&mut state, item);
+                    out.push(result.inspect_err(|_| stop.store(true, Ordering::Relaxed))?);
+                }
+                Ok(out)
+            }));
+        }
+        let mut sent = 0usize;
+        let produced = produce(&mut |item| {
+            if stop.load(Ordering::Relaxed) {
+                return false;
+            }
+            let delivered = senders[sent % threads].send(item).is_ok();
+            sent += 1;
+            delivered
+        });
+        if produced.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        drop(senders);
+        let mut per_worker = Vec::with_capacity(threads);
+        let mut failed = None;
+        for handle in handles {
+            match handle.join() {
+                Ok(Ok(results)) => per_worker.push(results.into_iter()),
+                Ok(Err(e)) => {
+                    failed.get_or_insert(e);
+                    per_worker.push(Vec::new().into_iter());
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        let produced = produced?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let mut results = Vec::with_capacity(sent);
+        for j in 0..sent {
+            results.extend(per_worker[j % threads].next());
+        }
+        Ok((produced, results))
     })
 }
 
@@ -142,5 +225,65 @@ mod tests {
             |_, _| unreachable!(),
         )
         .unwrap();
+    }
+
+    #[test]
+    fn scatter_keeps_order_and_stops_at_the_first_error() {
+        for threads in [1, 2, 3] {
+            let (produced, results) = scatter(
+                threads,
+                || Ok(0usize),
+                |seen, i: usize| {
+                    *seen += 1;
+                    Ok::<_, String>(i * 3)
+                },
+                |send| {
+                    for i in 0..100 {
+                        assert!(send(i));
+                    }
+                    Ok("done")
+                },
+            )
+            .unwrap();
+            assert_eq!(produced, "done");
+            assert_eq!(results, (0..100).map(|i| i * 3).collect::<Vec<_>>());
+
+            let mut refused = false;
+            let err = scatter(
+                threads,
+                || Ok(()),
+                |_, i: usize| {
+                    if i == 7 {
+                        Err(format!("item {i}"))
+                    } else {
+                        Ok(i)
+                    }
+                },
+                |send| {
+                    for i in 0..10_000 {
+                        if !send(i) {
+                            refused = true;
+                            break;
+                        }
+                    }
+                    Ok(())
+                },
+            )
+            .unwrap_err();
+            assert_eq!(err, "item 7");
+            assert!(refused);
+
+            let err = scatter(
+                threads,
+                || Ok(()),
+                |_, i: usize| Ok::<_, String>(i),
+                |send| {
+                    send(1);
+                    Err::<(), _>("producer".to_owned())
+                },
+            )
+            .unwrap_err();
+            assert_eq!(err, "producer");
+        }
     }
 }

@@ -5,15 +5,27 @@
 //! (zip-bomb limits), every file is written to a temporary name and renamed only when complete
 //! (a crash never leaves a file that looks complete), and nothing is ever written outside the
 //! target directory — not even through a symbolic link that already exists inside it.
+//!
+//! [`stage_zip`] unpacks a complete ZIP file through its central directory;
+//! [`stage_zip_arriving`] unpacks one while it is still being written (an export's parts being
+//! decrypted), from its local headers, and checks the central directory at the end;
+//! [`stage_tar_gz`] reads a tar.gz stream. All three stage the files, which get their names
+//! only at [`StagedUnpack::commit`].
 
 use std::fs::File;
-use std::io::{Read, Write};
-use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
-use ksef_model::rt::fs::{Access, DurableBatch};
+use ksef_model::rt::fs::DurableBatch;
 
 use crate::inflate::Inflater;
+
+mod arriving;
+mod writer;
+
+pub use arriving::stage_zip_arriving;
+use writer::{Writer, safe_path};
 
 /// Limits for unpacking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +50,7 @@ impl Default for UnpackLimits {
 
 /// Why a package could not be unpacked.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum UnpackError {
     /// An entry name would escape the target directory or is not a plain relative path.
     #[error("unsafe entry name {0:?}")]
@@ -62,6 +75,10 @@ pub enum UnpackError {
     /// The archive is malformed.
     #[error("malformed archive: {0}")]
     Archive(String),
+    /// A ZIP's local headers (read while the package arrived) and its central directory
+    /// describe different entries, or there are bytes outside every entry.
+    #[error("the ZIP's local headers disagree with its central directory: {0}")]
+    Inconsistent(String),
     /// Writing failed.
     #[error("cannot write {path}: {source}")]
     Io {
@@ -82,203 +99,6 @@ pub struct UnpackedFile {
     pub path: PathBuf,
     /// Its size.
     pub size: u64,
-}
-
-/// Checks an entry name and returns its path below `target`.
-fn safe_path(target: &Path, name: &str) -> Result<PathBuf, UnpackError> {
-    let unsafe_path = || UnpackError::UnsafePath(name.to_owned());
-    if name.is_empty() || name.contains('\\') || name.contains('\0') {
-        return Err(unsafe_path());
-    }
-    let mut out = target.to_path_buf();
-    let mut depth = 0;
-    for component in Path::new(name).components() {
-        match component {
-            Component::Normal(part) => {
-                out.push(part);
-                depth += 1;
-            }
-            Component::CurDir => {}
-            Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
-                return Err(unsafe_path());
-            }
-        }
-    }
-    if depth == 0 {
-        return Err(unsafe_path());
-    }
-    Ok(out)
-}
-
-/// Creates the directories of `path` below `target`, refusing any existing component that is a
-/// symbolic link (which could point outside).
-fn prepare_dirs(target: &Path, path: &Path, name: &str) -> Result<(), UnpackError> {
-    let io = |p: &Path, source| UnpackError::Io {
-        path: p.to_path_buf(),
-        source,
-    };
-    let parent = path.parent().unwrap_or(target);
-    let relative = parent
-        .strip_prefix(target)
-        .map_err(|_| UnpackError::UnsafePath(name.to_owned()))?;
-    let mut current = target.to_path_buf();
-    for part in relative.components() {
-        current.push(part);
-        match std::fs::symlink_metadata(&current) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                return Err(UnpackError::Link(name.to_owned()));
-            }
-            Ok(meta) if meta.is_dir() => {}
-            Ok(_) => return Err(UnpackError::UnsafePath(name.to_owned())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir(&current).map_err(|e| io(&current, e))?
-            }
-            Err(e) => return Err(io(&current, e)),
-        }
-    }
-    if let Ok(meta) = std::fs::symlink_metadata(path)
-        && meta.file_type().is_symlink()
-    {
-        return Err(UnpackError::Link(name.to_owned()));
-    }
-    Ok(())
-}
-
-fn io_error(path: &Path, source: std::io::Error) -> UnpackError {
-    UnpackError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-/// Writes entries atomically, enforcing the limits on the bytes actually read. Entries are
-/// admitted one after another ([`Writer::admit`]: count, name, duplicates, directories) and
-/// may then be written from several threads at once ([`Writer::write`]). Each entry goes to a
-/// temporary file of one [`DurableBatch`]; [`Writer::finish`] makes them all durable at once
-/// and only then gives them their names (one file-system flush instead of an `fsync` per
-/// invoice, which dominated unpacking thousands of small invoices).
-struct Writer<'a> {
-    target: &'a Path,
-    limits: &'a UnpackLimits,
-    total: AtomicU64,
-    admitted: usize,
-    seen: std::collections::HashSet<PathBuf>,
-    batch: DurableBatch,
-}
-
-impl<'a> Writer<'a> {
-    fn new(target: &'a Path, limits: &'a UnpackLimits) -> Result<Self, UnpackError> {
-        std::fs::create_dir_all(target).map_err(|source| UnpackError::Io {
-            path: target.to_path_buf(),
-            source,
-        })?;
-        Ok(Self {
-            target,
-            limits,
-            total: AtomicU64::new(0),
-            admitted: 0,
-            seen: Default::default(),
-            batch: DurableBatch::new(),
-        })
-    }
-
-    /// After every entry was written (`files`): the staged result, still to be committed. After
-    /// a failure the writer is dropped: nothing gets a name and the temporary files are removed.
-    fn finish(self, files: Vec<UnpackedFile>) -> StagedUnpack {
-        StagedUnpack {
-            files,
-            batch: self.batch,
-            target: self.target.to_path_buf(),
-        }
-    }
-
-    /// Checks the entry `name` (count, safe name, no duplicate, no link on the way) and creates
-    /// its directories; returns where it goes.
-    fn admit(&mut self, name: &str) -> Result<PathBuf, UnpackError> {
-        if self.admitted >= self.limits.max_entries {
-            return Err(UnpackError::TooManyEntries(self.limits.max_entries));
-        }
-        let path = safe_path(self.target, name)?;
-        // Names that lead to the same file (`a.xml`, `./a.xml`, `d//a.xml`) are duplicates.
-        if !self.seen.insert(path.clone()) {
-            return Err(UnpackError::Duplicate(name.to_owned()));
-        }
-        prepare_dirs(self.target, &path, name)?;
-        self.admitted += 1;
-        Ok(path)
-    }
-
-    /// Writes an admitted entry to a temporary file next to `path`, staged in the batch that
-    /// names it at [`Writer::finish`]. Returns its size.
-    fn write(&self, name: &str, path: &Path, mut data: impl Read) -> Result<u64, UnpackError> {
-        let mut tmp = self.temporary(path)?;
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut size = 0u64;
-        loop {
-            let n = data
-                .read(&mut buf)
-                .map_err(|e| UnpackError::Archive(format!("{name}: {e}")))?;
-            if n == 0 {
-                break;
-            }
-            size += n as u64;
-            self.count(name, size, n)?;
-            tmp.write_all(&buf[..n]).map_err(|e| io_error(path, e))?;
-        }
-        self.stage(tmp, path)?;
-        Ok(size)
-    }
-
-    /// [`Writer::write`] for an entry already in memory: one write, no copy through a buffer.
-    fn write_bytes(&self, name: &str, path: &Path, data: &[u8]) -> Result<u64, UnpackError> {
-        let mut tmp = self.temporary(path)?;
-        self.count(name, data.len() as u64, data.len())?;
-        tmp.write_all(data).map_err(|e| io_error(path, e))?;
-        self.stage(tmp, path)?;
-        Ok(data.len() as u64)
-    }
-
-    /// A temporary file next to `path`, readable by the owner only (invoices are business data;
-    /// the caller widens access if it wants).
-    fn temporary(&self, path: &Path) -> Result<tempfile::NamedTempFile, UnpackError> {
-        self.batch
-            .create(path, Access::OwnerOnly)
-            .map_err(|e| io_error(path, e))
-    }
-
-    /// Hands a written temporary file to the batch.
-    fn stage(&self, tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), UnpackError> {
-        self.batch
-            .stage(tmp, path.to_path_buf())
-            .map_err(|e| io_error(path, e))
-    }
-
-    /// Counts `n` more bytes of entry `name` (`size` of it so far) against the limits.
-    fn count(&self, name: &str, size: u64, n: usize) -> Result<(), UnpackError> {
-        let total = self.total.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
-        let limit = if size > self.limits.max_entry_bytes {
-            self.limits.max_entry_bytes
-        } else if total > self.limits.max_total_bytes {
-            self.limits.max_total_bytes
-        } else {
-            return Ok(());
-        };
-        Err(UnpackError::TooLarge {
-            limit,
-            entry: name.to_owned(),
-        })
-    }
-
-    /// Admits and writes one entry.
-    fn entry(&mut self, name: &str, data: impl Read) -> Result<UnpackedFile, UnpackError> {
-        let path = self.admit(name)?;
-        let size = self.write(name, &path, data)?;
-        Ok(UnpackedFile {
-            name: name.to_owned(),
-            path,
-            size,
-        })
-    }
 }
 
 fn open_zip(archive: &Path) -> Result<zip::ZipArchive<std::io::BufReader<File>>, UnpackError> {
@@ -356,7 +176,7 @@ pub fn stage_zip(
     if zip.len() > limits.max_entries {
         return Err(UnpackError::TooManyEntries(limits.max_entries));
     }
-    let mut writer = Writer::new(target, limits)?;
+    let writer = Writer::new(target, limits)?;
     let mut admitted = Vec::new();
     for i in 0..zip.len() {
         let entry = zip.by_index_raw(i).map_err(archive_err)?;
@@ -372,56 +192,47 @@ pub fn stage_zip(
         let path = writer.admit(&name)?;
         admitted.push((i, name, path));
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, admitted.len().max(1));
-    let stop = AtomicBool::new(false);
-    let written = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|k| {
-                let (writer, admitted, stop) = (&writer, &admitted, &stop);
-                scope.spawn(move || -> Result<Vec<UnpackedFile>, UnpackError> {
-                    let mut zip = open_zip(archive)?;
-                    let mut inflater = Inflater::new();
-                    let mut files = Vec::new();
-                    for (i, name, path) in admitted.iter().skip(k).step_by(threads) {
-                        if stop.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        let written = match inflater.inflate(&mut zip, *i, name) {
-                            Ok(Some(plain)) => writer.write_bytes(name, path, plain),
-                            Ok(None) => zip
-                                .by_index(*i)
-                                .map_err(archive_err)
-                                .and_then(|entry| writer.write(name, path, entry)),
-                            Err(e) => Err(e),
-                        };
-                        let size = written.inspect_err(|_| stop.store(true, Ordering::Relaxed))?;
-                        files.push(UnpackedFile {
-                            name: name.clone(),
-                            path: path.clone(),
-                            size,
-                        });
-                    }
-                    Ok(files)
-                })
-            })
-            .collect();
-        let mut per_thread = Vec::with_capacity(threads);
-        for handle in handles {
-            per_thread.push(handle.join().unwrap_or_else(|_| {
-                Err(UnpackError::Archive("an unpacking thread stopped".into()))
-            })?);
+    let threads = unpacking_threads().clamp(1, admitted.len().max(1));
+    let init = || Ok((open_zip(archive)?, Inflater::new()));
+    let write = |zip: &mut zip::ZipArchive<_>,
+                 inflater: &mut Inflater,
+                 (i, name, path): &(usize, String, PathBuf)| {
+        let size = match inflater.inflate(zip, *i, name)? {
+            Some(plain) => writer.write_bytes(name, path, plain)?,
+            None => {
+                let entry = zip.by_index(*i).map_err(archive_err)?;
+                writer.write(name, path, entry)?
+            }
+        };
+        Ok(UnpackedFile {
+            name: name.clone(),
+            path: path.clone(),
+            size,
+        })
+    };
+    // A few entries per hand-over: one thread wake-up per small invoice would cost more than
+    // writing it.
+    let work = |(zip, inflater): &mut (zip::ZipArchive<_>, Inflater),
+                items: &[(usize, String, PathBuf)]| {
+        items
+            .iter()
+            .map(|item| write(zip, inflater, item))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let ((), files) = crate::parallel::scatter(threads, init, work, |send| {
+        for items in admitted.chunks(16) {
+            if !send(items) {
+                break;
+            }
         }
-        // Back into archive order: thread k wrote entries k, k + threads, …
-        let mut files = Vec::with_capacity(admitted.len());
-        let mut iters: Vec<_> = per_thread.into_iter().map(Vec::into_iter).collect();
-        for j in 0..admitted.len() {
-            files.extend(iters[j % threads].next());
-        }
-        Ok(files)
-    });
-    Ok(writer.finish(written?))
+        Ok(())
+    })?;
+    Ok(writer.finish(files.into_iter().flatten().collect()))
+}
+
+/// Threads that inflate and write entries: one per core.
+fn unpacking_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// The most bytes the tar reader may consume between two entries: headers, GNU long names,
@@ -467,7 +278,7 @@ pub fn stage_tar_gz(
         inner: flate2::read::GzDecoder::new(reader),
         allowance: allowance.clone(),
     });
-    let mut writer = Writer::new(target, limits)?;
+    let writer = Writer::new(target, limits)?;
     let mut files = Vec::new();
     let mut entries = archive
         .entries()

@@ -55,10 +55,10 @@ fn too_large() -> io::Error {
     )
 }
 
-const LOCAL_HEADER: u32 = 0x0403_4b50;
-const CENTRAL_HEADER: u32 = 0x0201_4b50;
-const END_OF_CENTRAL_DIRECTORY: u32 = 0x0605_4b50;
-const ZIP64_END_OF_CENTRAL_DIRECTORY: u32 = 0x0606_4b50;
+pub(crate) const LOCAL_HEADER: u32 = 0x0403_4b50;
+pub(crate) const CENTRAL_HEADER: u32 = 0x0201_4b50;
+pub(crate) const END_OF_CENTRAL_DIRECTORY: u32 = 0x0605_4b50;
+pub(crate) const ZIP64_END_OF_CENTRAL_DIRECTORY: u32 = 0x0606_4b50;
 const ZIP64_LOCATOR: u32 = 0x0706_4b50;
 /// Version 2.0: deflate.
 const VERSION_DEFLATE: u16 = 20;
@@ -67,8 +67,10 @@ const VERSION_ZIP64: u16 = 45;
 /// Made by: Unix (high byte 3), so the external attributes carry the file mode.
 const MADE_BY: u16 = (3 << 8) | VERSION_ZIP64;
 /// General purpose flag bit 11: the name is UTF-8.
-const FLAG_UTF8: u16 = 1 << 11;
-const METHOD_DEFLATE: u16 = 8;
+pub(crate) const FLAG_UTF8: u16 = 1 << 11;
+pub(crate) const METHOD_DEFLATE: u16 = 8;
+/// The ZIP64 extended information extra field.
+pub(crate) const ZIP64_EXTRA: u16 = 0x0001;
 /// 1980-01-01 00:00:00, the earliest DOS date: entries carry no meaningful time.
 const DOS_TIME: u16 = 0;
 const DOS_DATE: u16 = (1 << 5) | 1;
@@ -150,7 +152,7 @@ impl<W: Write> ZipStream<W> {
         put32(c, clamp32(self.offset));
         c.extend_from_slice(name.as_bytes());
         if zip64_offset {
-            put16(c, 0x0001);
+            put16(c, ZIP64_EXTRA);
             put16(c, 8);
             put64(c, self.offset);
         }

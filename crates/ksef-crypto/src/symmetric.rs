@@ -30,7 +30,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-pub use decrypt_stream::{DecryptingReader, DecryptingWriter};
+pub use decrypt_stream::{DecryptingReader, DecryptingWriter, Verified};
 pub use digest::{Digests, FileDigest, Sha256Hasher, sha256, sha256_base64, sha256_base64url};
 pub use stream::{EncryptingReader, EncryptingWriter};
 

@@ -152,6 +152,12 @@ fn decrypt_rejects_bad_lengths_and_padding() {
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
     assert_eq!(DecryptError::from_io(&err), Some(&DecryptError::BadPadding));
     assert_eq!(key.decrypt(&cipher), Err(DecryptError::BadPadding));
+    // The ciphertext's digest is still given, so a caller can check its announced hash first.
+    let mut w = key.decrypting_writer(Vec::new());
+    w.write_all(&cipher).unwrap();
+    let (digest, decrypted) = w.finish_verifying().unwrap();
+    assert_eq!(digest, FileDigest::of(&cipher));
+    assert_eq!(decrypted.unwrap_err(), DecryptError::BadPadding);
 
     // Wrong key.
     let other = SymmetricKey::generate();

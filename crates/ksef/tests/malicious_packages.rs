@@ -92,7 +92,9 @@ fn package(parts: Vec<InvoicePackagePart>) -> InvoicePackage {
     InvoicePackage::new(1, 1, parts, false, CompressionType::Zip)
 }
 
-/// Runs a download into `root/target` and checks that nothing appeared in `root` besides it.
+/// Runs a download into `root/target` and checks that nothing appeared in `root` besides it,
+/// and that no temporary (staged, unnamed) file was left in the target — the package is
+/// unpacked while its parts arrive, so a failure must remove what was staged.
 async fn run(
     client: &Client,
     pkg: &InvoicePackage,
@@ -115,7 +117,7 @@ async fn run(
     if let Ok(entries) = std::fs::read_dir(&target) {
         for e in entries.flatten() {
             assert!(
-                !e.file_name().to_string_lossy().starts_with(".ksef-unpack-"),
+                !e.file_name().to_string_lossy().starts_with(".ksef-"),
                 "partial file left behind"
             );
         }
@@ -327,6 +329,131 @@ async fn a_zip_bomb_hits_the_limits() {
         matches!(err, Error::Unpack(UnpackError::TooManyEntries(10))),
         "{err}"
     );
+}
+
+/// The package is unpacked while it arrives, from its local headers; a central directory that
+/// lists other entries (here: without the invoice) is refused and nothing is named.
+#[tokio::test]
+async fn local_headers_that_disagree_with_the_central_directory_are_refused() {
+    let key = SymmetricKey::generate();
+    let k = number(26);
+    let invoice = format!("{k}.xml");
+    let plain = zip_with(
+        &[
+            (&invoice, b"<Faktura/>"),
+            ("_metadata.json", &metadata(&[&k])),
+        ],
+        None,
+    );
+    // The central directory keeps only its second record (`_metadata.json`); the local headers
+    // still hold the invoice as well.
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(plain.clone())).unwrap();
+    let cd = archive.central_directory_start() as usize;
+    let second = archive.by_index_raw(1).unwrap().central_header_start() as usize;
+    let first_len = second - cd;
+    let mut tampered = plain[..cd].to_vec();
+    tampered.extend_from_slice(&plain[second..plain.len() - 22]);
+    let mut eocd = plain[plain.len() - 22..].to_vec();
+    eocd[8..10].copy_from_slice(&1u16.to_le_bytes());
+    eocd[10..12].copy_from_slice(&1u16.to_le_bytes());
+    let cd_size = u32::from_le_bytes(eocd[12..16].try_into().unwrap()) - first_len as u32;
+    eocd[12..16].copy_from_slice(&cd_size.to_le_bytes());
+    tampered.extend_from_slice(&eocd);
+    let (a, b) = tampered.split_at(tampered.len() / 2);
+    let (ea, eb) = (key.encrypt(a), key.encrypt(b));
+    let client = serve(vec![ea.clone(), eb.clone()]);
+    let pkg = package(vec![part(1, a, &ea), part(2, b, &eb)]);
+    let root = tempfile::tempdir().unwrap();
+    let target = root.path().join("target");
+    let err = download_package(
+        &client,
+        &pkg,
+        &key,
+        CompressionType::Zip,
+        &target,
+        &UnpackLimits::default(),
+        2,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::Unpack(UnpackError::Inconsistent(_))),
+        "{err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&target).unwrap().flatten().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// `_metadata.json` and one invoice as a tar.gz package.
+fn tar_gz_with(k: &str) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    let entries = [
+        (format!("{k}.xml"), b"<Faktura/>".to_vec()),
+        ("_metadata.json".to_owned(), metadata(&[k])),
+    ];
+    for (name, data) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        tar.append_data(&mut header, name, data.as_slice()).unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap()
+}
+
+/// Both kinds of package are unpacked while their parts arrive; a second part that stops short
+/// leaves the unpacker waiting for bytes that never come — it is woken, the part's error is
+/// reported and no file is left.
+#[tokio::test]
+async fn a_package_read_as_it_arrives_unpacks_and_a_short_part_stops_it() {
+    let key = SymmetricKey::generate();
+    let k = number(26);
+    for compression in [CompressionType::Zip, CompressionType::TarGz] {
+        let plain = match compression {
+            CompressionType::TarGz => tar_gz_with(&k),
+            _ => zip_with(
+                &[
+                    (&format!("{k}.xml"), b"<Faktura/>"),
+                    ("_metadata.json", &metadata(&[&k])),
+                ],
+                None,
+            ),
+        };
+        let (a, b) = plain.split_at(plain.len() / 2);
+        let (ea, eb) = (key.encrypt(a), key.encrypt(b));
+        let parts = vec![part(1, a, &ea), part(2, b, &eb)];
+        let pkg = InvoicePackage::new(1, 1, parts, false, compression.clone());
+        let limits = UnpackLimits::default();
+        for short in [false, true] {
+            let second = if short { eb[..16].to_vec() } else { eb.clone() };
+            let client = serve(vec![ea.clone(), second]);
+            let root = tempfile::tempdir().unwrap();
+            let target = root.path().join("target");
+            let comp = compression.clone();
+            let result = download_package(&client, &pkg, &key, comp, &target, &limits, 2).await;
+            let left: Vec<_> = std::fs::read_dir(&target)
+                .map(|d| d.flatten().map(|e| e.file_name()).collect())
+                .unwrap_or_default();
+            if !short {
+                let contents = result.unwrap();
+                assert_eq!((contents.files.len(), contents.metadata.len()), (1, 1));
+                assert_eq!(left, [std::ffi::OsString::from(format!("{k}.xml"))]);
+                continue;
+            }
+            let err = result.unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::ExportPart {
+                        ordinal: 2,
+                        problem: PartProblem::EncryptedSize { .. }
+                    }
+                ),
+                "{compression:?}: {err}"
+            );
+            assert!(left.is_empty(), "{compression:?}: {left:?}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::io::{self, Read, Write};
 use super::engine::ChunkDecryptor;
 use super::hashing::ChunkHasher;
 use super::stream::{CHUNK, DECRYPT_STAGING, fill_from, fill_up_to, not_at_end, poisoned, serve};
-use super::{DecryptError, Digests, SymmetricKey};
+use super::{DecryptError, Digests, FileDigest, SymmetricKey};
 
 /// Plaintext and ciphertext hashers of one adapter.
 struct Hashers {
@@ -33,6 +33,10 @@ impl Hashers {
         })
     }
 }
+
+/// What [`DecryptingWriter::finish_verifying`] gives: the ciphertext's digest, and the inner
+/// writer with the plaintext's digest unless the ciphertext does not decrypt.
+pub type Verified<W> = (FileDigest, Result<(W, FileDigest), DecryptError>);
 
 /// Decrypts everything written to it into an inner writer, hashing both sides.
 ///
@@ -95,20 +99,32 @@ impl<W: Write> DecryptingWriter<W> {
     /// Decrypts the held-back last blocks, checks the padding, flushes, and returns the inner
     /// writer and the digests. A bad length or padding gives an [`io::ErrorKind::InvalidData`]
     /// error carrying a [`DecryptError`].
-    pub fn finish(mut self) -> io::Result<(W, Digests)> {
+    pub fn finish(self) -> io::Result<(W, Digests)> {
+        let (cipher, decrypted) = self.finish_verifying()?;
+        let (inner, plain) = decrypted.map_err(DecryptError::into_io)?;
+        Ok((inner, Digests { plain, cipher }))
+    }
+
+    /// [`DecryptingWriter::finish`] that gives the ciphertext's digest even when it does not
+    /// decrypt: the outer result fails only on I/O, the inner one on a bad length or padding. A
+    /// caller that checks the ciphertext against an announced hash first can so tell damaged
+    /// bytes from a wrong key, without hashing the ciphertext a second time.
+    pub fn finish_verifying(mut self) -> io::Result<Verified<W>> {
         if self.poisoned {
             return Err(poisoned());
         }
         let total = self.total + self.pending.len() as u64;
         let mut plain = self.hashers.plain.take_buffer();
-        self.dec
-            .finish(&self.pending, &mut plain, total)
-            .map_err(DecryptError::into_io)?;
+        if let Err(e) = self.dec.finish(&self.pending, &mut plain, total) {
+            self.hashers.cipher.submit_last(self.pending);
+            return Ok((self.hashers.cipher.finish()?, Err(e)));
+        }
         self.inner.write_all(&plain)?;
         self.inner.flush()?;
         self.hashers.cipher.submit_last(self.pending);
         self.hashers.plain.submit_last(plain);
-        Ok((self.inner, self.hashers.finish()?))
+        let Digests { plain, cipher } = self.hashers.finish()?;
+        Ok((cipher, Ok((self.inner, plain))))
     }
 }
 

@@ -1,13 +1,24 @@
 //! Exports: schedule with a fresh key, wait, download the parts in parallel, verify every
 //! part's encrypted and plain size and hash, decrypt, concatenate and unpack safely.
+//!
+//! The package is unpacked while its parts arrive: each part is decrypted into its place in one
+//! plaintext file and raises its watermark there ([`ksef_batch::arrival`]); an unpacking thread
+//! reads the file in order as far as the watermarks allow, walks the ZIP's local headers and
+//! inflates and stages the entries on all cores. Nothing gets its name before every part has
+//! passed its size and hash checks and the ZIP's central directory has been checked against the
+//! local headers ([`ksef_batch::unpack::stage_zip_arriving`]); a failed part stops the unpacker
+//! and removes what it staged.
 
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use ksef_batch::unpack::{UnpackLimits, UnpackedFile, stage_tar_gz, stage_zip};
-use ksef_crypto::symmetric::{DecryptError, FileDigest, SymmetricKey};
+use std::sync::Arc;
+
+use ksef_batch::arrival::Arrivals;
+use ksef_batch::unpack::{UnpackLimits, UnpackedFile, stage_tar_gz, stage_zip_arriving};
+use ksef_crypto::symmetric::{FileDigest, SymmetricKey};
 use ksef_http::{TransportError, TransportErrorKind, UrlRequest};
 use ksef_model::{
     CompressionType, InvoiceExportRequest, InvoiceMetadata, InvoicePackage, InvoicePackagePart,
@@ -190,8 +201,9 @@ impl Export {
 /// Chunks of a part queued between the download and the decrypting thread.
 const PART_QUEUE: usize = 8;
 
-/// Downloads one part and, in the same pass, hashes and decrypts it into `out` at `offset` (the
-/// part's place in the package), then checks the encrypted size and hash, the decryption and the
+/// Downloads one part (number `index` of `arrivals`) and, in the same pass, hashes and decrypts
+/// it into `out` at the part's place in the package, raising its watermark in `arrivals` as the
+/// plain bytes are written; then checks the encrypted size and hash, the decryption and the
 /// plain size and hash, in that order. Nothing encrypted is spooled: each byte is received,
 /// hashed, decrypted and written once.
 async fn fetch_part(
@@ -199,7 +211,7 @@ async fn fetch_part(
     part: &InvoicePackagePart,
     key: &SymmetricKey,
     out: &Path,
-    offset: u64,
+    (arrivals, index): (&Arc<Arrivals>, usize),
     helper_threads: bool,
 ) -> Result<()> {
     let ordinal = part.ordinal_number;
@@ -218,29 +230,30 @@ async fn fetch_part(
         .write(true)
         .open(out)
         .map_err(Error::io(out))?;
-    file.seek(SeekFrom::Start(offset)).map_err(Error::io(out))?;
+    file.seek(SeekFrom::Start(arrivals.start(index)))
+        .map_err(Error::io(out))?;
+    let file = arrivals.writer(index, file);
     let key = SymmetricKey::from_parts(*key.key_bytes(), *key.iv());
     let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(PART_QUEUE);
-    // Hashing and decryption run on a blocking thread, fed by the download.
+    // Hashing and decryption run on a blocking thread, fed by the download; the decrypting
+    // writer hashes both the ciphertext and the plaintext.
     let worker = tokio::task::spawn_blocking(move || {
-        let mut cipher = ksef_crypto::symmetric::Sha256Hasher::new();
         let mut writer = key
             .decrypting_writer(file)
             .with_parallel_hashing(helper_threads);
         let mut failed = None;
         while let Some(chunk) = rx.blocking_recv() {
-            cipher.update(&chunk);
+            // After a failed write the rest is still received, so that its size is checked.
             if failed.is_none()
                 && let Err(e) = writer.write_all(&chunk)
             {
                 failed = Some(e);
             }
         }
-        let plain = match failed {
+        match failed {
             Some(e) => Err(e),
-            None => writer.finish().map(|(_, digests)| digests.plain),
-        };
-        (cipher.finish(), plain)
+            None => writer.finish_verifying(),
+        }
     });
     let mut stream = response.body.into_stream();
     let mut received = 0u64;
@@ -266,7 +279,7 @@ async fn fetch_part(
         }
     }
     drop(tx);
-    let (got, plain) = worker.await.map_err(|source| Error::WorkerStopped {
+    let finished = worker.await.map_err(|source| Error::WorkerStopped {
         task: "export part decryption",
         source,
     })?;
@@ -278,18 +291,16 @@ async fn fetch_part(
             actual: received,
         });
     }
+    let (got, decrypted) = finished.map_err(Error::io(out))?;
     if hash_b64(&got) != part.encrypted_part_hash.as_str() {
         return fail(PartProblem::EncryptedHash {
             expected: part.encrypted_part_hash.as_str().to_owned(),
             actual: hash_b64(&got),
         });
     }
-    let plain = match plain {
-        Ok(plain) => plain,
-        Err(e) if DecryptError::from_io(&e).is_some() => {
-            return fail(PartProblem::Decrypt(e.to_string()));
-        }
-        Err(e) => return Err(Error::io(out)(e)),
+    let plain = match decrypted {
+        Ok((_, plain)) => plain,
+        Err(e) => return fail(PartProblem::Decrypt(e.to_string())),
     };
     if plain.size != part.part_size as u64 {
         return fail(PartProblem::PlainSize {
@@ -308,8 +319,9 @@ async fn fetch_part(
 
 /// Downloads an export package whose key the caller holds: fetches the parts (pre-signed URLs,
 /// no token) `concurrency` at a time, verifies each part's encrypted size and hash, decrypts each
-/// part separately and checks its plain size and hash — a mismatch names the part — then
-/// unpacks the concatenation safely into `target` and reads `_metadata.json`.
+/// part separately and checks its plain size and hash — a mismatch names the part — while the
+/// concatenation is unpacked safely into `target` as it arrives (the files are named only once
+/// every part is verified), then reads `_metadata.json`.
 pub async fn download_package(
     client: &crate::Client,
     package: &InvoicePackage,
@@ -375,47 +387,74 @@ impl Download<'_> {
         parts.sort_by_key(|p| p.ordinal_number);
         // Each part is decrypted straight into its place in the package: part k starts where the
         // plain sizes of the parts before it end.
-        let mut offsets = Vec::with_capacity(parts.len());
-        let mut end = 0u64;
-        for p in &parts {
-            offsets.push(end);
-            let size = u64::try_from(p.part_size).map_err(|_| Error::ExportPart {
-                ordinal: p.ordinal_number,
-                problem: PartProblem::NegativeSize(p.part_size),
-            })?;
-            end = end.saturating_add(size);
-        }
+        let sizes = parts
+            .iter()
+            .map(|p| {
+                u64::try_from(p.part_size).map_err(|_| Error::ExportPart {
+                    ordinal: p.ordinal_number,
+                    problem: PartProblem::NegativeSize(p.part_size),
+                })
+            })
+            .collect::<Result<Vec<u64>>>()?;
+        let arrivals = Arrivals::new(&sizes);
+        // However this download ends (an error, a cancelled future), an unpacker still waiting
+        // for bytes is woken and stops.
+        let _abandon = Abandon(Arc::clone(&arrivals));
         let plain_path = work.path().join("package");
         std::fs::File::create(&plain_path).map_err(Error::io(&plain_path))?;
+        // The package is unpacked while its parts arrive; the files stay staged (unnamed) until
+        // every part has been verified.
+        let reader = std::fs::File::open(&plain_path).map_err(Error::io(&plain_path))?;
+        let reader = arrivals.reader(reader);
+        let unpacker = tokio::task::spawn_blocking({
+            let (archive, target, limits) =
+                (plain_path.clone(), target.to_path_buf(), limits.clone());
+            move || {
+                if compression == CompressionType::TarGz {
+                    stage_tar_gz(std::io::BufReader::new(reader), &target, &limits)
+                } else {
+                    stage_zip_arriving(reader, &archive, &target, &limits)
+                }
+            }
+        });
         // Several parts at once already use the cores; hashing helper threads (and their buffers)
         // only pay off for a lone part.
         let concurrency = concurrency.max(1);
         let helper_threads = concurrency == 1 || parts.len() == 1;
-        futures::stream::iter(parts.iter().zip(offsets))
-            .map(|(p, offset)| fetch_part(client, p, key, &plain_path, offset, helper_threads))
+        let fetched = futures::stream::iter(parts.iter().enumerate())
+            .map(|(index, p)| {
+                let arrival = (&arrivals, index);
+                fetch_part(client, p, key, &plain_path, arrival, helper_threads)
+            })
             .buffer_unordered(concurrency)
             .try_collect::<()>()
-            .await?;
-        let target = target.to_path_buf();
-        let limits = limits.clone();
-        let unpacked = tokio::task::spawn_blocking(move || -> Result<Vec<UnpackedFile>> {
-            let staged = if compression == CompressionType::TarGz {
-                let file = std::fs::File::open(&plain_path).map_err(Error::io(&plain_path))?;
-                stage_tar_gz(std::io::BufReader::new(file), &target, &limits)
-            } else {
-                stage_zip(&plain_path, &target, &limits)
-            }
+            .await;
+        if let Err(e) = fetched {
+            // A part failed: the unpacker stops, and its staged files are removed before the
+            // error is returned. The part's error is the one that counts.
+            arrivals.abandon();
+            let _ = unpacker.await;
+            return Err(e);
+        }
+        let staged = unpacker
+            .await
+            .map_err(|source| Error::WorkerStopped {
+                task: "export unpacking",
+                source,
+            })?
             .map_err(Error::Unpack)?;
+        let unpacked = tokio::task::spawn_blocking(move || {
             // The decrypted package goes before the flush that makes the invoices durable, so
             // that the flush does not write it to disk too.
             drop(work);
-            staged.commit().map_err(Error::Unpack)
+            staged.commit()
         })
         .await
         .map_err(|source| Error::WorkerStopped {
             task: "export unpacking",
             source,
-        })??;
+        })?
+        .map_err(Error::Unpack)?;
         let (meta, files): (Vec<UnpackedFile>, Vec<UnpackedFile>) =
             unpacked.into_iter().partition(|f| f.name == METADATA_FILE);
         let metadata = read_metadata(meta.first())?;
@@ -425,6 +464,15 @@ impl Download<'_> {
             files,
             metadata,
         })
+    }
+}
+
+/// Abandons the arrivals of a download when dropped (see [`Arrivals::abandon`]).
+struct Abandon(Arc<Arrivals>);
+
+impl Drop for Abandon {
+    fn drop(&mut self) {
+        self.0.abandon();
     }
 }
 
