@@ -135,10 +135,13 @@ pub async fn upload_parts(
     }
     let total = package.parts().len();
     let done = AtomicUsize::new(total - work.len());
-    let done = &done;
-    futures::stream::iter(work)
-        .map(|(part, request)| {
+    let (done, work) = (&done, &work);
+    // Mapped by index, not over references: a closure taking references would keep this future
+    // from being `Send` for every lifetime (a limit of the compiler), so it could not be spawned.
+    futures::stream::iter(0..work.len())
+        .map(|i| {
             let progress = progress.clone();
+            let (part, request) = work[i];
             async move {
                 upload_one(http, part, request, options, progress.clone()).await?;
                 let n = done.fetch_add(1, Ordering::SeqCst) + 1;

@@ -1,8 +1,9 @@
 //! The client's own cost of sending one invoice in an online session, run with
-//! `cargo bench -p ksef --bench online_send [-- COUNT] [current-thread] [concurrency=N]` (default
-//! 2,000 invoices, one at a time, on a multi-threaded runtime). With `concurrency=N`, `N` sends
-//! are in flight at once (as an integrator sending a queue of invoices would), so one wake-up of
-//! the client can handle several answers.
+//! `cargo bench -p ksef --bench online_send [-- COUNT] [current-thread] [concurrency=N] [spawned]`
+//! (default 2,000 invoices, one at a time, on a multi-threaded runtime). With `concurrency=N`,
+//! `N` sends are in flight at once (as an integrator sending a queue of invoices would), so one
+//! wake-up of the client can handle several answers. With `spawned` the sending loop runs as a
+//! task on the runtime's workers instead of in `block_on` on the main thread.
 //!
 //! The emulator runs in a child process, so the CPU time measured (user + system, all threads)
 //! is the client's alone: encryption, both hashes, base64, JSON, the HTTP exchange and the
@@ -38,7 +39,7 @@ const REPEAT: usize = 10;
 /// current-thread one. While the client waits for the server, the multi-threaded runtime's idle
 /// workers wake up and look for work; that CPU is counted too, so the current-thread figure is
 /// closer to the work of sending itself.
-fn client(count: usize, current_thread: bool, concurrency: usize) {
+fn client(count: usize, current_thread: bool, concurrency: usize, spawned: bool) {
     let server = Server::start(&["server"]);
     let template = fa3::template();
     let invoices: Vec<Vec<u8>> = (0..count + 20)
@@ -56,8 +57,11 @@ fn client(count: usize, current_thread: bool, concurrency: usize) {
             .build()
             .unwrap()
     };
-    let (cpu, secs) = rt.block_on(async {
-        let client = common::login(&server.base_url).await;
+    let base_url = server.base_url.clone();
+    let all = std::sync::Arc::new(invoices.clone());
+    let work = async move {
+        let invoices = all;
+        let client = common::login(&base_url).await;
         let session = client
             .open_online(ksef::sending::InvoiceForm::Fa3)
             .await
@@ -74,8 +78,13 @@ fn client(count: usize, current_thread: bool, concurrency: usize) {
             }
         } else {
             use futures::StreamExt as _;
-            let sent: Vec<_> = futures::stream::iter(&invoices[..count])
+            // The futures are made up front (they do nothing until polled): a closure mapping
+            // the stream would not be `Send` for every lifetime, which `spawned` needs.
+            let sends: Vec<_> = invoices[..count]
+                .iter()
                 .map(|xml| session.send_invoice(xml))
+                .collect();
+            let sent: Vec<_> = futures::stream::iter(sends)
                 .buffer_unordered(concurrency)
                 .collect()
                 .await;
@@ -84,7 +93,15 @@ fn client(count: usize, current_thread: bool, concurrency: usize) {
         let measured = (cpu_seconds() - cpu, start.elapsed().as_secs_f64());
         session.close().await.unwrap();
         measured
-    });
+    };
+    // `block_on` polls the sending loop on this thread, while the runtime's workers drive the
+    // sockets: every answer then wakes this thread from a worker. `spawned` runs the loop as a
+    // task on the workers instead (what a `#[tokio::main]` program gets with `tokio::spawn`).
+    let (cpu, secs) = if spawned {
+        rt.block_on(async { tokio::spawn(work).await.unwrap() })
+    } else {
+        rt.block_on(work)
+    };
     drop(server);
     let per = |s: f64| s / count as f64 * 1e6;
     report(format!(
@@ -95,10 +112,11 @@ fn client(count: usize, current_thread: bool, concurrency: usize) {
         } else {
             format!("{concurrency} at a time")
         },
-        if current_thread {
-            "current-thread"
-        } else {
-            "multi-threaded"
+        match (current_thread, spawned) {
+            (true, false) => "current-thread",
+            (true, true) => "current-thread (spawned)",
+            (false, false) => "multi-threaded",
+            (false, true) => "multi-threaded (spawned)",
         },
         per(cpu),
         per(secs),
@@ -174,6 +192,7 @@ fn main() {
                 count,
                 args.iter().any(|a| a == "current-thread"),
                 concurrency,
+                args.iter().any(|a| a == "spawned"),
             );
         }
     }

@@ -184,9 +184,11 @@ async fn send_session(
         files.len()
     ));
     let upo_dir = args.out.join("upo");
-    let outcomes: Vec<Outcome> = futures::stream::iter(files)
-        .map(|file| {
-            let (online, upo_dir) = (&online, &upo_dir);
+    // Mapped by index: a closure taking `&InvoiceFile` would keep the command's future from
+    // being `Send` for every lifetime, and the command runs as a spawned task.
+    let outcomes: Vec<Outcome> = futures::stream::iter(0..files.len())
+        .map(|i| {
+            let (online, upo_dir, file) = (&online, &upo_dir, &files[i]);
             async move {
                 let outcome = send_one(file, online, session, args, upo_dir).await;
                 let line = match &outcome {

@@ -182,16 +182,22 @@ async fn person(a: PersonArgs, ctx: &Ctx, report: &mut Report) -> CliResult {
         return Ok(());
     }
     check_description(&a.description)?;
-    let mut rng = rand::thread_rng();
-    let nip_text = if a.random {
-        random_nip(&mut rng).as_str().to_owned()
-    } else {
-        given_nip(ctx)?.ok_or_else(|| CliError::config("give --nip and --pesel, or --random"))?
-    };
-    let pesel_text = match &a.pesel {
-        Some(p) => p.clone(),
-        None if a.random => random_pesel(&mut rng).as_str().to_owned(),
-        None => return Err(CliError::config("give --pesel (or --random)")),
+    // The generator is thread-local: it is gone before the first await, so the command can run
+    // on any worker thread.
+    let (nip_text, pesel_text) = {
+        let mut rng = rand::thread_rng();
+        let nip_text = if a.random {
+            random_nip(&mut rng).as_str().to_owned()
+        } else {
+            given_nip(ctx)?
+                .ok_or_else(|| CliError::config("give --nip and --pesel, or --random"))?
+        };
+        let pesel_text = match &a.pesel {
+            Some(p) => p.clone(),
+            None if a.random => random_pesel(&mut rng).as_str().to_owned(),
+            None => return Err(CliError::config("give --pesel (or --random)")),
+        };
+        (nip_text, pesel_text)
     };
     let pesel =
         Pesel::new(pesel_text.as_str()).map_err(|e| CliError::config(format!("--pesel: {e}")))?;

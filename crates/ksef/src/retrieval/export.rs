@@ -421,10 +421,13 @@ impl Download<'_> {
         // only pay off for a lone part.
         let concurrency = concurrency.max(1);
         let helper_threads = concurrency == 1 || parts.len() == 1;
-        let fetched = futures::stream::iter(parts.iter().enumerate())
-            .map(|(index, p)| {
+        // Mapped by index, not over references (the future stays `Send` for every lifetime, so
+        // a download can be spawned).
+        let (parts, plain) = (&parts, &plain_path);
+        let fetched = futures::stream::iter(0..parts.len())
+            .map(|index| {
                 let arrival = (&arrivals, index);
-                fetch_part(client, p, key, &plain_path, arrival, helper_threads)
+                fetch_part(client, &parts[index], key, plain, arrival, helper_threads)
             })
             .buffer_unordered(concurrency)
             .try_collect::<()>()

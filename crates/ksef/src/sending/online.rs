@@ -344,8 +344,13 @@ impl OnlineSession {
         timeout: Duration,
     ) -> Vec<Result<AcceptedInvoice>> {
         use futures::StreamExt as _;
-        futures::stream::iter(invoices)
-            .map(|xml| async move {
+        // Mapped by index, not by reference: a closure taking `&X` would make this future not
+        // `Send` "for every lifetime" (a limit of the compiler), so it could not be spawned.
+        futures::stream::iter(0..invoices.len())
+            .map(|i| async move {
+                let xml = invoices
+                    .get(i)
+                    .ok_or_else(|| Error::InvalidInput("no invoice".into()))?;
                 let sent = self.send_invoice(xml).await?;
                 self.wait_for_invoice(&sent, timeout).await
             })
