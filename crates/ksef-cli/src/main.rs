@@ -15,6 +15,8 @@ async fn main() -> ExitCode {
     match tokio::spawn(ksef_cli::cli::run(cli)).await {
         Ok(code) => code,
         // A panic in the command: re-raised as it would have been without the task.
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Cancelled: nothing cancels it, but a cancelled command did not succeed.
+        Err(_) => ExitCode::FAILURE,
     }
 }
