@@ -101,6 +101,12 @@ pub struct UnpackedFile {
     pub size: u64,
 }
 
+/// Whether a ZIP entry with these attributes is a symbolic link (a Unix mode of type link, or
+/// what the `zip` crate recognises as one).
+fn is_link(unix_mode: Option<u32>, symlink: bool) -> bool {
+    symlink || unix_mode.is_some_and(|m| m & 0o170000 == 0o120000)
+}
+
 fn open_zip(archive: &Path) -> Result<zip::ZipArchive<std::io::BufReader<File>>, UnpackError> {
     let file = File::open(archive).map_err(|source| UnpackError::Io {
         path: archive.to_path_buf(),
@@ -185,8 +191,7 @@ pub fn stage_zip(
             safe_path(target, name.trim_end_matches('/'))?;
             continue;
         }
-        let is_link = entry.unix_mode().is_some_and(|m| m & 0o170000 == 0o120000);
-        if is_link || entry.is_symlink() {
+        if is_link(entry.unix_mode(), entry.is_symlink()) {
             return Err(UnpackError::Link(name));
         }
         let path = writer.admit(&name)?;

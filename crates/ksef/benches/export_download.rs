@@ -48,10 +48,8 @@ fn seed(emulator: &ksef_emulator::Emulator, count: usize, content: Content) {
         let technical: [u8; 6] = ((i as u64 + 1) * 2654435761).to_be_bytes()[2..]
             .try_into()
             .unwrap();
-        let number = ksef::crypto::identifiers::KsefNumber::compose(&nip, stored.date(), technical)
-            .unwrap()
-            .as_str()
-            .to_owned();
+        let number =
+            ksef::crypto::identifiers::KsefNumber::compose(&nip, stored.date(), technical).unwrap();
         if content == Content::Fa3 {
             let xml = fa3::invoice(&template, i).into_bytes();
             insert(&mut store, number, xml, stored, i);
@@ -76,7 +74,7 @@ fn seed(emulator: &ksef_emulator::Emulator, count: usize, content: Content) {
 /// Stores one invoice with its metadata.
 fn insert(
     store: &mut ksef_emulator::Store,
-    number: String,
+    number: ksef::crypto::identifiers::KsefNumber,
     xml: Vec<u8>,
     stored: time::OffsetDateTime,
     i: usize,

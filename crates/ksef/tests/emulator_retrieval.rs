@@ -35,10 +35,7 @@ fn seed_spaced(
         let technical: [u8; 6] = (i * 2654435761 % (1 << 48)).to_be_bytes()[2..]
             .try_into()
             .unwrap();
-        let number = KsefNumber::compose(&nip, stored.date(), technical)
-            .unwrap()
-            .as_str()
-            .to_owned();
+        let number = KsefNumber::compose(&nip, stored.date(), technical).unwrap();
         let invoice_number = format!("FV/SEED/{i:07}");
         let xml = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Faktura><P_2>{invoice_number}</P_2></Faktura>").into_bytes();
         emulator_support::store_invoice(
@@ -49,7 +46,7 @@ fn seed_spaced(
             stored,
             xml,
         );
-        numbers.push(number);
+        numbers.push(number.as_str().to_owned());
     }
     numbers
 }

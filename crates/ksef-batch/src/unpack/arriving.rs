@@ -437,8 +437,7 @@ fn cross_check(archive: &Path, locals: &[Local], end: u64) -> Result<(), UnpackE
         if !same {
             return differ(format!("entry {i} ({name:?})"));
         }
-        let is_link = entry.unix_mode().is_some_and(|m| m & 0o170000 == 0o120000);
-        if is_link || entry.is_symlink() {
+        if super::is_link(entry.unix_mode(), entry.is_symlink()) {
             return Err(UnpackError::Link(name));
         }
     }

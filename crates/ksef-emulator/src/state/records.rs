@@ -170,13 +170,13 @@ pub struct InvoiceRecord {
 impl InvoiceRecord {
     /// An accepted invoice to put straight into a store, as if it had been sent: for offline
     /// development and tests that need many invoices to query, export or synchronise without
-    /// sending each one. The seller is the NIP that begins `ksef_number`; the invoice is FA (3),
+    /// sending each one. The seller is the NIP of `ksef_number`; the invoice is FA (3),
     /// VAT, in PLN, sent online, issued on the day of `stored` (its `permanentStorageDate`),
     /// invoiced 2 s and acquired 1 s before it; `gross` is split at 23 % VAT to the grosz;
     /// `buyer` is the buyer's NIP (`None`: a buyer without an identifier); the hash is the
     /// SHA-256 of `xml`. Store it with [`Store::insert_invoice`].
     pub fn accepted(
-        ksef_number: &str,
+        ksef_number: &ksef_crypto::identifiers::KsefNumber,
         invoice_number: &str,
         buyer: Option<&str>,
         gross: f64,
@@ -188,7 +188,6 @@ impl InvoiceRecord {
             InvoiceMetadataBuyerIdentifier, InvoiceMetadataSeller, InvoiceType, InvoicingMode,
             Sha256HashBase64,
         };
-        let seller = ksef_number.get(..10).unwrap_or(ksef_number);
         let kind = match buyer {
             Some(_) => BuyerIdentifierType::Nip,
             None => BuyerIdentifierType::None,
@@ -197,13 +196,15 @@ impl InvoiceRecord {
         identifier.value = buyer.map(str::to_owned);
         let net = (gross / 1.23 * 100.0).round() / 100.0;
         let metadata = InvoiceMetadata::new(
-            ksef_model::KsefNumber::new_unchecked(ksef_number.to_owned()),
+            ksef_model::KsefNumber::new_unchecked(ksef_number.as_str().to_owned()),
             invoice_number.to_owned(),
             stored.date(),
             stored - time::Duration::seconds(2),
             stored - time::Duration::seconds(1),
             stored,
-            InvoiceMetadataSeller::new(ksef_model::Nip::new_unchecked(seller.to_owned())),
+            InvoiceMetadataSeller::new(ksef_model::Nip::new_unchecked(
+                ksef_number.nip().to_owned(),
+            )),
             InvoiceMetadataBuyer::new(identifier),
             net,
             gross,

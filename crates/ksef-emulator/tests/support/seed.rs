@@ -26,14 +26,7 @@ pub fn invoice(seller: &str, buyer: &str, stored: OffsetDateTime, padding: usize
     )
     .into_bytes();
     let gross = f64::from(rng.gen_range(100..100_000u32));
-    InvoiceRecord::accepted(
-        number.as_str(),
-        &invoice_number,
-        Some(buyer),
-        gross,
-        stored,
-        xml,
-    )
+    InvoiceRecord::accepted(&number, &invoice_number, Some(buyer), gross, stored, xml)
 }
 
 /// Stores invoices (in order, with increasing sequence numbers); returns their KSeF numbers.

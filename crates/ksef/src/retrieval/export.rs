@@ -439,13 +439,11 @@ impl Download<'_> {
             let _ = unpacker.await;
             return Err(e);
         }
-        let staged = unpacker
-            .await
-            .map_err(|source| Error::WorkerStopped {
-                task: "export unpacking",
-                source,
-            })?
-            .map_err(Error::Unpack)?;
+        let stopped = |source| Error::WorkerStopped {
+            task: "export unpacking",
+            source,
+        };
+        let staged = unpacker.await.map_err(stopped)?.map_err(Error::Unpack)?;
         let unpacked = tokio::task::spawn_blocking(move || {
             // The decrypted package goes before the flush that makes the invoices durable, so
             // that the flush does not write it to disk too.
@@ -453,10 +451,7 @@ impl Download<'_> {
             staged.commit()
         })
         .await
-        .map_err(|source| Error::WorkerStopped {
-            task: "export unpacking",
-            source,
-        })?
+        .map_err(stopped)?
         .map_err(Error::Unpack)?;
         let (meta, files): (Vec<UnpackedFile>, Vec<UnpackedFile>) =
             unpacked.into_iter().partition(|f| f.name == METADATA_FILE);

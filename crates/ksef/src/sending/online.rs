@@ -347,12 +347,12 @@ impl OnlineSession {
         // Mapped by index, not by reference: a closure taking `&X` would make this future not
         // `Send` "for every lifetime" (a limit of the compiler), so it could not be spawned.
         futures::stream::iter(0..invoices.len())
-            .map(|i| async move {
-                let xml = invoices
-                    .get(i)
-                    .ok_or_else(|| Error::InvalidInput("no invoice".into()))?;
-                let sent = self.send_invoice(xml).await?;
-                self.wait_for_invoice(&sent, timeout).await
+            .map(|i| {
+                let xml = &invoices[i];
+                async move {
+                    let sent = self.send_invoice(xml).await?;
+                    self.wait_for_invoice(&sent, timeout).await
+                }
             })
             .buffered(concurrency.max(1))
             .collect()

@@ -64,7 +64,7 @@ pub async fn login(config: EmulatorConfig) -> (Emulator, AuthenticatedClient) {
 /// `buyer` is the buyer's NIP (`None`: a buyer without an identifier).
 pub fn store_invoice(
     store: &mut ksef_emulator::Store,
-    number: &str,
+    number: &ksef::crypto::identifiers::KsefNumber,
     invoice_number: &str,
     buyer: Option<&str>,
     stored: time::OffsetDateTime,
